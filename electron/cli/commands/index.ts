@@ -1,0 +1,5 @@
+// Every `livercad` sub-command, in the order `--help` lists them. Add a command by adding a file
+// beside this one and one line here.
+import type { Command } from "../command";
+
+export const COMMANDS: Command[] = [];

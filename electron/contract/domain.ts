@@ -1,0 +1,32 @@
+// Domain vocabulary shared by every layer: the main process, the CLI, the pipeline and the renderer.
+// No Node built-ins and no DOM here (STYLE.md 7); tsconfig enforces it.
+
+/** The five MRI sequences of the paper ("Data Collection and Imaging Acquisition"). */
+export const SEQUENCES = ["T1_pre", "T2", "T1_arterial", "T1_venous", "DWI"] as const;
+export type SequenceId = (typeof SEQUENCES)[number];
+
+export const SEQUENCE_LABELS: Record<SequenceId, string> = {
+  T1_pre: "T1 pre-contrast",
+  T2: "T2",
+  T1_arterial: "T1 arterial",
+  T1_venous: "T1 portal-venous",
+  DWI: "DWI",
+};
+
+/** Lesion classes in the order the paper reports them (Table 3). Models declare their own order. */
+export const LESION_CLASSES = ["HCC", "ICC", "metastasis"] as const;
+export type LesionClass = (typeof LESION_CLASSES)[number];
+
+/** A point or direction in DICOM patient coordinates (LPS, millimetres). */
+export type Vec3 = [number, number, number];
+
+export type StudyStatus =
+  | "new"
+  | "importing"
+  | "incomplete"
+  | "ready"
+  | "queued"
+  | "analyzing"
+  | "analyzed"
+  | "no-roi"
+  | "error";

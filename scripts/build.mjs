@@ -1,6 +1,8 @@
-// Bundles the TypeScript services for plain Node (the CLI, workers) and for Electron's main process.
-// Native modules stay external: they load from node_modules at run time.
+// Bundles the TypeScript services for plain Node: the CLI (dist/cli.cjs) and each benchmark
+// (bench/<name>.ts -> dist/bench/<name>.cjs). Native modules stay external: they load from
+// node_modules at run time. `npm install` runs this through the `prepare` script.
 import { build } from "esbuild";
+import { readdirSync, existsSync } from "node:fs";
 
 const external = ["better-sqlite3", "onnxruntime-node", "electron", "dcmjs", "pngjs"];
 const common = {
@@ -11,11 +13,18 @@ const common = {
   sourcemap: true,
   external,
   logLevel: "warning",
+  outExtension: { ".js": ".cjs" },
 };
 
-await build({
-  ...common,
-  entryPoints: { cli: "electron/cli/main.ts" },
-  outdir: "dist",
-  outExtension: { ".js": ".cjs" },
-});
+const benches = existsSync("bench")
+  ? readdirSync("bench").filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))
+  : [];
+
+await build({ ...common, entryPoints: { cli: "electron/cli/main.ts" }, outdir: "dist" });
+if (benches.length > 0) {
+  await build({
+    ...common,
+    entryPoints: Object.fromEntries(benches.map((f) => [f.replace(/\.ts$/, ""), `bench/${f}`])),
+    outdir: "dist/bench",
+  });
+}

@@ -1,0 +1,17 @@
+// Every migration in order. Append a new numbered file and one line here; never edit a migration
+// that has shipped (a database at that version would not re-run it). db/schema.sql is the
+// resulting schema, checked by test/registry/schema.test.ts.
+import type { Migration } from "./migration";
+import { migration001 } from "./001-core";
+import { migration002 } from "./002-assignments-audit";
+import { migration003 } from "./003-analyses-jobs";
+import { migration004 } from "./004-reviews-status";
+
+export type { Migration } from "./migration";
+
+export const MIGRATIONS: readonly Migration[] = [
+  migration001,
+  migration002,
+  migration003,
+  migration004,
+];

@@ -1,0 +1,22 @@
+// The case registry's public surface: services, the CLI and the Electron main process import
+// from here, never from the individual files.
+export { Registry, openDatabase, configure, type Db } from "./open";
+export { migrate, schemaVersion, dumpSchema, SCHEMA_VERSION } from "./migrate";
+export {
+  ImportWriter,
+  type InstanceRow,
+  type SeriesBatch,
+  type CommitResult,
+} from "./import-writer";
+export {
+  isSequenceId,
+  seriesRecordsForStudy,
+  saveAutoAssignments,
+  effectiveAssignments,
+  overrideAssignment,
+  type OverrideRequest,
+} from "./assignments";
+export { listStudies, getStudy, instanceFilesOfSeries } from "./studies";
+export { appendAudit, auditForStudy, type AuditEntry } from "./audit";
+export { requeueInterruptedJobs } from "./jobs";
+export type * from "./types";

@@ -1,0 +1,64 @@
+// Opens the case registry: one SQLite file in the data directory (services/paths.ts), migrated to
+// the newest schema on open.
+import Database from "better-sqlite3";
+import fs from "node:fs";
+import path from "node:path";
+import { RegistryError } from "../contract/errors";
+import type { DataPaths } from "../services/paths";
+import { migrate } from "./migrate";
+
+export type Db = Database.Database;
+
+/** Connection settings every registry connection needs, applied before any statement. */
+export function configure(db: Db): void {
+  // WAL lets the worklist read while an import writes; synchronous=NORMAL is durable across
+  // process crashes in WAL mode and loses at most the last commits on power loss
+  // (sqlite.org/pragma.html#pragma_synchronous), which re-importing repairs.
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = NORMAL");
+  db.pragma("foreign_keys = ON");
+  // The CLI and the app share the file: wait for the other's write lock instead of failing.
+  db.pragma("busy_timeout = 10000");
+}
+
+export function openDatabase(file: string, options: { migrate?: boolean } = {}): Db {
+  let db: Db;
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    db = new Database(file);
+    configure(db);
+  } catch (err) {
+    throw new RegistryError(
+      `Cannot open the registry database ${file}: ${err instanceof Error ? err.message : err}`,
+      { cause: err },
+    );
+  }
+  if (options.migrate !== false) {
+    try {
+      migrate(db);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  }
+  return db;
+}
+
+/** The registry database plus the managed store beside it. */
+export class Registry {
+  readonly db: Db;
+  readonly paths: DataPaths;
+
+  private constructor(db: Db, paths: DataPaths) {
+    this.db = db;
+    this.paths = paths;
+  }
+
+  static open(paths: DataPaths): Registry {
+    return new Registry(openDatabase(paths.database), paths);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,119 @@
+// Stage 5, classify. In: [R, 5, S, S] ROI crops, the classifier's backbone and head runners.
+// Out: per ROI, T Monte-Carlo dropout samples summarized as mean probabilities and variances.
+import type { PipelineConfig } from "./config";
+import { dropoutMasks, seededRandom } from "./random";
+import type { BackboneRunner, HeadRunner, RoiClassification, Tensor } from "./types";
+
+export interface ClassifyModel {
+  backbone: BackboneRunner;
+  head: HeadRunner;
+}
+
+/** ROIs per backbone call, and head rows per call: bounds memory for paper-scale models. */
+const BACKBONE_CHUNK = 16;
+const HEAD_ROWS = 4096;
+
+/**
+ * Paper, "Lesion Characterization": dropout p = 0.2 before the final fully-connected layer, each
+ * ROI forward-passed 100 times. Everything before that dropout is deterministic, so the backbone
+ * runs once per ROI and only dropout + FC run T times: the same distribution as T full passes at
+ * about one pass of cost. The masks are an explicit head input drawn here from the seeded PRNG,
+ * rather than a Dropout node, because (1) onnxruntime's default graph optimization deletes Dropout
+ * nodes, even with training_mode=true, so the samples would all be equal (FIELD-NOTES; checked by
+ * test/inference/mc-dropout.test.ts), and turning that optimizer off by name is tied to one ORT
+ * version and provider; (2) a recorded seed then reproduces a run bit for bit on any provider;
+ * (3) the split can be tested against the full graph under identical masks.
+ */
+export async function classify(
+  crops: Tensor,
+  model: ClassifyModel,
+  config: Pick<PipelineConfig, "mcSamples" | "dropoutP" | "seed">,
+): Promise<RoiClassification[]> {
+  const [roiCount = 0] = crops.dims;
+  if (roiCount === 0) return [];
+  const perRoi = crops.data.length / roiCount;
+  const features: Float32Array[] = [];
+  let featureSize = 0;
+  for (let r0 = 0; r0 < roiCount; r0 += BACKBONE_CHUNK) {
+    const n = Math.min(BACKBONE_CHUNK, roiCount - r0);
+    const out = await model.backbone({
+      dims: [n, ...crops.dims.slice(1)],
+      data: crops.data.subarray(r0 * perRoi, (r0 + n) * perRoi),
+    });
+    featureSize = out.data.length / n;
+    if (out.dims[0] !== n || !Number.isInteger(featureSize)) {
+      throw new Error(`Backbone returned dims [${out.dims}] for ${n} crops.`);
+    }
+    for (let r = 0; r < n; r++)
+      features.push(out.data.slice(r * featureSize, (r + 1) * featureSize));
+  }
+
+  const T = config.mcSamples;
+  const random = seededRandom(config.seed);
+  const roisPerCall = Math.max(1, Math.floor(HEAD_ROWS / T));
+  const results: RoiClassification[] = [];
+  for (let r0 = 0; r0 < roiCount; r0 += roisPerCall) {
+    const n = Math.min(roisPerCall, roiCount - r0);
+    const tiled = new Float32Array(n * T * featureSize);
+    for (let r = 0; r < n; r++) {
+      for (let t = 0; t < T; t++) tiled.set(features[r0 + r]!, (r * T + t) * featureSize);
+    }
+    const masks = dropoutMasks(random, n * T, featureSize, config.dropoutP);
+    const dims = [n * T, featureSize];
+    const logits = await model.head({ dims, data: tiled }, { dims, data: masks });
+    const classes = logits.data.length / (n * T);
+    if (logits.dims[0] !== n * T || !Number.isInteger(classes)) {
+      throw new Error(`Head returned dims [${logits.dims}] for ${n * T} rows.`);
+    }
+    for (let r = 0; r < n; r++) {
+      const probs = softmaxRows(
+        logits.data.subarray(r * T * classes, (r + 1) * T * classes),
+        classes,
+      );
+      results.push(summarizeSamples(probs, T, classes));
+    }
+  }
+  return results;
+}
+
+/** Numerically stable softmax of each row of a [rows, classes] array. */
+export function softmaxRows(logits: Float32Array, classes: number): Float64Array {
+  const out = new Float64Array(logits.length);
+  for (let o = 0; o < logits.length; o += classes) {
+    let max = -Infinity;
+    for (let c = 0; c < classes; c++) max = Math.max(max, logits[o + c]!);
+    let sum = 0;
+    for (let c = 0; c < classes; c++) sum += out[o + c] = Math.exp(logits[o + c]! - max);
+    for (let c = 0; c < classes; c++) out[o + c]! /= sum;
+  }
+  return out;
+}
+
+/**
+ * Mean and across-sample variance per class of T probability vectors [T, classes]. The variance
+ * uses the unbiased divisor T - 1 because the T samples estimate the spread of the model's
+ * predictive distribution (at T = 100 the difference from 1/T is 1%); one sample has variance 0.
+ * The ROI's variance is the mean of the per-class variances (aggregate.ts says why).
+ */
+export function summarizeSamples(
+  probs: ArrayLike<number>,
+  T: number,
+  classes: number,
+): RoiClassification {
+  const mean = new Array<number>(classes).fill(0);
+  const variance = new Array<number>(classes).fill(0);
+  for (let t = 0; t < T; t++)
+    for (let c = 0; c < classes; c++) mean[c]! += probs[t * classes + c]! / T;
+  if (T > 1) {
+    for (let t = 0; t < T; t++) {
+      for (let c = 0; c < classes; c++) variance[c]! += (probs[t * classes + c]! - mean[c]!) ** 2;
+    }
+    for (let c = 0; c < classes; c++) variance[c]! /= T - 1;
+  }
+  return {
+    meanProbabilities: mean,
+    classVariances: variance,
+    variance: variance.reduce((s, v) => s + v, 0) / classes,
+    samples: T,
+  };
+}

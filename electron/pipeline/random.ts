@@ -1,0 +1,52 @@
+// Seeded randomness for the pipeline: the Monte-Carlo dropout masks are drawn here, in TypeScript,
+// so that a run is reproducible from its recorded seed and independent of onnxruntime's RNG.
+
+/**
+ * sfc32 (Chris Doty-Humphrey's Small Fast Counting generator, as in PractRand): 128-bit state,
+ * passes PractRand to multi-terabyte lengths, and needs only 32-bit integer ops, so the stream is
+ * identical on every platform and JavaScript engine. Returns a function giving floats in [0, 1).
+ */
+export function seededRandom(seed: number): () => number {
+  // splitmix32 spreads a small integer seed over the whole state (nearby seeds -> unrelated streams).
+  let s = seed >>> 0;
+  const split = (): number => {
+    s = (s + 0x9e3779b9) >>> 0;
+    let z = s;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+    return (z ^ (z >>> 16)) >>> 0;
+  };
+  let a = split();
+  let b = split();
+  let c = split();
+  let d = split();
+  const next = (): number => {
+    const t = (((a + b) >>> 0) + d) >>> 0;
+    d = (d + 1) >>> 0;
+    a = b ^ (b >>> 9);
+    b = (c + (c << 3)) >>> 0;
+    c = ((c << 21) | (c >>> 11)) >>> 0;
+    c = (c + t) >>> 0;
+    return t / 4294967296;
+  };
+  for (let i = 0; i < 12; i++) next();
+  return next;
+}
+
+/**
+ * Inverted-dropout masks, row-major [rows, features]: each entry is 1/(1-p) with probability 1-p
+ * and 0 otherwise, which is exactly what torch.nn.Dropout multiplies by in training mode, so a
+ * head exported from PyTorch sees the same distribution it was trained with.
+ */
+export function dropoutMasks(
+  random: () => number,
+  rows: number,
+  features: number,
+  p: number,
+): Float32Array {
+  const out = new Float32Array(rows * features);
+  if (p <= 0) return out.fill(1);
+  const keep = 1 / (1 - p);
+  for (let i = 0; i < out.length; i++) out[i] = random() < p ? 0 : keep;
+  return out;
+}

@@ -1,0 +1,112 @@
+import { describe, expect, it } from "vitest";
+import { aggregate } from "../../electron/pipeline/aggregate";
+import { classify, summarizeSamples } from "../../electron/pipeline/classify";
+import { dropoutMasks, seededRandom } from "../../electron/pipeline/random";
+import type { RoiClassification, Tensor } from "../../electron/pipeline/types";
+
+const roi = (mean: number[], variance: number): RoiClassification => ({
+  meanProbabilities: mean,
+  classVariances: mean.map(() => variance),
+  variance,
+  samples: 100,
+});
+
+describe("aggregate", () => {
+  it("averages ROI probabilities and variances, in the model's class order (worked by hand)", () => {
+    // Model order: metastasis, HCC, ICC.
+    const rois = [roi([0.1, 0.6, 0.3], 0.02), roi([0.3, 0.4, 0.3], 0.04)];
+    const out = aggregate(rois, ["metastasis", "HCC", "ICC"]);
+    if (out.status !== "analyzed") throw new Error("expected analyzed");
+    // HCC (0.6 + 0.4) / 2 = 0.5; ICC (0.3 + 0.3) / 2 = 0.3; metastasis (0.1 + 0.3) / 2 = 0.2.
+    expect(out.probabilities.HCC).toBeCloseTo(0.5, 12);
+    expect(out.probabilities.ICC).toBeCloseTo(0.3, 12);
+    expect(out.probabilities.metastasis).toBeCloseTo(0.2, 12);
+    expect(out.prediction).toBe("HCC");
+    // uncertainty = (0.02 + 0.04) / 2 = 0.03; confidence = 0.97.
+    expect(out.uncertainty).toBeCloseTo(0.03, 12);
+    expect(out.confidence).toBeCloseTo(0.97, 12);
+  });
+
+  it("reports no-roi for a study without ROIs and refuses a class order that lacks a class", () => {
+    expect(aggregate([], ["HCC", "ICC", "metastasis"])).toEqual({ status: "no-roi" });
+    expect(() => aggregate([roi([1, 0, 0], 0)], ["HCC", "ICC", "other"])).toThrow(
+      /lack metastasis/,
+    );
+  });
+});
+
+describe("summarizeSamples", () => {
+  it("is the per-class variance with divisor T-1, averaged over classes (worked by hand)", () => {
+    // Two samples: [1, 0] and [0, 1]. Means 0.5, 0.5. Per-class variance with divisor 1:
+    // (0.5^2 + 0.5^2) / 1 = 0.5. Mean over classes 0.5.
+    const s = summarizeSamples([1, 0, 0, 1], 2, 2);
+    expect(s.meanProbabilities).toEqual([0.5, 0.5]);
+    expect(s.classVariances).toEqual([0.5, 0.5]);
+    expect(s.variance).toBe(0.5);
+    // Three samples of class 0: 0.2, 0.4, 0.6 -> mean 0.4, variance (0.04 + 0 + 0.04) / 2 = 0.04.
+    const t = summarizeSamples([0.2, 0.8, 0.4, 0.6, 0.6, 0.4], 3, 2);
+    expect(t.classVariances[0]).toBeCloseTo(0.04, 12);
+    expect(t.variance).toBeCloseTo(0.04, 12);
+    expect(summarizeSamples([0.3, 0.7], 1, 2).variance).toBe(0);
+  });
+});
+
+describe("dropout masks", () => {
+  it("are inverted-dropout Bernoulli masks, reproducible from the seed", () => {
+    const a = dropoutMasks(seededRandom(7), 100, 200, 0.2);
+    const b = dropoutMasks(seededRandom(7), 100, 200, 0.2);
+    const c = dropoutMasks(seededRandom(8), 100, 200, 0.2);
+    expect(a).toEqual(b);
+    expect(a).not.toEqual(c);
+    const zeros = a.filter((v) => v === 0).length / a.length;
+    expect(zeros).toBeGreaterThan(0.18);
+    expect(zeros).toBeLessThan(0.22);
+    expect(new Set(a)).toEqual(new Set([0, Math.fround(1 / 0.8)]));
+    // E[mask] = 1: the expectation of the head equals the deterministic head.
+    expect(a.reduce((s, v) => s + v, 0) / a.length).toBeCloseTo(1, 1);
+  });
+});
+
+describe("classify", () => {
+  it("runs the backbone once per ROI and the head on T masked copies per ROI", async () => {
+    const backboneCalls: number[][] = [];
+    const headCalls: number[][] = [];
+    // Backbone: feature = [mean of crop, 1]; head: logits = [f0 * m0, f1 * m1, 0].
+    const backbone = async (x: Tensor): Promise<Tensor> => {
+      backboneCalls.push(x.dims);
+      const n = x.dims[0]!;
+      const per = x.data.length / n;
+      const f = new Float32Array(n * 2);
+      for (let r = 0; r < n; r++) {
+        f[r * 2] = x.data.subarray(r * per, (r + 1) * per).reduce((s, v) => s + v, 0) / per;
+        f[r * 2 + 1] = 1;
+      }
+      return { dims: [n, 2], data: f };
+    };
+    const head = async (f: Tensor, m: Tensor): Promise<Tensor> => {
+      headCalls.push(f.dims);
+      const rows = f.dims[0]!;
+      const out = new Float32Array(rows * 3);
+      for (let i = 0; i < rows; i++) {
+        out[i * 3] = f.data[i * 2]! * m.data[i * 2]!;
+        out[i * 3 + 1] = f.data[i * 2 + 1]! * m.data[i * 2 + 1]!;
+      }
+      return { dims: [rows, 3], data: out };
+    };
+    const crops: Tensor = { dims: [3, 5, 4, 4], data: new Float32Array(3 * 80) };
+    crops.data.fill(4, 0, 80); // ROI 0 strongly class 0
+    const config = { mcSamples: 50, dropoutP: 0.2, seed: 3 };
+    const res = await classify(crops, { backbone, head }, config);
+    expect(backboneCalls).toEqual([[3, 5, 4, 4]]);
+    expect(headCalls).toEqual([[150, 2]]);
+    expect(res).toHaveLength(3);
+    expect(res[0]!.meanProbabilities[0]).toBeGreaterThan(res[1]!.meanProbabilities[0]!);
+    expect(res[0]!.variance).toBeGreaterThan(0);
+    const again = await classify(crops, { backbone, head }, config);
+    expect(again).toEqual(res);
+    // With p = 0 every sample is the deterministic head: zero variance.
+    const det = await classify(crops, { backbone, head }, { ...config, dropoutP: 0 });
+    for (const r of det) expect(r.variance).toBeLessThan(1e-15);
+    expect(det[2]!.meanProbabilities[1]).toBeCloseTo(Math.E / (Math.E + 2), 6);
+  });
+});

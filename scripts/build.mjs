@@ -20,7 +20,13 @@ const benches = existsSync("bench")
   ? readdirSync("bench").filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))
   : [];
 
-await build({ ...common, entryPoints: { cli: "electron/cli/main.ts" }, outdir: "dist" });
+// The inference worker is its own entry: the engine forks it as a separate process
+// (electron/inference/engine.ts looks for dist/inference-worker.cjs next to the CLI bundle).
+await build({
+  ...common,
+  entryPoints: { cli: "electron/cli/main.ts", "inference-worker": "electron/inference/worker.ts" },
+  outdir: "dist",
+});
 if (benches.length > 0) {
   await build({
     ...common,

@@ -42,6 +42,14 @@ export class ModelIntegrityError extends AppError {
   }
 }
 
+/** The inference worker failed: no execution provider could load a model, a run failed, or the
+ * worker process stopped. */
+export class InferenceError extends AppError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("INFERENCE", message, options);
+  }
+}
+
 /** The registry cannot be opened or migrated (for example a database from a newer app). */
 export class RegistryError extends AppError {
   constructor(message: string, options?: { cause?: unknown }) {

@@ -1,0 +1,153 @@
+import { describe, expect, it } from "vitest";
+import type { Vec3 } from "../../electron/contract/domain";
+import type { VolumeGeometry } from "../../electron/contract/volume";
+import { fuse, keepMostConfident, topCount } from "../../electron/pipeline/fuse";
+import type { Detection, Roi } from "../../electron/pipeline/types";
+
+function grid(
+  columns: number,
+  slices: number,
+  spacing: number,
+  origin: Vec3,
+  sliceGap: number,
+): VolumeGeometry {
+  return {
+    columns,
+    rows: columns,
+    slices,
+    rowDirection: [1, 0, 0],
+    columnDirection: [0, 1, 0],
+    normal: [0, 0, 1],
+    columnSpacing: spacing,
+    rowSpacing: spacing,
+    slicePositions: Array.from(
+      { length: slices },
+      (_, k) => [origin[0], origin[1], origin[2] + k * sliceGap] as Vec3,
+    ),
+    sliceThickness: sliceGap,
+  };
+}
+
+const det = (d: Partial<Detection>): Detection => ({
+  sequence: "T1_venous",
+  sliceIndex: 1,
+  cx: 0,
+  cy: 0,
+  w: 0,
+  h: 0,
+  score: 0.9,
+  ...d,
+});
+
+describe("fuse: pixel voting", () => {
+  const ref = grid(10, 3, 1, [0, 0, 0], 5);
+
+  it("puts the ROI where most boxes overlap, with the covering boxes' mean size and score (worked by hand)", () => {
+    // On slice 1: A spans x, y in [1, 5]; B spans x in [3, 7], y in [2, 8]; C spans x in [7, 9],
+    // y in [1, 3]. Votes: 2 on pixels i in 3..5, j in 2..5 (A and B); C meets B only at x = 7,
+    // y in 2..3, which is also 2 votes but later in raster order. First max pixel (3, 2) is covered
+    // by A and B, whose intersection [3, 5] x [2, 5] has centre (4, 3.5); size mean(4, 4) x
+    // mean(4, 6) = 4 x 5; score (0.9 + 0.7) / 2 = 0.8.
+    const detections = [
+      det({ cx: 3, cy: 3, w: 4, h: 4, score: 0.9, sequence: "T1_venous" }),
+      det({ cx: 5, cy: 5, w: 4, h: 6, score: 0.7, sequence: "T2" }),
+      det({ cx: 8, cy: 2, w: 2, h: 2, score: 0.6, sequence: "DWI" }),
+    ];
+    const rois = fuse(
+      { detections, grids: { T1_venous: ref, T2: ref, DWI: ref }, reference: ref },
+      { topFraction: 1 },
+    );
+    expect(rois).toHaveLength(1);
+    const r = rois[0]!;
+    expect(r.sliceIndex).toBe(1);
+    expect([r.cx, r.cy]).toEqual([4, 3.5]);
+    expect([r.w, r.h]).toEqual([4, 5]);
+    expect(r.score).toBeCloseTo(0.8, 12);
+    expect(r.votes).toBe(2);
+    expect(r.sequences.sort()).toEqual(["T1_venous", "T2"]);
+    expect(r.centerMm).toEqual([4, 3.5, 5]);
+    expect([r.widthMm, r.heightMm]).toEqual([4, 5]);
+    expect(r.rank).toBe(1);
+  });
+
+  it("maps boxes from another grid through patient coordinates", () => {
+    // Source grid: 2 mm pixels, origin (-10, 20, 2.5), 2.5 mm slices. Its pixel (7, -8) on slice 1
+    // lies at (-10 + 14, 20 - 16, 5) = (4, 4, 5) mm: reference pixel (4, 4) on slice 1.
+    const src = grid(20, 4, 2, [-10, 20, 2.5], 2.5);
+    const rois = fuse(
+      {
+        detections: [det({ sequence: "DWI", sliceIndex: 1, cx: 7, cy: -8, w: 2, h: 1 })],
+        grids: { DWI: src },
+        reference: ref,
+      },
+      { topFraction: 1 },
+    );
+    expect(rois).toHaveLength(1);
+    // 2 x 1 source pixels of 2 mm = 4 x 2 mm = 4 x 2 reference pixels.
+    expect(rois[0]).toMatchObject({ sliceIndex: 1, cx: 4, cy: 4, w: 4, h: 2 });
+    // A box at z = 25 mm is 3 slices beyond the reference stack (0, 5, 10 mm): no slice to vote on.
+    const far = grid(20, 10, 2, [-10, 20, 25], 2.5);
+    expect(
+      fuse(
+        {
+          detections: [det({ sequence: "DWI", sliceIndex: 0, cx: 7, cy: -8, w: 2, h: 2 })],
+          grids: { DWI: far },
+          reference: ref,
+        },
+        { topFraction: 1 },
+      ),
+    ).toEqual([]);
+  });
+
+  it("yields one ROI per voted slice and nothing (no-roi) without boxes", () => {
+    const detections = [
+      det({ sliceIndex: 0, cx: 2, cy: 2, w: 2, h: 2, score: 0.6 }),
+      det({ sliceIndex: 2, cx: 6, cy: 6, w: 2, h: 2, score: 0.95 }),
+    ];
+    const rois = fuse(
+      { detections, grids: { T1_venous: ref }, reference: ref },
+      { topFraction: 1 },
+    );
+    expect(rois.map((r) => [r.sliceIndex, r.rank])).toEqual([
+      [2, 1],
+      [0, 2],
+    ]);
+    expect(fuse({ detections: [], grids: {}, reference: ref }, { topFraction: 0.48 })).toEqual([]);
+  });
+});
+
+describe("top 48% rounding", () => {
+  it("keeps ceil(n * 0.48), at least one, exact products not rounded up", () => {
+    expect([0, 1, 2, 3, 4, 10, 25, 50, 100].map((n) => topCount(n, 0.48))).toEqual([
+      0, 1, 1, 2, 2, 5, 12, 24, 48,
+    ]);
+    expect(topCount(7, 1)).toBe(7);
+  });
+
+  it("keeps the most confident, ties broken by slice order", () => {
+    const roi = (sliceIndex: number, score: number): Roi => ({
+      sliceIndex,
+      cx: 0,
+      cy: 0,
+      centerMm: [0, 0, 0],
+      w: 1,
+      h: 1,
+      widthMm: 1,
+      heightMm: 1,
+      score,
+      votes: 1,
+      sequences: ["T2"],
+      rank: 0,
+    });
+    const kept = keepMostConfident(
+      [roi(0, 0.6), roi(1, 0.9), roi(2, 0.7), roi(3, 0.9), roi(4, 0.5)],
+      0.48,
+    );
+    // ceil(5 * 0.48) = ceil(2.4) = 3.
+    expect(kept.map((r) => [r.sliceIndex, r.rank])).toEqual([
+      [1, 1],
+      [3, 2],
+      [2, 3],
+    ]);
+  });
+});

@@ -46,6 +46,8 @@ export const migration001: Migration = {
         pixel_rows INTEGER NOT NULL,
         pixel_columns INTEGER NOT NULL,
         slice_thickness REAL,
+        -- ImageOrientationPatient of the first frame: axial vs other planes for assignment.
+        orientation_json TEXT CHECK (orientation_json IS NULL OR json_valid(orientation_json)),
         -- The reader's SeriesInfo as JSON: sequence assignment re-runs from the registry when a
         -- later import adds series to a study, without re-reading any file.
         info_json TEXT NOT NULL CHECK (json_valid(info_json)),
@@ -64,6 +66,9 @@ export const migration001: Migration = {
         frame_count INTEGER NOT NULL CHECK (frame_count >= 1),
         pixel_rows INTEGER NOT NULL,
         pixel_columns INTEGER NOT NULL,
+        -- Distinct diffusion b-values of the instance's frames (JSON array, usually one or none):
+        -- a DWI series mixes b-values, and both assignment and the DWI volume pick the highest.
+        b_values_json TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(b_values_json)),
         -- Relative to the managed store root, so a data directory can be moved as a whole.
         store_path TEXT NOT NULL UNIQUE,
         file_size INTEGER NOT NULL,

@@ -19,6 +19,8 @@ export const migration002: Migration = {
         series_ref INTEGER NOT NULL REFERENCES series(id) ON DELETE CASCADE,
         rule TEXT NOT NULL,
         detail TEXT NOT NULL,
+        -- DWI: the b-value whose images form the sequence (NULL when unknown or not DWI).
+        b_value REAL,
         assigned_at TEXT NOT NULL,
         assigned_by TEXT NOT NULL,
         PRIMARY KEY (study_ref, sequence, source)
@@ -44,7 +46,7 @@ export const migration002: Migration = {
       CREATE INDEX audit_log_study ON audit_log(study_ref, id);
 
       CREATE VIEW effective_assignments AS
-        SELECT a.study_ref, a.sequence, a.series_ref, a.source, a.rule, a.detail,
+        SELECT a.study_ref, a.sequence, a.series_ref, a.source, a.rule, a.detail, a.b_value,
                a.assigned_at, a.assigned_by
           FROM sequence_assignments a
          WHERE a.source = 'manual'

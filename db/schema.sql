@@ -45,6 +45,9 @@ CREATE TABLE instances (
         frame_count INTEGER NOT NULL CHECK (frame_count >= 1),
         pixel_rows INTEGER NOT NULL,
         pixel_columns INTEGER NOT NULL,
+        -- Distinct diffusion b-values of the instance's frames (JSON array, usually one or none):
+        -- a DWI series mixes b-values, and both assignment and the DWI volume pick the highest.
+        b_values_json TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(b_values_json)),
         -- Relative to the managed store root, so a data directory can be moved as a whole.
         store_path TEXT NOT NULL UNIQUE,
         file_size INTEGER NOT NULL,
@@ -123,6 +126,8 @@ CREATE TABLE sequence_assignments (
         series_ref INTEGER NOT NULL REFERENCES series(id) ON DELETE CASCADE,
         rule TEXT NOT NULL,
         detail TEXT NOT NULL,
+        -- DWI: the b-value whose images form the sequence (NULL when unknown or not DWI).
+        b_value REAL,
         assigned_at TEXT NOT NULL,
         assigned_by TEXT NOT NULL,
         PRIMARY KEY (study_ref, sequence, source)
@@ -139,6 +144,8 @@ CREATE TABLE series (
         pixel_rows INTEGER NOT NULL,
         pixel_columns INTEGER NOT NULL,
         slice_thickness REAL,
+        -- ImageOrientationPatient of the first frame: axial vs other planes for assignment.
+        orientation_json TEXT CHECK (orientation_json IS NULL OR json_valid(orientation_json)),
         -- The reader's SeriesInfo as JSON: sequence assignment re-runs from the registry when a
         -- later import adds series to a study, without re-reading any file.
         info_json TEXT NOT NULL CHECK (json_valid(info_json)),
@@ -188,7 +195,7 @@ CREATE INDEX studies_date ON studies(study_date, study_time);
 CREATE INDEX studies_patient ON studies(patient_ref);
 
 CREATE VIEW effective_assignments AS
-        SELECT a.study_ref, a.sequence, a.series_ref, a.source, a.rule, a.detail,
+        SELECT a.study_ref, a.sequence, a.series_ref, a.source, a.rule, a.detail, a.b_value,
                a.assigned_at, a.assigned_by
           FROM sequence_assignments a
          WHERE a.source = 'manual'

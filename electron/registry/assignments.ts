@@ -32,10 +32,16 @@ export function seriesRecordsForStudy(db: Db, studyInstanceUid: string): SeriesR
         pixel_rows: number;
         pixel_columns: number;
         slice_thickness: number | null;
+        orientation_json: string | null;
+        b_values: string | null;
       }
     >(
       `SELECT se.info_json, se.sop_class_uid, se.pixel_rows, se.pixel_columns, se.slice_thickness,
-              COUNT(i.id) AS instance_count, COALESCE(SUM(i.frame_count), 0) AS frame_count
+              se.orientation_json,
+              COUNT(i.id) AS instance_count, COALESCE(SUM(i.frame_count), 0) AS frame_count,
+              (SELECT json_group_array(DISTINCT j.value)
+                 FROM instances i2, json_each(i2.b_values_json) j
+                WHERE i2.series_ref = se.id) AS b_values
          FROM series se JOIN studies s ON s.id = se.study_ref
          LEFT JOIN instances i ON i.series_ref = se.id
         WHERE s.study_instance_uid = ?
@@ -50,6 +56,10 @@ export function seriesRecordsForStudy(db: Db, studyInstanceUid: string): SeriesR
     rows: r.pixel_rows,
     columns: r.pixel_columns,
     sliceThickness: r.slice_thickness,
+    bValues: (JSON.parse(r.b_values ?? "[]") as number[]).sort((a, b) => a - b),
+    imageOrientationPatient: r.orientation_json
+      ? (JSON.parse(r.orientation_json) as SeriesRecord["imageOrientationPatient"])
+      : null,
   }));
 }
 
@@ -79,10 +89,11 @@ export function saveAutoAssignments(
     ).run(studyRef);
     const insert = db.prepare(`
       INSERT INTO sequence_assignments
-        (study_ref, sequence, source, series_ref, rule, detail, assigned_at, assigned_by)
-      VALUES (?, ?, 'auto', ?, ?, ?, ?, ?)`);
+        (study_ref, sequence, source, series_ref, rule, detail, b_value, assigned_at, assigned_by)
+      VALUES (?, ?, 'auto', ?, ?, ?, ?, ?, ?)`);
     for (const a of result.assignments) {
-      insert.run(studyRef, a.sequence, refOf(a.seriesInstanceUid), a.rule, a.detail, now, actor);
+      const ref = refOf(a.seriesInstanceUid);
+      insert.run(studyRef, a.sequence, ref, a.rule, a.detail, a.bValue ?? null, now, actor);
     }
     const exclude = db.prepare(
       "INSERT INTO series_exclusions (series_ref, rule, reason, decided_at) VALUES (?, ?, ?, ?)",
@@ -99,13 +110,14 @@ interface AssignmentRow {
   source: "auto" | "manual";
   rule: string;
   detail: string;
+  b_value: number | null;
   assigned_at: string;
   assigned_by: string;
 }
 
 const EFFECTIVE_SQL = `
   SELECT s.study_instance_uid AS study_uid, e.sequence, se.series_instance_uid AS series_uid,
-         e.source, e.rule, e.detail, e.assigned_at, e.assigned_by
+         e.source, e.rule, e.detail, e.b_value, e.assigned_at, e.assigned_by
     FROM effective_assignments e
     JOIN studies s ON s.id = e.study_ref
     JOIN series se ON se.id = e.series_ref`;
@@ -118,6 +130,7 @@ function toRecord(r: AssignmentRow): SequenceAssignmentRecord {
     source: r.source,
     rule: r.rule,
     detail: r.detail,
+    bValue: r.b_value,
     assignedAt: r.assigned_at,
     assignedBy: r.assigned_by,
   };

@@ -13,6 +13,8 @@ export interface InstanceRow {
   frameCount: number;
   rows: number;
   columns: number;
+  /** Distinct diffusion b-values of the instance's frames. */
+  bValues: number[];
   /** Relative to the store root. */
   storePath: string;
   fileSize: number;
@@ -26,6 +28,7 @@ export interface SeriesBatch {
   rows: number;
   columns: number;
   sliceThickness: number | null;
+  orientation: [number, number, number, number, number, number] | null;
   instances: InstanceRow[];
 }
 
@@ -61,16 +64,16 @@ export class ImportWriter {
       RETURNING id`);
     this.upsertSeries = db.prepare(`
       INSERT INTO series (study_ref, series_instance_uid, modality, series_number, description,
-                          sop_class_uid, pixel_rows, pixel_columns, slice_thickness, info_json,
-                          created_at, updated_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                          sop_class_uid, pixel_rows, pixel_columns, slice_thickness,
+                          orientation_json, info_json, created_at, updated_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (series_instance_uid) DO UPDATE SET updated_at = excluded.updated_at
       RETURNING id`);
     this.insertInstance = db.prepare(`
       INSERT INTO instances (series_ref, sop_instance_uid, sop_class_uid, transfer_syntax_uid,
-                             instance_number, frame_count, pixel_rows, pixel_columns, store_path,
-                             file_size, imported_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                             instance_number, frame_count, pixel_rows, pixel_columns,
+                             b_values_json, store_path, file_size, imported_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (sop_instance_uid) DO NOTHING`);
   }
 
@@ -111,6 +114,7 @@ export class ImportWriter {
         batch.rows,
         batch.columns,
         batch.sliceThickness,
+        batch.orientation && JSON.stringify(batch.orientation),
         JSON.stringify(se),
         now,
         now,
@@ -126,6 +130,7 @@ export class ImportWriter {
           i.frameCount,
           i.rows,
           i.columns,
+          JSON.stringify(i.bValues),
           i.storePath,
           i.fileSize,
           now,

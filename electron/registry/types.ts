@@ -10,6 +10,8 @@ export interface SequenceAssignmentRecord {
   source: AssignmentSource;
   rule: string;
   detail: string;
+  /** DWI: the b-value whose images form the sequence. */
+  bValue: number | null;
   assignedAt: string;
   assignedBy: string;
 }
@@ -42,10 +44,19 @@ export interface SeriesRecord {
   rows: number;
   columns: number;
   sliceThickness: number | null;
+  /** Distinct b-values over the series' instances and frames. */
+  bValues: number[];
+  imageOrientationPatient: [number, number, number, number, number, number] | null;
 }
 
 /** The part of dicom/assign's AssignmentResult that the registry stores. */
 export interface AssignmentToStore {
-  assignments: { sequence: SequenceId; seriesInstanceUid: string; rule: string; detail: string }[];
+  assignments: {
+    sequence: SequenceId;
+    seriesInstanceUid: string;
+    rule: string;
+    detail: string;
+    bValue?: number | null;
+  }[];
   excluded: { seriesInstanceUid: string; rule: string; reason: string }[];
 }

@@ -18,7 +18,10 @@ let db: Db;
 beforeEach(() => {
   db = openDatabase(path.join(tempDir(), "r.sqlite"));
   const w = new ImportWriter(db);
-  for (let k = 1; k <= 6; k++) w.commitSeries(batch("7", String(k), 4));
+  for (const k of [1, 2, 3, 4, 6]) w.commitSeries(batch("7", String(k), 4));
+  const dwi = batch("7", "5", 4, "ep2d diff b50 b800");
+  dwi.instances.forEach((inst, k) => (inst.bValues = [k % 2 === 0 ? 50 : 800]));
+  w.commitSeries(dwi);
   w.commitSeries(batch("8", "1", 2));
   saveAutoAssignments(db, STUDY, {
     assignments: [
@@ -44,6 +47,10 @@ describe("sequence assignments", () => {
     expect(records).toHaveLength(6);
     expect(records[0]).toMatchObject({ instanceCount: 4, frameCount: 4, rows: 64 });
     expect(records[0]!.info.seriesInstanceUid).toBe(`${STUDY}.1`);
+    expect(records[0]!.imageOrientationPatient).toEqual([1, 0, 0, 0, 1, 0]);
+    const dwi = records.find((r) => r.info.seriesInstanceUid === `${STUDY}.5`)!;
+    expect(dwi.bValues).toEqual([50, 800]);
+    expect(records[0]!.bValues).toEqual([]);
   });
 
   it("keeps a manual override across re-runs of the rules, audits it, and clears it", () => {

@@ -59,6 +59,7 @@ export function batch(
     rows: 64,
     columns: 64,
     sliceThickness: 5,
+    orientation: [1, 0, 0, 0, 1, 0],
     instances: Array.from({ length: n }, (_, k) => ({
       sopInstanceUid: `${seriesUid}.${k + 1}`,
       sopClassUid: "1.2.840.10008.5.1.4.1.1.4",
@@ -67,6 +68,7 @@ export function batch(
       frameCount: 1,
       rows: 64,
       columns: 64,
+      bValues: [],
       storePath: `${studyUid}/${seriesUid}/${seriesUid}.${k + 1}.dcm`,
       fileSize: 8192,
     })),

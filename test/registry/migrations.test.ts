@@ -83,7 +83,7 @@ describe("registry migrations", () => {
     expect(() =>
       db
         .prepare(
-          `INSERT INTO sequence_assignments VALUES (1, 'FLAIR', 'auto', 1, 'r', '', 'now', 'x')`,
+          `INSERT INTO sequence_assignments VALUES (1, 'FLAIR', 'auto', 1, 'r', '', NULL, 'now', 'x')`,
         )
         .run(),
     ).toThrow(/CHECK constraint/);

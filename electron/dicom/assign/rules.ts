@@ -65,8 +65,8 @@ export const sequenceRulesSchema = z.strictObject({
     }),
   ),
   preferences: z.strictObject({
-    fatSuppressed: matchSchema,
-    nonAxial: matchSchema,
+    fatSuppressed: z.array(matchSchema),
+    nonAxial: z.array(matchSchema),
     dwiPreferredB: z.tuple([z.number(), z.number()]),
     bValueInDescription: z.string(),
   }),
@@ -162,6 +162,11 @@ function compileMatch(m: RuleMatch, where: string): Matcher {
   return (s) => tests.every((t) => t(s));
 }
 
+function anyOf(list: RuleMatch[], where: string): Matcher {
+  const tests = list.map((m, i) => compileMatch(m, `${where}[${i}]`));
+  return (s) => tests.some((t) => t(s));
+}
+
 /** ContrastBolusAgent (0018,0010) present and not a "none" placeholder. */
 export function hasContrastAgent(info: SeriesInfo): boolean {
   const agent = info.contrastBolusAgent.trim();
@@ -190,8 +195,8 @@ export function compileRules(input: unknown): CompiledRules {
       test: compileMatch(w.match, w.id),
     })),
     phases: r.phases.map((p) => ({ id: p.id, phase: p.phase, test: compileMatch(p.match, p.id) })),
-    fatSuppressed: compileMatch(r.preferences.fatSuppressed, "preferences.fatSuppressed"),
-    nonAxial: compileMatch(r.preferences.nonAxial, "preferences.nonAxial"),
+    fatSuppressed: anyOf(r.preferences.fatSuppressed, "preferences.fatSuppressed"),
+    nonAxial: anyOf(r.preferences.nonAxial, "preferences.nonAxial"),
     dwiPreferredB: r.preferences.dwiPreferredB,
     bValueInDescription: b,
   };

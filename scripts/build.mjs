@@ -4,7 +4,16 @@
 import { build } from "esbuild";
 import { readdirSync, existsSync } from "node:fs";
 
-const external = ["better-sqlite3", "onnxruntime-node", "electron", "dcmjs", "pngjs"];
+// The WASM codecs locate their .wasm next to their own script, so they must stay in node_modules.
+const external = [
+  "better-sqlite3",
+  "onnxruntime-node",
+  "electron",
+  "dcmjs",
+  "pngjs",
+  "@cornerstonejs/*",
+  "jpeg-lossless-decoder-js",
+];
 const common = {
   bundle: true,
   platform: "node",

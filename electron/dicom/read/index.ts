@@ -1,0 +1,98 @@
+// The DICOM reader: one Part 10 file in, an MR instance (header now, pixels on demand), a reasoned
+// skip, or a thrown DicomParseError / UnsupportedTransferSyntaxError. Checks run in this order so
+// that a broken file is rejected whatever its modality: structure (scan.ts), data set (dcmjs),
+// pixel module against Pixel Data, then "is it an MR image", then "can its pixels be decoded".
+import { readFile } from "node:fs/promises";
+import type { DicomInstance, ReadOutcome } from "../instance";
+import { parseDataset } from "./dcmjs-parse";
+import { buildFrames } from "./frames";
+import {
+  MR_IMAGE_SOP_CLASSES,
+  patientInfo,
+  seriesInfo,
+  sopClassName,
+  studyInfo,
+  TextReader,
+} from "./header";
+import { locatePixels, readPixelLayout, type PixelLayout } from "./pixel-layout";
+import { decodeFrame, unsupportedSyntax } from "./pixels";
+import { DicomParseError } from "../../contract/errors";
+import { scanPart10, TAG_PIXEL_DATA } from "./scan";
+import { num, str } from "./values";
+
+export { knownTransferSyntaxes, lookupTransferSyntax } from "./transfer-syntax";
+export type { TransferSyntax, PixelCodec } from "./transfer-syntax";
+
+export async function readDicomFile(filePath: string, data?: Uint8Array): Promise<ReadOutcome> {
+  const bytes = data ?? new Uint8Array(await readFile(filePath));
+  return readDicomBytes(filePath, bytes);
+}
+
+/** Synchronous core of readDicomFile (header work only; decoding stays lazy). */
+export function readDicomBytes(filePath: string, bytes: Uint8Array): ReadOutcome {
+  const scan = scanPart10(bytes);
+  const ds = parseDataset(scan, bytes);
+  const sopClassUid = str(ds, "SOPClassUID");
+  const modality = str(ds, "Modality");
+  const ids = {
+    sopInstanceUid: str(ds, "SOPInstanceUID") || undefined,
+    seriesInstanceUid: str(ds, "SeriesInstanceUID") || undefined,
+    studyInstanceUid: str(ds, "StudyInstanceUID") || undefined,
+  };
+  const hasPixels = scan.elements.has(TAG_PIXEL_DATA);
+  const layout = hasPixels ? readPixelLayout(ds, scan) : null;
+  const source = layout ? locatePixels(layout, scan) : null;
+  const what = `Modality ${modality || "none"}, SOP class ${sopClassName(sopClassUid)}`;
+  if (!MR_IMAGE_SOP_CLASSES[sopClassUid]) {
+    return { kind: "skipped", reason: `not an MR image (${what})`, ...ids };
+  }
+  if (!layout || !source) {
+    return { kind: "skipped", reason: `MR object without Pixel Data (${what})`, ...ids };
+  }
+  if (scan.syntax.codec === "none") throw unsupportedSyntax(scan.syntax);
+  const text = new TextReader(scan);
+  const frames = buildFrames(ds, layout.frames, layout.rows, layout.columns);
+  const syntax = scan.syntax;
+  const instance: DicomInstance = {
+    path: filePath,
+    sopClassUid,
+    sopInstanceUid: str(ds, "SOPInstanceUID"),
+    transferSyntaxUid: scan.transferSyntaxUid,
+    instanceNumber: num(ds, "InstanceNumber"),
+    patient: patientInfo(ds, text),
+    study: studyInfo(ds, text),
+    series: seriesInfo(ds, scan, text, frames),
+    frames,
+    bitsAllocated: layout.bitsAllocated,
+    bitsStored: layout.bitsStored,
+    pixelRepresentation: layout.pixelRepresentation,
+    samplesPerPixel: layout.samplesPerPixel,
+    photometricInterpretation: layout.photometricInterpretation,
+    decodeFrame: (index: number) => decodeFrame(source, index, layout, syntax),
+  };
+  return { kind: "instance", instance };
+}
+
+export interface ImagePixels {
+  layout: PixelLayout;
+  transferSyntaxUid: string;
+  decodeFrame(index: number): Promise<Int32Array>;
+}
+
+/**
+ * Pixel access to any image file, MR or not (the same checks as readDicomFile, without the MR
+ * filter): for tools and tests that need pixels of skipped files. Throws when there are none.
+ */
+export function openImagePixels(bytes: Uint8Array): ImagePixels {
+  const scan = scanPart10(bytes);
+  const ds = parseDataset(scan, bytes);
+  if (!scan.elements.has(TAG_PIXEL_DATA)) throw new DicomParseError("the file has no Pixel Data");
+  const layout = readPixelLayout(ds, scan);
+  const source = locatePixels(layout, scan);
+  const syntax = scan.syntax;
+  return {
+    layout,
+    transferSyntaxUid: syntax.uid,
+    decodeFrame: (index: number) => decodeFrame(source, index, layout, syntax),
+  };
+}

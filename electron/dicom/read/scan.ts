@@ -1,0 +1,338 @@
+// A byte-level walk of a Part 10 file: preamble, file meta information, and the top level of the
+// data set. dcmjs tolerates truncation silently (FIELD-NOTES), so structure is checked here first;
+// the walk also locates Pixel Data and the raw bytes of top-level text elements for charset.ts.
+import { inflateRawSync } from "node:zlib";
+import { DicomParseError } from "../../contract/errors";
+import { lookupTransferSyntax, type TransferSyntax } from "./transfer-syntax";
+
+export const UNDEFINED_LENGTH = 0xffffffff;
+export const TAG_PIXEL_DATA = 0x7fe00010;
+const TAG_ITEM = 0xfffee000;
+const TAG_ITEM_DELIMITER = 0xfffee00d;
+const TAG_SEQUENCE_DELIMITER = 0xfffee0dd;
+
+/** VRs with a 2-byte reserved field and a 4-byte length in explicit VR (PS3.5 7.1.2). */
+const LONG_VRS = new Set([
+  "OB",
+  "OD",
+  "OF",
+  "OL",
+  "OV",
+  "OW",
+  "SQ",
+  "SV",
+  "UC",
+  "UN",
+  "UR",
+  "UT",
+  "UV",
+]);
+
+export interface ElementRef {
+  tag: number;
+  /** Two-letter VR; "" in implicit VR. */
+  vr: string;
+  valueOffset: number;
+  /** Declared value length; UNDEFINED_LENGTH for sequences and encapsulated pixel data. */
+  length: number;
+  /** Bytes of the value actually present (differs from length only for cut Pixel Data). */
+  available: number;
+}
+
+export interface Fragment {
+  offset: number;
+  length: number;
+}
+
+export interface ScannedFile {
+  /** The bytes the offsets refer to: the file, or for deflated files the inflated data set. */
+  bytes: Uint8Array;
+  transferSyntaxUid: string;
+  syntax: TransferSyntax;
+  mediaStorageSopClassUid: string;
+  /** Offset of the data set's first element in `bytes`. */
+  datasetOffset: number;
+  /** Top-level elements of the data set by tag. */
+  elements: Map<number, ElementRef>;
+  /** Items of encapsulated Pixel Data, Basic Offset Table first (PS3.5 A.4); null if native. */
+  fragments: Fragment[] | null;
+  /** First element found with VR UN and undefined length (PS3.5 6.2.2), which dcmjs cannot read. */
+  unWithUndefinedLength: number | null;
+}
+
+export function tagString(tag: number): string {
+  const hex = (tag >>> 0).toString(16).toUpperCase().padStart(8, "0");
+  return `(${hex.slice(0, 4)},${hex.slice(4)})`;
+}
+
+class Cursor {
+  readonly view: DataView;
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly littleEndian: boolean,
+    readonly explicitVr: boolean,
+  ) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+  u16(at: number): number {
+    return this.view.getUint16(at, this.littleEndian);
+  }
+  u32(at: number): number {
+    return this.view.getUint32(at, this.littleEndian);
+  }
+  tag(at: number): number {
+    return ((this.u16(at) << 16) | this.u16(at + 2)) >>> 0;
+  }
+}
+
+interface Header {
+  tag: number;
+  vr: string;
+  length: number;
+  valueOffset: number;
+}
+
+function truncated(what: string, at: number, size: number): DicomParseError {
+  return new DicomParseError(`file truncated in the header: ${what} at byte ${at} of ${size}`);
+}
+
+function readHeader(c: Cursor, at: number, end: number): Header {
+  if (at + 8 > end) throw truncated("element header cut", at, end);
+  const tag = c.tag(at);
+  if (tag >>> 16 === 0xfffe || !c.explicitVr) {
+    return { tag, vr: "", length: c.u32(at + 4), valueOffset: at + 8 };
+  }
+  const b0 = c.bytes[at + 4]!;
+  const b1 = c.bytes[at + 5]!;
+  if (b0 < 0x41 || b0 > 0x5a || b1 < 0x41 || b1 > 0x5a) {
+    throw new DicomParseError(
+      `invalid value representation bytes 0x${b0.toString(16)} 0x${b1.toString(16)} ` +
+        `for element ${tagString(tag)} at byte ${at} (PS3.5 7.1.2)`,
+    );
+  }
+  const vr = String.fromCharCode(b0, b1);
+  if (LONG_VRS.has(vr)) {
+    if (at + 12 > end) throw truncated("element header cut", at, end);
+    return { tag, vr, length: c.u32(at + 8), valueOffset: at + 12 };
+  }
+  return { tag, vr, length: c.u16(at + 6), valueOffset: at + 8 };
+}
+
+/** Walks the items of an undefined-length sequence; returns the offset after its delimiter. */
+function skipSequence(c: Cursor, at: number, end: number, state: WalkState): number {
+  let pos = at;
+  for (;;) {
+    const h = readHeader(c, pos, end);
+    if (h.tag === TAG_SEQUENCE_DELIMITER) return h.valueOffset;
+    if (h.tag !== TAG_ITEM) {
+      throw new DicomParseError(
+        `expected a sequence item at byte ${pos}, found ${tagString(h.tag)} (PS3.5 7.5)`,
+      );
+    }
+    if (h.length === UNDEFINED_LENGTH) {
+      pos = walkElements(c, h.valueOffset, end, state, true);
+    } else {
+      pos = h.valueOffset + h.length;
+      if (pos > end) throw truncated(`sequence item of ${h.length} bytes`, h.valueOffset, end);
+    }
+  }
+}
+
+interface WalkState {
+  unWithUndefinedLength: number | null;
+  top: Map<number, ElementRef> | null;
+  fragments: Fragment[] | null;
+}
+
+/** Walks elements until `end` (top level) or an item delimiter (inside an item). */
+function walkElements(
+  c: Cursor,
+  at: number,
+  end: number,
+  state: WalkState,
+  inItem: boolean,
+): number {
+  let pos = at;
+  const top = inItem ? null : state.top;
+  while (pos < end) {
+    const h = readHeader(c, pos, end);
+    if (inItem && h.tag === TAG_ITEM_DELIMITER) return h.valueOffset;
+    const group = h.tag >>> 16;
+    if (!inItem && (group === 0x0001 || group === 0x0003 || group === 0x0005 || group === 0x0007)) {
+      throw new DicomParseError(
+        `invalid element ${tagString(h.tag)} at byte ${pos}: groups 0001, 0003, 0005 and 0007 ` +
+          `may not be used (PS3.5 7.1)`,
+      );
+    }
+    if (h.length === UNDEFINED_LENGTH) {
+      if (h.tag === TAG_PIXEL_DATA && !inItem) {
+        state.fragments = [];
+        pos = readFragments(c, h.valueOffset, end, state.fragments);
+      } else if (h.vr === "UN") {
+        // PS3.5 6.2.2: an undefined-length UN is a sequence encoded in implicit VR little endian.
+        state.unWithUndefinedLength ??= h.tag;
+        const implicit = new Cursor(c.bytes, true, false);
+        pos = skipSequence(implicit, h.valueOffset, end, state);
+      } else {
+        pos = skipSequence(c, h.valueOffset, end, state);
+      }
+      top?.set(h.tag, { ...h, available: pos - h.valueOffset });
+      continue;
+    }
+    const valueEnd = h.valueOffset + h.length;
+    if (valueEnd > end) {
+      if (h.tag === TAG_PIXEL_DATA && !inItem) {
+        // Reported by the pixel checks with the expected and found sizes.
+        top?.set(h.tag, { ...h, available: end - h.valueOffset });
+        return end;
+      }
+      throw truncated(`element ${tagString(h.tag)} declares ${h.length} bytes`, pos, end);
+    }
+    top?.set(h.tag, { ...h, available: h.length });
+    pos = valueEnd;
+  }
+  if (inItem) throw truncated("sequence item without its delimiter", pos, end);
+  return pos;
+}
+
+/** Reads the items of encapsulated Pixel Data (PS3.5 A.4): offset table, then fragments. */
+function readFragments(c: Cursor, at: number, end: number, out: Fragment[]): number {
+  let pos = at;
+  for (;;) {
+    if (pos + 8 > end) {
+      throw new DicomParseError(
+        `pixel data truncated: encapsulated fragments end at byte ${end} without a sequence delimiter`,
+      );
+    }
+    const tag = c.tag(pos);
+    const length = c.u32(pos + 4);
+    if (tag === TAG_SEQUENCE_DELIMITER) return pos + 8;
+    if (tag !== TAG_ITEM) {
+      throw new DicomParseError(
+        `encapsulated pixel data: expected an item at byte ${pos}, found ${tagString(tag)} (PS3.5 A.4)`,
+      );
+    }
+    if (pos + 8 + length > end) {
+      throw new DicomParseError(
+        `pixel data truncated: fragment ${out.length} declares ${length} bytes, ` +
+          `found ${end - pos - 8}`,
+      );
+    }
+    out.push({ offset: pos + 8, length });
+    pos += 8 + length;
+  }
+}
+
+function asciiValue(bytes: Uint8Array, ref: ElementRef | undefined): string {
+  if (!ref || ref.length === UNDEFINED_LENGTH) return "";
+  let s = "";
+  for (let i = ref.valueOffset; i < ref.valueOffset + ref.length; i++) {
+    s += String.fromCharCode(bytes[i]!);
+  }
+  return s.replace(/[\0 ]+$/, "").trim();
+}
+
+/** Explains a file that lacks the 128-byte preamble and "DICM" (PS3.10 7.1). */
+function notPart10(bytes: Uint8Array): DicomParseError {
+  if (bytes.length === 0) return new DicomParseError("empty file (0 bytes)");
+  const head = bytes.subarray(0, Math.min(bytes.length, 512));
+  const printable = head.every((b) => b === 9 || b === 10 || b === 13 || (b >= 0x20 && b < 0x7f));
+  if (printable) return new DicomParseError("not a DICOM file: the file is plain text");
+  if (bytes.length >= 8) {
+    const group = bytes[0]! | (bytes[1]! << 8);
+    const element = bytes[2]! | (bytes[3]! << 8);
+    const tag = tagString(((group << 16) | element) >>> 0);
+    if (group === 0x0002) {
+      return new DicomParseError(
+        `not a DICOM Part 10 file: no 128-byte preamble and "DICM" prefix (PS3.10 7.1); ` +
+          `the file starts directly with file meta element ${tag}`,
+      );
+    }
+    if (group === 0x0008) {
+      return new DicomParseError(
+        `not a DICOM Part 10 file: no preamble and no file meta information (PS3.10 7.1); ` +
+          `the file is a bare data set starting with ${tag}`,
+      );
+    }
+  }
+  return new DicomParseError(
+    `not a DICOM file: no "DICM" prefix after the 128-byte preamble (PS3.10 7.1)`,
+  );
+}
+
+function readMeta(bytes: Uint8Array): { elements: Map<number, ElementRef>; end: number } {
+  const c = new Cursor(bytes, true, true);
+  const elements = new Map<number, ElementRef>();
+  let pos = 132;
+  while (pos + 4 <= bytes.length && c.u16(pos) === 0x0002) {
+    const b0 = bytes[pos + 4] ?? 0;
+    if (b0 < 0x41 || b0 > 0x5a) {
+      throw new DicomParseError(
+        "file meta information is not encoded in explicit VR little endian (PS3.10 7.1)",
+      );
+    }
+    const h = readHeader(c, pos, bytes.length);
+    if (h.length === UNDEFINED_LENGTH || h.valueOffset + h.length > bytes.length) {
+      throw truncated(`file meta element ${tagString(h.tag)}`, pos, bytes.length);
+    }
+    elements.set(h.tag, { ...h, available: h.length });
+    pos = h.valueOffset + h.length;
+  }
+  return { elements, end: pos };
+}
+
+/** Checks the file's structure and indexes its top-level elements. Throws DicomParseError. */
+export function scanPart10(data: Uint8Array): ScannedFile {
+  if (data.length < 132 || String.fromCharCode(...data.subarray(128, 132)) !== "DICM") {
+    throw notPart10(data);
+  }
+  const meta = readMeta(data);
+  const transferSyntaxUid = asciiValue(data, meta.elements.get(0x00020010));
+  if (transferSyntaxUid === "") {
+    throw new DicomParseError(
+      "file meta information has no Transfer Syntax UID (0002,0010) (PS3.10 7.1)",
+    );
+  }
+  // Unknown syntaxes are private encapsulated ones: PS3.5 A.4 encodes those in explicit VR LE.
+  const syntax = lookupTransferSyntax(transferSyntaxUid) ?? {
+    uid: transferSyntaxUid,
+    name: "unknown transfer syntax",
+    explicitVr: true,
+    littleEndian: true,
+    deflated: false,
+    encapsulated: true,
+    codec: "none" as const,
+  };
+  let bytes = data;
+  let datasetOffset = meta.end;
+  if (syntax.deflated) {
+    try {
+      bytes = new Uint8Array(inflateRawSync(data.subarray(meta.end)));
+    } catch (err) {
+      throw new DicomParseError("deflated data set cannot be inflated (PS3.5 A.5)", {
+        cause: err,
+      });
+    }
+    datasetOffset = 0;
+  }
+  const state: WalkState = { unWithUndefinedLength: null, top: new Map(), fragments: null };
+  const c = new Cursor(bytes, syntax.littleEndian, syntax.explicitVr);
+  walkElements(c, datasetOffset, bytes.length, state, false);
+  return {
+    bytes,
+    transferSyntaxUid,
+    syntax,
+    mediaStorageSopClassUid: asciiValue(data, meta.elements.get(0x00020002)),
+    datasetOffset,
+    elements: state.top!,
+    fragments: state.fragments,
+    unWithUndefinedLength: state.unWithUndefinedLength,
+  };
+}
+
+/** The raw value bytes of a top-level element, or null when absent or undefined-length. */
+export function rawValue(scan: ScannedFile, tag: number): Uint8Array | null {
+  const ref = scan.elements.get(tag);
+  if (!ref || ref.length === UNDEFINED_LENGTH) return null;
+  return scan.bytes.subarray(ref.valueOffset, ref.valueOffset + ref.available);
+}

@@ -1,0 +1,82 @@
+// `livercad phantom`: writes a synthetic multi-phase liver MRI cohort (DICOM + truth.json), or
+// with --montage DIR the per-class PNG montages used in the README.
+import fs from "node:fs";
+import path from "node:path";
+import { UsageError } from "../../contract/errors";
+import { LESION_CLASSES } from "../../contract/domain";
+import { generateCohort } from "../../phantom/cohort";
+import { studyMontage } from "../../phantom/montage";
+import { planCohort } from "../../phantom/plan";
+import type { Preset } from "../../phantom/protocol";
+import { intOption, stringOption, type Command } from "../command";
+
+export function presetOption(value: string | undefined): Preset {
+  if (value === undefined || value === "small" || value === "clinical") return value ?? "small";
+  throw new UsageError(`--preset must be "small" or "clinical", got "${value}"`);
+}
+
+/** Seed and study count that make the README montages (one study of each class). */
+export const MONTAGE_SEED = "montage-1";
+
+export const phantomCommand: Command = {
+  name: "phantom",
+  summary: "Write a synthetic multi-phase liver MRI cohort (DICOM + truth.json).",
+  usage: "--out DIR --studies N --seed S [--preset small|clinical] | --montage DIR",
+  help: [
+    "Options:",
+    "  --out DIR        output folder: one folder per patient, DIR/truth.json, DIR/phantom.json",
+    "  --studies N      number of studies (class mix of the paper's Table 2)",
+    "  --seed S         any string; the same seed writes the same bytes",
+    "  --preset P       small (half matrices, default) or clinical (Table 1 matrices)",
+    "  --montage DIR    instead: write DIR/phantom-{HCC,ICC,metastasis}.png (clinical preset)",
+  ].join("\n"),
+  options: {
+    out: { type: "string" },
+    studies: { type: "string" },
+    seed: { type: "string" },
+    preset: { type: "string" },
+    montage: { type: "string" },
+  },
+  async run(args) {
+    const montage = stringOption(args, "montage");
+    if (montage !== undefined) {
+      fs.mkdirSync(montage, { recursive: true });
+      const plans = planCohort({ seed: MONTAGE_SEED, studies: 12, preset: "clinical" });
+      for (const label of LESION_CLASSES) {
+        // The first typical study of each class whose index lesion is of median-ish size.
+        const study = plans.find(
+          (p) => p.label === label && !p.atypical && (p.lesions[0]?.diameterMm ?? 0) >= 25,
+        );
+        if (!study) throw new Error(`no ${label} study in the montage plan`);
+        const file = path.join(montage, `phantom-${label}.png`);
+        fs.writeFileSync(file, studyMontage(study));
+        console.log(
+          `${file}: ${study.patientId} ${label}, index lesion ${study.lesions[0]?.diameterMm.toFixed(0)} mm`,
+        );
+      }
+      return 0;
+    }
+    const out = stringOption(args, "out");
+    const seed = stringOption(args, "seed");
+    if (out === undefined || seed === undefined)
+      throw new UsageError("--out and --seed are required");
+    const studies = intOption(args, "studies", 0);
+    if (studies < 1) throw new UsageError("--studies must be a positive integer");
+    const summary = generateCohort({
+      outDir: path.resolve(out),
+      studies,
+      seed,
+      preset: presetOption(stringOption(args, "preset")),
+      onStudy: (done, total, study) => {
+        if (process.stderr.isTTY) process.stderr.write(`\r${done}/${total} ${study.patientId}`);
+      },
+    });
+    if (process.stderr.isTTY) process.stderr.write("\n");
+    console.log(
+      `wrote ${summary.studies} studies (HCC ${summary.classes.HCC}, ICC ${summary.classes.ICC}, ` +
+        `metastasis ${summary.classes.metastasis}), ${summary.files} files, ` +
+        `${(summary.bytes / 1e6).toFixed(1)} MB in ${summary.seconds.toFixed(1)} s to ${summary.outDir}`,
+    );
+    return 0;
+  },
+};

@@ -32,7 +32,8 @@ interface MappedBox {
  * ROI location. The size and confidence of the final ROI [are] the average values from all
  * overlapping bounding boxes. Finally, we only pass on the most confident ROIs for each study
  * (top 48%)". Two choices the paper leaves open, fixed here:
- * - a pixel is covered when its centre lies inside the closed box;
+ * - a pixel is covered when its centre lies inside the closed box, and a box narrower than a
+ *   pixel still covers the pixel nearest its centre, so that no detection is silently voteless;
  * - ties: the first most-voted pixel in raster order picks the covering boxes; every pixel of their
  *   intersection has the same (maximal) count, so the ROI centre is that intersection's centre,
  *   which does not depend on the scan order within the winning region.
@@ -80,8 +81,8 @@ export function fuse(input: FuseInput, config: Pick<PipelineConfig, "topFraction
   for (const k of [...perSlice.keys()].sort((a, b) => a - b)) {
     const boxes = perSlice.get(k)!;
     votes.fill(0);
-    for (const b of boxes) {
-      const [i0, i1, j0, j1] = pixelSpan(b, columns, rows);
+    const spans = boxes.map((b) => pixelSpan(b, columns, rows));
+    for (const [i0, i1, j0, j1] of spans) {
       for (let j = j0; j <= j1; j++) {
         for (let i = i0; i <= i1; i++) votes[j * columns + i]!++;
       }
@@ -97,7 +98,10 @@ export function fuse(input: FuseInput, config: Pick<PipelineConfig, "topFraction
     if (at < 0) continue; // every box of this slice lies outside the reference grid
     const pi = at % columns;
     const pj = (at - pi) / columns;
-    const covering = boxes.filter((b) => b.x0 <= pi && pi <= b.x1 && b.y0 <= pj && pj <= b.y1);
+    const covering = boxes.filter((_, n) => {
+      const [i0, i1, j0, j1] = spans[n]!;
+      return i0 <= pi && pi <= i1 && j0 <= pj && pj <= j1;
+    });
     const cx =
       (Math.max(...covering.map((b) => b.x0)) + Math.min(...covering.map((b) => b.x1))) / 2;
     const cy =
@@ -139,13 +143,17 @@ export function keepMostConfident(rois: Roi[], fraction: number): Roi[] {
   return sorted.slice(0, topCount(rois.length, fraction)).map((r, i) => ({ ...r, rank: i + 1 }));
 }
 
+/** Covered pixel range [i0, i1] x [j0, j1], clipped to the grid (empty when i0 > i1). */
 function pixelSpan(b: MappedBox, columns: number, rows: number): [number, number, number, number] {
-  return [
-    Math.max(0, Math.ceil(b.x0)),
-    Math.min(columns - 1, Math.floor(b.x1)),
-    Math.max(0, Math.ceil(b.y0)),
-    Math.min(rows - 1, Math.floor(b.y1)),
-  ];
+  const axis = (lo: number, hi: number, n: number): [number, number] => {
+    let a = Math.ceil(lo);
+    let z = Math.floor(hi);
+    if (a > z) a = z = Math.round((lo + hi) / 2);
+    return [Math.max(0, a), Math.min(n - 1, z)];
+  };
+  const [i0, i1] = axis(b.x0, b.x1, columns);
+  const [j0, j1] = axis(b.y0, b.y1, rows);
+  return [i0, i1, j0, j1];
 }
 
 function mean(values: number[]): number {

@@ -42,8 +42,8 @@ export function modelFolder(
   root: string,
   kind: "detector" | "classifier",
   edit: (manifest: Record<string, unknown>) => void = () => {},
+  id = kind === "detector" ? "tiny-detector" : "tiny-classifier",
 ): string {
-  const id = kind === "detector" ? "tiny-detector" : "tiny-classifier";
   const dir = join(root, id);
   mkdirSync(dir, { recursive: true });
   const file = (name: string, inputs: object[], outputs: object[]) => {

@@ -99,6 +99,23 @@ describe("fuse: pixel voting", () => {
     ).toEqual([]);
   });
 
+  it("lets a box narrower than a pixel vote on the pixel nearest its centre", () => {
+    // x in [4.2, 4.4] contains no pixel centre; its nearest pixel is 4. A 3-pixel box centred at
+    // (4, 6) also covers pixel (4, 6): 2 votes there; the ROI is their intersection's centre.
+    const detections = [
+      det({ cx: 4.3, cy: 6.1, w: 0.2, h: 0.2, score: 0.6 }),
+      det({ cx: 4, cy: 6, w: 3, h: 3, score: 0.8, sequence: "T2" }),
+    ];
+    const rois = fuse(
+      { detections, grids: { T1_venous: ref, T2: ref }, reference: ref },
+      { topFraction: 1 },
+    );
+    expect(rois).toHaveLength(1);
+    expect(rois[0]!.votes).toBe(2);
+    expect(rois[0]!.cx).toBeCloseTo(4.3, 12);
+    expect(rois[0]!.cy).toBeCloseTo(6.1, 12);
+  });
+
   it("yields one ROI per voted slice and nothing (no-roi) without boxes", () => {
     const detections = [
       det({ sliceIndex: 0, cx: 2, cy: 2, w: 2, h: 2, score: 0.6 }),

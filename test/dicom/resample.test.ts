@@ -198,11 +198,16 @@ describe("resampleToGrid", () => {
       sliceOffsets: Array.from({ length: 40 }, (_, k) => k * 4.8),
     });
     resampleToGrid(src, target); // warm-up: the first call includes JIT compilation
-    const t0 = performance.now();
-    resampleToGrid(src, target);
-    const ms = performance.now() - t0;
-    console.log(`resample 256x256x40 -> 256x256x40: ${ms.toFixed(0)} ms`);
-    // Measured ~100 ms on an idle 2-core machine; the bound leaves room for a shared CI runner.
+    // CPU time, best of three: wall time on a runner shared with other jobs measures the queue.
+    let ms = Infinity;
+    for (let run = 0; run < 3; run++) {
+      const c0 = process.cpuUsage();
+      resampleToGrid(src, target);
+      const c = process.cpuUsage(c0);
+      ms = Math.min(ms, (c.user + c.system) / 1000);
+    }
+    console.log(`resample 256x256x40 -> 256x256x40: ${ms.toFixed(0)} ms CPU`);
+    // Measured 165-290 ms CPU on this 2-core machine (idle to load average 10).
     expect(ms).toBeLessThan(1000);
   });
 });

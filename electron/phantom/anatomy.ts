@@ -47,6 +47,8 @@ export interface AnatomyPlan {
   bowel: Ellipsoid[];
   lungs: Ellipsoid[];
   heart: Ellipsoid;
+  /** Pancreas from head (near the duodenum) to tail (splenic hilum), as a tapered tube. */
+  pancreas: Capsule[];
   spine: { center: [number, number]; radius: number };
   canal: { center: [number, number]; radius: number };
   aorta: { center: [number, number]; radius: number };
@@ -138,9 +140,10 @@ export function planAnatomy(rng: Rng, cirrhosis: boolean): AnatomyPlan {
   const cc = rng.uniform(78, 95);
   const rightScale = cirrhosis ? rng.uniform(0.8, 0.92) : rng.uniform(0.95, 1.05);
   const leftScale = cirrhosis ? rng.uniform(1.05, 1.25) : rng.uniform(0.9, 1.05);
+  // The right lobe reaches back to the posterior abdominal wall (bare area), as on axial MRI.
   const rightLobe: Ellipsoid = {
-    center: [-0.47 * cA, 0.02 * cB + rng.uniform(-5, 5), 0],
-    axes: [0.46 * cA * rightScale, 0.7 * cB * rightScale, cc * rightScale],
+    center: [-0.47 * cA, 0.1 * cB + rng.uniform(-5, 5), 0],
+    axes: [0.48 * cA * rightScale, 0.8 * cB * rightScale, cc * rightScale],
   };
   const leftLobe: Ellipsoid = {
     center: [0.02 * cA, -0.45 * cB, 0.25 * cc],
@@ -205,13 +208,21 @@ export function planAnatomy(rng: Rng, cirrhosis: boolean): AnatomyPlan {
       axes: [0.45 * cA, 0.75 * cB, 90] as Vec3,
     })),
     heart: { center: [0.15 * cA, -0.3 * cB, liverTop + 50], axes: [0.45 * cA, 0.45 * cB, 50] },
+    pancreas: [
+      {
+        from: [-0.2 * cA, 0.05 * cB, -0.85 * cc],
+        to: [0.1 * cA, 0.15 * cB, -0.7 * cc],
+        radius: 13,
+      },
+      { from: [0.1 * cA, 0.15 * cB, -0.7 * cc], to: [0.5 * cA, 0.3 * cB, -0.45 * cc], radius: 9 },
+    ],
     spine: { center: [0, spineY], radius: 19 },
     canal: { center: [0, spineY + 29], radius: 8 },
     aorta: { center: [14, spineY - 31], radius: rng.uniform(10, 13) },
     ivc: { center: [-24, spineY - 36], axes: [13, 10] },
     paraspinal: [-1, 1].map((side) => ({
-      center: [side * 42, cB + 6, 0] as Vec3,
-      axes: [30, 26, 1e4] as Vec3,
+      center: [side * 36, cB + 6, 0] as Vec3,
+      axes: [34, 21, 1e4] as Vec3,
     })),
     portalVeins: [
       { from: [0.08 * cA, 0.15 * cB, -1.1 * cc], to: hilum, radius: 7 },

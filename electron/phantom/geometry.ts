@@ -53,6 +53,8 @@ export interface SeriesPlan {
   bias: [number, number, number];
   acquisitionSeconds: number;
   postContrast: boolean;
+  /** Relative amplitude of the respiratory ghost (2D T2 and DWI only). */
+  ghosting: number;
 }
 
 /** Base gain and noise per kind, chosen so stored liver values land in the hundreds-thousands. */
@@ -215,6 +217,7 @@ export function planSeries(rng: Rng, study: StudyPlan, preset: Preset): SeriesPl
       bias: [rng.uniform(-0.15, 0.15), rng.uniform(-0.2, 0.2), rng.uniform(0, 0.35)],
       acquisitionSeconds,
       postContrast: p.postContrastDelay !== null,
+      ghosting: p.kind === "T2" || p.kind === "DWI" ? rng.uniform(0, 0.05) : 0,
     };
   });
 }

@@ -20,14 +20,14 @@ function nearestSlice(series: SeriesPlan, z: number): number {
   return best;
 }
 
-/** Window from the 1st to the 99.5th percentile of the non-background pixels. */
+/** Window from the 1st percentile to 10% above the 99.7th of the non-background pixels. */
 function windowOf(px: Uint16Array): [number, number] {
   const vals = Array.from(px)
     .filter((v) => v > 0)
     .sort((a, b) => a - b);
   if (vals.length === 0) return [0, 1];
   const lo = vals[Math.floor(vals.length * 0.01)] ?? 0;
-  const hi = vals[Math.floor(vals.length * 0.995)] ?? 1;
+  const hi = (vals[Math.floor(vals.length * 0.997)] ?? 1) * 1.1;
   return [lo, Math.max(hi, lo + 1)];
 }
 

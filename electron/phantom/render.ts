@@ -245,6 +245,51 @@ export function renderSignal(
   return acc;
 }
 
+/**
+ * Separable [1 2 1]/4 blur: the point-spread function of k-space truncation and apodisation keeps
+ * real MR edges about a pixel wide; without it the analytic phantom looks like vector graphics.
+ */
+function blur(img: Float32Array, n: number): Float32Array {
+  const tmp = new Float32Array(img.length);
+  for (let j = 0; j < n; j++) {
+    const row = j * n;
+    for (let i = 0; i < n; i++) {
+      const l = img[row + Math.max(0, i - 1)] as number;
+      const r = img[row + Math.min(n - 1, i + 1)] as number;
+      tmp[row + i] = 0.25 * l + 0.5 * (img[row + i] as number) + 0.25 * r;
+    }
+  }
+  const out = new Float32Array(img.length);
+  for (let j = 0; j < n; j++) {
+    const up = Math.max(0, j - 1) * n;
+    const dn = Math.min(n - 1, j + 1) * n;
+    for (let i = 0; i < n; i++) {
+      out[j * n + i] =
+        0.25 * (tmp[up + i] as number) +
+        0.5 * (tmp[j * n + i] as number) +
+        0.25 * (tmp[dn + i] as number);
+    }
+  }
+  return out;
+}
+
+/**
+ * Respiratory ghosting of 2D acquisitions (T2 FSE, EPI DWI): a faint copy of the image displaced by
+ * half the field of view along the phase-encoding direction (here the row direction, ROW in tag
+ * (0018,1312)), the classic motion artefact of abdominal MRI.
+ */
+function ghost(img: Float32Array, n: number, amplitude: number): void {
+  if (amplitude <= 0) return;
+  const copy = img.slice();
+  const half = Math.floor(n / 2);
+  for (let j = 0; j < n; j++) {
+    for (let i = 0; i < n; i++) {
+      img[j * n + i] =
+        (img[j * n + i] as number) + amplitude * (copy[j * n + ((i + half) % n)] as number);
+    }
+  }
+}
+
 /** Stored values of slice `k`: signal x bias x gain with Rician noise, as the scanner writes them. */
 export function renderSlice(
   scene: Scene,
@@ -252,7 +297,8 @@ export function renderSlice(
   k: number,
   opts: RenderOptions = {},
 ): Uint16Array {
-  const signal = renderSignal(scene, series, k, opts);
+  const signal = blur(renderSignal(scene, series, k, opts), series.matrix);
+  if (series.kind === "T2" || series.kind === "DWI") ghost(signal, series.matrix, series.ghosting);
   const slice = series.slices[k];
   if (!slice) throw new RangeError(`slice ${k} outside series ${series.kind}`);
   const n = series.matrix;

@@ -197,6 +197,7 @@ export function buildScene(study: StudyPlan, withLesions = true): Scene {
   add("heart", new EllipsoidShape(a.heart), "heart", true);
   add("stomach", new EllipsoidShape(a.stomach), "stomach", true);
   for (const b of a.bowel) add("bowel", new EllipsoidShape(b), "bowel", true);
+  for (const p of a.pancreas) add("pancreas", new CapsuleShape(p), "pancreas", true);
   add("liver", liver, "liver", true, "liver");
   if (a.gallbladder) add("gallbladder", new EllipsoidShape(a.gallbladder), "bile", true);
   for (const v of a.hepaticVeins) add("hepatic vein", new CapsuleShape(v), "vein", true, "clipped");

@@ -26,6 +26,7 @@ export const TISSUES = [
   "bowel",
   "lung",
   "heart",
+  "pancreas",
 ] as const;
 export type Tissue = (typeof TISSUES)[number];
 
@@ -51,6 +52,7 @@ const T1_PRE: Row = {
   bowel: 0.35,
   lung: 0.03,
   heart: 0.32,
+  pancreas: 0.6,
 };
 
 const IN_PHASE: Row = {
@@ -84,6 +86,7 @@ export const SIGNAL: Record<SeriesKind, Row> = {
     bowel: 0.5,
     lung: 0.03,
     heart: 0.12,
+    pancreas: 0.32,
   },
   localizer: {
     air: 0,
@@ -105,6 +108,7 @@ export const SIGNAL: Record<SeriesKind, Row> = {
     bowel: 0.5,
     lung: 0.03,
     heart: 0.1,
+    pancreas: 0.4,
   },
   in_phase: IN_PHASE,
   // Opposed phase: voxels holding both fat and water lose signal (marrow, mesentery).
@@ -129,6 +133,7 @@ export const SIGNAL: Record<SeriesKind, Row> = {
     bowel: 0.25,
     lung: 0.01,
     heart: 0.02,
+    pancreas: 0.3,
   },
   ADC: {
     air: 0,
@@ -150,6 +155,7 @@ export const SIGNAL: Record<SeriesKind, Row> = {
     bowel: 1600,
     lung: 0,
     heart: 2400,
+    pancreas: 1300,
   },
   T1_pre: T1_PRE,
   T1_arterial: {
@@ -166,6 +172,7 @@ export const SIGNAL: Record<SeriesKind, Row> = {
     marrow: 0.6,
     heart: 1.4,
     bowel: 0.6,
+    pancreas: 1.1,
   },
   T1_venous: {
     ...T1_PRE,
@@ -181,6 +188,7 @@ export const SIGNAL: Record<SeriesKind, Row> = {
     marrow: 0.7,
     heart: 1.1,
     bowel: 0.7,
+    pancreas: 0.95,
   },
   T1_delayed: {
     ...T1_PRE,
@@ -196,5 +204,6 @@ export const SIGNAL: Record<SeriesKind, Row> = {
     marrow: 0.65,
     heart: 0.8,
     bowel: 0.65,
+    pancreas: 0.8,
   },
 };

@@ -1,7 +1,16 @@
 // Every `livercad` sub-command, in the order `--help` lists them. Add a command by adding a file
 // beside this one and one line here.
 import type { Command } from "../command";
+import { assignCommand } from "./assign";
 import { demoCommand } from "./demo";
+import { importCommand } from "./import";
+import { listCommand } from "./list";
 import { phantomCommand } from "./phantom";
 
-export const COMMANDS: Command[] = [demoCommand, phantomCommand];
+export const COMMANDS: Command[] = [
+  demoCommand,
+  phantomCommand,
+  importCommand,
+  listCommand,
+  assignCommand,
+];

@@ -1,0 +1,227 @@
+// Import: files, folders and DICOMDIRs -> managed store + registry -> sequence assignment.
+// Each file is read from disk once: the same bytes are parsed and copied into the store.
+// Series are committed in one transaction each after their files are safely in the store, so the
+// registry never names a file that is not there; a killed import is repaired by importing again.
+import fs from "node:fs";
+import path from "node:path";
+import { AppError, errorMessage } from "../../contract/errors";
+import type { DicomInstance, ReadOutcome } from "../../dicom/instance";
+import {
+  ImportWriter,
+  type AssignmentToStore,
+  type Registry,
+  type SeriesBatch,
+  type SeriesRecord,
+} from "../../registry";
+import { runAssignment, studyReport } from "./assignment";
+import {
+  DUPLICATE_REASON,
+  type FileOutcome,
+  type ImportProgress,
+  type ImportReport,
+  type StudyReport,
+} from "./report";
+import { ManagedStore, storeRelativePath } from "./store";
+import { collectFiles } from "./walk";
+
+export type ReadFn = (filePath: string, data: Uint8Array) => Promise<ReadOutcome>;
+export type AssignFn = (series: SeriesRecord[]) => AssignmentToStore;
+
+export interface ImportOptions {
+  /** The DICOM reader (dicom/read's readDicomFile). */
+  read: ReadFn;
+  /** Sequence assignment (dicom/assign's assignSequences). */
+  assign: AssignFn;
+  onProgress?: (progress: ImportProgress) => void;
+  /** Stops between files; what was read so far is committed and reported. */
+  signal?: AbortSignal;
+  /**
+   * A series whose files are interleaved with other folders is committed in parts; this caps
+   * the instances held in memory for one series before it is committed early.
+   */
+  maxPendingPerSeries?: number;
+}
+
+/** Per-frame b-values (Enhanced MR) where present, else the instance's own. */
+function bValuesOf(inst: DicomInstance): number[] {
+  const perFrame = inst.frames.map((f) => f.diffusionBValue).filter((b): b is number => b !== null);
+  const values = perFrame.length > 0 ? perFrame : [inst.series.diffusionBValue];
+  return [...new Set(values.filter((b): b is number => b !== null))];
+}
+
+function seriesBatch(inst: DicomInstance): SeriesBatch {
+  const first = inst.frames[0];
+  return {
+    patient: inst.patient,
+    study: inst.study,
+    series: inst.series,
+    sopClassUid: inst.sopClassUid,
+    rows: first?.rows ?? 0,
+    columns: first?.columns ?? 0,
+    sliceThickness: first?.sliceThickness ?? null,
+    orientation: first?.imageOrientationPatient ?? null,
+    instances: [],
+  };
+}
+
+export async function importPaths(
+  registry: Registry,
+  inputs: string[],
+  options: ImportOptions,
+): Promise<ImportReport> {
+  const started = process.hrtime.bigint();
+  const writer = new ImportWriter(registry.db);
+  const store = new ManagedStore(registry.paths.store);
+  const walk = collectFiles(inputs);
+  const files: FileOutcome[] = walk.problems.map((p) => ({
+    path: p.path,
+    outcome: "rejected",
+    reason: p.reason,
+    studyInstanceUid: null,
+    seriesInstanceUid: null,
+    sopInstanceUid: null,
+  }));
+  const counts: ImportProgress = {
+    done: 0,
+    total: walk.files.length,
+    imported: 0,
+    skipped: 0,
+    rejected: walk.problems.length,
+    duplicates: 0,
+  };
+  const maxPending = options.maxPendingPerSeries ?? 5000;
+  const pending = new Map<string, SeriesBatch>();
+  const pendingSops = new Set<string>();
+  const touchedStudies = new Map<string, number>();
+
+  // Files of a pending series are already in the store: commit only registers them.
+  const flush = (seriesUid: string): void => {
+    const batch = pending.get(seriesUid);
+    if (!batch) return;
+    pending.delete(seriesUid);
+    const result = writer.commitSeries(batch);
+    const study = batch.study.studyInstanceUid;
+    touchedStudies.set(study, (touchedStudies.get(study) ?? 0) + result.inserted);
+    for (const i of batch.instances) pendingSops.delete(i.sopInstanceUid);
+  };
+  const flushAll = (): void => {
+    for (const uid of [...pending.keys()]) flush(uid);
+  };
+
+  const record = (entry: FileOutcome): void => {
+    files.push(entry);
+    counts[entry.outcome] += 1;
+  };
+
+  const accept = (filePath: string, data: Uint8Array, inst: DicomInstance): void => {
+    const sop = inst.sopInstanceUid;
+    const seriesUid = inst.series.seriesInstanceUid;
+    const studyUid = inst.study.studyInstanceUid;
+    const ids = { studyInstanceUid: studyUid, seriesInstanceUid: seriesUid, sopInstanceUid: sop };
+    if (!touchedStudies.has(studyUid)) touchedStudies.set(studyUid, 0);
+    if (pendingSops.has(sop) || writer.hasInstance(sop)) {
+      counts.duplicates += 1;
+      files.push({ path: filePath, outcome: "skipped", reason: DUPLICATE_REASON, ...ids });
+      return;
+    }
+    let batch = pending.get(seriesUid);
+    if (!batch) {
+      batch = seriesBatch(inst);
+      pending.set(seriesUid, batch);
+    }
+    const storePath = storeRelativePath(studyUid, seriesUid, sop);
+    store.write(storePath, data);
+    pendingSops.add(sop);
+    const first = inst.frames[0];
+    batch.instances.push({
+      sopInstanceUid: sop,
+      sopClassUid: inst.sopClassUid,
+      transferSyntaxUid: inst.transferSyntaxUid,
+      instanceNumber: inst.instanceNumber,
+      frameCount: Math.max(1, inst.frames.length),
+      rows: first?.rows ?? 0,
+      columns: first?.columns ?? 0,
+      bValues: bValuesOf(inst),
+      storePath,
+      fileSize: data.byteLength,
+    });
+    record({ path: filePath, outcome: "imported", reason: null, ...ids });
+  };
+
+  let currentDir: string | null = null;
+  for (let i = 0; i < walk.files.length; i++) {
+    if (options.signal?.aborted) break;
+    const filePath = walk.files[i]!;
+    const dir = path.dirname(filePath);
+    // Leaving a folder commits the series read so far: typical media keep a series in one folder,
+    // so this is usually one transaction per series, and memory stays bounded per folder.
+    if (currentDir !== null && dir !== currentDir) flushAll();
+    currentDir = dir;
+    let outcome: ReadOutcome | null = null;
+    let data: Buffer | null = null;
+    try {
+      data = fs.readFileSync(filePath);
+      outcome = await options.read(filePath, data);
+    } catch (err) {
+      const reason =
+        data === null
+          ? `cannot read file: ${errorMessage(err)}`
+          : err instanceof AppError
+            ? err.message
+            : `unexpected error while reading: ${errorMessage(err)}`;
+      record({
+        path: filePath,
+        outcome: "rejected",
+        reason,
+        studyInstanceUid: null,
+        seriesInstanceUid: null,
+        sopInstanceUid: null,
+      });
+    }
+    if (outcome?.kind === "skipped") {
+      record({
+        path: filePath,
+        outcome: "skipped",
+        reason: outcome.reason,
+        studyInstanceUid: outcome.studyInstanceUid ?? null,
+        seriesInstanceUid: outcome.seriesInstanceUid ?? null,
+        sopInstanceUid: outcome.sopInstanceUid ?? null,
+      });
+    } else if (outcome?.kind === "instance" && data !== null) {
+      accept(filePath, data, outcome.instance);
+      const uid = outcome.instance.series.seriesInstanceUid;
+      if ((pending.get(uid)?.instances.length ?? 0) >= maxPending) flush(uid);
+    }
+    counts.done = i + 1;
+    options.onProgress?.({ ...counts });
+  }
+  flushAll();
+
+  const studies: StudyReport[] = [];
+  for (const [studyUid, added] of touchedStudies) {
+    let error: string | null = null;
+    try {
+      runAssignment(registry, studyUid, options.assign);
+    } catch (err) {
+      error = `sequence assignment failed: ${errorMessage(err)}`;
+    }
+    const r = studyReport(registry, studyUid, added, error);
+    if (r) studies.push(r);
+  }
+  const complete = studies.filter((s) => s.complete).length;
+  return {
+    files,
+    studies,
+    summary: {
+      files: files.length,
+      imported: counts.imported,
+      skipped: counts.skipped,
+      rejected: counts.rejected,
+      duplicates: counts.duplicates,
+      studies: studies.length,
+      complete,
+      incomplete: studies.length - complete,
+      seconds: Number(process.hrtime.bigint() - started) / 1e9,
+    },
+  };
+}

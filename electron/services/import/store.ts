@@ -1,0 +1,64 @@
+// The managed store: every imported instance is copied to
+// <dataDir>/store/<StudyInstanceUID>/<SeriesInstanceUID>/<SOPInstanceUID>.dcm, so the source
+// media can be removed after import. Files are written to a temporary name and renamed into place
+// (rename is atomic within a filesystem, POSIX rename(2)): a reader never sees half a file, and a
+// killed import leaves at worst an unregistered complete file or a *.tmp that the next write of
+// the same instance replaces.
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+
+/** PS3.5 §9.1: a UID is dot-separated decimal components, at most 64 characters. */
+const UID = /^[0-9]+(\.[0-9]+)*$/;
+
+/**
+ * A UID as a path component. Valid UIDs are used as they are (readable, and what PACS staff
+ * expect); anything else is hashed so a malformed UID can never name "..", a separator or a
+ * reserved Windows name.
+ */
+export function uidSegment(uid: string): string {
+  if (UID.test(uid) && uid.length <= 64) return uid;
+  return `x${createHash("sha256").update(uid).digest("hex").slice(0, 32)}`;
+}
+
+export function storeRelativePath(study: string, series: string, sop: string): string {
+  // Always "/" so the registry row is the same on every platform.
+  return [uidSegment(study), uidSegment(series), `${uidSegment(sop)}.dcm`].join("/");
+}
+
+export class ManagedStore {
+  readonly root: string;
+  private readonly madeDirs = new Set<string>();
+  private counter = 0;
+
+  constructor(root: string) {
+    this.root = root;
+  }
+
+  absolute(relative: string): string {
+    return path.join(this.root, ...relative.split("/"));
+  }
+
+  /**
+   * Writes `data` at `relative` atomically (tmp + rename); replaces an existing file.
+   * Synchronous on purpose: the import is sequential, and for files of tens of kilobytes the
+   * thread-pool round trips of fs.promises cost ~3x the write itself (525 phantom files:
+   * 76 ms sync vs 224 ms async on the 2-core build machine).
+   */
+  write(relative: string, data: Uint8Array): void {
+    const target = this.absolute(relative);
+    const dir = path.dirname(target);
+    if (!this.madeDirs.has(dir)) {
+      fs.mkdirSync(dir, { recursive: true });
+      this.madeDirs.add(dir);
+    }
+    const tmp = `${target}.${process.pid}.${this.counter++}.tmp`;
+    try {
+      fs.writeFileSync(tmp, data);
+      fs.renameSync(tmp, target);
+    } catch (err) {
+      fs.rmSync(tmp, { force: true });
+      throw err;
+    }
+  }
+}

@@ -113,6 +113,33 @@ describe("assignSequences on whole studies", () => {
     expect(r.assignments[0]!.detail).toMatch(/SeriesNumber/);
   });
 
+  it("orders by SeriesNumber when every phase carries the same time stamp", () => {
+    const mk = (n: number, post: boolean) =>
+      series("Ax LAVA", {
+        ...T1_GRE,
+        ...(post ? POST : {}),
+        seriesNumber: n,
+        acquisitionTime: "120000",
+      });
+    const pv = mk(9, true);
+    const art = mk(8, true);
+    const pre = mk(7, false);
+    const r = assignSequences([pv, art, pre]);
+    expect(bySequence(r)).toMatchObject({
+      T1_pre: { uid: pre.info.seriesInstanceUid },
+      T1_arterial: { uid: art.info.seriesInstanceUid },
+      T1_venous: { uid: pv.info.seriesInstanceUid },
+    });
+    expect(r.assignments[1]!.detail).toMatch(/ordered by SeriesNumber/);
+    const bare = [mk(5, false), mk(4, false), mk(6, false)];
+    const r2 = assignSequences(bare);
+    expect(bySequence(r2)).toMatchObject({
+      T1_pre: { uid: bare[1]!.info.seriesInstanceUid, rule: "t1-acquisition-order" },
+      T1_arterial: { uid: bare[0]!.info.seriesInstanceUid },
+      T1_venous: { uid: bare[2]!.info.seriesInstanceUid },
+    });
+  });
+
   it("places unnamed T1 series around a named arterial phase", () => {
     const pre = series("Ax LAVA", { ...T1_GRE, acquisitionTime: "100000" });
     const art = series("Ax LAVA arterial", { ...T1_GRE, acquisitionTime: "100300" });

@@ -6,7 +6,7 @@
 // Order is AcquisitionTime (0008,0032), else SeriesTime, else SeriesNumber (scanners number
 // series in acquisition order), and the detail says which one decided.
 import type { SequenceAssignment, SeriesExclusion } from "./index";
-import { compareCandidates, label } from "./candidates";
+import { label } from "./candidates";
 import type { Candidate } from "./candidates";
 import type { CompiledRules } from "./rules";
 import { hasContrastAgent } from "./rules";
@@ -54,7 +54,8 @@ export function assignT1(
   const times = pool.map((c) =>
     timeSeconds(c.series.info.acquisitionTime ?? c.series.info.seriesTime),
   );
-  const useTime = times.every((t) => t !== null);
+  // Times that are all equal (a series start stamped on every phase) do not order anything.
+  const useTime = times.every((t) => t !== null) && (pool.length < 2 || new Set(times).size > 1);
   const useNumber = !useTime && pool.every((c) => c.series.info.seriesNumber !== null);
   const basis = useTime ? "AcquisitionTime" : useNumber ? "SeriesNumber" : "input order";
   const keyOf = (c: Candidate, m: number): number =>
@@ -81,8 +82,9 @@ export function assignT1(
   const preKeys = known.filter((t) => t.cls === "pre").map((t) => t.key);
   const firstPost = postKeys.length > 0 ? Math.min(...postKeys) : null;
   const lastPre = preKeys.length > 0 ? Math.max(...preKeys) : null;
-  const unknown = t1s.filter((t) => t.cls === null).sort((a, b) => a.key - b.key);
-  const firstUnknownKey = unknown[0]?.key;
+  const unknown = t1s
+    .filter((t) => t.cls === null)
+    .sort((a, b) => a.key - b.key || a.c.order - b.c.order);
   const all: T1[] = [...known];
   for (const u of unknown) {
     const isPre =
@@ -90,7 +92,7 @@ export function assignT1(
         ? u.key < firstPost
         : lastPre !== null
           ? u.key < lastPre
-          : u.key === firstUnknownKey;
+          : u === unknown[0];
     const rule =
       firstPost !== null
         ? "t1-order-relative-to-post"
@@ -100,7 +102,12 @@ export function assignT1(
     all.push({ c: u.c, cls: isPre ? "pre" : "post", rule, named: false, key: u.key });
   }
 
-  const byKey = (a: T1, b: T1) => a.key - b.key || compareCandidates(a.c, b.c);
+  // Equal times (some scanners stamp the series start on every phase): series number breaks the
+  // tie, since scanners number series in acquisition order.
+  const byKey = (a: T1, b: T1) =>
+    a.key - b.key ||
+    (a.c.series.info.seriesNumber ?? 0) - (b.c.series.info.seriesNumber ?? 0) ||
+    a.c.order - b.c.order;
   const posts = all.filter((t) => t.cls !== "pre").sort(byKey);
   const namedVenous = posts.find((t) => t.cls === "venous");
   let arterial = posts.find((t) => t.cls === "arterial");

@@ -90,7 +90,8 @@ export class InferenceEngine {
     this.loads.clear();
     this.infos.clear();
     const child = this.child;
-    if (!child) return;
+    this.child = null;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
     await new Promise<void>((done) => {
       child.once("exit", () => done());
       child.disconnect(); // the worker exits on disconnect (worker.ts)

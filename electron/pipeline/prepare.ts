@@ -86,13 +86,17 @@ export function detectorGrid(g: VolumeGeometry, size: number, spacing: number): 
   };
 }
 
-/** At most this many voxels estimate the percentiles: sorting 2^18 floats takes ~15 ms. */
-const PERCENTILE_SAMPLE = 1 << 18;
+/**
+ * At most this many voxels estimate the percentiles. The standard error of the q-th percentile
+ * from n samples is sqrt(q (1 - q) / n) in quantile units: 0.04 percentile points at q = 1% and
+ * n = 65536, far below what moves a normalization; sorting them costs a few ms instead of ~120 ms
+ * for a whole 256 x 256 x 40 volume (measured on this 2-core machine under load).
+ */
+const PERCENTILE_SAMPLE = 1 << 16;
 
 /**
  * Percentile normalization (config.ts says why): the low/high percentiles of the volume, estimated
- * on an evenly strided sample of at most 2^18 voxels (the sampling error of a percentile from
- * 262k values is under 0.2 percentile points), mapped to 0 and 1, values clipped to [0, 1].
+ * on an evenly strided sample of at most 2^16 voxels, mapped to 0 and 1, values clipped to [0, 1].
  */
 export function normalizeVolume(volume: Volume, n: Normalization): Volume {
   const [lo, hi] = percentiles(volume.data, n.low, n.high);

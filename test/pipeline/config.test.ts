@@ -1,0 +1,27 @@
+import { describe, expect, it } from "vitest";
+import { UsageError } from "../../electron/contract/errors";
+import { DEFAULT_PIPELINE_CONFIG, resolvePipelineConfig } from "../../electron/pipeline/config";
+
+describe("pipeline config", () => {
+  it("defaults to the paper's parameters", () => {
+    const c = resolvePipelineConfig();
+    expect([c.scoreThreshold, c.topFraction, c.mcSamples, c.dropoutP]).toEqual([
+      0.5, 0.48, 100, 0.2,
+    ]);
+    expect(c).toEqual(DEFAULT_PIPELINE_CONFIG);
+    expect(c.normalization).not.toBe(DEFAULT_PIPELINE_CONFIG.normalization); // a copy per run
+  });
+
+  it("refuses values that would make a run meaningless, listing each", () => {
+    expect(() => resolvePipelineConfig({ topFraction: 0, mcSamples: 2.5, dropoutP: 1 })).toThrow(
+      UsageError,
+    );
+    expect(() => resolvePipelineConfig({ topFraction: 0, mcSamples: 2.5, dropoutP: 1 })).toThrow(
+      /topFraction=0 is outside \(0, 1\].*mcSamples=2.5 must be a positive integer|dropoutP/,
+    );
+    expect(() =>
+      resolvePipelineConfig({ normalization: { kind: "percentile", low: 99, high: 1 } }),
+    ).toThrow(/low < high/);
+    expect(resolvePipelineConfig({ topFraction: 1, seed: 5 }).seed).toBe(5);
+  });
+});

@@ -37,6 +37,8 @@ export interface ElementRef {
   length: number;
   /** Bytes of the value actually present (differs from length only for cut Pixel Data). */
   available: number;
+  /** Offset of the element's tag. */
+  start: number;
 }
 
 export interface Fragment {
@@ -138,6 +140,10 @@ function skipSequence(c: Cursor, at: number, end: number, state: WalkState): num
   }
 }
 
+function elementRef(h: Header, available: number, start: number): ElementRef {
+  return { tag: h.tag, vr: h.vr, valueOffset: h.valueOffset, length: h.length, available, start };
+}
+
 interface WalkState {
   unWithUndefinedLength: number | null;
   top: Map<number, ElementRef> | null;
@@ -155,6 +161,7 @@ function walkElements(
   let pos = at;
   const top = inItem ? null : state.top;
   while (pos < end) {
+    const start = pos;
     const h = readHeader(c, pos, end);
     if (inItem && h.tag === TAG_ITEM_DELIMITER) return h.valueOffset;
     const group = h.tag >>> 16;
@@ -176,19 +183,19 @@ function walkElements(
       } else {
         pos = skipSequence(c, h.valueOffset, end, state);
       }
-      top?.set(h.tag, { ...h, available: pos - h.valueOffset });
+      top?.set(h.tag, elementRef(h, pos - h.valueOffset, start));
       continue;
     }
     const valueEnd = h.valueOffset + h.length;
     if (valueEnd > end) {
       if (h.tag === TAG_PIXEL_DATA && !inItem) {
         // Reported by the pixel checks with the expected and found sizes.
-        top?.set(h.tag, { ...h, available: end - h.valueOffset });
+        top?.set(h.tag, elementRef(h, end - h.valueOffset, start));
         return end;
       }
       throw truncated(`element ${tagString(h.tag)} declares ${h.length} bytes`, pos, end);
     }
-    top?.set(h.tag, { ...h, available: h.length });
+    top?.set(h.tag, elementRef(h, h.length, start));
     pos = valueEnd;
   }
   if (inItem) throw truncated("sequence item without its delimiter", pos, end);
@@ -275,7 +282,7 @@ function readMeta(bytes: Uint8Array): { elements: Map<number, ElementRef>; end: 
     if (h.length === UNDEFINED_LENGTH || h.valueOffset + h.length > bytes.length) {
       throw truncated(`file meta element ${tagString(h.tag)}`, pos, bytes.length);
     }
-    elements.set(h.tag, { ...h, available: h.length });
+    elements.set(h.tag, elementRef(h, h.length, pos));
     pos = h.valueOffset + h.length;
   }
   return { elements, end: pos };

@@ -13,6 +13,8 @@ const external = [
   "pngjs",
   "@cornerstonejs/*",
   "jpeg-lossless-decoder-js",
+  // Drives Chromium from bench/ui.ts; it locates its own files at run time.
+  "playwright-core",
 ];
 const common = {
   bundle: true,
@@ -43,3 +45,6 @@ if (benches.length > 0) {
     outdir: "dist/bench",
   });
 }
+
+// The workstation UI: Electron main + bundled preload, the browser bridge, the React renderer.
+await import("./build-ui.mjs");

@@ -1,0 +1,306 @@
+// The one IPC contract (STYLE.md 1): every channel between the renderer and the services, with a
+// zod schema for its request (checked before any service sees it, STYLE.md 2) and the TypeScript
+// type of its response. The preload, the main-side handlers, the loopback bridge and the
+// renderer's `window.api` are all derived from CHANNELS, so renaming a field fails to compile in
+// every layer. No Node and no DOM here (STYLE.md 7).
+import { z } from "zod";
+import { SEQUENCES } from "./domain";
+import type { LesionClass, SequenceId, StudyStatus, Vec3 } from "./domain";
+import type { VolumeGeometry } from "./volume";
+
+const uid = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[0-9.]+$/, "a DICOM UID (digits and dots)");
+const sequence = z.enum(SEQUENCES);
+
+export const WORKLIST_SORT_KEYS = [
+  "confidence",
+  "patientName",
+  "patientId",
+  "studyDate",
+  "prediction",
+  "status",
+] as const;
+export type WorklistSortKey = (typeof WORKLIST_SORT_KEYS)[number];
+
+/** Which part of the day's work the table shows (issue 6 §2). */
+export const WORKLIST_QUEUES = ["confident", "review", "all"] as const;
+export type WorklistQueue = (typeof WORKLIST_QUEUES)[number];
+
+const worklistQuery = z.object({
+  queue: z.enum(WORKLIST_QUEUES),
+  /** "Show the N% most confident": 0..100, the share of scored studies that stays in the list. */
+  topPercent: z.number().min(0).max(100),
+  sort: z.enum(WORKLIST_SORT_KEYS),
+  descending: z.boolean(),
+  search: z.string().max(200),
+  /** Restrict to one status, or "" for every status. */
+  status: z.string().max(32),
+  offset: z.number().int().min(0),
+  limit: z.number().int().min(1).max(500),
+});
+export type WorklistQuery = z.infer<typeof worklistQuery>;
+
+export interface WorklistRow {
+  studyInstanceUid: string;
+  patientName: string;
+  patientId: string;
+  studyDate: string;
+  description: string;
+  status: StudyStatus;
+  prediction: LesionClass | null;
+  probabilities: Record<LesionClass, number> | null;
+  confidence: number | null;
+  /** 1 = most confident scored study; null when the study has no confidence. */
+  confidenceRank: number | null;
+  /** True when the study is outside the N% most confident and so waits for a radiologist. */
+  needsReview: boolean;
+  reviewed: boolean;
+  urgent: boolean;
+}
+
+export interface ClassSummary {
+  total: number;
+  byClass: Record<LesionClass, number>;
+  noLesion: number;
+}
+
+export interface WorklistPage {
+  rows: WorklistRow[];
+  /** Rows matching the query (queue, search, status) before offset/limit. */
+  total: number;
+  offset: number;
+  counts: { all: number; scored: number; confident: number; review: number; unanalyzed: number };
+  /** Per-class counts of the confident list and of the review queue, before search/status. */
+  summary: { confident: ClassSummary; review: ClassSummary };
+  /** Lowest confidence still inside the N% most confident, or null when none is. */
+  confidenceCut: number | null;
+}
+
+export interface SeriesOption {
+  seriesInstanceUid: string;
+  seriesNumber: number | null;
+  description: string;
+  instanceCount: number;
+  excludedReason: string | null;
+}
+
+export interface AssignmentView {
+  sequence: SequenceId;
+  seriesInstanceUid: string | null;
+  seriesDescription: string | null;
+  source: "auto" | "manual" | null;
+  rule: string | null;
+  assignedBy: string | null;
+  assignedAt: string | null;
+}
+
+export interface RoiView {
+  rank: number;
+  seriesInstanceUid: string;
+  sequence: SequenceId;
+  sliceIndex: number;
+  /** Box in pixels of that slice: columns x0..x1, rows y0..y1. */
+  box: [number, number, number, number];
+  centerMm: Vec3;
+  score: number;
+  probabilities: Record<string, number>;
+}
+
+/** Per class: the spread of the Monte-Carlo samples (issue 4 §5 classify). */
+export interface McClassSpread {
+  mean: number;
+  std: number;
+  min: number | null;
+  max: number | null;
+}
+
+export interface AnalysisView {
+  status: "analyzed" | "no-roi" | "incomplete" | "error";
+  error: string | null;
+  prediction: LesionClass | null;
+  probabilities: Record<LesionClass, number> | null;
+  confidence: number | null;
+  uncertainty: number | null;
+  mcSpread: Partial<Record<LesionClass, McClassSpread>>;
+  models: { id: string; version: string; sha256: string }[];
+  provider: string;
+  timingsMs: Record<string, number>;
+  finishedAt: string;
+  rois: RoiView[];
+}
+
+export interface ReviewState {
+  reviewed: boolean;
+  urgent: boolean;
+  comment: string;
+  actor: string | null;
+  at: string | null;
+}
+
+export interface AuditView {
+  at: string;
+  actor: string;
+  action: string;
+  details: Record<string, unknown>;
+}
+
+export interface StudyDetail {
+  studyInstanceUid: string;
+  patientName: string;
+  patientId: string;
+  studyDate: string;
+  description: string;
+  status: StudyStatus;
+  assignments: AssignmentView[];
+  missing: SequenceId[];
+  series: SeriesOption[];
+  analysis: AnalysisView | null;
+  review: ReviewState;
+  audit: AuditView[];
+}
+
+export interface SeriesGeometry {
+  seriesInstanceUid: string;
+  geometry: VolumeGeometry;
+  /** 1st and 99th percentile of the stored values: the "auto" window of the viewer. */
+  p1: number;
+  p99: number;
+}
+
+/** One slice's pixels as float32 bytes (typed array, never JSON numbers). */
+export interface SlicePixels {
+  seriesInstanceUid: string;
+  sliceIndex: number;
+  columns: number;
+  rows: number;
+  pixels: Float32Array;
+}
+
+export interface JobView {
+  id: number;
+  kind: "import" | "analyze";
+  state: "queued" | "running" | "done" | "failed" | "cancelled";
+  stage: string | null;
+  progress: number;
+  studyInstanceUid: string | null;
+  label: string;
+  error: string | null;
+  /** Per-file errors of an import job (path and reason), newest last. */
+  fileErrors: { path: string; reason: string }[];
+}
+
+export interface AppInfo {
+  version: string;
+  actor: string;
+  dataDir: string;
+  transport: "ipc" | "bridge";
+}
+
+export interface Settings {
+  topPercent: number;
+}
+
+const studyRef = z.object({ studyInstanceUid: uid });
+
+/**
+ * Every channel: its request schema and (as a phantom type) its response. The response is typed
+ * only: the service builds it, and both transports carry it unchanged.
+ */
+export const CHANNELS = {
+  "app:info": { request: z.object({}), response: null as unknown as AppInfo },
+  "settings:get": { request: z.object({}), response: null as unknown as Settings },
+  "settings:set": {
+    request: z.object({ topPercent: z.number().min(0).max(100) }),
+    response: null as unknown as Settings,
+  },
+  "worklist:page": { request: worklistQuery, response: null as unknown as WorklistPage },
+  "worklist:neighbour": {
+    request: z.object({
+      studyInstanceUid: uid,
+      direction: z.enum(["next", "previous"]),
+      query: worklistQuery,
+    }),
+    response: null as unknown as { studyInstanceUid: string | null },
+  },
+  "study:detail": { request: studyRef, response: null as unknown as StudyDetail },
+  "series:geometry": {
+    request: z.object({ seriesInstanceUid: uid }),
+    response: null as unknown as SeriesGeometry,
+  },
+  "series:slice": {
+    request: z.object({ seriesInstanceUid: uid, sliceIndex: z.number().int().min(0) }),
+    response: null as unknown as SlicePixels,
+  },
+  "review:set": {
+    request: z.object({
+      studyInstanceUid: uid,
+      reviewed: z.boolean(),
+      urgent: z.boolean(),
+      comment: z.string().max(2000),
+    }),
+    response: null as unknown as ReviewState,
+  },
+  "assignment:override": {
+    request: z.object({
+      studyInstanceUid: uid,
+      sequence,
+      seriesInstanceUid: uid.nullable(),
+      reason: z.string().max(500),
+    }),
+    response: null as unknown as AssignmentView[],
+  },
+  "import:start": {
+    request: z.object({ paths: z.array(z.string().min(1).max(4096)).min(1).max(1000) }),
+    response: null as unknown as JobView,
+  },
+  "analysis:enqueue": {
+    request: z.object({ studyInstanceUids: z.array(uid).min(1).max(100_000) }),
+    response: null as unknown as { queued: number },
+  },
+  "jobs:list": { request: z.object({}), response: null as unknown as JobView[] },
+  "jobs:cancel": {
+    request: z.object({ id: z.number().int().min(1) }),
+    response: null as unknown as JobView | null,
+  },
+} as const;
+
+export type Channel = keyof typeof CHANNELS;
+export type Request<C extends Channel> = z.infer<(typeof CHANNELS)[C]["request"]>;
+export type Response<C extends Channel> = (typeof CHANNELS)[C]["response"];
+
+export const CHANNEL_NAMES = Object.keys(CHANNELS) as Channel[];
+
+export function isChannel(name: string): name is Channel {
+  return Object.prototype.hasOwnProperty.call(CHANNELS, name);
+}
+
+/** What every call returns across a process boundary (STYLE.md 2). */
+export type Result<T> =
+  { ok: true; value: T } | { ok: false; error: { code: string; message: string } };
+
+/** Events the services push to the renderer (job progress, registry changes). */
+export type ServiceEvent =
+  { type: "job"; job: JobView } | { type: "registry-changed"; studyInstanceUids: string[] | null };
+
+/** The IPC channel the main process sends ServiceEvents on. */
+export const EVENT_CHANNEL = "livercad:event";
+/** Prefix of invoke channels on ipcMain, so the app's channels cannot collide with Electron's. */
+export const INVOKE_PREFIX = "livercad:";
+
+/** Electron only (not a service call): the main process shows the native folder picker. */
+export const PICK_FOLDER_CHANNEL = "livercad-shell:pick-folder";
+/** The origin the Electron window loads the renderer from (a privileged custom scheme). */
+export const APP_ORIGIN = "livercad://app";
+
+/** The renderer's `window.api`: one promise-returning method per channel, plus events. */
+export type Api = {
+  [C in Channel]: (request: Request<C>) => Promise<Result<Response<C>>>;
+} & {
+  onEvent(listener: (event: ServiceEvent) => void): () => void;
+  /** Electron only: the native folder picker, and the file-system path of a dropped File. */
+  pickFolder?: () => Promise<string | null>;
+  pathForFile?: (file: unknown) => string;
+};

@@ -1,0 +1,74 @@
+// The Electron main process: one hardened window, the IPC handlers and the app menu. Thin by
+// design (STYLE.md layout): every behaviour lives in services/workstation, which also runs under
+// plain Node behind the loopback bridge, where the tests exercise it.
+import { app, BrowserWindow, Menu } from "electron";
+import path from "node:path";
+import { APP_ORIGIN } from "../contract/ipc";
+import { openWorkstation } from "../services/workstation/index";
+import { registerIpc } from "./ipc";
+import { buildMenu } from "./menu";
+import { hardenContents, hardenSession, registerScheme, serveRenderer } from "./security";
+
+let mainWindow: BrowserWindow | null = null;
+
+function createWindow(): BrowserWindow {
+  const win = new BrowserWindow({
+    width: 1600,
+    height: 1000,
+    minWidth: 1024,
+    minHeight: 700,
+    backgroundColor: "#03050c",
+    title: "LiverCAD Workstation",
+    show: false,
+    webPreferences: {
+      preload: path.join(__dirname, "preload.js"),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      spellcheck: false,
+    },
+  });
+  hardenContents(win.webContents);
+  win.once("ready-to-show", () => win.show());
+  void win.loadURL(`${APP_ORIGIN}/index.html`);
+  return win;
+}
+
+function main(): void {
+  if (!app.requestSingleInstanceLock()) {
+    app.quit();
+    return;
+  }
+  app.on("second-instance", () => {
+    if (mainWindow?.isMinimized()) mainWindow.restore();
+    mainWindow?.focus();
+  });
+  registerScheme();
+  app.on("web-contents-created", (_e, contents) => hardenContents(contents));
+  void app.whenReady().then(() => {
+    // The same data directory as the CLI: LIVERCAD_HOME, else Electron's userData.
+    const dbFile = process.env.LIVERCAD_HOME
+      ? undefined
+      : path.join(app.getPath("userData"), "registry.sqlite");
+    const { registry, service } = openWorkstation({ dbFile, transport: "ipc" });
+    hardenSession();
+    serveRenderer(path.join(__dirname, "..", "renderer"));
+    Menu.setApplicationMenu(buildMenu(process.platform === "darwin"));
+    const unregister = registerIpc(service, () => mainWindow);
+    mainWindow = createWindow();
+    mainWindow.on("closed", () => (mainWindow = null));
+    app.on("activate", () => {
+      if (BrowserWindow.getAllWindows().length === 0) mainWindow = createWindow();
+    });
+    app.on("will-quit", () => {
+      unregister();
+      registry.close();
+    });
+  });
+  app.on("window-all-closed", () => {
+    if (process.platform !== "darwin") app.quit();
+  });
+}
+
+main();

@@ -1,0 +1,75 @@
+// The workstation's composition root: the registry in the data directory, the DICOM volume loader
+// over the managed store, and the import service, wired into one WorkstationService. The Electron
+// main process, `npm run dev:web`, the end-to-end tests and bench:ui all start it from here.
+import os from "node:os";
+import { UsageError } from "../../contract/errors";
+import { loadSeries } from "../../dicom/load-series";
+import { instanceFilesOfSeries, Registry } from "../../registry/index";
+import { dwiBValueOfSeries } from "../../registry/workstation-queries";
+import { importPaths, ManagedStore } from "../import/index";
+import { assignStudySequences, readInstance } from "../import/defaults";
+import { dataPaths } from "../paths";
+import type { Importer } from "./imports";
+import { WorkstationService } from "./service";
+import type { VolumeLoader } from "./volumes";
+
+export { WorkstationService } from "./service";
+export { dispatch } from "./dispatch";
+
+export const APP_VERSION = "0.1.0";
+
+/** Who is working: the operating-system account, recorded with every nurse action. */
+export function currentActor(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return process.env.USER ?? process.env.USERNAME ?? "unknown";
+  }
+}
+
+export function volumeLoader(registry: Registry): VolumeLoader {
+  const store = new ManagedStore(registry.paths.store);
+  return async (seriesInstanceUid) => {
+    const files = instanceFilesOfSeries(registry.db, seriesInstanceUid).map((p) =>
+      store.absolute(p),
+    );
+    if (files.length === 0)
+      throw new UsageError(`No stored images for series ${seriesInstanceUid}.`);
+    const bValue = dwiBValueOfSeries(registry.db, seriesInstanceUid);
+    const loaded = await loadSeries(files, { bValue });
+    return loaded.volume;
+  };
+}
+
+export function importer(registry: Registry): Importer {
+  return async (paths, hooks) => {
+    const report = await importPaths(registry, paths, {
+      read: readInstance,
+      assign: assignStudySequences,
+      signal: hooks.signal,
+      onProgress: (p) => hooks.onProgress({ done: p.done, total: p.total }),
+    });
+    return {
+      studyInstanceUids: report.studies.map((s) => s.studyInstanceUid),
+      fileErrors: report.files
+        .filter((f) => f.outcome === "rejected")
+        .map((f) => ({ path: f.path, reason: f.reason ?? "rejected" })),
+    };
+  };
+}
+
+export function openWorkstation(options: {
+  dbFile?: string;
+  transport: "ipc" | "bridge";
+  actor?: string;
+}): { registry: Registry; service: WorkstationService } {
+  const registry = Registry.open(dataPaths(options.dbFile));
+  const service = new WorkstationService(registry, {
+    actor: options.actor ?? currentActor(),
+    version: APP_VERSION,
+    transport: options.transport,
+    loadVolume: volumeLoader(registry),
+    importer: importer(registry),
+  });
+  return { registry, service };
+}

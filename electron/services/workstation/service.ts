@@ -1,0 +1,206 @@
+// The workstation service: what every channel of the IPC contract does. It runs under plain Node
+// (the Electron main process, the loopback bridge, the tests and bench:ui share it) and receives
+// requests already validated by dispatch.ts.
+import fs from "node:fs";
+import path from "node:path";
+import { SEQUENCES } from "../../contract/domain";
+import type {
+  AppInfo,
+  AssignmentView,
+  Channel,
+  JobView,
+  Request,
+  Response,
+  ServiceEvent,
+  Settings,
+  StudyDetail,
+} from "../../contract/ipc";
+import { auditForStudy, getStudy, overrideAssignment, type Registry } from "../../registry/index";
+import {
+  analyzeJobs,
+  dataVersion,
+  enqueueAnalyses,
+  latestAnalysis,
+  latestReview,
+  saveReview,
+  seriesOptions,
+  studyRefOf,
+  worklistIndexRows,
+} from "../../registry/workstation-queries";
+import { UsageError } from "../../contract/errors";
+import { ImportQueue, type Importer } from "./imports";
+import { VolumeCache, type VolumeLoader } from "./volumes";
+import { WorklistIndex } from "./worklist";
+
+export interface ServiceOptions {
+  actor: string;
+  version: string;
+  transport: AppInfo["transport"];
+  loadVolume: VolumeLoader;
+  importer: Importer;
+}
+
+export type Handlers = { [C in Channel]: (req: Request<C>) => Promise<Response<C>> };
+
+const DEFAULT_SETTINGS: Settings = { topPercent: 70 };
+
+export class WorkstationService {
+  private index: WorklistIndex | null = null;
+  private indexVersion = -1;
+  private readonly volumes: VolumeCache;
+  private readonly listeners = new Set<(e: ServiceEvent) => void>();
+  private readonly imports: ImportQueue;
+
+  constructor(
+    private readonly registry: Registry,
+    private readonly options: ServiceOptions,
+  ) {
+    this.volumes = new VolumeCache(options.loadVolume);
+    this.imports = new ImportQueue(options.importer, (job) => this.onImportJob(job));
+  }
+
+  onEvent(listener: (e: ServiceEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(e: ServiceEvent): void {
+    for (const l of this.listeners) l(e);
+  }
+
+  private onImportJob(job: JobView): void {
+    this.emit({ type: "job", job });
+    if (job.state !== "running") {
+      this.volumes.clear();
+      this.invalidate(null);
+    }
+  }
+
+  /** Drops the worklist index; the next page rebuilds it. */
+  invalidate(studyInstanceUids: string[] | null): void {
+    this.index = null;
+    this.emit({ type: "registry-changed", studyInstanceUids });
+  }
+
+  private worklist(): WorklistIndex {
+    const db = this.registry.db;
+    // data_version changes when another connection commits (the CLI importing or analyzing).
+    const version = dataVersion(db);
+    if (this.index === null || version !== this.indexVersion) {
+      this.index = new WorklistIndex(worklistIndexRows(db));
+      this.indexVersion = version;
+    }
+    return this.index;
+  }
+
+  private get settingsFile(): string {
+    return path.join(this.registry.paths.root, "workstation-settings.json");
+  }
+
+  private readSettings(): Settings {
+    try {
+      const raw = JSON.parse(fs.readFileSync(this.settingsFile, "utf8")) as Partial<Settings>;
+      const top = raw.topPercent;
+      return {
+        topPercent: typeof top === "number" && top >= 0 && top <= 100 ? top : 70,
+      };
+    } catch {
+      return { ...DEFAULT_SETTINGS };
+    }
+  }
+
+  private assignments(studyInstanceUid: string): AssignmentView[] {
+    const study = getStudy(this.registry.db, studyInstanceUid);
+    if (!study) throw new UsageError(`No study ${studyInstanceUid} in the registry.`);
+    const options = seriesOptions(this.registry.db, studyRefOf(this.registry.db, studyInstanceUid));
+    return SEQUENCES.map((sequence) => {
+      const a = study.sequences[sequence];
+      const series = a && options.find((o) => o.seriesInstanceUid === a.seriesInstanceUid);
+      return {
+        sequence,
+        seriesInstanceUid: a?.seriesInstanceUid ?? null,
+        seriesDescription: series?.description ?? null,
+        source: a?.source ?? null,
+        rule: a?.rule ?? null,
+        assignedBy: a?.assignedBy ?? null,
+        assignedAt: a?.assignedAt ?? null,
+      };
+    });
+  }
+
+  studyDetail(studyInstanceUid: string): StudyDetail {
+    const db = this.registry.db;
+    const study = getStudy(db, studyInstanceUid);
+    if (!study) throw new UsageError(`No study ${studyInstanceUid} in the registry.`);
+    const ref = studyRefOf(db, studyInstanceUid);
+    return {
+      studyInstanceUid,
+      patientName: study.patientName,
+      patientId: study.patientId,
+      studyDate: study.studyDate,
+      description: study.description,
+      status: study.status,
+      assignments: this.assignments(studyInstanceUid),
+      missing: study.missing,
+      series: seriesOptions(db, ref),
+      analysis: latestAnalysis(db, ref),
+      review: latestReview(db, ref),
+      audit: auditForStudy(db, studyInstanceUid).map((a) => ({
+        at: a.at,
+        actor: a.actor,
+        action: a.action,
+        details: a.details,
+      })),
+    };
+  }
+
+  readonly handlers: Handlers = {
+    "app:info": async () => ({
+      version: this.options.version,
+      actor: this.options.actor,
+      dataDir: this.registry.paths.root,
+      transport: this.options.transport,
+    }),
+    "settings:get": async () => this.readSettings(),
+    "settings:set": async (req) => {
+      const next: Settings = { ...this.readSettings(), topPercent: req.topPercent };
+      fs.mkdirSync(path.dirname(this.settingsFile), { recursive: true });
+      const tmp = `${this.settingsFile}.tmp`;
+      fs.writeFileSync(tmp, JSON.stringify(next, null, 2));
+      fs.renameSync(tmp, this.settingsFile);
+      return next;
+    },
+    "worklist:page": async (req) => this.worklist().page(req),
+    "worklist:neighbour": async (req) => ({
+      studyInstanceUid: this.worklist().neighbour(req.studyInstanceUid, req.direction, req.query),
+    }),
+    "study:detail": async (req) => this.studyDetail(req.studyInstanceUid),
+    "series:geometry": async (req) => this.volumes.geometry(req.seriesInstanceUid),
+    "series:slice": async (req) => this.volumes.slice(req.seriesInstanceUid, req.sliceIndex),
+    "review:set": async (req) => {
+      const { studyInstanceUid, ...flags } = req;
+      const state = saveReview(this.registry.db, studyInstanceUid, flags, this.options.actor);
+      this.invalidate([studyInstanceUid]);
+      return state;
+    },
+    "assignment:override": async (req) => {
+      overrideAssignment(this.registry.db, {
+        studyInstanceUid: req.studyInstanceUid,
+        sequence: req.sequence,
+        seriesInstanceUid: req.seriesInstanceUid,
+        actor: this.options.actor,
+        reason: req.reason,
+      });
+      this.invalidate([req.studyInstanceUid]);
+      return this.assignments(req.studyInstanceUid);
+    },
+    "import:start": async (req) => this.imports.start(req.paths),
+    "analysis:enqueue": async (req) => {
+      const queued = enqueueAnalyses(this.registry.db, req.studyInstanceUids, this.options.actor);
+      this.invalidate(req.studyInstanceUids);
+      return { queued };
+    },
+    "jobs:list": async () => [...this.imports.list(), ...analyzeJobs(this.registry.db)],
+    "jobs:cancel": async (req) => this.imports.cancel(req.id),
+  };
+}

@@ -1,0 +1,93 @@
+// The application shell: a header with who is working, the worklist (home) and the study view.
+// The worklist query lives here so that next / previous study in the viewer follow the list the
+// user came from, and the confidence cut is restored from the persisted setting at start.
+import { useEffect, useState } from "react";
+import type { AppInfo } from "../electron/contract/ipc";
+import { call } from "./api";
+import { StudyView } from "./viewer/StudyView";
+import { Worklist } from "./worklist/Worklist";
+import type { QueryState } from "./worklist/useWorklist";
+
+const INITIAL: QueryState = {
+  queue: "confident",
+  topPercent: 70,
+  sort: "confidence",
+  descending: true,
+  search: "",
+  status: "",
+};
+
+export function App() {
+  const [info, setInfo] = useState<AppInfo | null>(null);
+  const [query, setQuery] = useState<QueryState | null>(null);
+  const [selected, setSelected] = useState<string | null>(null);
+  const [open, setOpen] = useState<{ uid: string; at: number } | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    Promise.all([call("app:info", {}), call("settings:get", {})]).then(
+      ([i, s]) => {
+        setInfo(i);
+        setQuery({ ...INITIAL, topPercent: s.topPercent });
+      },
+      (err: unknown) => setError(err instanceof Error ? err.message : String(err)),
+    );
+  }, []);
+
+  function openStudy(uid: string) {
+    setSelected(uid);
+    setOpen({ uid, at: performance.now() });
+  }
+
+  async function neighbour(direction: "next" | "previous") {
+    if (!open || !query) return;
+    const r = await call("worklist:neighbour", {
+      studyInstanceUid: open.uid,
+      direction,
+      query: { ...query, offset: 0, limit: 1 },
+    });
+    if (r.studyInstanceUid) openStudy(r.studyInstanceUid);
+  }
+
+  return (
+    <div className="app">
+      <header className="appbar">
+        <span className="brand">
+          Liver<b>CAD</b>
+        </span>
+        <span className="muted small">Workstation {info?.version ?? ""}</span>
+        <span className="spacer" />
+        <span className="small" aria-label="Signed in user">
+          {info ? `User: ${info.actor}` : ""}
+        </span>
+        <span className="badge small" title={info?.dataDir}>
+          {info?.transport === "bridge" ? "browser bridge" : "desktop"}
+        </span>
+      </header>
+      <main>
+        {error && (
+          <div role="alert" className="error">
+            Cannot reach the workstation services: {error}
+          </div>
+        )}
+        {query && !open && (
+          <Worklist
+            query={query}
+            setQuery={setQuery}
+            selected={selected}
+            setSelected={setSelected}
+            onOpen={openStudy}
+          />
+        )}
+        {open && (
+          <StudyView
+            uid={open.uid}
+            openedAt={open.at}
+            onClose={() => setOpen(null)}
+            onNeighbour={(d) => void neighbour(d)}
+          />
+        )}
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,35 @@
+// Display formats shared by the screens. DICOM values arrive as stored (PS3.5 6.2: PN with ^
+// between components, DA as YYYYMMDD); the screens show them the way PACS viewers do.
+import type { StudyStatus } from "../electron/contract/domain";
+
+/** "DOE^JANE^^DR" -> "DOE, JANE". */
+export function formatName(pn: string): string {
+  const [family = "", given = ""] = pn.split("=")[0]!.split("^");
+  if (given === "") return family || "(no name)";
+  return `${family}, ${given}`;
+}
+
+/** "20240131" -> "2024-01-31"; anything else unchanged. */
+export function formatDate(da: string): string {
+  return /^\d{8}$/.test(da) ? `${da.slice(0, 4)}-${da.slice(4, 6)}-${da.slice(6, 8)}` : da;
+}
+
+const STATUS_LABELS: Record<StudyStatus, string> = {
+  new: "New",
+  importing: "Importing",
+  incomplete: "Incomplete",
+  ready: "Ready",
+  queued: "Queued",
+  analyzing: "Analyzing",
+  analyzed: "Analyzed",
+  "no-roi": "No lesion localized",
+  error: "Error",
+};
+
+export function statusLabel(s: StudyStatus): string {
+  return STATUS_LABELS[s];
+}
+
+export function percent(p: number, digits = 0): string {
+  return `${(p * 100).toFixed(digits)}%`;
+}

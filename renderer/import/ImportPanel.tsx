@@ -1,0 +1,131 @@
+// Import and analysis queue (issue 6 §2): a folder picker (Electron) or a typed path, drag and drop
+// of folders and files, and one progress bar per job with its per-file errors and a cancel button.
+import { useEffect, useState, type DragEvent } from "react";
+import type { JobView } from "../../electron/contract/ipc";
+import { api, call } from "../api";
+import { percent } from "../format";
+
+function upsert(jobs: JobView[], job: JobView): JobView[] {
+  const i = jobs.findIndex((j) => j.id === job.id);
+  if (i < 0) return [...jobs, job];
+  const next = [...jobs];
+  next[i] = job;
+  return next;
+}
+
+export function ImportPanel() {
+  const [jobs, setJobs] = useState<JobView[]>([]);
+  const [path, setPath] = useState("");
+  const [message, setMessage] = useState<string | null>(null);
+  const [dragging, setDragging] = useState(false);
+
+  useEffect(() => {
+    void call("jobs:list", {}).then(setJobs, () => undefined);
+    return api.onEvent((e) => {
+      if (e.type === "job") setJobs((list) => upsert(list, e.job));
+    });
+  }, []);
+
+  async function start(paths: string[]) {
+    if (paths.length === 0) return;
+    try {
+      const job = await call("import:start", { paths });
+      setJobs((list) => upsert(list, job));
+      setMessage(null);
+    } catch (err) {
+      setMessage(err instanceof Error ? err.message : String(err));
+    }
+  }
+
+  async function pick() {
+    const folder = await api.pickFolder?.();
+    if (folder) await start([folder]);
+  }
+
+  function onDrop(e: DragEvent) {
+    e.preventDefault();
+    setDragging(false);
+    const files = [...e.dataTransfer.files];
+    const paths = api.pathForFile ? files.map((f) => api.pathForFile!(f)).filter(Boolean) : [];
+    if (paths.length === 0) {
+      setMessage("Dropping needs the desktop app; in a browser, type the folder path instead.");
+      return;
+    }
+    void start(paths);
+  }
+
+  const active = jobs.filter((j) => j.state === "queued" || j.state === "running");
+  return (
+    <section
+      className={`import-panel${dragging ? " dragging" : ""}`}
+      aria-label="Import and analysis queue"
+      onDragOver={(e) => {
+        e.preventDefault();
+        setDragging(true);
+      }}
+      onDragLeave={() => setDragging(false)}
+      onDrop={onDrop}
+    >
+      <form
+        className="import-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void start(path.trim() === "" ? [] : [path.trim()]);
+        }}
+      >
+        <span className="panel-title">Import</span>
+        {api.pickFolder && (
+          <button type="button" onClick={() => void pick()}>
+            Choose folder…
+          </button>
+        )}
+        <input
+          aria-label="Folder or DICOMDIR path to import"
+          placeholder="/media/cdrom or drop a folder here"
+          value={path}
+          onChange={(e) => setPath(e.target.value)}
+        />
+        <button type="submit" disabled={path.trim() === ""}>
+          Import
+        </button>
+        <span className="muted small">{active.length > 0 ? `${active.length} running` : ""}</span>
+      </form>
+      {message && (
+        <div role="alert" className="error small">
+          {message}
+        </div>
+      )}
+      <ul className="jobs" aria-label="Jobs">
+        {jobs.slice(-6).map((j) => (
+          <li key={j.id} className={`job job-${j.state}`}>
+            <span className="job-label" title={j.label}>
+              {j.kind === "import" ? "Import" : "Analysis"} · {j.label}
+            </span>
+            <progress max={1} value={j.progress} aria-label={`${j.label} progress`} />
+            <span className="small">
+              {j.state === "running" ? (j.stage ?? percent(j.progress)) : j.state}
+            </span>
+            {(j.state === "queued" || j.state === "running") && (
+              <button type="button" onClick={() => void call("jobs:cancel", { id: j.id })}>
+                Cancel
+              </button>
+            )}
+            {j.error && <span className="error small">{j.error}</span>}
+            {j.fileErrors.length > 0 && (
+              <details>
+                <summary>{j.fileErrors.length} file errors</summary>
+                <ul>
+                  {j.fileErrors.map((f, i) => (
+                    <li key={i} className="small">
+                      <code>{f.path}</code>: {f.reason}
+                    </li>
+                  ))}
+                </ul>
+              </details>
+            )}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}

@@ -1,0 +1,174 @@
+// A virtualized study table: only the rows in view (plus a few) exist in the DOM, and rows are
+// fetched from the service in blocks as the list scrolls, so 100,000 studies cost what 40 do.
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "react";
+import type { WorklistRow, WorklistSortKey } from "../../electron/contract/ipc";
+import { LESION_CLASSES } from "../../electron/contract/domain";
+import { formatDate, formatName, statusLabel } from "../format";
+
+export const ROW_HEIGHT = 28;
+const OVERSCAN = 8;
+
+export interface Column {
+  key: WorklistSortKey | null;
+  label: string;
+  width: string;
+}
+
+export const COLUMNS: Column[] = [
+  { key: "patientName", label: "Patient", width: "minmax(140px, 1.4fr)" },
+  { key: "patientId", label: "ID", width: "minmax(90px, 0.8fr)" },
+  { key: "studyDate", label: "Date", width: "96px" },
+  { key: "prediction", label: "Prediction", width: "100px" },
+  { key: null, label: "Probabilities", width: "120px" },
+  { key: "confidence", label: "Confidence", width: "92px" },
+  { key: "status", label: "Status", width: "132px" },
+  { key: null, label: "Flags", width: "72px" },
+];
+const GRID = COLUMNS.map((c) => c.width).join(" ");
+
+function ProbabilityBar({ row }: { row: WorklistRow }) {
+  if (row.probabilities === null) return <span className="muted">—</span>;
+  const p = row.probabilities;
+  const title = LESION_CLASSES.map((c) => `${c} ${(p[c] * 100).toFixed(0)}%`).join(", ");
+  return (
+    <span className="probbar" role="img" aria-label={title} title={title}>
+      {LESION_CLASSES.map((c) => (
+        <span key={c} className={`seg cls-${c}`} style={{ width: `${p[c] * 100}%` }} />
+      ))}
+    </span>
+  );
+}
+
+export function VirtualTable(props: {
+  total: number;
+  rowAt(index: number): WorklistRow | undefined;
+  /** Asks for rows [from, to) to be loaded. */
+  need(from: number, to: number): void;
+  sort: WorklistSortKey;
+  descending: boolean;
+  onSort(key: WorklistSortKey): void;
+  onOpen(row: WorklistRow): void;
+  selected: string | null;
+  onSelect(uid: string): void;
+  /** Bumped when the query changes, so the list scrolls back to the top. */
+  resetKey: string;
+  onRowsDrawn?(): void;
+}) {
+  const scroller = useRef<HTMLDivElement>(null);
+  const [scrollTop, setScrollTop] = useState(0);
+  const [height, setHeight] = useState(600);
+  const { total, need, onRowsDrawn } = props;
+
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (!el) return;
+    const ro = new ResizeObserver(() => setHeight(el.clientHeight));
+    ro.observe(el);
+    setHeight(el.clientHeight);
+    return () => ro.disconnect();
+  }, []);
+
+  useLayoutEffect(() => {
+    if (scroller.current) scroller.current.scrollTop = 0;
+    setScrollTop(0);
+  }, [props.resetKey]);
+
+  const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - OVERSCAN);
+  const last = Math.min(total, Math.ceil((scrollTop + height) / ROW_HEIGHT) + OVERSCAN);
+  useEffect(() => need(first, last), [first, last, need, props.resetKey]);
+  useEffect(() => onRowsDrawn?.());
+
+  const onScroll = useCallback(() => setScrollTop(scroller.current?.scrollTop ?? 0), []);
+  const rows = [];
+  for (let i = first; i < last; i++) {
+    const row = props.rowAt(i);
+    const top = i * ROW_HEIGHT;
+    if (!row) {
+      rows.push(
+        <div key={`p${i}`} className="vrow placeholder" style={{ top, gridTemplateColumns: GRID }}>
+          <span className="muted">…</span>
+        </div>,
+      );
+      continue;
+    }
+    const selected = row.studyInstanceUid === props.selected;
+    rows.push(
+      <div
+        key={row.studyInstanceUid}
+        role="row"
+        aria-rowindex={i + 2}
+        aria-selected={selected}
+        tabIndex={selected ? 0 : -1}
+        data-uid={row.studyInstanceUid}
+        className={`vrow${selected ? " selected" : ""}${row.urgent ? " urgent" : ""}`}
+        style={{ top, gridTemplateColumns: GRID }}
+        onClick={() => props.onSelect(row.studyInstanceUid)}
+        onDoubleClick={() => props.onOpen(row)}
+        onKeyDown={(e) => {
+          if (e.key === "Enter") props.onOpen(row);
+        }}
+      >
+        <span role="gridcell" className="name">
+          {formatName(row.patientName)}
+        </span>
+        <span role="gridcell">{row.patientId}</span>
+        <span role="gridcell">{formatDate(row.studyDate)}</span>
+        <span role="gridcell" className={row.prediction ? `pred cls-${row.prediction}` : "muted"}>
+          {row.prediction ?? "—"}
+        </span>
+        <span role="gridcell">
+          <ProbabilityBar row={row} />
+        </span>
+        <span role="gridcell" className="num" data-confidence={row.confidence ?? ""}>
+          {row.confidence === null ? "—" : row.confidence.toFixed(4)}
+        </span>
+        <span role="gridcell">
+          <span className={`status st-${row.status}`}>{statusLabel(row.status)}</span>
+        </span>
+        <span role="gridcell" className="flags">
+          {row.reviewed && (
+            <span className="flag ok" title="Reviewed" aria-label="Reviewed">
+              ✓
+            </span>
+          )}
+          {row.urgent && (
+            <span className="flag urgent" title="Urgent" aria-label="Urgent">
+              !
+            </span>
+          )}
+        </span>
+      </div>,
+    );
+  }
+
+  return (
+    <div className="vtable" role="grid" aria-rowcount={total + 1} aria-label="Studies">
+      <div className="vhead" role="row" aria-rowindex={1} style={{ gridTemplateColumns: GRID }}>
+        {COLUMNS.map((c) => (
+          <span key={c.label} role="columnheader" aria-sort={ariaSort(c.key, props)}>
+            {c.key === null ? (
+              c.label
+            ) : (
+              <button type="button" className="sort" onClick={() => props.onSort(c.key!)}>
+                {c.label}
+                {props.sort === c.key ? (props.descending ? " ▼" : " ▲") : ""}
+              </button>
+            )}
+          </span>
+        ))}
+      </div>
+      <div className="vbody" ref={scroller} onScroll={onScroll} data-testid="worklist-scroller">
+        <div style={{ height: total * ROW_HEIGHT, position: "relative" }}>{rows}</div>
+      </div>
+    </div>
+  );
+}
+
+function ariaSort(
+  key: WorklistSortKey | null,
+  p: { sort: WorklistSortKey; descending: boolean },
+): "ascending" | "descending" | "none" | undefined {
+  if (key === null) return undefined;
+  if (p.sort !== key) return "none";
+  return p.descending ? "descending" : "ascending";
+}

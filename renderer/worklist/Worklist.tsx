@@ -1,0 +1,171 @@
+// The home screen (issue 6 §2): the confidence slider decides which cases the CAD is sure enough
+// about to list first; the rest wait in the "needs radiologist review" queue, one click away.
+import { useEffect, useRef, useState } from "react";
+import { LESION_CLASSES } from "../../electron/contract/domain";
+import type { ClassSummary, WorklistQueue, WorklistRow } from "../../electron/contract/ipc";
+import { call } from "../api";
+import { perf, recordAfterPaint } from "../perf";
+import { ImportPanel } from "../import/ImportPanel";
+import { VirtualTable } from "./VirtualTable";
+import { useWorklist, type QueryState } from "./useWorklist";
+
+const STATUSES = [
+  "",
+  "new",
+  "importing",
+  "incomplete",
+  "ready",
+  "queued",
+  "analyzing",
+  "analyzed",
+  "no-roi",
+  "error",
+];
+
+function Summary({ title, s }: { title: string; s: ClassSummary | undefined }) {
+  return (
+    <div className="summary" aria-label={`${title} per class`}>
+      <span className="summary-title">{title}</span>
+      {LESION_CLASSES.map((c) => (
+        <span key={c} className="chip" data-class={c}>
+          <span className={`dot cls-${c}`} aria-hidden="true" />
+          {c} <b>{s?.byClass[c] ?? 0}</b>
+        </span>
+      ))}
+      {s !== undefined && s.noLesion > 0 && (
+        <span className="chip">
+          no lesion <b>{s.noLesion}</b>
+        </span>
+      )}
+    </div>
+  );
+}
+
+export function Worklist(props: {
+  query: QueryState;
+  setQuery(q: QueryState): void;
+  selected: string | null;
+  setSelected(uid: string): void;
+  onOpen(uid: string): void;
+}) {
+  const { query, setQuery } = props;
+  const { page, pageKey, queryKey, error, need, rowAt } = useWorklist(query);
+  const [slider, setSlider] = useState(query.topPercent);
+  const sliderStart = useRef<number | null>(null);
+  const saveTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+
+  useEffect(() => setSlider(query.topPercent), [query.topPercent]);
+
+  function onSlider(value: number) {
+    sliderStart.current = performance.now();
+    setSlider(value);
+    setQuery({ ...query, topPercent: value });
+    clearTimeout(saveTimer.current);
+    saveTimer.current = setTimeout(() => void call("settings:set", { topPercent: value }), 300);
+  }
+
+  function onRowsDrawn() {
+    if (sliderStart.current === null || page === null || pageKey !== queryKey) return;
+    recordAfterPaint(perf.sliderToRows, sliderStart.current);
+    sliderStart.current = null;
+  }
+
+  const queues: { id: WorklistQueue; label: string; count: number | undefined }[] = [
+    { id: "confident", label: `${slider}% most confident`, count: page?.counts.confident },
+    { id: "review", label: "Needs radiologist review", count: page?.counts.review },
+    { id: "all", label: "All studies", count: page?.counts.all },
+  ];
+
+  return (
+    <section className="worklist" aria-label="Worklist">
+      <div className="toolbar">
+        <div className="slider-box">
+          <label htmlFor="confidence-slider">
+            Show the <b data-testid="slider-value">{slider}%</b> most confident
+          </label>
+          <input
+            id="confidence-slider"
+            type="range"
+            min={0}
+            max={100}
+            step={1}
+            value={slider}
+            aria-valuetext={`${slider} percent most confident`}
+            onChange={(e) => onSlider(Number(e.target.value))}
+          />
+          <span className="muted small" data-testid="confidence-cut">
+            {page !== null && page.confidenceCut !== null
+              ? `cut at ${page.confidenceCut.toFixed(4)}`
+              : "no cut"}
+          </span>
+        </div>
+        <div className="queues" role="tablist" aria-label="Queues">
+          {queues.map((q) => (
+            <button
+              key={q.id}
+              type="button"
+              role="tab"
+              aria-selected={query.queue === q.id}
+              className={`tab${query.queue === q.id ? " active" : ""}`}
+              data-testid={`queue-${q.id}`}
+              onClick={() => setQuery({ ...query, queue: q.id })}
+            >
+              {q.label} <span className="count">{q.count ?? "…"}</span>
+            </button>
+          ))}
+        </div>
+        <input
+          type="search"
+          className="search"
+          placeholder="Search name, ID, description"
+          aria-label="Search studies"
+          value={query.search}
+          onChange={(e) => setQuery({ ...query, search: e.target.value })}
+        />
+        <select
+          aria-label="Filter by status"
+          value={query.status}
+          onChange={(e) => setQuery({ ...query, status: e.target.value })}
+        >
+          {STATUSES.map((s) => (
+            <option key={s} value={s}>
+              {s === "" ? "Any status" : s}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div className="summaries">
+        <Summary title="Confident" s={page?.summary.confident} />
+        <Summary title="Review" s={page?.summary.review} />
+        <span className="muted small">
+          {page ? `${page.counts.unanalyzed} not analyzed · ${page.counts.all} studies` : ""}
+        </span>
+      </div>
+      {error && (
+        <div role="alert" className="error">
+          {error}
+        </div>
+      )}
+      <VirtualTable
+        total={page?.total ?? 0}
+        rowAt={rowAt}
+        need={need}
+        sort={query.sort}
+        descending={query.descending}
+        onSort={(key) =>
+          setQuery({
+            ...query,
+            sort: key,
+            descending: query.sort === key ? !query.descending : key === "confidence",
+          })
+        }
+        onOpen={(row: WorklistRow) => props.onOpen(row.studyInstanceUid)}
+        selected={props.selected}
+        onSelect={props.setSelected}
+        resetKey={JSON.stringify(query)}
+        onRowsDrawn={onRowsDrawn}
+      />
+      <ImportPanel />
+    </section>
+  );
+}

@@ -1,0 +1,44 @@
+// Builds the workstation UI (issue 6): the Electron main process (dist/electron/main.js), its
+// preload bundled into one file as sandboxed preloads require (dist/electron/preload.js), the
+// browser bridge for `npm run dev:web` (dist/dev-web.cjs) and the React renderer (dist/renderer,
+// Vite). Called from scripts/build.mjs.
+import { build } from "esbuild";
+import { build as viteBuild } from "vite";
+
+const node = {
+  bundle: true,
+  platform: "node",
+  target: "node20",
+  format: "cjs",
+  sourcemap: true,
+  logLevel: "warning",
+  external: [
+    "electron",
+    "better-sqlite3",
+    "onnxruntime-node",
+    "dcmjs",
+    "pngjs",
+    "@cornerstonejs/*",
+    "jpeg-lossless-decoder-js",
+  ],
+};
+
+await Promise.all([
+  build({ ...node, entryPoints: { main: "electron/main/main.ts" }, outdir: "dist/electron" }),
+  // Everything but electron inlined: a sandboxed preload cannot require project files.
+  build({
+    ...node,
+    external: ["electron"],
+    target: "chrome130",
+    minify: true,
+    entryPoints: { preload: "electron/preload/preload.ts" },
+    outdir: "dist/electron",
+  }),
+  build({
+    ...node,
+    entryPoints: { "dev-web": "electron/bridge/dev-web.ts" },
+    outdir: "dist",
+    outExtension: { ".js": ".cjs" },
+  }),
+]);
+await viteBuild({ configFile: "renderer/vite.config.mjs" });

@@ -1,0 +1,183 @@
+// The end-to-end fixture: a phantom cohort named by its seed (STYLE.md 11) generated and imported
+// with the real `livercad` commands into a fresh data directory, then analysis rows written for
+// each study.
+//
+// FIXTURE VALUES, NOT MODEL OUTPUT: until the trained models exist (a later issue), no analysis
+// can come from the real pipeline. The rows below are labelled as such in the registry itself
+// (model id "e2e-fixture-no-model", provider "fixture (no inference run)"); their ROI is the
+// phantom's ground-truth lesion box on the portal-venous series, and their confidences are set so
+// that the slider's cut is known in advance.
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { LesionClass } from "../../electron/contract/domain";
+import { LESION_CLASSES } from "../../electron/contract/domain";
+import { gridTransform } from "../../electron/dicom/geometry";
+import { loadSeries } from "../../electron/dicom/load-series";
+import { instanceFilesOfSeries, Registry } from "../../electron/registry/index";
+import { ManagedStore } from "../../electron/services/import/index";
+import { dataPaths } from "../../electron/services/paths";
+
+export const COHORT = { studies: 4, seed: 20260611, preset: "small" } as const;
+// Tests and benches run from the repository root (npm scripts).
+const ROOT = process.cwd();
+const CLI = path.join(ROOT, "bin", "livercad.cjs");
+
+export interface FixtureStudy {
+  studyInstanceUid: string;
+  label: LesionClass;
+  confidence: number;
+  roi: { seriesInstanceUid: string; sliceIndex: number; box: [number, number, number, number] };
+}
+
+export interface Fixture {
+  dir: string;
+  dbFile: string;
+  studies: FixtureStudy[];
+}
+
+interface Truth {
+  studies: {
+    studyInstanceUid: string;
+    label: LesionClass;
+    series: Record<string, string>;
+    boxes: { seriesInstanceUid: string; sopInstanceUid: string; box_px: number[] }[];
+  }[];
+}
+
+function livercad(args: string[]): void {
+  execFileSync(process.execPath, [CLI, ...args], { stdio: "pipe", env: process.env });
+}
+
+/** Distinct, known confidences: study i gets 0.99 - 0.013 i (all within the MC range 0.75-1). */
+export function fixtureConfidence(i: number): number {
+  return Number((0.99 - 0.013 * i).toFixed(4));
+}
+
+export async function buildFixture(): Promise<Fixture> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "livercad-e2e-"));
+  const cohort = path.join(dir, "cohort");
+  const dbFile = path.join(dir, "data", "registry.sqlite");
+  livercad([
+    "phantom",
+    "--out",
+    cohort,
+    "--studies",
+    String(COHORT.studies),
+    "--seed",
+    String(COHORT.seed),
+    "--preset",
+    COHORT.preset,
+  ]);
+  livercad(["import", cohort, "--db", dbFile]);
+  const truth = JSON.parse(fs.readFileSync(path.join(cohort, "truth.json"), "utf8")) as Truth;
+  const registry = Registry.open(dataPaths(dbFile));
+  const store = new ManagedStore(registry.paths.store);
+  const studies: FixtureStudy[] = [];
+  try {
+    for (const [i, t] of truth.studies.entries()) {
+      const venous = t.series.T1_venous!;
+      const files = instanceFilesOfSeries(registry.db, venous).map((p) => store.absolute(p));
+      const loaded = await loadSeries(files);
+      // The key slice: the portal-venous slice where the ground-truth box is largest.
+      let best: { sliceIndex: number; box: [number, number, number, number] } | null = null;
+      let bestArea = -1;
+      for (const b of t.boxes.filter((x) => x.seriesInstanceUid === venous)) {
+        const k = loaded.sopInstanceUids.indexOf(b.sopInstanceUid);
+        const [x0, y0, x1, y1] = b.box_px as [number, number, number, number];
+        const area = (x1 - x0) * (y1 - y0);
+        if (k >= 0 && area > bestArea) {
+          bestArea = area;
+          best = { sliceIndex: k, box: [x0, y0, x1, y1] };
+        }
+      }
+      if (!best) throw new Error(`Phantom study ${t.studyInstanceUid} has no venous truth box.`);
+      const confidence = fixtureConfidence(i);
+      const center = gridTransform(loaded.volume.geometry).indexToPatient([
+        (best.box[0] + best.box[2]) / 2,
+        (best.box[1] + best.box[3]) / 2,
+        best.sliceIndex,
+      ]);
+      writeFixtureAnalysis(registry, t.studyInstanceUid, t.label, confidence, venous, best, center);
+      studies.push({
+        studyInstanceUid: t.studyInstanceUid,
+        label: t.label,
+        confidence,
+        roi: { seriesInstanceUid: venous, ...best },
+      });
+    }
+  } finally {
+    registry.close();
+  }
+  return { dir, dbFile, studies };
+}
+
+function writeFixtureAnalysis(
+  registry: Registry,
+  studyUid: string,
+  label: LesionClass,
+  confidence: number,
+  seriesUid: string,
+  roi: { sliceIndex: number; box: [number, number, number, number] },
+  center: [number, number, number],
+): void {
+  const db = registry.db;
+  const probabilities = Object.fromEntries(
+    LESION_CLASSES.map((c) => [c, c === label ? 0.8 : 0.1]),
+  ) as Record<LesionClass, number>;
+  const uncertainty = 1 - confidence;
+  const mc = Object.fromEntries(
+    LESION_CLASSES.map((c) => [
+      c,
+      {
+        mean: probabilities[c],
+        variance: uncertainty,
+        min: probabilities[c] - 0.05,
+        max: probabilities[c] + 0.05,
+      },
+    ]),
+  );
+  const ids = db
+    .prepare<[string, string], { study: number; series: number }>(
+      `SELECT s.id AS study, se.id AS series FROM studies s JOIN series se ON se.study_ref = s.id
+        WHERE s.study_instance_uid = ? AND se.series_instance_uid = ?`,
+    )
+    .get(studyUid, seriesUid)!;
+  const now = new Date().toISOString();
+  db.transaction(() => {
+    const a = db
+      .prepare(
+        `INSERT INTO analyses (study_ref, status, prediction, probabilities_json, confidence,
+           uncertainty, mc_stats_json, sequences_json, models_json, provider, parameters_json,
+           timings_json, app_version, started_at, finished_at)
+         VALUES (?, 'analyzed', ?, ?, ?, ?, ?, '{}', ?, 'fixture (no inference run)', '{}', ?,
+                 'e2e-fixture', ?, ?)`,
+      )
+      .run(
+        ids.study,
+        label,
+        JSON.stringify(probabilities),
+        confidence,
+        uncertainty,
+        JSON.stringify(mc),
+        JSON.stringify([{ id: "e2e-fixture-no-model", version: "0", sha256: "0".repeat(64) }]),
+        JSON.stringify({ total: 0 }),
+        now,
+        now,
+      );
+    db.prepare(
+      `INSERT INTO rois (analysis_ref, rank, series_ref, sequence, slice_index, box_x0, box_y0,
+         box_x1, box_y1, center_x_mm, center_y_mm, center_z_mm, score, probabilities_json,
+         mc_stats_json)
+       VALUES (?, 1, ?, 'T1_venous', ?, ?, ?, ?, ?, ?, ?, ?, 0.9, ?, '{}')`,
+    ).run(
+      a.lastInsertRowid,
+      ids.series,
+      roi.sliceIndex,
+      ...roi.box,
+      ...center,
+      JSON.stringify(probabilities),
+    );
+  })();
+}

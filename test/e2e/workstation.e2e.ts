@@ -1,0 +1,223 @@
+// The workstation end to end, in Debian's Chromium, against the real services on a phantom cohort
+// imported with `livercad import` (fixture.ts says which values are fixtures). Issue 6 §4: the
+// slider hides exactly the least confident cases; an overlay box is drawn where the stored ROI
+// says; scrolling one pane puts every pane at the same patient z; the override sticks.
+import fs from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SEQUENCES } from "../../electron/contract/domain";
+import { GridTransform } from "../../electron/dicom/geometry";
+import { auditForStudy, getStudy } from "../../electron/registry/index";
+import { TOKEN_HEADER } from "../../electron/bridge/server";
+import { decodeWire } from "../../electron/bridge/wire";
+import type { Result, SlicePixels } from "../../electron/contract/ipc";
+import { sliceSpacing } from "../../renderer/overlays/roi";
+import { buildFixture, type Fixture } from "./fixture";
+import { ACTOR, startHarness, waitForPanes, type Harness } from "./harness";
+
+let fx: Fixture;
+let h: Harness;
+
+beforeAll(async () => {
+  fx = await buildFixture();
+  h = await startHarness(fx.dbFile);
+});
+
+afterAll(async () => {
+  await h?.close();
+  if (fx) fs.rmSync(fx.dir, { recursive: true, force: true });
+});
+
+const byConfidence = () => [...fx.studies].sort((a, b) => b.confidence - a.confidence);
+
+async function uidsShown(): Promise<string[]> {
+  return h.page.$$eval(".vrow[data-uid]", (rows) => rows.map((r) => r.getAttribute("data-uid")!));
+}
+
+async function setSlider(percent: number): Promise<void> {
+  await h.page.locator("#confidence-slider").fill(String(percent));
+  await h.page.waitForFunction(
+    (p) => document.querySelector("[data-testid=slider-value]")?.textContent === `${p}%`,
+    percent,
+  );
+}
+
+async function openStudy(uid: string): Promise<void> {
+  if (await h.page.locator(".study").isVisible()) {
+    await h.page.getByRole("button", { name: /Back to worklist/ }).click();
+  }
+  await h.page.locator(`[data-testid=queue-all]`).click();
+  await h.page.locator(`.vrow[data-uid="${uid}"]`).dblclick();
+  await waitForPanes(h.page);
+}
+
+describe("loopback bridge", () => {
+  it("refuses requests without the token, from another host, and invalid payloads", async () => {
+    const url = `${h.bridge.url}/api/app:info`;
+    expect((await fetch(url, { method: "POST", body: "{}" })).status).toBe(401);
+    const wrong = await fetch(url, { method: "POST", headers: { [TOKEN_HEADER]: "x".repeat(64) } });
+    expect(wrong.status).toBe(401);
+    const page = await fetch(`${h.bridge.url}/`);
+    expect(page.status).toBe(401);
+    const res = await fetch(`${h.bridge.url}/api/series:slice`, {
+      method: "POST",
+      headers: { [TOKEN_HEADER]: h.bridge.token },
+      body: JSON.stringify({ seriesInstanceUid: "not a uid", sliceIndex: -1 }),
+    });
+    const invalid = decodeWire(await res.arrayBuffer()) as Result<unknown>;
+    expect(invalid.ok).toBe(false);
+    if (!invalid.ok) expect(invalid.error.code).toBe("INVALID_REQUEST");
+    // A valid call carries the slice as float32 bytes.
+    const study = fx.studies[0]!;
+    const ok = await fetch(`${h.bridge.url}/api/series:slice`, {
+      method: "POST",
+      headers: { [TOKEN_HEADER]: h.bridge.token },
+      body: JSON.stringify({ seriesInstanceUid: study.roi.seriesInstanceUid, sliceIndex: 0 }),
+    });
+    const slice = decodeWire(await ok.arrayBuffer()) as Result<SlicePixels>;
+    expect(slice.ok && slice.value.pixels instanceof Float32Array).toBe(true);
+    if (slice.ok) expect(slice.value.pixels.length).toBe(slice.value.rows * slice.value.columns);
+    expect(h.bridge.url.startsWith("http://127.0.0.1:")).toBe(true);
+  });
+});
+
+describe("worklist", () => {
+  it("shows exactly the N% most confident; the rest wait in the review queue", async () => {
+    await h.page.locator("[data-testid=queue-confident]").click();
+    const ranked = byConfidence();
+    for (const percent of [50, 25, 100, 0]) {
+      await setSlider(percent);
+      const keep = Math.floor((ranked.length * percent) / 100 + 0.5);
+      const expected = ranked.slice(0, keep).map((s) => s.studyInstanceUid);
+      await expect.poll(uidsShown).toEqual(expected);
+      await h.page.locator("[data-testid=queue-review]").click();
+      await expect
+        .poll(async () => (await uidsShown()).sort())
+        .toEqual(
+          ranked
+            .slice(keep)
+            .map((s) => s.studyInstanceUid)
+            .sort(),
+        );
+      await h.page.locator("[data-testid=queue-confident]").click();
+    }
+    await setSlider(50);
+    // The setting persists: in the data directory, and on reload.
+    await expect
+      .poll(() => h.service.handlers["settings:get"]({}).then((s) => s.topPercent))
+      .toBe(50);
+    await h.page.reload();
+    await expect.poll(() => h.page.locator("[data-testid=slider-value]").textContent()).toBe("50%");
+    const summary = await h.page.locator(".summary").first().textContent();
+    for (const s of ranked.slice(0, 2)) expect(summary).toContain(s.label);
+  });
+});
+
+describe("study view", () => {
+  it("draws the ROI box where the stored ROI says, on its key slice", async () => {
+    const study = byConfidence()[0]!;
+    await openStudy(study.studyInstanceUid);
+    const pane = h.page.locator('.pane[data-sequence="T1_venous"]');
+    await expect.poll(() => pane.getAttribute("data-slice")).toBe(String(study.roi.sliceIndex));
+    const view = JSON.parse((await pane.getAttribute("data-view"))!) as Record<string, number>;
+    const rect = pane.locator('g.roi-key[data-rank="1"] rect');
+    const [x, y, w, hgt] = (await rect.getAttribute("data-box"))!.split(",").map(Number);
+    const [x0, y0, x1, y1] = study.roi.box;
+    expect(x).toBeCloseTo(view.ox! + (x0 + 0.5) * view.sx!, 3);
+    expect(y).toBeCloseTo(view.oy! + (y0 + 0.5) * view.sy!, 3);
+    expect(w).toBeCloseTo((x1 - x0) * view.sx!, 3);
+    expect(hgt).toBeCloseTo((y1 - y0) * view.sy!, 3);
+    // Every pane shows the ROI (mapped through patient coordinates), and the toggle hides it.
+    await expect.poll(() => h.page.locator("g.roi").count()).toBe(5);
+    await h.page.keyboard.press("o");
+    await expect.poll(() => h.page.locator("g.roi").count()).toBe(0);
+    await h.page.keyboard.press("o");
+  });
+
+  it("scrolling one pane puts every pane at the same patient z", async () => {
+    const study = byConfidence()[1]!;
+    await openStudy(study.studyInstanceUid);
+    const detail = h.service.studyDetail(study.studyInstanceUid);
+    const spacing: Record<string, number> = {};
+    for (const a of detail.assignments) {
+      const g = await h.service.handlers["series:geometry"]({
+        seriesInstanceUid: a.seriesInstanceUid!,
+      });
+      spacing[a.sequence] = sliceSpacing(new GridTransform(g.geometry));
+    }
+    const t2 = h.page.locator('.pane[data-sequence="T2"] .pane-canvas');
+    for (const delta of [3, -5]) {
+      const before = await h.page.locator('.pane[data-sequence="T2"]').getAttribute("data-slice");
+      for (let i = 0; i < Math.abs(delta); i++) {
+        await t2.hover();
+        await h.page.mouse.wheel(0, Math.sign(delta) * 100);
+      }
+      await expect
+        .poll(() => h.page.locator('.pane[data-sequence="T2"]').getAttribute("data-slice"))
+        .toBe(String(Number(before) + delta));
+      await h.page.waitForTimeout(200);
+      const zs = await h.page.$$eval(".pane", (ps) =>
+        ps.map((p) => [p.getAttribute("data-sequence")!, Number(p.getAttribute("data-z"))]),
+      );
+      const ref = Object.fromEntries(zs).T2 as number;
+      for (const [q, z] of zs) {
+        // Nearest slice: within half of that pane's slice spacing of the T2 slice's position.
+        expect(Math.abs((z as number) - ref)).toBeLessThanOrEqual(spacing[q as string]! / 2 + 1e-3);
+      }
+    }
+    // Keyboard: arrows move slices of the active pane, Page Down opens the next study.
+    const title = await h.page.locator(".study-title").textContent();
+    await h.page.keyboard.press("PageDown");
+    await expect.poll(() => h.page.locator(".study-title").textContent()).not.toBe(title);
+  });
+
+  it("stores nurse actions with who and when", async () => {
+    const study = byConfidence()[2]!;
+    await openStudy(study.studyInstanceUid);
+    await h.page.getByLabel("Urgent").check();
+    await expect
+      .poll(() => h.page.locator("[data-testid=review-by]").textContent())
+      .toContain(ACTOR);
+    await h.page.getByLabel("Comment").fill("Call the referring physician.");
+    await h.page.getByRole("button", { name: "Save comment" }).click();
+    await expect
+      .poll(() => h.service.studyDetail(study.studyInstanceUid).review.comment)
+      .toBe("Call the referring physician.");
+    const audit = auditForStudy(h.registry.db, study.studyInstanceUid);
+    expect(audit.filter((a) => a.action === "review.update" && a.actor === ACTOR)).toHaveLength(2);
+  });
+
+  it("keeps a manual sequence override across reloads", async () => {
+    const study = byConfidence()[3]!;
+    await openStudy(study.studyInstanceUid);
+    const detail = h.service.studyDetail(study.studyInstanceUid);
+    const current = detail.assignments.find((a) => a.sequence === "T2")!.seriesInstanceUid;
+    // The largest series no sequence uses (a phantom distractor: in/opposed phase or delayed).
+    const other = detail.series
+      .filter(
+        (s) =>
+          s.seriesInstanceUid !== current &&
+          !detail.assignments.some((a) => a.seriesInstanceUid === s.seriesInstanceUid),
+      )
+      .sort((a, b) => b.instanceCount - a.instanceCount)[0]!;
+    const select = h.page.getByLabel("Series for T2");
+    await select.selectOption(other.seriesInstanceUid);
+    await expect
+      .poll(() => getStudy(h.registry.db, study.studyInstanceUid)!.sequences.T2?.source)
+      .toBe("manual");
+    await h.page.reload();
+    await openStudy(study.studyInstanceUid);
+    await expect
+      .poll(() => h.page.getByLabel("Series for T2").inputValue())
+      .toBe(other.seriesInstanceUid);
+    const row = h.page.locator('tr[data-sequence="T2"] .src');
+    expect(await row.textContent()).toBe("manual");
+    const a = getStudy(h.registry.db, study.studyInstanceUid)!.sequences.T2!;
+    expect([a.seriesInstanceUid, a.assignedBy]).toEqual([other.seriesInstanceUid, ACTOR]);
+    expect(
+      auditForStudy(h.registry.db, study.studyInstanceUid).some(
+        (e) => e.action === "assignment.override" && e.actor === ACTOR,
+      ),
+    ).toBe(true);
+    expect(SEQUENCES.every((q) => detail.assignments.some((x) => x.sequence === q))).toBe(true);
+  });
+});

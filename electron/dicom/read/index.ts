@@ -47,7 +47,12 @@ export function readDicomBytes(filePath: string, bytes: Uint8Array): ReadOutcome
     return { kind: "skipped", reason: `not an MR image (${what})`, ...ids };
   }
   if (!layout || !source) {
-    return { kind: "skipped", reason: `MR object without Pixel Data (${what})`, ...ids };
+    // Pixel Data is Type 1 in the MR Image module: an MR image without it is broken, typically
+    // a file cut at an element boundary before the pixels.
+    throw new DicomParseError(
+      `inconsistent header: ${sopClassName(sopClassUid)} object has no Pixel Data (7FE0,0010), ` +
+        `which is required (PS3.3 C.8.3.1); the file may be truncated`,
+    );
   }
   if (scan.syntax.codec === "none") throw unsupportedSyntax(scan.syntax);
   const text = new TextReader(scan);

@@ -99,7 +99,11 @@ function truncated(what: string, at: number, size: number): DicomParseError {
 }
 
 function readHeader(c: Cursor, at: number, end: number): Header {
-  if (at + 8 > end) throw truncated("element header cut", at, end);
+  if (at + 8 > end) {
+    const what =
+      at + 4 <= end ? `element ${tagString(c.tag(at))} header cut` : "element header cut";
+    throw truncated(what, at, end);
+  }
   const tag = c.tag(at);
   if (tag >>> 16 === 0xfffe || !c.explicitVr) {
     return { tag, vr: "", length: c.u32(at + 4), valueOffset: at + 8 };
@@ -114,7 +118,7 @@ function readHeader(c: Cursor, at: number, end: number): Header {
   }
   const vr = String.fromCharCode(b0, b1);
   if (LONG_VRS.has(vr)) {
-    if (at + 12 > end) throw truncated("element header cut", at, end);
+    if (at + 12 > end) throw truncated(`element ${tagString(tag)} header cut`, at, end);
     return { tag, vr, length: c.u32(at + 8), valueOffset: at + 12 };
   }
   return { tag, vr, length: c.u16(at + 6), valueOffset: at + 8 };

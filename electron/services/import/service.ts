@@ -42,6 +42,28 @@ export interface ImportOptions {
   maxPendingPerSeries?: number;
 }
 
+/**
+ * The file's bytes in an ArrayBuffer of their own. readFileSync hands small files out of a shared
+ * 8 KB pool (Buffer.poolSize), and dcmjs parses `.buffer`: an exact buffer spares the reader a
+ * copy and any chance of reading a neighbour's bytes.
+ */
+function readWhole(filePath: string): Uint8Array {
+  const fd = fs.openSync(filePath, "r");
+  try {
+    const size = fs.fstatSync(fd).size;
+    const bytes = new Uint8Array(size);
+    let offset = 0;
+    while (offset < size) {
+      const n = fs.readSync(fd, bytes, offset, size - offset, offset);
+      if (n === 0) break;
+      offset += n;
+    }
+    return offset === size ? bytes : bytes.slice(0, offset);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /** Per-frame b-values (Enhanced MR) where present, else the instance's own. */
 function bValuesOf(inst: DicomInstance): number[] {
   const perFrame = inst.frames.map((f) => f.diffusionBValue).filter((b): b is number => b !== null);
@@ -158,9 +180,9 @@ export async function importPaths(
     if (currentDir !== null && dir !== currentDir) flushAll();
     currentDir = dir;
     let outcome: ReadOutcome | null = null;
-    let data: Buffer | null = null;
+    let data: Uint8Array | null = null;
     try {
-      data = fs.readFileSync(filePath);
+      data = readWhole(filePath);
       outcome = await options.read(filePath, data);
     } catch (err) {
       const reason =

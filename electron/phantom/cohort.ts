@@ -5,7 +5,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { LesionClass } from "../contract/domain";
-import { writeInstance } from "./dicom-writer";
+import { SeriesWriter } from "./dicom-writer";
 import type { SeriesPlan } from "./geometry";
 import { planCohort, type StudyPlan } from "./plan";
 import type { Preset } from "./protocol";
@@ -61,8 +61,9 @@ export function writeStudy(outDir: string, study: StudyPlan): [number, number] {
   for (const series of study.series) {
     const dir = path.join(outDir, study.patientId, seriesFolder(series));
     fs.mkdirSync(dir, { recursive: true });
+    const writer = new SeriesWriter(study, series);
     for (let k = 0; k < series.slices.length; k++) {
-      const data = writeInstance(study, series, k, renderSlice(scene, series, k));
+      const data = writer.write(k, renderSlice(scene, series, k));
       fs.writeFileSync(path.join(dir, instanceFile(k)), data);
       files++;
       bytes += data.byteLength;

@@ -111,3 +111,14 @@ export function deterministicUid(key: string): string {
   const hex = createHash("sha256").update(key).digest("hex").slice(0, 32);
   return `2.25.${BigInt(`0x${hex}`).toString(10)}`;
 }
+
+/**
+ * Like deterministicUid but always 38 digits after "2.25." (a 126-bit value offset past 10^37), so
+ * every image UID has the same encoded length and the writer can patch it into a per-series
+ * header template (dicom-writer.ts).
+ */
+export function fixedLengthUid(key: string): string {
+  const h = BigInt(`0x${createHash("sha256").update(key).digest("hex")}`);
+  const base = 10n ** 37n;
+  return `2.25.${(base + (h % (9n * base))).toString(10)}`;
+}

@@ -34,6 +34,12 @@ interface SeriesContext {
    */
   background: Float32Array | null;
   firstVarying: number;
+  /**
+   * The liver's signed distance at each pixel of the current sub-sample, written while the liver
+   * is painted and read by the structures clipped to it (vessels, ducts), which otherwise
+   * re-evaluated the liver shape and took a fifth of the render time.
+   */
+  liverMap: Float32Array;
 }
 
 function contextFor(scene: Scene, series: SeriesPlan): SeriesContext {
@@ -58,6 +64,7 @@ function contextFor(scene: Scene, series: SeriesPlan): SeriesContext {
     halfEdge: Math.max(0.5, series.pixelSpacing * 0.6),
     background: null,
     firstVarying,
+    liverMap: new Float32Array(series.matrix * series.matrix),
   };
 }
 
@@ -131,7 +138,8 @@ function paint(
   const shape = st.shape;
   const mode = st.mode;
   const noise = ctx.scene.noise;
-  const liverShape = ctx.scene.liver;
+  const liverMap = ctx.liverMap;
+  const writeLiver = mode === "liver";
   const plain = ctx.values[st.tissue];
   const liverV = ctx.values.liver;
   const septaV = ctx.values.septa;
@@ -146,6 +154,7 @@ function paint(
     let idx = j * n + i0;
     for (let i = i0; i <= i1; i++, idx++, x += rx, y += ry, z += rz) {
       const d = shape.sdf(x, y, z);
+      if (writeLiver) liverMap[idx] = d;
       if (d >= he) continue;
       let alpha = d <= -he ? 1 : 0.5 - d / (2 * he);
       let v = plain;
@@ -164,7 +173,7 @@ function paint(
           break;
         }
         case "clipped": {
-          const dl = liverShape.sdf(x, y, z);
+          const dl = liverMap[idx] as number;
           if (dl >= he) continue;
           alpha *= dl <= -he ? 1 : 0.5 - dl / (2 * he);
           break;
@@ -234,10 +243,12 @@ export function renderSignal(
     ];
     if (axial && ctx.background) {
       buf.set(ctx.background);
+      ctx.liverMap.fill(Infinity);
       for (let i = ctx.firstVarying; i < scene.structures.length; i++)
         paint(ctx, scene.structures[i]!, buf, origin, r, c);
     } else {
       buf.fill(0);
+      ctx.liverMap.fill(Infinity);
       for (const st of scene.structures) paint(ctx, st, buf, origin, r, c);
     }
     for (let i = 0; i < acc.length; i++) acc[i] = (acc[i] as number) + (buf[i] as number) / subs;

@@ -6,7 +6,7 @@ import { SEQUENCES } from "../contract/domain";
 import type { SeriesPlan } from "./geometry";
 import type { LesionPlan, StudyPlan } from "./plan";
 import { SEQUENCE_OF_KIND } from "./protocol";
-import { deterministicUid } from "./random";
+import { fixedLengthUid } from "./random";
 
 export interface TruthBox {
   seriesInstanceUid: string;
@@ -35,7 +35,7 @@ export interface Truth {
 export const MIN_VISIBLE_HALF_MM = 2;
 
 export function sopInstanceUid(study: StudyPlan, series: SeriesPlan, slice: number): string {
-  return deterministicUid(`sop:${study.key}:${series.kind}:${slice}`);
+  return fixedLengthUid(`sop:${study.key}:${series.kind}:${slice}`);
 }
 
 const r2 = (x: number): number => Math.round(x * 100) / 100;

@@ -190,6 +190,11 @@ describe("assignSequences on whole studies", () => {
       /no b-value in 800-1000; fallback to the highest available b=600 \(description\)/,
     );
 
+    // Only the first instance's b=0 known: the description's b800 decides.
+    r = assignSequences([series("Ax DWI b800", { diffusionBValue: 0 })]);
+    expect(r.assignments[0]!.bValue).toBe(800);
+    expect(r.assignments[0]!.detail).toMatch(/b=800 \(description\)/);
+
     r = assignSequences([series("Ax DWI", {})]);
     expect(r.assignments[0]!.bValue).toBeNull();
     expect(r.assignments[0]!.detail).toMatch(/b-value unknown/);

@@ -112,9 +112,7 @@ export function assignSequences(
 function factsOf(s: SeriesCandidate, rules: CompiledRules): SeriesFacts {
   const raw = s.info.seriesDescription.trim() || s.info.protocolName.trim();
   const text = raw.replace(/_/g, " ").replace(/\s+/g, " ").trim();
-  const tagB = tagBValues(s);
-  const descB = tagB.length > 0 ? [] : descriptionBValues(text, rules);
-  const all = [...tagB, ...descB];
+  const { values: all } = bValuesOf(s, text, rules);
   return {
     info: s.info,
     sopClassUid: s.sopClassUid,
@@ -128,6 +126,22 @@ function tagBValues(s: SeriesCandidate): number[] {
   const values = [...(s.bValues ?? [])];
   if (s.info.diffusionBValue !== null) values.push(s.info.diffusionBValue);
   return [...new Set(values.filter((b) => Number.isFinite(b) && b >= 0))];
+}
+
+/**
+ * The series' b-values: from the tags when they hold a diffusion weighting (b > 0); else from the
+ * description (a header whose first instance is b=0 may be all the caller passed); else b=0 alone.
+ */
+function bValuesOf(
+  s: SeriesCandidate,
+  text: string,
+  rules: CompiledRules,
+): { values: number[]; source: string } {
+  const tag = tagBValues(s);
+  if (tag.some((b) => b > 0)) return { values: tag, source: "b-value tag" };
+  const described = descriptionBValues(text, rules);
+  if (described.length > 0) return { values: described, source: "description" };
+  return { values: tag, source: "b-value tag" };
 }
 
 /** b-values written in the description ("Ax DWI b800", "DWI b0 b800", "ep2d_diff_b50_400_800"). */
@@ -181,9 +195,7 @@ function pickDwi(
 ): SequenceAssignment | null {
   const [lo, hi] = rules.dwiPreferredB;
   const choices: DwiChoice[] = cands.map((c) => {
-    const tag = tagBValues(c.series);
-    const values = tag.length > 0 ? tag : descriptionBValues(c.facts.text, rules);
-    const source = tag.length > 0 ? "b-value tag" : "description";
+    const { values, source } = bValuesOf(c.series, c.facts.text, rules);
     const inWindow = values.filter((b) => b >= lo && b <= hi);
     if (inWindow.length > 0) return { c, b: Math.max(...inWindow), tier: 0, source };
     const positive = values.filter((b) => b > 0);

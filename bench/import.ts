@@ -2,11 +2,12 @@
 // cohorts of two sizes. Each import runs in a fresh child process with a fresh data directory, so
 // its peak RSS (getrusage maxrss) is its own; flat memory means the larger cohort's peak stays
 // near the smaller one's. Cohorts come from `livercad phantom` (issue 3 §5) and are cached in the
-// temp folder by seed and size. Prints `key=value` lines; the last one holds every key.
+// temp folder by seed, size and generator version. Prints `key=value` lines; the last one holds every key.
 import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { GENERATOR_VERSION, readManifest } from "../electron/phantom/cohort";
 import { Registry } from "../electron/registry";
 import { importPaths } from "../electron/services/import";
 import { assignStudySequences, readInstance } from "../electron/services/import/defaults";
@@ -71,7 +72,8 @@ async function child(cohort: string): Promise<void> {
 
 function cohortDir(studies: number): string {
   const dir = path.join(os.tmpdir(), `livercad-bench-cohort-${SEED}-${studies}`);
-  if (!fs.existsSync(path.join(dir, "phantom.json"))) {
+  const manifest = readManifest(dir);
+  if (manifest?.version !== GENERATOR_VERSION || manifest.studies !== studies) {
     fs.rmSync(dir, { recursive: true, force: true });
     execFileSync(
       process.execPath,

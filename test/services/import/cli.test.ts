@@ -69,6 +69,18 @@ describe("livercad import / list / assign", () => {
     expect(JSON.parse(audit[0]!.details_json)).toMatchObject({ sequence: "DWI", reason: "test" });
   });
 
+  it("refuses a registry written by a newer version with a message that says what to do", () => {
+    const db = path.join(tempDir("cli-newer-"), "registry.sqlite");
+    const reg = new Database(db);
+    reg.pragma("user_version = 999");
+    reg.close();
+    const r = runCli(["list", "--db", db]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("[REGISTRY]");
+    expect(r.stderr).toContain("newer version of LiverCAD");
+    expect(r.stderr).toContain("--db or LIVERCAD_HOME");
+  });
+
   it("leaves no half-registered series when killed mid-import; re-import completes it", async () => {
     const big = tempDir("cli-big-");
     const series = 40;

@@ -12,7 +12,11 @@ const COHORT = 400;
 function bench(preset: Preset, studies: number): { perSecond: number; mbPerStudy: number } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `phantom-bench-${preset}-`));
   try {
+    const cpu0 = process.cpuUsage();
     const s = generateCohort({ outDir: dir, studies, seed: "bench-1", preset });
+    const cpu = process.cpuUsage(cpu0);
+    // CPU seconds too: on a shared machine wall time includes other processes' load.
+    const cpuPerStudy = (cpu.user + cpu.system) / 1e6 / s.studies;
     const perSecond = s.studies / s.seconds;
     const mbPerStudy = s.bytes / 1e6 / s.studies;
     console.log(`${preset}.studies=${s.studies}`);
@@ -20,6 +24,10 @@ function bench(preset: Preset, studies: number): { perSecond: number; mbPerStudy
     console.log(`${preset}.seconds=${s.seconds.toFixed(2)}`);
     console.log(`${preset}.studies_per_s=${perSecond.toFixed(3)}`);
     console.log(`${preset}.s_per_study=${(1 / perSecond).toFixed(2)}`);
+    console.log(`${preset}.cpu_s_per_study=${cpuPerStudy.toFixed(2)}`);
+    console.log(
+      `${preset}.cohort${COHORT}_cpu_minutes=${((cpuPerStudy * COHORT) / 60).toFixed(1)}`,
+    );
     console.log(`${preset}.mb_per_study=${mbPerStudy.toFixed(2)}`);
     console.log(`${preset}.cohort${COHORT}_minutes=${(COHORT / perSecond / 60).toFixed(1)}`);
     console.log(`${preset}.cohort${COHORT}_gb=${((mbPerStudy * COHORT) / 1000).toFixed(2)}`);

@@ -131,6 +131,15 @@ describe("assignSequences on whole studies", () => {
       T1_venous: { uid: pv.info.seriesInstanceUid },
     });
     expect(r.assignments[1]!.detail).toMatch(/ordered by SeriesNumber/);
+    // Two phases stamped alike after a distinct pre: series number still separates them.
+    const pre2 = series("Ax LAVA", { ...T1_GRE, seriesNumber: 20, acquisitionTime: "110000" });
+    const a2 = mk(21, true);
+    const v2 = mk(22, true);
+    expect(bySequence(assignSequences([v2, a2, pre2]))).toMatchObject({
+      T1_pre: { uid: pre2.info.seriesInstanceUid },
+      T1_arterial: { uid: a2.info.seriesInstanceUid },
+      T1_venous: { uid: v2.info.seriesInstanceUid },
+    });
     const bare = [mk(5, false), mk(4, false), mk(6, false)];
     const r2 = assignSequences(bare);
     expect(bySequence(r2)).toMatchObject({

@@ -121,9 +121,9 @@ export function assignT1(
   let venous = namedVenous;
   let venousRule = venous?.rule;
   if (!venous) {
-    venous = posts.find(
-      (t) => t.cls === "post" && t !== arterial && (!arterial || t.key > arterial.key),
-    );
+    // The next generic post-contrast T1 after the arterial one in acquisition order.
+    const after = arterial ? posts.slice(posts.indexOf(arterial) + 1) : posts;
+    venous = after.find((t) => t.cls === "post");
     venousRule = "t1-venous-next-post";
   }
 

@@ -27,15 +27,19 @@ function readUint32s(bytes: Uint8Array, f: Fragment, littleEndian: boolean): num
 function byOffsets(fragments: Fragment[], offsets: number[], what: string): FrameFragments[] {
   const base = fragments[0]!.offset - 8;
   const starts = fragments.map((f) => f.offset - 8 - base);
-  const frames: FrameFragments[] = [];
-  for (let i = 0; i < offsets.length; i++) {
-    const begin = starts.indexOf(offsets[i]!);
-    if (begin < 0) {
+  const firsts = offsets.map((o, i) => {
+    const at = starts.indexOf(o);
+    if (at < 0) {
       throw new DicomParseError(
-        `${what} entry ${i} (${offsets[i]}) does not point at a fragment (PS3.5 A.4)`,
+        `${what} entry ${i} (${o}) does not point at a fragment (PS3.5 A.4)`,
       );
     }
-    const next = i + 1 < offsets.length ? starts.indexOf(offsets[i + 1]!) : fragments.length;
+    return at;
+  });
+  const frames: FrameFragments[] = [];
+  for (let i = 0; i < firsts.length; i++) {
+    const begin = firsts[i]!;
+    const next = firsts[i + 1] ?? fragments.length;
     if (next <= begin) throw new DicomParseError(`${what} offsets are not increasing (PS3.5 A.4)`);
     frames.push(fragments.slice(begin, next));
   }

@@ -45,6 +45,10 @@ export interface AnatomyPlan {
   stomach: Ellipsoid;
   gallbladder: Ellipsoid | null;
   bowel: Ellipsoid[];
+  /** Which bowel loops hold gas (signal void on every sequence) rather than fluid and wall. */
+  bowelGas: boolean[];
+  /** Rib sections in the body wall: short capsules along the wall, sloping caudally forward. */
+  ribs: Capsule[];
   lungs: Ellipsoid[];
   heart: Ellipsoid;
   /** Pancreas from head (near the duodenum) to tail (splenic hilum), as a tapered tube. */
@@ -183,9 +187,10 @@ export function planAnatomy(rng: Rng, cirrhosis: boolean): AnatomyPlan {
     surfaceNodularity: cirrhosis ? rng.uniform(1.5, 3.5) : rng.uniform(0.3, 0.8),
     fibrosis: cirrhosis ? rng.uniform(0.35, 0.8) : 0,
     steatosis: rng.chance(0.2) ? rng.uniform(0.2, 0.45) : 0,
+    // A flattened ellipsoid against the posterolateral wall: ~12 x 7 x 4 cm normally.
     spleen: {
-      center: [0.62 * cA, 0.32 * cB, 0.15 * cc],
-      axes: [0.22 * cA * spleenScale, 0.42 * cB * spleenScale, 50 * spleenScale],
+      center: [0.68 * cA, 0.38 * cB, 0.15 * cc],
+      axes: [0.15 * cA * spleenScale, 0.36 * cB * spleenScale, 55 * spleenScale],
     },
     kidneys: [
       { center: [-0.55 * cA, 0.55 * cB, -0.8 * cc], axes: [26, 30, 55] },
@@ -203,6 +208,22 @@ export function planAnatomy(rng: Rng, cirrhosis: boolean): AnatomyPlan {
       ] as Vec3,
       axes: [rng.uniform(14, 28), rng.uniform(12, 22), rng.uniform(15, 30)] as Vec3,
     })),
+    bowelGas: Array.from({ length: 7 }, () => rng.chance(0.3)),
+    ribs: [-1, 1].flatMap((side) =>
+      Array.from({ length: 8 }, (_, r): Capsule => {
+        const wallA = body[0] - subcutaneousFat - muscleWall / 2;
+        const wallB = body[1] - subcutaneousFat - muscleWall / 2;
+        const theta = rng.uniform(0.6, 2.4);
+        const z = liverTop + 15 - r * ((liverTop - liverBottom + 30) / 8);
+        const at = (t: number): [number, number] => [
+          side * wallA * Math.sin(t),
+          wallB * Math.cos(t),
+        ];
+        const [x0, y0] = at(theta - 0.22);
+        const [x1, y1] = at(theta + 0.22);
+        return { from: [x0, y0, z], to: [x1, y1, z - 14], radius: rng.uniform(4.5, 6) };
+      }),
+    ),
     lungs: [-1, 1].map((side) => ({
       center: [side * 0.5 * cA, 0.25 * cB, liverTop + 70] as Vec3,
       axes: [0.45 * cA, 0.75 * cB, 90] as Vec3,

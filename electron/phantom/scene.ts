@@ -193,10 +193,13 @@ export function buildScene(study: StudyPlan, withLesions = true): Scene {
       "muscle",
       false,
     );
+  for (const r of a.ribs) add("rib", new CapsuleShape(r), "marrow", false);
   for (const l of a.lungs) add("lung", new EllipsoidShape(l), "lung", true);
   add("heart", new EllipsoidShape(a.heart), "heart", true);
   add("stomach", new EllipsoidShape(a.stomach), "stomach", true);
-  for (const b of a.bowel) add("bowel", new EllipsoidShape(b), "bowel", true);
+  a.bowel.forEach((b, i) =>
+    add("bowel", new EllipsoidShape(b), a.bowelGas[i] ? "air" : "bowel", true),
+  );
   for (const p of a.pancreas) add("pancreas", new CapsuleShape(p), "pancreas", true);
   add("liver", liver, "liver", true, "liver");
   if (a.gallbladder) add("gallbladder", new EllipsoidShape(a.gallbladder), "bile", true);

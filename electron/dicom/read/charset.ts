@@ -111,7 +111,9 @@ export function decodeText(bytes: Uint8Array, charsets: string[], personName = f
     text = decodeIso2022(bytes, first, personName);
   }
   // Nothing below U+0020 except line breaks belongs in a name or description.
-  return text.replace(/[\0-\x08\x0b\x0c\x0e-\x1f\x7f]/g, "").replace(/[ \0]+$/, "");
+  const clean = text.replace(/[\0-\x08\x0b\x0c\x0e-\x1f\x7f]/g, "").replace(/[ \0]+$/, "");
+  // Trailing empty components and component groups carry nothing (PS3.5 6.2.1.2).
+  return personName ? clean.replace(/[\^=]+$/, "") : clean;
 }
 
 function decodeIso2022(bytes: Uint8Array, initial: Term, personName: boolean): string {

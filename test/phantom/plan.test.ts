@@ -67,6 +67,50 @@ describe("phantom cohort plan (seed table2-check, 400 studies)", () => {
     expect(mean("metastasis")).toBeGreaterThan(mean("HCC") + 0.5);
   });
 
+  it("is separable but not perfectly: naive Bayes on the exact planned features stays in 0.8-0.97", () => {
+    // An upper bound for an image model, which sees these features through noise, partial volume
+    // and varying conspicuity: the issue asks for a cohort that no model classifies perfectly.
+    const feats = (s: (typeof cohort)[number]): string[] => {
+      const l = s.lesions[0]!;
+      const f = l.features;
+      return [
+        `a:${f.arterial}`,
+        `p:${f.portal}`,
+        `c:${f.capsule}`,
+        `t2:${f.t2}`,
+        `d:${f.diffusion}`,
+        `cirrhosis:${s.cirrhosis}`,
+        `n:${Math.min(3, s.lesions.length)}`,
+        `ducts:${l.ducts.length > 0}`,
+        `retraction:${l.retraction !== null}`,
+      ];
+    };
+    let correct = 0;
+    for (let fold = 0; fold < 5; fold++) {
+      const train = cohort.filter((_, i) => i % 5 !== fold);
+      const counts = new Map<string, number>();
+      for (const s of train) {
+        counts.set(s.label, (counts.get(s.label) ?? 0) + 1);
+        for (const f of feats(s))
+          counts.set(`${s.label}|${f}`, (counts.get(`${s.label}|${f}`) ?? 0) + 1);
+      }
+      for (const s of cohort.filter((_, i) => i % 5 === fold)) {
+        const score = (c: string): number => {
+          const n = counts.get(c) ?? 0;
+          return feats(s).reduce(
+            (lp, f) => lp + Math.log(((counts.get(`${c}|${f}`) ?? 0) + 1) / (n + 4)),
+            Math.log(n),
+          );
+        };
+        const best = [...LESION_CLASSES].sort((a, b) => score(b) - score(a))[0];
+        if (best === s.label) correct++;
+      }
+    }
+    const accuracy = correct / cohort.length;
+    expect(accuracy).toBeGreaterThan(0.8);
+    expect(accuracy).toBeLessThan(0.97);
+  });
+
   it("is a pure function of the seed", () => {
     const again = planCohort({ seed: SEED, studies: 400, preset: "small" });
     expect(again.map(studyTruth)).toEqual(cohort.map(studyTruth));

@@ -3,6 +3,7 @@
 import type { Command } from "../command";
 import { assignCommand } from "./assign";
 import { demoCommand } from "./demo";
+import { exportTrainingCommand } from "./export-training";
 import { importCommand } from "./import";
 import { listCommand } from "./list";
 import { phantomCommand } from "./phantom";
@@ -13,4 +14,5 @@ export const COMMANDS: Command[] = [
   importCommand,
   listCommand,
   assignCommand,
+  exportTrainingCommand,
 ];

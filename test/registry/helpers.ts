@@ -3,11 +3,21 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { afterAll } from "vitest";
 import type { SeriesInfo } from "../../electron/dicom/instance";
 import type { SeriesBatch } from "../../electron/registry";
 
+const made: string[] = [];
+// Registered while the test file is collected, so it runs after the file's last test.
+afterAll(() => {
+  for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh folder in the temp directory, removed after the test file has run. */
 export function tempDir(prefix = "livercad-reg-"): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  made.push(dir);
+  return dir;
 }
 
 export function seriesInfo(uid: string, description: string, extra: Partial<SeriesInfo> = {}) {

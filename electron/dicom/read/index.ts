@@ -46,6 +46,11 @@ export function readDicomBytes(filePath: string, bytes: Uint8Array): ReadOutcome
   if (!MR_IMAGE_SOP_CLASSES[sopClassUid]) {
     return { kind: "skipped", reason: `not an MR image (${what})`, ...ids };
   }
+  if (!layout && (scan.elements.has(0x7fe00008) || scan.elements.has(0x7fe00009))) {
+    throw new DicomParseError(
+      "Float Pixel Data (7FE0,0008) / Double Float Pixel Data (7FE0,0009) is not supported",
+    );
+  }
   if (!layout || !source) {
     // Pixel Data is Type 1 in the MR Image module: an MR image without it is broken, typically
     // a file cut at an element boundary before the pixels.

@@ -115,7 +115,16 @@ describe("rejections", () => {
     );
   });
 
-  it("skips non-MR objects and MR objects without pixels, with the reason", async () => {
+  it("names float pixel data as unsupported", async () => {
+    const float = part10([
+      [0x00080016, "UI", "1.2.840.10008.5.1.4.1.1.4"],
+      [0x00280010, "US", u16le(1)],
+      [0x7fe00008, "OF", new Uint8Array(4)],
+    ]);
+    expect((await rejection(float)).message).toMatch(/^Float Pixel Data .* is not supported$/);
+  });
+
+  it("skips non-MR objects with the reason", async () => {
     const ct = mrImage(2, 2, ramp(4), [
       [0x00080016, "UI", "1.2.840.10008.5.1.4.1.1.2"],
       [0x00080060, "CS", "CT"],

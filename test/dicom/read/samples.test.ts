@@ -59,6 +59,7 @@ const REJECTION_REASONS = [
   /^invalid (Number of Frames|element|value representation) .+/,
   /^cannot parse the data set: element \([0-9A-F]{4},[0-9A-F]{4}\) .+/,
   /^no decoder for transfer syntax [\d.]+ \(.+\)$/,
+  /^Float Pixel Data .* is not supported$/,
 ];
 
 type Pixels = Int32Array | Float32Array;

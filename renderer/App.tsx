@@ -49,6 +49,19 @@ export function App() {
     if (r.studyInstanceUid) openStudy(r.studyInstanceUid);
   }
 
+  /** Once a study is on screen, the next one in the list is decoded in the background. */
+  async function prefetchNext() {
+    if (!open || !query) return;
+    const r = await call("worklist:neighbour", {
+      studyInstanceUid: open.uid,
+      direction: "next",
+      query: { ...query, offset: 0, limit: 1 },
+    }).catch(() => null);
+    if (r?.studyInstanceUid) {
+      await call("study:prefetch", { studyInstanceUid: r.studyInstanceUid }).catch(() => undefined);
+    }
+  }
+
   return (
     <div className="app">
       <header className="appbar">
@@ -75,7 +88,11 @@ export function App() {
             query={query}
             setQuery={setQuery}
             selected={selected}
-            setSelected={setSelected}
+            setSelected={(uid) => {
+              setSelected(uid);
+              // Decoding starts while the user decides: the open is then served from memory.
+              void call("study:prefetch", { studyInstanceUid: uid }).catch(() => undefined);
+            }}
             onOpen={openStudy}
           />
         )}
@@ -85,6 +102,7 @@ export function App() {
             openedAt={open.at}
             onClose={() => setOpen(null)}
             onNeighbour={(d) => void neighbour(d)}
+            onPanesDrawn={() => void prefetchNext()}
           />
         )}
       </main>

@@ -9,12 +9,13 @@ import { startBridge } from "./server";
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { db: { type: "string" } }, strict: true });
   const { registry, service } = openWorkstation({ dbFile: values.db, transport: "bridge" });
+  const studies = service.warm();
   const bridge = await startBridge({
     service,
     staticDir: path.join(__dirname, "renderer"),
   });
   console.log(`LiverCAD Workstation (browser bridge) on ${bridge.url}`);
-  console.log(`Data directory: ${registry.paths.root}`);
+  console.log(`Data directory: ${registry.paths.root} (${studies} studies)`);
   console.log(`Open: ${bridge.pageUrl}`);
   const stop = () => {
     void bridge.close().then(() => {

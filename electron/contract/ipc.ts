@@ -226,6 +226,8 @@ export const CHANNELS = {
     response: null as unknown as { studyInstanceUid: string | null },
   },
   "study:detail": { request: studyRef, response: null as unknown as StudyDetail },
+  /** Starts decoding a study's five series in the background (a row was selected). */
+  "study:prefetch": { request: studyRef, response: null as unknown as { series: number } },
   "series:geometry": {
     request: z.object({ seriesInstanceUid: uid }),
     response: null as unknown as SeriesGeometry,

@@ -58,6 +58,8 @@ function main(): void {
     const unregister = registerIpc(service, () => mainWindow);
     mainWindow = createWindow();
     mainWindow.on("closed", () => (mainWindow = null));
+    // The worklist index (seconds for 100k studies) is built while the window paints its frame.
+    setImmediate(() => service.warm());
     app.on("activate", () => {
       if (BrowserWindow.getAllWindows().length === 0) mainWindow = createWindow();
     });

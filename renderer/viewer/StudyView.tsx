@@ -41,6 +41,7 @@ export function StudyView(props: {
   openedAt: number;
   onClose(): void;
   onNeighbour(direction: "next" | "previous"): void;
+  onPanesDrawn?(): void;
 }) {
   const [detail, setDetail] = useState<StudyDetail | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -146,8 +147,7 @@ export function StudyView(props: {
 
   useEffect(() => {
     function onKey(e: KeyboardEvent) {
-      const t = e.target as HTMLElement;
-      if (t.closest("input, textarea, select")) return;
+      if (e.target instanceof Element && e.target.closest("input, textarea, select")) return;
       if (e.key === "ArrowDown" || e.key === "ArrowRight") scroll(active, 1);
       else if (e.key === "ArrowUp" || e.key === "ArrowLeft") scroll(active, -1);
       else if (e.key === "PageDown" || e.key === "n") props.onNeighbour("next");
@@ -168,6 +168,7 @@ export function StudyView(props: {
     if (!openRecorded.current && expected > 0 && drawnPanes.current.size >= expected) {
       openRecorded.current = true;
       recordAfterPaint(perf.studyOpenToPanes, props.openedAt);
+      props.onPanesDrawn?.();
     }
   }
 

@@ -38,6 +38,7 @@ export async function startHarness(
     throw new Error("dist/renderer is missing: run `node scripts/build.mjs` first.");
   }
   const { registry, service } = openWorkstation({ dbFile, transport: "bridge", actor: ACTOR });
+  service.warm();
   const bridge = await startBridge({ service, staticDir: RENDERER_DIR });
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   const page = await browser.newPage({ viewport });

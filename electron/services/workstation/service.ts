@@ -76,10 +76,19 @@ export class WorkstationService {
     }
   }
 
-  /** Drops the worklist index; the next page rebuilds it. */
+  /**
+   * After a change: the named studies are re-read into the worklist index (a review or an
+   * override touches one row, and rebuilding 100k rows would take seconds); null drops the index.
+   */
   invalidate(studyInstanceUids: string[] | null): void {
-    this.index = null;
+    if (studyInstanceUids === null || this.index === null) this.index = null;
+    else this.index.replace(worklistIndexRows(this.registry.db, studyInstanceUids));
     this.emit({ type: "registry-changed", studyInstanceUids });
+  }
+
+  /** Builds the worklist index now (at start-up) instead of on the first page request. */
+  warm(): number {
+    return this.worklist().size;
   }
 
   private worklist(): WorklistIndex {
@@ -175,6 +184,13 @@ export class WorkstationService {
       studyInstanceUid: this.worklist().neighbour(req.studyInstanceUid, req.direction, req.query),
     }),
     "study:detail": async (req) => this.studyDetail(req.studyInstanceUid),
+    "study:prefetch": async (req) => {
+      const study = getStudy(this.registry.db, req.studyInstanceUid);
+      if (!study) throw new UsageError(`No study ${req.studyInstanceUid} in the registry.`);
+      const uids = SEQUENCES.flatMap((q) => study.sequences[q]?.seriesInstanceUid ?? []);
+      for (const uid of uids) this.volumes.prefetch(uid);
+      return { series: uids.length };
+    },
     "series:geometry": async (req) => this.volumes.geometry(req.seriesInstanceUid),
     "series:slice": async (req) => this.volumes.slice(req.seriesInstanceUid, req.sliceIndex),
     "review:set": async (req) => {

@@ -71,6 +71,11 @@ export class VolumeCache {
     return { seriesInstanceUid: uid, sliceIndex, columns, rows, pixels };
   }
 
+  /** Starts loading a volume without waiting for it; a failure surfaces when it is asked for. */
+  prefetch(uid: string): void {
+    this.get(uid).catch(() => undefined);
+  }
+
   /** Forget volumes of series whose instances may have changed (after an import). */
   clear(): void {
     this.entries.clear();

@@ -151,7 +151,9 @@ async function main(): Promise<void> {
     const fps = (scroll.steps / scroll.ms) * 1000;
 
     console.log(`studies in registry: ${TOTAL} (setup ${setupS.toFixed(1)} s)`);
-    console.log(`first worklist page drawn: ${firstListMs.toFixed(0)} ms (index built at start-up)`);
+    console.log(
+      `first worklist page drawn: ${firstListMs.toFixed(0)} ms (index built at start-up)`,
+    );
     console.log(
       `slider -> rows drawn: median ${median(slider).toFixed(1)} ms, p95 ${p95(slider).toFixed(1)} ms (n=${slider.length}, target < 50)`,
     );

@@ -140,6 +140,22 @@ export async function importPaths(
     const seriesUid = inst.series.seriesInstanceUid;
     const studyUid = inst.study.studyInstanceUid;
     const ids = { studyInstanceUid: studyUid, seriesInstanceUid: seriesUid, sopInstanceUid: sop };
+    // The three UIDs are the store path and the registry keys (PS3.3 C.7.2.1, C.7.3.1, C.12.1:
+    // all Type 1); an instance without one cannot be filed.
+    const missing = [
+      sop ? null : "SOP Instance UID",
+      seriesUid ? null : "Series Instance UID",
+      studyUid ? null : "Study Instance UID",
+    ].filter((m) => m !== null);
+    if (missing.length > 0) {
+      record({
+        path: filePath,
+        outcome: "rejected",
+        reason: `missing ${missing.join(", ")}`,
+        ...ids,
+      });
+      return;
+    }
     if (!touchedStudies.has(studyUid)) touchedStudies.set(studyUid, 0);
     if (pendingSops.has(sop) || writer.hasInstance(sop)) {
       counts.duplicates += 1;

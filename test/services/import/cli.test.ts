@@ -55,6 +55,10 @@ describe("livercad import / list / assign", () => {
     const a = runCli(["assign", u.study, "DWI", u.series, "--db", db, "--reason", "test"]);
     expect(a.stderr).toBe("");
     expect(a.stdout).toMatch(new RegExp(`DWI +${u.series.replace(/\./g, "\\.")} +\\(manual`));
+    // Running the rules again keeps the override.
+    const rerun = runCli(["assign", u.study, "--db", db]);
+    expect(rerun.status).toBe(0);
+    expect(rerun.stdout).toMatch(/DWI +\S+ +\(manual: manual-override\)/);
     const bad = runCli(["assign", u.study, "FLAIR", u.series, "--db", db]);
     expect(bad.status).toBe(1);
     expect(bad.stderr).toContain('Unknown sequence "FLAIR"');

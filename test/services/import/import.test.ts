@@ -100,6 +100,39 @@ describe("import service", () => {
     expect(again.studies.map((s) => s.importedInstances)).toEqual([0, 0]);
   });
 
+  it("commits a series in parts when it outgrows the pending limit, still consistent", async () => {
+    const r = open();
+    const report = await importPaths(r, [path.join(src, "s1")], {
+      read: readInstance,
+      assign: assignStudySequences,
+      maxPendingPerSeries: 2,
+    });
+    expect(report.summary.imported).toBe(7);
+    expect(checkConsistency(r.paths.database)).toMatchObject({
+      instances: 7,
+      series: 2,
+      missingFiles: [],
+    });
+  });
+
+  it("rejects an instance without the UIDs that file it", async () => {
+    const r = open();
+    const file = path.join(src, "s1", "1", "0001.dcm");
+    const report = await importPaths(r, [file], {
+      read: async (p, d) => {
+        const out = await readInstance(p, d);
+        if (out.kind === "instance") out.instance.sopInstanceUid = "";
+        return out;
+      },
+      assign: assignStudySequences,
+    });
+    expect(report.files[0]).toMatchObject({
+      outcome: "rejected",
+      reason: "missing SOP Instance UID",
+    });
+    expect(checkConsistency(r.paths.database).instances).toBe(0);
+  });
+
   it("commits what it read when cancelled", async () => {
     const r = open();
     const ctl = new AbortController();

@@ -32,16 +32,27 @@ export interface SeriesBatch {
   instances: InstanceRow[];
 }
 
-export interface CommitResult {
-  studyRef: number;
-  seriesRef: number;
-  /** Instances actually added (a concurrent import may have registered some meanwhile). */
-  inserted: number;
-}
+export type CommitResult =
+  | {
+      kind: "committed";
+      studyRef: number;
+      seriesRef: number;
+      /** Instances actually added (a concurrent import may have registered some meanwhile). */
+      inserted: number;
+    }
+  | {
+      /**
+       * The Series Instance UID is already registered under another study (a faulty anonymizer
+       * or a UID generator collision): nothing was written, the files do not belong here.
+       */
+      kind: "series-in-other-study";
+      registeredStudyInstanceUid: string;
+    };
 
 export class ImportWriter {
   private readonly db: Db;
   private readonly hasSop: Statement<[string], { one: number }>;
+  private readonly studyOfSeries: Statement<[string], { uid: string }>;
   private readonly upsertPatient: Statement<unknown[], { id: number }>;
   private readonly upsertStudy: Statement<unknown[], { id: number }>;
   private readonly upsertSeries: Statement<unknown[], { id: number }>;
@@ -50,6 +61,10 @@ export class ImportWriter {
   constructor(db: Db) {
     this.db = db;
     this.hasSop = db.prepare("SELECT 1 AS one FROM instances WHERE sop_instance_uid = ?");
+    this.studyOfSeries = db.prepare(
+      `SELECT s.study_instance_uid AS uid FROM series se JOIN studies s ON s.id = se.study_ref
+        WHERE se.series_instance_uid = ?`,
+    );
     // DO UPDATE (not DO NOTHING) so RETURNING yields the existing row's id in one statement.
     this.upsertPatient = db.prepare(`
       INSERT INTO patients (patient_id, patient_name, birth_date, sex, created_at)
@@ -84,6 +99,10 @@ export class ImportWriter {
   commitSeries(batch: SeriesBatch): CommitResult {
     const now = new Date().toISOString();
     const run = this.db.transaction((): CommitResult => {
+      const registered = this.studyOfSeries.get(batch.series.seriesInstanceUid)?.uid;
+      if (registered !== undefined && registered !== batch.study.studyInstanceUid) {
+        return { kind: "series-in-other-study", registeredStudyInstanceUid: registered };
+      }
       const p = batch.patient;
       const patientRef = this.upsertPatient.get(
         p.patientId,
@@ -136,7 +155,7 @@ export class ImportWriter {
           now,
         ).changes;
       }
-      return { studyRef, seriesRef, inserted };
+      return { kind: "committed", studyRef, seriesRef, inserted };
     });
     return run.immediate();
   }

@@ -113,6 +113,8 @@ export async function importPaths(
   };
   const maxPending = options.maxPendingPerSeries ?? 5000;
   const pending = new Map<string, SeriesBatch>();
+  /** The report entries of each pending series' files, in batch order. */
+  const pendingEntries = new Map<string, FileOutcome[]>();
   const pendingSops = new Set<string>();
   const touchedStudies = new Map<string, number>();
 
@@ -120,11 +122,27 @@ export async function importPaths(
   const flush = (seriesUid: string): void => {
     const batch = pending.get(seriesUid);
     if (!batch) return;
+    const entries = pendingEntries.get(seriesUid) ?? [];
     pending.delete(seriesUid);
+    pendingEntries.delete(seriesUid);
+    for (const i of batch.instances) pendingSops.delete(i.sopInstanceUid);
     const result = writer.commitSeries(batch);
     const study = batch.study.studyInstanceUid;
-    touchedStudies.set(study, (touchedStudies.get(study) ?? 0) + result.inserted);
-    for (const i of batch.instances) pendingSops.delete(i.sopInstanceUid);
+    if (result.kind === "committed") {
+      touchedStudies.set(study, (touchedStudies.get(study) ?? 0) + result.inserted);
+      return;
+    }
+    // Filing these under a second study would merge two patients' images: refuse them, and take
+    // back the copies already made in the store.
+    for (const i of batch.instances) store.remove(i.storePath);
+    for (const e of entries) {
+      e.outcome = "rejected";
+      e.reason =
+        `Series Instance UID already registered in study ${result.registeredStudyInstanceUid}; ` +
+        "this file names another study";
+      counts.imported -= 1;
+      counts.rejected += 1;
+    }
   };
   const flushAll = (): void => {
     for (const uid of [...pending.keys()]) flush(uid);
@@ -183,7 +201,11 @@ export async function importPaths(
       storePath,
       fileSize: data.byteLength,
     });
-    record({ path: filePath, outcome: "imported", reason: null, ...ids });
+    const entry: FileOutcome = { path: filePath, outcome: "imported", reason: null, ...ids };
+    record(entry);
+    const list = pendingEntries.get(seriesUid) ?? [];
+    list.push(entry);
+    pendingEntries.set(seriesUid, list);
   };
 
   let currentDir: string | null = null;

@@ -39,6 +39,11 @@ export class ManagedStore {
     return path.join(this.root, ...relative.split("/"));
   }
 
+  /** Removes a file this import wrote but must not keep. */
+  remove(relative: string): void {
+    fs.rmSync(this.absolute(relative), { force: true });
+  }
+
   /**
    * Writes `data` at `relative` atomically (tmp + rename); replaces an existing file.
    * Synchronous on purpose: the import is sequential, and for files of tens of kilobytes the

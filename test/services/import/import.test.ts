@@ -115,6 +115,40 @@ describe("import service", () => {
     });
   });
 
+  it("refuses a series that is already registered under another study", async () => {
+    const r = open();
+    await run(r, [path.join(src, "s1", "1")]);
+    const file = path.join(src, "s1", "1", "0001.dcm");
+    const other = `${uids({ study: 99, series: 1 }).study}`;
+    const report = await importPaths(r, [path.join(src, "s1", "2"), file], {
+      read: async (p, d) => {
+        const out = await readInstance(p, d);
+        // The same series filed under a new study UID, sop made new so it is not a duplicate.
+        if (out.kind === "instance" && p === file) {
+          out.instance.study.studyInstanceUid = other;
+          out.instance.sopInstanceUid += ".9";
+        }
+        return out;
+      },
+      assign: assignStudySequences,
+    });
+    const moved = report.files.find((f) => f.path === file)!;
+    expect(moved.outcome).toBe("rejected");
+    expect(moved.reason).toMatch(/^Series Instance UID already registered in study /);
+    expect(report.summary).toMatchObject({ imported: 3, rejected: 1 });
+    expect(fs.existsSync(path.join(r.paths.store, other))).toBe(true);
+    expect(fs.readdirSync(path.join(r.paths.store, other), { recursive: true })).toEqual([
+      uids({ study: 1, series: 1 }).series,
+    ]);
+    expect(checkConsistency(r.paths.database)).toMatchObject({
+      instances: 7,
+      studies: 1,
+      missingFiles: [],
+      emptyStudies: 0,
+      orphanPatients: 0,
+    });
+  });
+
   it("rejects an instance without the UIDs that file it", async () => {
     const r = open();
     const file = path.join(src, "s1", "1", "0001.dcm");

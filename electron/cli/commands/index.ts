@@ -3,6 +3,7 @@
 import type { Command } from "../command";
 import { assignCommand } from "./assign";
 import { demoCommand } from "./demo";
+import { evaluateCommand } from "./evaluate";
 import { exportTrainingCommand } from "./export-training";
 import { importCommand } from "./import";
 import { listCommand } from "./list";
@@ -14,5 +15,6 @@ export const COMMANDS: Command[] = [
   importCommand,
   listCommand,
   assignCommand,
+  evaluateCommand,
   exportTrainingCommand,
 ];

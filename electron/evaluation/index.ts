@@ -1,0 +1,4 @@
+// Evaluation of CAD results against ground truth (pure: no Node, no DOM).
+export * from "./metrics";
+export * from "./match";
+export { formatTable } from "./table";

@@ -1,0 +1,38 @@
+// A Table-3-style text table of an Evaluation: all studies beside the most confident share.
+import type { Evaluation, Metrics } from "./metrics";
+
+const fmt = (v: number): string => (Number.isNaN(v) ? "  n/a" : v.toFixed(3));
+
+export function formatTable(e: Evaluation): string {
+  const pct = Math.round(e.top.fraction * 100);
+  const head = [`all (n=${e.all.n})`, `top ${pct}% confident (n=${e.top.n})`];
+  const rows: [string, (m: Metrics) => number][] = [
+    ["Accuracy", (m) => m.accuracy],
+    ["Mean F1 score", (m) => m.meanF1],
+  ];
+  const label = { HCC: "HCC", ICC: "ICC", metastasis: "Metastasis" } as const;
+  for (const cls of ["HCC", "ICC", "metastasis"] as const) {
+    rows.push([`${label[cls]} vs. others`, () => Number.NaN]);
+    rows.push(["  Sensitivity", (m) => m.perClass[cls].sensitivity]);
+    rows.push(["  Specificity", (m) => m.perClass[cls].specificity]);
+    rows.push(["  F1 score", (m) => m.perClass[cls].f1]);
+  }
+  rows.push(
+    ["HCC vs. others LROC", () => Number.NaN],
+    ["  AUC", (m) => m.hccLroc.auc],
+    ["  Sensitivity at 80% specificity", (m) => m.hccLroc.sensitivityAt80Specificity],
+    ["  Maximum sensitivity", (m) => m.hccLroc.maxSensitivity],
+    ["Localization rate", (m) => m.localizationRate],
+    ["No-ROI rate", (m) => m.noRoiRate],
+  );
+  const w0 = Math.max(...rows.map((r) => r[0].length));
+  const w = head.map((h) => Math.max(h.length, 6));
+  const line = (a: string, b: string, c: string): string =>
+    `${a.padEnd(w0)}  ${b.padStart(w[0]!)}  ${c.padStart(w[1]!)}`;
+  const out = [line("", head[0]!, head[1]!)];
+  for (const [name, get] of rows) {
+    const section = name.endsWith("others") || name.endsWith("LROC");
+    out.push(section ? name : line(name, fmt(get(e.all)), fmt(get(e.top))));
+  }
+  return out.join("\n");
+}

@@ -22,6 +22,12 @@ export interface CohortOptions {
   preset: Preset;
   /** Called after each study is written (progress reporting). */
   onStudy?: (done: number, total: number, study: StudyPlan) => void;
+  /**
+   * Write only the studies with index % count === index, and no truth.json / phantom.json: one
+   * of `count` parallel processes (`livercad phantom --jobs`). Every study depends only on the
+   * seed, its index and the study count, so sharding does not change a byte.
+   */
+  shard?: { index: number; count: number };
 }
 
 export interface CohortSummary {
@@ -80,31 +86,13 @@ export function readManifest(outDir: string): CohortManifest | null {
   }
 }
 
-export function generateCohort(opts: CohortOptions): CohortSummary {
-  const start = process.hrtime.bigint();
-  const plans = planCohort({ seed: opts.seed, studies: opts.studies, preset: opts.preset });
-  fs.mkdirSync(opts.outDir, { recursive: true });
-  let files = 0;
-  let bytes = 0;
-  plans.forEach((study, i) => {
-    const [f, b] = writeStudy(opts.outDir, study);
-    files += f;
-    bytes += b;
-    opts.onStudy?.(i + 1, plans.length, study);
-  });
-  const truth: Truth = { studies: plans.map(studyTruth) };
-  fs.writeFileSync(path.join(opts.outDir, "truth.json"), `${JSON.stringify(truth)}\n`);
-  const manifest: CohortManifest = {
-    generator: "livercad phantom",
-    version: GENERATOR_VERSION,
-    seed: opts.seed,
-    studies: opts.studies,
-    preset: opts.preset,
-  };
-  fs.writeFileSync(
-    path.join(opts.outDir, "phantom.json"),
-    `${JSON.stringify(manifest, null, 2)}\n`,
-  );
+function summarize(
+  opts: CohortOptions,
+  plans: StudyPlan[],
+  files: number,
+  bytes: number,
+  start: bigint,
+): CohortSummary {
   const classes: Record<LesionClass, number> = { HCC: 0, ICC: 0, metastasis: 0 };
   for (const p of plans) classes[p.label]++;
   return {
@@ -119,4 +107,43 @@ export function generateCohort(opts: CohortOptions): CohortSummary {
     bytes,
     seconds: Number(process.hrtime.bigint() - start) / 1e9,
   };
+}
+
+/** Writes DIR/truth.json and DIR/phantom.json (plans only, no pixels); files/bytes are 0. */
+export function writeCohortIndex(opts: CohortOptions): CohortSummary {
+  const start = process.hrtime.bigint();
+  const plans = planCohort({ seed: opts.seed, studies: opts.studies, preset: opts.preset });
+  fs.mkdirSync(opts.outDir, { recursive: true });
+  const truth: Truth = { studies: plans.map(studyTruth) };
+  fs.writeFileSync(path.join(opts.outDir, "truth.json"), `${JSON.stringify(truth)}\n`);
+  const manifest: CohortManifest = {
+    generator: "livercad phantom",
+    version: GENERATOR_VERSION,
+    seed: opts.seed,
+    studies: opts.studies,
+    preset: opts.preset,
+  };
+  fs.writeFileSync(
+    path.join(opts.outDir, "phantom.json"),
+    `${JSON.stringify(manifest, null, 2)}\n`,
+  );
+  return summarize(opts, plans, 0, 0, start);
+}
+
+export function generateCohort(opts: CohortOptions): CohortSummary {
+  const start = process.hrtime.bigint();
+  const plans = planCohort({ seed: opts.seed, studies: opts.studies, preset: opts.preset });
+  fs.mkdirSync(opts.outDir, { recursive: true });
+  const shard = opts.shard ?? { index: 0, count: 1 };
+  const mine = plans.filter((_, i) => i % shard.count === shard.index);
+  let files = 0;
+  let bytes = 0;
+  mine.forEach((study, i) => {
+    const [f, b] = writeStudy(opts.outDir, study);
+    files += f;
+    bytes += b;
+    opts.onStudy?.(i + 1, mine.length, study);
+  });
+  if (!opts.shard) writeCohortIndex(opts);
+  return summarize(opts, mine, files, bytes, start);
 }

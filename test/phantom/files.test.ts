@@ -50,7 +50,7 @@ let truth: Truth;
 
 beforeAll(() => {
   generateCohort({ outDir: dirA, studies: 2, seed: SEED, preset: "small" });
-  const r = runCli(["phantom", "--out", dirB, "--studies", "2", "--seed", SEED]);
+  const r = runCli(["phantom", "--out", dirB, "--studies", "2", "--seed", SEED, "--jobs", "2"]);
   expect(r.status, r.stderr).toBe(0);
   truth = JSON.parse(fs.readFileSync(path.join(dirA, "truth.json"), "utf8")) as Truth;
 });
@@ -58,7 +58,7 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 describe("phantom cohort on disk (seed files-1, small preset)", () => {
-  it("writes the same bytes for the same seed, through the service and the CLI", () => {
+  it("writes the same bytes for the same seed, in-process and through the CLI with --jobs 2", () => {
     const files = listFiles(dirA);
     expect(files.length).toBeGreaterThan(300);
     expect(listFiles(dirB)).toEqual(files);

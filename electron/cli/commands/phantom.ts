@@ -1,10 +1,16 @@
 // `livercad phantom`: writes a synthetic multi-phase liver MRI cohort (DICOM + truth.json), or
 // with --montage DIR the per-class PNG montages used in the README.
+import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { UsageError } from "../../contract/errors";
 import { LESION_CLASSES } from "../../contract/domain";
-import { generateCohort } from "../../phantom/cohort";
+import {
+  generateCohort,
+  writeCohortIndex,
+  type CohortOptions,
+  type CohortSummary,
+} from "../../phantom/cohort";
 import { studyMontage } from "../../phantom/montage";
 import { planCohort } from "../../phantom/plan";
 import type { Preset } from "../../phantom/protocol";
@@ -13,6 +19,51 @@ import { intOption, stringOption, type Command } from "../command";
 export function presetOption(value: string | undefined): Preset {
   if (value === undefined || value === "small" || value === "clinical") return value ?? "small";
   throw new UsageError(`--preset must be "small" or "clinical", got "${value}"`);
+}
+
+/** Parses the internal `--shard j/J` option of the worker processes that `--jobs` starts. */
+function shardOption(value: string | undefined): CohortOptions["shard"] {
+  if (value === undefined) return undefined;
+  const m = /^(\d+)\/(\d+)$/.exec(value);
+  const index = Number(m?.[1]);
+  const count = Number(m?.[2]);
+  if (!m || index >= count) throw new UsageError(`--shard must be j/J with j < J, got "${value}"`);
+  return { index, count };
+}
+
+/**
+ * Runs `jobs` copies of this command, each writing every jobs-th study (--shard), then writes the
+ * truth index here. Processes rather than worker threads: the generator is synchronous CPU work
+ * and a process needs no separate worker bundle. Each worker prints its summary as JSON.
+ */
+async function generateInParallel(opts: CohortOptions, jobs: number): Promise<CohortSummary> {
+  const start = process.hrtime.bigint();
+  const script = process.argv[1];
+  if (!script) throw new Error("cannot locate the livercad script to start workers");
+  const runs = Array.from(
+    { length: jobs },
+    (_, j) =>
+      new Promise<CohortSummary>((resolve, reject) => {
+        const args = [script, "phantom", "--out", opts.outDir, "--studies", String(opts.studies)];
+        args.push("--seed", opts.seed, "--preset", opts.preset, "--shard", `${j}/${jobs}`);
+        const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
+        let stdout = "";
+        child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+        child.on("error", reject);
+        child.on("close", (code) => {
+          if (code !== 0) reject(new Error(`phantom worker ${j}/${jobs} exited with ${code}`));
+          else resolve(JSON.parse(stdout) as CohortSummary);
+        });
+      }),
+  );
+  const parts = await Promise.all(runs);
+  const index = writeCohortIndex(opts);
+  return {
+    ...index,
+    files: parts.reduce((n, p) => n + p.files, 0),
+    bytes: parts.reduce((n, p) => n + p.bytes, 0),
+    seconds: Number(process.hrtime.bigint() - start) / 1e9,
+  };
 }
 
 /** Seed and study count that make the README montages (one study of each class). */
@@ -28,6 +79,7 @@ export const phantomCommand: Command = {
     "  --studies N      number of studies (class mix of the paper's Table 2)",
     "  --seed S         any string; the same seed writes the same bytes",
     "  --preset P       small (half matrices, default) or clinical (Table 1 matrices)",
+    "  --jobs J         generate with J processes (default 1; same bytes for any J)",
     "  --montage DIR    instead: write DIR/phantom-{HCC,ICC,metastasis}.png (clinical preset)",
   ].join("\n"),
   options: {
@@ -36,6 +88,8 @@ export const phantomCommand: Command = {
     seed: { type: "string" },
     preset: { type: "string" },
     montage: { type: "string" },
+    jobs: { type: "string" },
+    shard: { type: "string" },
   },
   async run(args) {
     const montage = stringOption(args, "montage");
@@ -62,15 +116,29 @@ export const phantomCommand: Command = {
       throw new UsageError("--out and --seed are required");
     const studies = intOption(args, "studies", 0);
     if (studies < 1) throw new UsageError("--studies must be a positive integer");
-    const summary = generateCohort({
+    const opts: CohortOptions = {
       outDir: path.resolve(out),
       studies,
       seed,
       preset: presetOption(stringOption(args, "preset")),
-      onStudy: (done, total, study) => {
-        if (process.stderr.isTTY) process.stderr.write(`\r${done}/${total} ${study.patientId}`);
-      },
-    });
+    };
+    const shard = shardOption(stringOption(args, "shard"));
+    if (shard) {
+      console.log(JSON.stringify(generateCohort({ ...opts, shard })));
+      return 0;
+    }
+    const jobs = intOption(args, "jobs", 1);
+    if (jobs < 1) throw new UsageError("--jobs must be a positive integer");
+    const summary =
+      jobs > 1
+        ? await generateInParallel(opts, Math.min(jobs, studies))
+        : generateCohort({
+            ...opts,
+            onStudy: (done, total, study) => {
+              if (process.stderr.isTTY)
+                process.stderr.write(`\r${done}/${total} ${study.patientId}`);
+            },
+          });
     if (process.stderr.isTTY) process.stderr.write("\n");
     console.log(
       `wrote ${summary.studies} studies (HCC ${summary.classes.HCC}, ICC ${summary.classes.ICC}, ` +

@@ -34,6 +34,13 @@ await Promise.all([
     entryPoints: { preload: "electron/preload/preload.ts" },
     outdir: "dist/electron",
   }),
+  // The viewer's volume decoder runs in worker threads (electron/services/workstation/volume-pool).
+  build({
+    ...node,
+    entryPoints: { "volume-worker": "electron/services/workstation/volume-worker.ts" },
+    outdir: "dist",
+    outExtension: { ".js": ".cjs" },
+  }),
   build({
     ...node,
     entryPoints: { "dev-web": "electron/bridge/dev-web.ts" },

@@ -11,6 +11,7 @@ import { assignStudySequences, readInstance } from "../import/defaults";
 import { dataPaths } from "../paths";
 import type { Importer } from "./imports";
 import { WorkstationService } from "./service";
+import { findVolumeWorker, VolumeWorkerPool } from "./volume-pool";
 import type { VolumeLoader } from "./volumes";
 
 export { WorkstationService } from "./service";
@@ -27,17 +28,24 @@ export function currentActor(): string {
   }
 }
 
+/**
+ * Series -> Volume from the managed store: decoded in worker threads when the bundled worker is
+ * there (the app, dev:web, the tests after a build), else in this thread.
+ */
 export function volumeLoader(registry: Registry): VolumeLoader {
   const store = new ManagedStore(registry.paths.store);
+  const script = findVolumeWorker();
+  const pool = script === null ? null : new VolumeWorkerPool(script);
   return async (seriesInstanceUid) => {
     const files = instanceFilesOfSeries(registry.db, seriesInstanceUid).map((p) =>
       store.absolute(p),
     );
-    if (files.length === 0)
+    if (files.length === 0) {
       throw new UsageError(`No stored images for series ${seriesInstanceUid}.`);
+    }
     const bValue = dwiBValueOfSeries(registry.db, seriesInstanceUid);
-    const loaded = await loadSeries(files, { bValue });
-    return loaded.volume;
+    if (pool !== null) return pool.load(files, bValue);
+    return (await loadSeries(files, { bValue })).volume;
   };
 }
 

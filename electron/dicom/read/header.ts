@@ -30,6 +30,7 @@ const OTHER_SOP_CLASSES: Record<string, string> = {
   "1.2.840.10008.5.1.4.1.1.481.2": "RT Dose Storage",
   "1.2.840.10008.5.1.4.1.1.481.5": "RT Plan Storage",
   "1.2.840.10008.5.1.4.1.1.4.2": "MR Spectroscopy Storage",
+  "1.2.840.10008.1.3.10": "Media Storage Directory Storage",
 };
 
 export function sopClassName(uid: string): string {

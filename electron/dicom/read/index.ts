@@ -16,7 +16,7 @@ import {
 } from "./header";
 import { locatePixels, readPixelLayout, type PixelLayout } from "./pixel-layout";
 import { decodeFrame, unsupportedSyntax } from "./pixels";
-import { DicomParseError } from "../../contract/errors";
+import { AppError, DicomParseError, errorMessage } from "../../contract/errors";
 import { scanPart10, TAG_PIXEL_DATA } from "./scan";
 import { num, str } from "./values";
 
@@ -30,6 +30,16 @@ export async function readDicomFile(filePath: string, data?: Uint8Array): Promis
 
 /** Synchronous core of readDicomFile (header work only; decoding stays lazy). */
 export function readDicomBytes(filePath: string, bytes: Uint8Array): ReadOutcome {
+  try {
+    return read(filePath, bytes);
+  } catch (err) {
+    // Import must go on after any bad file: whatever a damaged file makes fail is a rejection.
+    if (err instanceof AppError) throw err;
+    throw new DicomParseError(`cannot read the file: ${errorMessage(err)}`, { cause: err });
+  }
+}
+
+function read(filePath: string, bytes: Uint8Array): ReadOutcome {
   const scan = scanPart10(bytes);
   const ds = parseDataset(scan, bytes);
   const sopClassUid = str(ds, "SOPClassUID");

@@ -200,15 +200,19 @@ export function planAnatomy(rng: Rng, cirrhosis: boolean): AnatomyPlan {
     gallbladder: rng.chance(0.85)
       ? { center: [-0.25 * cA, -0.42 * cB, -0.55 * cc], axes: [15, 13, 32] }
       : null,
-    bowel: Array.from({ length: 7 }, () => ({
-      center: [
-        rng.uniform(-0.6, 0.7) * cA,
-        rng.uniform(-0.7, 0.2) * cB,
-        rng.uniform(-1.4, -0.8) * cc,
-      ] as Vec3,
-      axes: [rng.uniform(14, 28), rng.uniform(12, 22), rng.uniform(15, 30)] as Vec3,
+    // Small-bowel and colon loops: below the liver everywhere, and at liver level in the left
+    // and anterior abdomen (transverse colon, jejunum), where the liver, painted later, wins.
+    bowel: Array.from({ length: 16 }, (_, i) => ({
+      center: (i < 8
+        ? [rng.uniform(-0.6, 0.7) * cA, rng.uniform(-0.7, 0.2) * cB, rng.uniform(-1.4, -0.8) * cc]
+        : [
+            rng.uniform(-0.1, 0.75) * cA,
+            rng.uniform(-0.8, 0.1) * cB,
+            rng.uniform(-0.9, 0.1) * cc,
+          ]) as Vec3,
+      axes: [rng.uniform(12, 26), rng.uniform(10, 20), rng.uniform(15, 30)] as Vec3,
     })),
-    bowelGas: Array.from({ length: 7 }, () => rng.chance(0.3)),
+    bowelGas: Array.from({ length: 16 }, () => rng.chance(0.3)),
     ribs: [-1, 1].flatMap((side) =>
       Array.from({ length: 8 }, (_, r): Capsule => {
         const wallA = body[0] - subcutaneousFat - muscleWall / 2;

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Rebuilds every shipped model from scratch (issue 5): `npm run train`.
+#   1. phantom cohorts: training (TRAIN_STUDIES, seed TRAIN_SEED) and held-out (HELDOUT_STUDIES,
+#      seed HELDOUT_SEED, never used in training)
+#   2. `livercad export-training` of the training cohort (the app's own prepare + crop stages)
+#   3. five detectors + the classifier, two trainings side by side (one thread each: measured
+#      ~10x faster per step than two threads on this shared 2-core machine)
+#   4. ONNX export + manifests (sha256, shapes, tensor names, training config) by train.py
+#   5. `livercad analyze` + `livercad evaluate` on the held-out cohort; finalize.py writes the
+#      metrics into every manifest, MODEL_CARD.md and test/models/recorded-outputs.json
+# Work files go to native-models/training/work/ (gitignored). Steps whose outputs exist for the
+# same parameters are reused (a stamp file records them); FRESH=1 redoes everything.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+PY=/usr/bin/python3 # Debian's python3 with python3-torch / python3-onnx, not a pyenv one
+CLI="node bin/livercad.cjs"
+WORK=${WORK:-native-models/training/work}
+TRAIN_STUDIES=${TRAIN_STUDIES:-300}
+HELDOUT_STUDIES=${HELDOUT_STUDIES:-100}
+TRAIN_SEED=${TRAIN_SEED:-livercad-train-A}
+HELDOUT_SEED=${HELDOUT_SEED:-livercad-heldout-B}
+PRESET=${PRESET:-small}
+DET_STEPS=${DET_STEPS:-800}
+CLS_STEPS=${CLS_STEPS:-1000}
+BATCH=${BATCH:-32}
+SEED=${SEED:-5}
+OUT=native-models
+mkdir -p "$WORK"
+[ "${FRESH:-0}" = 1 ] && rm -rf "$WORK"/cohort-* "$WORK"/export-* "$WORK"/stamp-* "$WORK"/heldout-*
+T0=$(date +%s)
+log() { echo "[$(date +%H:%M:%S) +$(($(date +%s) - T0))s] $*"; }
+
+# step NAME PARAMS CMD...: runs CMD unless WORK/stamp-NAME holds PARAMS (the same inputs).
+step() {
+  local name=$1 params=$2
+  shift 2
+  if [ -f "$WORK/stamp-$name" ] && [ "$(cat "$WORK/stamp-$name")" = "$params" ]; then
+    log "$name: reused ($params)"
+    return
+  fi
+  rm -f "$WORK/stamp-$name"
+  log "$name: $params"
+  "$@"
+  echo "$params" >"$WORK/stamp-$name"
+}
+
+if [ ! -f dist/cli.cjs ] || [ "${SKIP_BUILD:-0}" != 1 ]; then node scripts/build.mjs; fi
+
+cohort() { rm -rf "$WORK/$1" && $CLI phantom --out "$WORK/$1" --studies "$2" --seed "$3" --preset "$PRESET" --jobs 2; }
+step cohort-train "$TRAIN_STUDIES $TRAIN_SEED $PRESET" cohort cohort-train "$TRAIN_STUDIES" "$TRAIN_SEED"
+step cohort-heldout "$HELDOUT_STUDIES $HELDOUT_SEED $PRESET" cohort cohort-heldout "$HELDOUT_STUDIES" "$HELDOUT_SEED"
+
+export_train() { rm -rf "$WORK/export-train" && $CLI export-training --cohort "$WORK/cohort-train" --out "$WORK/export-train"; }
+step export-train "$TRAIN_STUDIES $TRAIN_SEED $PRESET" export_train
+
+COMMON=(--batch "$BATCH" --seed "$SEED" --studies "$TRAIN_STUDIES" --cohort-seed "$TRAIN_SEED" --preset "$PRESET")
+id_of() { echo "detector-$(echo "$1" | tr 'A-Z_' 'a-z-')"; }
+train_detector() {
+  local seq=$1 id
+  id=$(id_of "$seq")
+  rm -rf "${OUT:?}/$id"
+  $PY native-models/training/train.py detector --data "$WORK/export-train/detectors/$seq" --seq "$seq" \
+    --out "$OUT/$id" --steps "$DET_STEPS" --log "$WORK/log-$id.txt" "${COMMON[@]}" >/dev/null 2>"$WORK/err-$id.txt"
+}
+train_classifier() {
+  rm -rf "${OUT:?}/classifier-densenet"
+  $PY native-models/training/train.py classifier --data "$WORK/export-train/classifier" \
+    --out "$OUT/classifier-densenet" --steps "$CLS_STEPS" --log "$WORK/log-classifier-densenet.txt" \
+    "${COMMON[@]}" >/dev/null 2>"$WORK/err-classifier-densenet.txt"
+}
+P="$TRAIN_STUDIES $TRAIN_SEED $PRESET $BATCH $SEED $(sha256sum native-models/training/*.py | sha256sum | cut -c1-16)"
+lane1() {
+  step classifier "$P $CLS_STEPS" train_classifier
+  step detector-T1_venous "$P $DET_STEPS" train_detector T1_venous
+}
+lane2() {
+  for s in T1_pre T2 T1_arterial DWI; do step "detector-$s" "$P $DET_STEPS" train_detector "$s"; done
+}
+log "training (logs: $WORK/log-*.txt)"
+lane1 &
+L1=$!
+lane2 &
+L2=$!
+wait $L1
+wait $L2
+log "trained"
+
+# Held-out evaluation through the app itself: import, analyze (MC dropout, T = 100), evaluate.
+rm -rf "$WORK/heldout-db" && mkdir -p "$WORK/heldout-db"
+$CLI analyze "$WORK/cohort-heldout" --db "$WORK/heldout-db/registry.sqlite" --models "$OUT" \
+  --json "$WORK/heldout-results.json" >"$WORK/heldout-analyze.txt"
+$CLI evaluate --truth "$WORK/cohort-heldout/truth.json" --results "$WORK/heldout-results.json" \
+  --json >"$WORK/heldout-metrics.json"
+$CLI evaluate --truth "$WORK/cohort-heldout/truth.json" --results "$WORK/heldout-results.json" \
+  | tee "$WORK/heldout-metrics.txt"
+log "evaluated"
+$PY native-models/training/finalize.py --models "$OUT" --work "$WORK" \
+  --heldout-studies "$HELDOUT_STUDIES" --heldout-seed "$HELDOUT_SEED" --seconds "$(($(date +%s) - T0))"
+log "done in $(($(date +%s) - T0)) s"

@@ -26,6 +26,8 @@ interface ChildResult {
   /** User + system CPU time of the import: less sensitive than wall time to a shared machine. */
   cpuSeconds: number;
   peakRssMb: number;
+  /** Heap still in use after a full collection at the end: what the import retains. */
+  retainedHeapMb: number;
   complete: number;
   studies: number;
 }
@@ -41,6 +43,8 @@ async function child(cohort: string): Promise<void> {
       onProgress: trace
         ? (p) => {
             if (p.done % 500 === 0) {
+              // With --expose-gc the heap is measured after a full collection: what is retained.
+              (globalThis as { gc?: () => void }).gc?.();
               const m = process.memoryUsage();
               const mb = (n: number) => (n / 2 ** 20).toFixed(0);
               console.error(
@@ -60,6 +64,10 @@ async function child(cohort: string): Promise<void> {
       })(),
       // maxRSS is in kilobytes (getrusage(2)).
       peakRssMb: process.resourceUsage().maxRSS / 1024,
+      retainedHeapMb: (() => {
+        (globalThis as { gc?: () => void }).gc?.();
+        return process.memoryUsage().heapUsed / 2 ** 20;
+      })(),
       complete: report.summary.complete,
       studies: report.summary.studies,
     };
@@ -97,7 +105,7 @@ function cohortDir(studies: number): string {
 
 function run(studies: number): ChildResult {
   const dir = cohortDir(studies);
-  const r = spawnSync(process.execPath, [__filename, "--child", dir], {
+  const r = spawnSync(process.execPath, ["--expose-gc", __filename, "--child", dir], {
     encoding: "utf8",
     stdio: ["ignore", "pipe", trace ? "inherit" : "pipe"],
   });
@@ -121,6 +129,7 @@ async function main(): Promise<void> {
       instances_per_s: rate.toFixed(0),
       instances_per_cpu_s: (r.imported / r.cpuSeconds).toFixed(0),
       peak_rss_mb: r.peakRssMb.toFixed(0),
+      retained_heap_mb: r.retainedHeapMb.toFixed(1),
       complete_studies: `${r.complete}/${r.studies}`,
     };
     console.log(
@@ -131,6 +140,7 @@ async function main(): Promise<void> {
     all[`instances_per_s_${n}`] = line.instances_per_s;
     all[`instances_per_cpu_s_${n}`] = line.instances_per_cpu_s;
     all[`peak_rss_mb_${n}`] = line.peak_rss_mb;
+    all[`retained_heap_mb_${n}`] = line.retained_heap_mb;
   }
   const small = results[0]!;
   const large = results.at(-1)!;

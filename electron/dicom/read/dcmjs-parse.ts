@@ -93,24 +93,35 @@ function blankMultiCharsets(bytes: Uint8Array, from: number, scan: ScannedFile):
   }
 }
 
-/** File meta plus the HEADER_TAGS elements, in file order. */
+/**
+ * A file for dcmjs: preamble, file meta with a correct group length (0002,0000), which dcmjs
+ * insists on and older writers omit or get wrong, then the HEADER_TAGS elements in file order.
+ */
 function compactCopy(scan: ScannedFile, file: Uint8Array): Uint8Array {
-  const kept: Array<[number, number]> = [];
-  let total = scan.datasetOffset;
+  const parts: Uint8Array[] = [];
+  let metaLength = 0;
+  for (const ref of scan.meta) {
+    if (ref.tag === 0x00020000) continue;
+    const part = file.subarray(ref.start, ref.valueOffset + ref.available);
+    parts.push(part);
+    metaLength += part.length;
+  }
   for (const ref of scan.elements.values()) {
-    if (!HEADER_TAGS.has(ref.tag)) continue;
-    const end = ref.valueOffset + ref.available;
-    kept.push([ref.start, end]);
-    total += end - ref.start;
+    if (HEADER_TAGS.has(ref.tag))
+      parts.push(scan.bytes.subarray(ref.start, ref.valueOffset + ref.available));
   }
+  const groupLength = Uint8Array.from([2, 0, 0, 0, 0x55, 0x4c, 4, 0, 0, 0, 0, 0]); // (0002,0000) UL
+  new DataView(groupLength.buffer).setUint32(8, metaLength, true);
+  const total = parts.reduce((n, p) => n + p.length, 132 + groupLength.length);
   const out = new Uint8Array(total);
-  out.set(file.subarray(0, scan.datasetOffset));
-  let at = scan.datasetOffset;
-  for (const [start, end] of kept) {
-    out.set(file.subarray(start, end), at);
-    at += end - start;
+  out.set([0x44, 0x49, 0x43, 0x4d], 128); // "DICM"
+  out.set(groupLength, 132);
+  let at = 132 + groupLength.length;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
   }
-  blankMultiCharsets(out, scan.datasetOffset, scan);
+  blankMultiCharsets(out, 132 + groupLength.length + metaLength, scan);
   return out;
 }
 

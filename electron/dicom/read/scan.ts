@@ -52,6 +52,8 @@ export interface ScannedFile {
   transferSyntaxUid: string;
   syntax: TransferSyntax;
   mediaStorageSopClassUid: string;
+  /** File meta elements (group 0002) in file order; offsets refer to the file as given. */
+  meta: ElementRef[];
   /** Offset of the data set's first element in `bytes`. */
   datasetOffset: number;
   /** Top-level elements of the data set by tag. */
@@ -334,6 +336,7 @@ export function scanPart10(data: Uint8Array): ScannedFile {
     transferSyntaxUid,
     syntax,
     mediaStorageSopClassUid: asciiValue(data, meta.elements.get(0x00020002)),
+    meta: [...meta.elements.values()],
     datasetOffset,
     elements: state.top!,
     fragments: state.fragments,

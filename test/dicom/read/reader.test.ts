@@ -138,6 +138,16 @@ describe("rejections", () => {
   });
 });
 
+describe("tolerated deviations", () => {
+  it("reads a file whose file meta lacks the group length (0002,0000)", async () => {
+    const whole = mrImage(2, 2, ramp(4));
+    expect(Array.from(whole.subarray(132, 136))).toEqual([2, 0, 0, 0]);
+    const without = new Uint8Array([...whole.subarray(0, 132), ...whole.subarray(144)]);
+    const inst = await instance(without);
+    expect(Array.from(await inst.decodeFrame(0))).toEqual([0, 7, 14, 21]);
+  });
+});
+
 describe("native syntaxes", () => {
   const values = [0, 1, 4095, 300, -1 & 0xffff, 2048];
   const extra: Element[] = [

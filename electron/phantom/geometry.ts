@@ -148,7 +148,7 @@ export function planSeries(rng: Rng, study: StudyPlan, preset: Preset): SeriesPl
   const dwiThickness = round(rng.uniform(6, 10), 0.5);
   const dwiGap = round(rng.uniform(0.5, 1), 0.5);
   const injection = study.studyStartSeconds + INJECTION_MINUTE * 60 + rng.int(0, 40);
-  return PROTOCOL.map((p): SeriesPlan => {
+  const series = PROTOCOL.map((p): SeriesPlan => {
     const matrix = matrixFor(p, preset);
     const seriesFov = p.kind === "localizer" ? 480 : fov + p.fovExtra;
     const pixelSpacing = round(seriesFov / matrix, 0.0001);
@@ -220,4 +220,11 @@ export function planSeries(rng: Rng, study: StudyPlan, preset: Preset): SeriesPl
       ghosting: p.kind === "T2" || p.kind === "DWI" ? rng.uniform(0, 0.05) : 0,
     };
   });
+  // GE names the ADC map after its source series: "ADC (10^-6 mm2/s):<DWI description>".
+  const dwi = series.find((x) => x.kind === "DWI");
+  const adc = series.find((x) => x.kind === "ADC");
+  if (dwi && adc && adc.description.startsWith("ADC (")) {
+    adc.description = `ADC (10^-6 mm2/s):${dwi.description}`;
+  }
+  return series;
 }

@@ -23,6 +23,20 @@ export function idct8x8(
   levelShift: number,
   maxValue: number,
 ): void {
+  // A block without AC energy (flat background, most of an MR image) is one value.
+  let flat = true;
+  for (let i = 1; i < 64; i++) {
+    if (coef[i] !== 0) {
+      flat = false;
+      break;
+    }
+  }
+  if (flat) {
+    let value = Math.round(coef[0]! / 8) + levelShift;
+    value = value < 0 ? 0 : value > maxValue ? maxValue : value;
+    for (let y = 0; y < 8; y++) out.fill(value, offset + y * stride, offset + y * stride + 8);
+    return;
+  }
   // Rows: tmp[v*8+x] = sum_u C(x,u) * coef[v*8+u]
   for (let v = 0; v < 8; v++) {
     const r = v * 8;

@@ -1,5 +1,9 @@
 // readDicomFile on files built in the test: each rejection reason, the pixel length rule, syntax
 // dispatch (native LE/BE/implicit, unknown and decoder-less syntaxes), and private b-values.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { DicomParseError, UnsupportedTransferSyntaxError } from "../../../electron/contract/errors";
 import { readDicomFile } from "../../../electron/dicom/read/index";
@@ -145,6 +149,30 @@ describe("tolerated deviations", () => {
     const without = new Uint8Array([...whole.subarray(0, 132), ...whole.subarray(144)]);
     const inst = await instance(without);
     expect(Array.from(await inst.decodeFrame(0))).toEqual([0, 7, 14, 21]);
+  });
+});
+
+describe("deflated data sets (PS3.5 A.5)", () => {
+  it("reads an MR image deflated by dcmtk's dcmconv with the original's pixels", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "livercad-deflate-"));
+    try {
+      const source = path.resolve(
+        __dirname,
+        "../../../../shared/dicom-samples/mr-classic/MR_small.dcm",
+      );
+      const deflated = path.join(dir, "deflated.dcm");
+      execFileSync("dcmconv", ["+td", source, deflated]);
+      const a = await readDicomFile(deflated);
+      const b = await readDicomFile(source);
+      if (a.kind !== "instance" || b.kind !== "instance") throw new Error("not instances");
+      expect(a.instance.transferSyntaxUid).toBe("1.2.840.10008.1.2.1.99");
+      expect(a.instance.patient.patientName).toBe(b.instance.patient.patientName);
+      expect(Array.from(await a.instance.decodeFrame(0))).toEqual(
+        Array.from(await b.instance.decodeFrame(0)),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

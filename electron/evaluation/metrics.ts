@@ -131,6 +131,15 @@ export function hccLroc(cases: EvalCase[]): LrocResult {
   };
 }
 
+/**
+ * Mean over the classes whose F1 is defined: a class that is neither present nor predicted
+ * (2TP + FP + FN = 0) has no F1, and counting it as 0 or 1 would say something the data cannot.
+ */
+function meanDefined(values: number[]): number {
+  const ok = values.filter((v) => !Number.isNaN(v));
+  return ok.length === 0 ? Number.NaN : ok.reduce((s, v) => s + v, 0) / ok.length;
+}
+
 export function metrics(cases: EvalCase[]): Metrics {
   const perClass = Object.fromEntries(
     LESION_CLASSES.map((c) => [c, classMetrics(cases, c)]),
@@ -139,7 +148,7 @@ export function metrics(cases: EvalCase[]): Metrics {
   return {
     n: cases.length,
     accuracy: ratio(correct, cases.length),
-    meanF1: LESION_CLASSES.reduce((s, c) => s + perClass[c].f1, 0) / LESION_CLASSES.length,
+    meanF1: meanDefined(LESION_CLASSES.map((c) => perClass[c].f1)),
     perClass,
     hccLroc: hccLroc(cases),
     localizationRate: ratio(cases.filter((c) => c.localized).length, cases.length),

@@ -125,6 +125,16 @@ describe("confidence subsets and LROC ties", () => {
     expect(mostConfident(items, 1).map((i) => i.id)).toEqual(["d", "a", "c", "b"]);
   });
 
+  it("mean F1 leaves out a class that is neither present nor predicted", () => {
+    const m = evaluate([
+      c(1, "HCC", "analyzed", "HCC", 0.9, 0.9, true),
+      c(2, "metastasis", "analyzed", "HCC", 0.6, 0.9, true),
+    ]).all;
+    expect(Number.isNaN(m.perClass.ICC.f1)).toBe(true);
+    // HCC F1 = 2/(2+1) ; metastasis F1 = 0 (one FN).
+    expect(m.meanF1).toBeCloseTo((2 / 3 + 0) / 2, 12);
+  });
+
   it("a tied positive and negative score make a diagonal step (AUC 0.5)", () => {
     const l = hccLroc([
       c(1, "HCC", "analyzed", "HCC", 0.5, 0.9, true),

@@ -1,7 +1,17 @@
-// `livercad demo`: the main job on built-in demo data. For now it generates a small phantom cohort
-// in the data directory (skipped when the same cohort is already there) and prints what was made;
-// later issues extend it to import, analyze and print the worklist.
+// `livercad demo`: the main job on built-in demo data: generates a small phantom cohort in the data
+// directory (skipped when the same cohort is already there), imports it, analyzes every study not
+// yet analyzed with the shipped models and prints the worklist (issue 4 §4).
 import path from "node:path";
+import { Registry } from "../../registry";
+import {
+  AnalysisService,
+  defaultModelsRoot,
+  modelOpener,
+  studyResults,
+} from "../../services/analysis/index";
+import { importPaths } from "../../services/import";
+import { assignStudySequences, readInstance } from "../../services/import/defaults";
+import { dataPaths } from "../../services/paths";
 import {
   generateCohort,
   readManifest,
@@ -9,7 +19,9 @@ import {
   type CohortSummary,
 } from "../../phantom/cohort";
 import { defaultDataDir } from "../../services/paths";
-import type { Command } from "../command";
+import { stringOption, type Command } from "../command";
+import { resultsTable } from "./analyze";
+import { worklist, worklistText } from "./worklist";
 
 export const DEMO_SEED = "livercad-demo-1";
 export const DEMO_STUDIES = 6;
@@ -44,29 +56,70 @@ export function ensureDemoCohort(dataDir = defaultDataDir()): DemoCohort {
   };
 }
 
+/** What `demo` prints about the cohort it generated (or found). */
+function cohortText(dir: string, summary: CohortSummary | null): string {
+  if (!summary) {
+    return `demo cohort already present: ${dir} (seed ${DEMO_SEED}, ${DEMO_STUDIES} studies)`;
+  }
+  const c = summary.classes;
+  return [
+    `demo cohort: ${dir}`,
+    `  studies: ${summary.studies} (HCC ${c.HCC}, ICC ${c.ICC}, metastasis ${c.metastasis}; ${summary.cirrhosis} cirrhotic)`,
+    `  series per study: ${summary.seriesPerStudy} (5 CAD sequences + localizer, in/opposed phase, ADC, delayed)`,
+    `  files: ${summary.files}, ${(summary.bytes / 1e6).toFixed(1)} MB, ${summary.seconds.toFixed(1)} s`,
+    `  truth: ${path.join(dir, "truth.json")}`,
+  ].join("\n");
+}
+
 export const demoCommand: Command = {
   name: "demo",
-  summary: "Run on built-in demo data (generates a small synthetic cohort).",
-  usage: "",
-  options: {},
-  async run() {
-    const { dir, summary } = ensureDemoCohort();
-    if (!summary) {
+  summary: "Generate a small synthetic cohort, import it, analyze it, print the worklist.",
+  usage: "[--models DIR] [--db FILE]",
+  help: [
+    "Options:",
+    "  --models DIR   model root (default: $LIVERCAD_MODELS, else native-models/)",
+    "  --db FILE      registry database (default: the data directory's registry.sqlite)",
+    "Every step is skipped when already done: the cohort, imported files, analyzed studies.",
+  ].join("\n"),
+  options: { models: { type: "string" }, db: { type: "string" } },
+  async run(args) {
+    const dbFile = stringOption(args, "db");
+    const paths = dataPaths(dbFile);
+    const { dir, summary } = ensureDemoCohort(dbFile ? paths.root : defaultDataDir());
+    console.log(cohortText(dir, summary));
+    const root = path.resolve(stringOption(args, "models") ?? defaultModelsRoot());
+    const registry = Registry.open(paths);
+    const { engine, open } = modelOpener({ root });
+    try {
+      const service = new AnalysisService({ registry, openModels: open });
+      const { opened } = await service.prepared();
+      const report = await importPaths(registry, [dir], {
+        read: readInstance,
+        assign: assignStudySequences,
+      });
+      const s = report.summary;
       console.log(
-        `demo cohort already present: ${dir} (seed ${DEMO_SEED}, ${DEMO_STUDIES} studies)`,
+        `import: ${s.imported} files imported, ${s.duplicates} already there; ` +
+          `${s.studies} studies (${s.complete} complete)`,
       );
-      return 0;
+      console.log(`models: ${opened.provenance.map((p) => `${p.id}@${p.version}`).join(", ")}`);
+      const queued = service.enqueueUnanalyzed();
+      const ran = new Set<string>();
+      service.on((e) => {
+        if (e.type === "started") ran.add(e.studyInstanceUid);
+      });
+      const done = await service.processQueue();
+      const results = studyResults(registry.db);
+      if (queued.length > 0) {
+        console.log(`analysis: ${done.done} done, ${done.failed} failed`);
+        console.log(resultsTable(results.filter((r) => ran.has(r.studyInstanceUid))));
+      }
+      console.log("\nworklist (70% most confident marked):");
+      console.log(worklistText(worklist(results, 70), 70));
+      return done.failed > 0 ? 1 : 0;
+    } finally {
+      await engine.close();
+      registry.close();
     }
-    const c = summary.classes;
-    console.log(
-      [
-        `demo cohort: ${dir}`,
-        `  studies: ${summary.studies} (HCC ${c.HCC}, ICC ${c.ICC}, metastasis ${c.metastasis}; ${summary.cirrhosis} cirrhotic)`,
-        `  series per study: ${summary.seriesPerStudy} (5 CAD sequences + localizer, in/opposed phase, ADC, delayed)`,
-        `  files: ${summary.files}, ${(summary.bytes / 1e6).toFixed(1)} MB, ${summary.seconds.toFixed(1)} s`,
-        `  truth: ${path.join(dir, "truth.json")}`,
-      ].join("\n"),
-    );
-    return 0;
   },
 };

@@ -1,6 +1,7 @@
 // Every `livercad` sub-command, in the order `--help` lists them. Add a command by adding a file
 // beside this one and one line here.
 import type { Command } from "../command";
+import { analyzeCommand } from "./analyze";
 import { assignCommand } from "./assign";
 import { demoCommand } from "./demo";
 import { evaluateCommand } from "./evaluate";
@@ -8,6 +9,7 @@ import { exportTrainingCommand } from "./export-training";
 import { importCommand } from "./import";
 import { listCommand } from "./list";
 import { phantomCommand } from "./phantom";
+import { worklistCommand } from "./worklist";
 
 export const COMMANDS: Command[] = [
   demoCommand,
@@ -15,6 +17,8 @@ export const COMMANDS: Command[] = [
   importCommand,
   listCommand,
   assignCommand,
+  analyzeCommand,
+  worklistCommand,
   evaluateCommand,
   exportTrainingCommand,
 ];

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SEQUENCES, type SequenceId } from "../../../electron/contract/domain";
 import type { Volume } from "../../../electron/contract/volume";
 import { indexToPatient } from "../../../electron/dicom/geometry";
+import { withinLesion } from "../../../electron/evaluation/index";
 import { generateCohort } from "../../../electron/phantom/cohort";
 import type { Truth } from "../../../electron/phantom/truth";
 import { resolvePipelineConfig } from "../../../electron/pipeline/config";
@@ -170,6 +171,8 @@ describe(`export-training, phantom seed=${SEED} studies=2 preset=small`, () => {
         };
       })
       .sort((a, b) => a.sliceIndex - b.sliceIndex);
+    // The truth ROIs sit on truth lesions by the evaluation's own criterion (evaluation/match.ts).
+    for (const r of rois) expect(t.lesions.some((l) => withinLesion(r.centerMm, l))).toBe(true);
     const expected = crop(rois, prepared.normalized, prepared.reference, SEQUENCES, CONFIG);
     const exact = labels.filter((l) => l.patientId === t.patientId && !l.jittered);
     expect(exact.map((l) => l.slice)).toEqual(rois.map((r) => r.sliceIndex));

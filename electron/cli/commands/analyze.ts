@@ -1,0 +1,128 @@
+// `livercad analyze [<dir>...]`: imports the given folders, analyzes every study not yet analyzed
+// through the analysis service (jobs in the registry), prints a table, optionally writes out.json.
+import fs from "node:fs";
+import path from "node:path";
+import { UsageError } from "../../contract/errors";
+import type { PipelineConfig } from "../../pipeline/config";
+import { Registry } from "../../registry";
+import {
+  AnalysisService,
+  defaultModelsRoot,
+  modelOpener,
+  studyResults,
+  type AnalysisEvent,
+  type StudyResult,
+} from "../../services/analysis/index";
+import { importPaths } from "../../services/import";
+import { assignStudySequences, readInstance } from "../../services/import/defaults";
+import { dataPaths } from "../../services/paths";
+import { stringOption, type Command } from "../command";
+import { summaryText } from "./import";
+
+export function resultsTable(results: StudyResult[]): string {
+  const head = ["patient", "status", "prediction", "P(HCC/ICC/met)", "confidence", "ROIs", "ms"];
+  const rows = results.map((r) => [
+    r.patientId,
+    r.status,
+    r.prediction ?? "-",
+    r.probabilities
+      ? [r.probabilities.HCC, r.probabilities.ICC, r.probabilities.metastasis]
+          .map((p) => p.toFixed(2))
+          .join("/")
+      : "-",
+    r.confidence === null ? "-" : r.confidence.toFixed(4),
+    String(r.rois.length),
+    r.timings_ms.total === undefined ? "-" : r.timings_ms.total.toFixed(0),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join("  ");
+  const errors = results.filter((r) => r.error).map((r) => `  ${r.patientId}: ${r.error}`);
+  return [line(head), ...rows.map(line), ...(errors.length ? ["Notes:", ...errors] : [])].join(
+    "\n",
+  );
+}
+
+export function readConfigFile(file: string | undefined): Partial<PipelineConfig> {
+  if (file === undefined) return {};
+  if (!fs.existsSync(file)) throw new UsageError(`Config file ${file} does not exist.`);
+  return JSON.parse(fs.readFileSync(file, "utf8")) as Partial<PipelineConfig>;
+}
+
+export const analyzeCommand: Command = {
+  name: "analyze",
+  summary: "Import folders (optional) and analyze every study not yet analyzed.",
+  usage: "[<dir>...] [--db FILE] [--json out.json] [--models DIR] [--config FILE]",
+  help: [
+    "Options:",
+    "  --db FILE       registry database (default: the data directory's registry.sqlite)",
+    "  --json FILE     write every analyzed study's latest result (issue 4 out.json format)",
+    "  --models DIR    model root: one folder per model with a manifest.json",
+    "                  (default: $LIVERCAD_MODELS, else native-models/)",
+    "  --config FILE   JSON overrides of the pipeline parameters (threshold, top fraction, T ...)",
+    "Analyses run as jobs in the registry: a run killed mid-way resumes on the next start.",
+  ].join("\n"),
+  options: {
+    db: { type: "string" },
+    json: { type: "string" },
+    models: { type: "string" },
+    config: { type: "string" },
+  },
+  allowPositionals: true,
+  async run(args) {
+    const config = readConfigFile(stringOption(args, "config"));
+    const jsonPath = stringOption(args, "json");
+    const root = path.resolve(stringOption(args, "models") ?? defaultModelsRoot());
+    const registry = Registry.open(dataPaths(stringOption(args, "db")));
+    const { engine, open } = modelOpener({ root });
+    try {
+      const service = new AnalysisService({ registry, openModels: open, config });
+      // Models first: without them nothing is imported half-way or queued for nothing.
+      const { opened } = await service.prepared();
+      if (service.requeued > 0) {
+        console.log(`resuming ${service.requeued} analysis job(s) interrupted earlier`);
+      }
+      if (args.positionals.length > 0) {
+        const report = await importPaths(registry, args.positionals, {
+          read: readInstance,
+          assign: assignStudySequences,
+        });
+        console.log(summaryText(report));
+      }
+      const queued = service.enqueueUnanalyzed();
+      const ran = new Set<string>();
+      const tty = process.stderr.isTTY === true;
+      let done = 0;
+      service.on((e: AnalysisEvent) => {
+        if (e.type === "started") ran.add(e.studyInstanceUid);
+        if (e.type === "finished") done += 1;
+        if (tty && (e.type === "progress" || e.type === "finished")) {
+          const what = e.type === "progress" ? e.stage : e.state;
+          process.stderr.write(`\ranalyzing ${done}/${queued.length}: ${what}`.padEnd(48));
+        }
+      });
+      const providers = [...new Set(opened.provenance.map((p) => p.provider))].join(", ");
+      console.log(
+        `models: ${opened.provenance.map((p) => `${p.id}@${p.version}`).join(", ")} (${providers})`,
+      );
+      const summary = await service.processQueue();
+      if (tty) process.stderr.write("\n");
+      const results = studyResults(registry.db);
+      const mine = results.filter((r) => ran.has(r.studyInstanceUid));
+      console.log(
+        mine.length > 0 ? resultsTable(mine) : "no study needed an analysis (all up to date)",
+      );
+      console.log(
+        `jobs: ${summary.done} done, ${summary.failed} failed, ${summary.cancelled} cancelled`,
+      );
+      if (jsonPath) {
+        fs.mkdirSync(path.dirname(path.resolve(jsonPath)), { recursive: true });
+        fs.writeFileSync(jsonPath, `${JSON.stringify({ studies: results }, null, 2)}\n`);
+        console.log(`results of ${results.length} studies written to ${jsonPath}`);
+      }
+      return summary.failed > 0 ? 1 : 0;
+    } finally {
+      await engine.close();
+      registry.close();
+    }
+  },
+};

@@ -1,0 +1,152 @@
+// The analysis queue is the registry's jobs table (db/003): rows of kind 'analyze', claimed in id
+// order by one worker. A row left 'running' by a killed process is re-queued at start-up
+// (registry/jobs.ts requeueInterruptedJobs); cancel marks the row and the worker stops between
+// stages.
+import type { Db } from "../../registry";
+import type { AnalysisStage, JobState } from "./types";
+
+export interface ClaimedJob {
+  jobId: number;
+  studyRef: number;
+  studyInstanceUid: string;
+}
+
+const nowIso = (): string => new Date().toISOString();
+
+/** Queues one job per study that has none queued or running; returns [uid, jobId] of new rows. */
+export function enqueueStudies(db: Db, studyInstanceUids: string[]): [string, number][] {
+  return db
+    .transaction((): [string, number][] => {
+      const ref = db.prepare<[string], { id: number }>(
+        "SELECT id FROM studies WHERE study_instance_uid = ?",
+      );
+      const busy = db.prepare<[number], { id: number }>(
+        `SELECT id FROM jobs WHERE study_ref = ? AND kind = 'analyze'
+            AND state IN ('queued', 'running')`,
+      );
+      const insert = db.prepare(
+        `INSERT INTO jobs (kind, study_ref, state, created_at, updated_at)
+         VALUES ('analyze', ?, 'queued', ?, ?)`,
+      );
+      const out: [string, number][] = [];
+      for (const uid of studyInstanceUids) {
+        const row = ref.get(uid);
+        if (!row) throw new Error(`Study ${uid} is not in the registry.`);
+        if (busy.get(row.id)) continue;
+        const now = nowIso();
+        out.push([uid, Number(insert.run(row.id, now, now).lastInsertRowid)]);
+      }
+      return out;
+    })
+    .immediate();
+}
+
+/**
+ * Studies that need an analysis: never analyzed (ready, or new/incomplete without any analysis),
+ * or whose latest analysis found them incomplete and that are complete now.
+ */
+export function unanalyzedStudies(db: Db): string[] {
+  return db
+    .prepare<[], { uid: string }>(
+      `SELECT s.study_instance_uid AS uid FROM studies s
+         JOIN study_status st ON st.study_ref = s.id
+        WHERE st.status = 'ready'
+           OR (st.status IN ('new', 'incomplete') AND st.latest_analysis_ref IS NULL)
+        ORDER BY s.id`,
+    )
+    .all()
+    .map((r) => r.uid);
+}
+
+/** Takes the oldest queued job and marks it running. */
+export function claimNext(db: Db): ClaimedJob | null {
+  return db
+    .transaction((): ClaimedJob | null => {
+      const row = db
+        .prepare<[], { id: number; study_ref: number; uid: string }>(
+          `SELECT j.id, j.study_ref, s.study_instance_uid AS uid
+             FROM jobs j JOIN studies s ON s.id = j.study_ref
+            WHERE j.kind = 'analyze' AND j.state = 'queued' AND j.cancel_requested = 0
+            ORDER BY j.id LIMIT 1`,
+        )
+        .get();
+      if (!row) return null;
+      const now = nowIso();
+      db.prepare(
+        `UPDATE jobs SET state = 'running', stage = 'load', progress = 0, started_at = ?,
+                         updated_at = ?, error = NULL WHERE id = ?`,
+      ).run(now, now, row.id);
+      return { jobId: row.id, studyRef: row.study_ref, studyInstanceUid: row.uid };
+    })
+    .immediate();
+}
+
+/** Records a stage's end; returns true when a cancel was asked for meanwhile. */
+export function recordProgress(
+  db: Db,
+  jobId: number,
+  stage: AnalysisStage,
+  progress: number,
+): boolean {
+  db.prepare("UPDATE jobs SET stage = ?, progress = ?, updated_at = ? WHERE id = ?").run(
+    stage,
+    Math.min(1, Math.max(0, progress)),
+    nowIso(),
+    jobId,
+  );
+  const row = db
+    .prepare<[number], { c: number }>("SELECT cancel_requested AS c FROM jobs WHERE id = ?")
+    .get(jobId);
+  return row?.c === 1;
+}
+
+export function finishJob(
+  db: Db,
+  jobId: number,
+  state: "done" | "failed" | "cancelled",
+  error: string | null,
+): void {
+  const now = nowIso();
+  db.prepare(
+    `UPDATE jobs SET state = ?, error = ?, finished_at = ?, updated_at = ?,
+                     progress = CASE WHEN ? = 'done' THEN 1 ELSE progress END
+      WHERE id = ?`,
+  ).run(state, error, now, now, state, jobId);
+}
+
+/**
+ * Asks a job to stop: a queued job is cancelled at once, a running one at its next stage boundary.
+ * Returns the job's state after the call, or null when there is no such job.
+ */
+export function requestCancel(db: Db, jobId: number): JobState | null {
+  return db
+    .transaction((): JobState | null => {
+      const row = db
+        .prepare<[number], { state: JobState }>("SELECT state FROM jobs WHERE id = ?")
+        .get(jobId);
+      if (!row) return null;
+      const now = nowIso();
+      if (row.state === "queued") {
+        db.prepare(
+          `UPDATE jobs SET state = 'cancelled', cancel_requested = 1, finished_at = ?,
+                           updated_at = ? WHERE id = ?`,
+        ).run(now, now, jobId);
+        return "cancelled";
+      }
+      if (row.state === "running") {
+        db.prepare("UPDATE jobs SET cancel_requested = 1, updated_at = ? WHERE id = ?").run(
+          now,
+          jobId,
+        );
+      }
+      return row.state;
+    })
+    .immediate();
+}
+
+export function jobState(db: Db, jobId: number): JobState | null {
+  return (
+    db.prepare<[number], { state: JobState }>("SELECT state FROM jobs WHERE id = ?").get(jobId)
+      ?.state ?? null
+  );
+}

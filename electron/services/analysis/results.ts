@@ -1,0 +1,228 @@
+// Analysis results in the registry (analyses + rois, db/003) and back out as out.json's studies.
+// Per-class Monte-Carlo statistics are JSON shaped {perClass: {HCC: {mean, variance, std}}, ...},
+// the shape the workstation's charts read (registry/workstation-queries.ts mcSpread).
+import {
+  LESION_CLASSES,
+  SEQUENCES,
+  type LesionClass,
+  type SequenceId,
+} from "../../contract/domain";
+import type { Db } from "../../registry";
+import type { AnalysisStatus, ModelRecord, RoiRecord, StudyResult } from "./types";
+
+export const APP_VERSION = "0.1.0";
+
+export interface AnalysisToSave {
+  studyRef: number;
+  jobId: number | null;
+  status: AnalysisStatus;
+  error: string | null;
+  prediction: LesionClass | null;
+  probabilities: Record<LesionClass, number> | null;
+  confidence: number | null;
+  uncertainty: number | null;
+  /** Study-level per-class variance (mean of the ROIs' per-class variances) and sample count. */
+  classVariances: Record<LesionClass, number> | null;
+  samples: number | null;
+  sequences: Record<SequenceId, string | null>;
+  models: ModelRecord[];
+  provider: string;
+  parameters: unknown;
+  timingsMs: Record<string, number>;
+  startedAt: string;
+  finishedAt: string;
+  rois: RoiRecord[];
+}
+
+function perClass(mean: Record<LesionClass, number>, variance: Record<LesionClass, number>) {
+  return Object.fromEntries(
+    LESION_CLASSES.map((c) => [
+      c,
+      { mean: mean[c], variance: variance[c], std: Math.sqrt(Math.max(0, variance[c])) },
+    ]),
+  );
+}
+
+/** Stores one analysis and its ROIs in one transaction; returns the analysis id. */
+export function saveAnalysis(db: Db, a: AnalysisToSave): number {
+  return db
+    .transaction((): number => {
+      const mc =
+        a.probabilities && a.classVariances
+          ? {
+              perClass: perClass(a.probabilities, a.classVariances),
+              samples: a.samples,
+              rois: a.rois.length,
+              uncertainty: "mean over ROIs of the mean per-class variance of the T samples",
+            }
+          : null;
+      const id = Number(
+        db
+          .prepare(
+            `INSERT INTO analyses (study_ref, job_ref, status, error, prediction,
+               probabilities_json, confidence, uncertainty, mc_stats_json, sequences_json,
+               models_json, provider, parameters_json, timings_json, app_version, started_at,
+               finished_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          )
+          .run(
+            a.studyRef,
+            a.jobId,
+            a.status,
+            a.error,
+            a.prediction,
+            a.probabilities ? JSON.stringify(a.probabilities) : null,
+            a.confidence,
+            a.uncertainty,
+            mc ? JSON.stringify(mc) : null,
+            JSON.stringify(a.sequences),
+            JSON.stringify(a.models),
+            a.provider,
+            JSON.stringify(a.parameters),
+            JSON.stringify(a.timingsMs),
+            APP_VERSION,
+            a.startedAt,
+            a.finishedAt,
+          ).lastInsertRowid,
+      );
+      const seriesRef = db.prepare<[string], { id: number }>(
+        "SELECT id FROM series WHERE series_instance_uid = ?",
+      );
+      const insert = db.prepare(
+        `INSERT INTO rois (analysis_ref, rank, series_ref, sequence, slice_index, box_x0, box_y0,
+           box_x1, box_y1, center_x_mm, center_y_mm, center_z_mm, score, probabilities_json,
+           mc_stats_json)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      );
+      for (const r of a.rois) {
+        const ref = seriesRef.get(r.seriesInstanceUid);
+        if (!ref) throw new Error(`ROI series ${r.seriesInstanceUid} is not in the registry.`);
+        insert.run(
+          id,
+          r.rank,
+          ref.id,
+          r.sequence,
+          r.sliceIndex,
+          ...r.box_px,
+          ...r.center_mm,
+          r.score,
+          JSON.stringify(r.probabilities),
+          JSON.stringify({
+            perClass: perClass(r.probabilities, r.mc.classVariances),
+            variance: r.mc.variance,
+            samples: r.mc.samples,
+          }),
+        );
+      }
+      return id;
+    })
+    .immediate();
+}
+
+interface AnalysisRow {
+  id: number;
+  uid: string;
+  patient_id: string;
+  status: AnalysisStatus;
+  error: string | null;
+  prediction: LesionClass | null;
+  probabilities_json: string | null;
+  confidence: number | null;
+  uncertainty: number | null;
+  sequences_json: string;
+  models_json: string;
+  provider: string;
+  parameters_json: string;
+  timings_json: string;
+  finished_at: string;
+}
+
+interface RoiRow {
+  rank: number;
+  uid: string;
+  sequence: SequenceId;
+  slice_index: number;
+  box_x0: number;
+  box_y0: number;
+  box_x1: number;
+  box_y1: number;
+  center_x_mm: number;
+  center_y_mm: number;
+  center_z_mm: number;
+  score: number;
+  probabilities_json: string;
+  mc_stats_json: string;
+}
+
+/** The latest analysis of every analyzed study (or of the given studies), in registry order. */
+export function studyResults(db: Db, studyInstanceUids?: string[]): StudyResult[] {
+  const rows = db
+    .prepare<[], AnalysisRow>(
+      `SELECT a.id, s.study_instance_uid AS uid, p.patient_id, a.status, a.error, a.prediction,
+              a.probabilities_json, a.confidence, a.uncertainty, a.sequences_json, a.models_json,
+              a.provider, a.parameters_json, a.timings_json, a.finished_at
+         FROM studies s
+         JOIN patients p ON p.id = s.patient_ref
+         JOIN analyses a ON a.id = (SELECT MAX(x.id) FROM analyses x WHERE x.study_ref = s.id)
+        ORDER BY s.id`,
+    )
+    .all();
+  const wanted = studyInstanceUids ? new Set(studyInstanceUids) : null;
+  const roiQuery = db.prepare<[number], RoiRow>(
+    `SELECT r.rank, se.series_instance_uid AS uid, r.sequence, r.slice_index, r.box_x0, r.box_y0,
+            r.box_x1, r.box_y1, r.center_x_mm, r.center_y_mm, r.center_z_mm, r.score,
+            r.probabilities_json, r.mc_stats_json
+       FROM rois r JOIN series se ON se.id = r.series_ref
+      WHERE r.analysis_ref = ? ORDER BY r.rank`,
+  );
+  return rows
+    .filter((r) => wanted === null || wanted.has(r.uid))
+    .map((a): StudyResult => {
+      const sequences = JSON.parse(a.sequences_json) as Record<SequenceId, string | null>;
+      const models = JSON.parse(a.models_json) as ModelRecord[];
+      return {
+        studyInstanceUid: a.uid,
+        patientId: a.patient_id,
+        status: a.status,
+        error: a.error,
+        prediction: a.prediction,
+        probabilities: a.probabilities_json
+          ? (JSON.parse(a.probabilities_json) as Record<LesionClass, number>)
+          : null,
+        confidence: a.confidence,
+        uncertainty: a.uncertainty,
+        sequences: Object.fromEntries(SEQUENCES.map((s) => [s, sequences[s] ?? null])) as Record<
+          SequenceId,
+          string | null
+        >,
+        rois: roiQuery.all(a.id).map((r): RoiRecord => {
+          const mc = JSON.parse(r.mc_stats_json) as {
+            perClass: Record<LesionClass, { variance: number }>;
+            variance: number;
+            samples: number;
+          };
+          return {
+            seriesInstanceUid: r.uid,
+            sequence: r.sequence,
+            sliceIndex: r.slice_index,
+            box_px: [r.box_x0, r.box_y0, r.box_x1, r.box_y1],
+            center_mm: [r.center_x_mm, r.center_y_mm, r.center_z_mm],
+            score: r.score,
+            probabilities: JSON.parse(r.probabilities_json) as Record<LesionClass, number>,
+            rank: r.rank,
+            mc: {
+              variance: mc.variance,
+              samples: mc.samples,
+              classVariances: Object.fromEntries(
+                LESION_CLASSES.map((c) => [c, mc.perClass[c]?.variance ?? 0]),
+              ) as Record<LesionClass, number>,
+            },
+          };
+        }),
+        model: { models, config: JSON.parse(a.parameters_json) as unknown },
+        provider: a.provider,
+        timings_ms: JSON.parse(a.timings_json) as Record<string, number>,
+        analyzedAt: a.finished_at,
+      };
+    });
+}

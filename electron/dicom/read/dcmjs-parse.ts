@@ -102,7 +102,11 @@ function compactCopy(scan: ScannedFile, file: Uint8Array): Uint8Array {
   let metaLength = 0;
   for (const ref of scan.meta) {
     if (ref.tag === 0x00020000) continue;
-    const part = file.subarray(ref.start, ref.valueOffset + ref.available);
+    // A deflated data set was inflated by scan.ts: dcmjs reads the copy as explicit VR LE.
+    const part =
+      ref.tag === 0x00020010 && scan.syntax.deflated
+        ? EXPLICIT_LE_TS_ELEMENT
+        : file.subarray(ref.start, ref.valueOffset + ref.available);
     parts.push(part);
     metaLength += part.length;
   }
@@ -125,6 +129,19 @@ function compactCopy(scan: ScannedFile, file: Uint8Array): Uint8Array {
   return out;
 }
 
+/** (0002,0010) UI "1.2.840.10008.1.2.1" padded with NUL to even length (PS3.5 6.2). */
+const EXPLICIT_LE_TS_ELEMENT = Uint8Array.from([
+  0x02,
+  0x00,
+  0x10,
+  0x00,
+  0x55,
+  0x49,
+  20,
+  0,
+  ...Array.from("1.2.840.10008.1.2.1\0", (c) => c.charCodeAt(0)),
+]);
+
 export function parseDataset(scan: ScannedFile, file: Uint8Array): Dataset {
   const un = scan.unWithUndefinedLength;
   if (un !== null) {
@@ -136,8 +153,7 @@ export function parseDataset(scan: ScannedFile, file: Uint8Array): Dataset {
         `(PS3.5 6.2.2), which the DICOM parser (dcmjs) cannot read`,
     );
   }
-  // A deflated data set is compressed as a whole: dcmjs inflates the original itself.
-  const source = scan.syntax.deflated ? file.slice() : compactCopy(scan, file);
+  const source = compactCopy(scan, file);
   let dict: Record<string, unknown>;
   try {
     dict = dcmjs.data.DicomMessage.readFile(source.buffer as ArrayBuffer, {

@@ -1,10 +1,13 @@
 // Specific Character Set decoding (PS3.3 C.12.1.1.2, PS3.5 6.1): single-byte sets, UTF-8,
 // GB18030, and ISO 2022 code extensions whose escape sequences must never reach a name.
-import { readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { decodeText } from "../../../electron/dicom/read/charset";
 import { TextReader } from "../../../electron/dicom/read/header";
+import { readDicomFile } from "../../../electron/dicom/read/index";
 import { scanPart10 } from "../../../electron/dicom/read/scan";
 
 const SAMPLES = path.resolve(__dirname, "../../../../shared/dicom-samples");
@@ -82,4 +85,23 @@ describe("patient names of the charset samples (values as pydicom 2.3 decodes th
       expect(decoded).not.toContain("\x1b");
     });
   }
+});
+
+describe("ISO 2022 in a deflated data set", () => {
+  it("reads chrH31 deflated by dcmconv: no dcmjs refusal, the same name", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "livercad-charset-"));
+    try {
+      const deflated = path.join(dir, "chrH31-deflated.dcm");
+      execFileSync("dcmconv", ["+td", path.join(SAMPLES, "charset", "chrH31.dcm"), deflated]);
+      const out = await readDicomFile(deflated);
+      expect(out.kind).toBe("skipped");
+      const scan = scanPart10(new Uint8Array(readFileSync(deflated)));
+      expect(scan.syntax.deflated).toBe(true);
+      expect(new TextReader(scan).text(0x00100010, true)).toBe(
+        "Yamada^Tarou=山田^太郎=やまだ^たろう",
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

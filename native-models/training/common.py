@@ -74,6 +74,39 @@ def open_export(folder, kind):
     return x, records, meta
 
 
+class Concat:
+    """Several exports' x as one [N, C, H, W] array for fancy (index-array) reads."""
+
+    def __init__(self, parts):
+        self.parts = parts
+        self.offsets = np.cumsum([0] + [p.shape[0] for p in parts])
+        self.shape = (int(self.offsets[-1]),) + tuple(parts[0].shape[1:])
+
+    def __getitem__(self, idx):
+        idx = np.asarray(idx)
+        part = np.searchsorted(self.offsets, idx, side="right") - 1
+        out = np.empty((len(idx),) + self.shape[1:], np.float32)
+        for k in np.unique(part):
+            sel = part == k
+            out[sel] = self.parts[k][idx[sel] - self.offsets[k]]
+        return out
+
+
+def open_exports(folders, kind):
+    """open_export over a comma-separated list of export folders (shards of one cohort)."""
+    folders = [f for f in folders.split(",") if f]
+    opened = [open_export(f, kind) for f in folders]
+    if len(opened) == 1:
+        return opened[0]
+    records = []
+    for _, recs, _ in opened:
+        for r in recs:
+            records.append({**r, "sample": len(records)})
+    meta = dict(opened[0][2])
+    meta["shape"] = [len(records)] + list(opened[0][0].shape[1:])
+    return Concat([o[0] for o in opened]), records, meta
+
+
 def sha256_file(path):
     h = hashlib.sha256()
     with open(path, "rb") as f:

@@ -79,7 +79,7 @@ def cmd_detector(args):
     common.seed_everything(args.seed)
     os.makedirs(args.out, exist_ok=True)
     log = log_to(args.log) if args.log else print
-    x, records, meta = common.open_export(args.data, "boxes")
+    x, records, meta = common.open_exports(args.data, "boxes")
     index_coords = meta.get("boxCoordinates", "pixel-index") != "corner"
     channels = meta.get("channels") if isinstance(meta.get("channels"), list) else (
         [args.seq] if args.seq == "T2" else [args.seq, "T2"])
@@ -144,7 +144,7 @@ def cmd_classifier(args):
     common.seed_everything(args.seed)
     os.makedirs(args.out, exist_ok=True)
     log = log_to(args.log) if args.log else print
-    x, records, meta = common.open_export(args.data, "labels")
+    x, records, meta = common.open_exports(args.data, "labels")
     channels = meta.get("channels") if isinstance(meta.get("channels"), list) else SEQUENCES
     y = np.array([CLASSES.index(r["label"]) for r in records])
     tr, va, n_tr, n_va = split_patients(records, args.val_fraction, args.seed)
@@ -218,6 +218,25 @@ def cmd_classifier(args):
     log(f"wrote {args.out}")
 
 
+def cmd_shard_cohort(args):
+    """Splits a phantom cohort into K shards (hard links, no copy) so that K `livercad
+    export-training` processes run side by side: on this loaded 2-core machine one export took
+    ~6 s per study; the trainer reads the K exports as one (--data A,B,C)."""
+    import shutil
+
+    truth = common.read_json(os.path.join(args.cohort, "truth.json"))
+    for k in range(args.shards):
+        out = os.path.join(args.out, f"shard-{k}")
+        shutil.rmtree(out, ignore_errors=True)
+        os.makedirs(out)
+        mine = truth["studies"][k :: args.shards]
+        for st in mine:
+            src = os.path.join(args.cohort, st["patientId"])
+            shutil.copytree(src, os.path.join(out, st["patientId"]), copy_function=os.link)
+        common.write_json(os.path.join(out, "truth.json"), {**truth, "studies": mine})
+        print(f"{out}: {len(mine)} studies")
+
+
 def cmd_fake_export(args):
     """Random tensors in the export format: lesion boxes drawn as bright discs, class by contrast."""
     rng = np.random.default_rng(args.seed)
@@ -279,6 +298,10 @@ def main(argv=None):
             q.add_argument("--blocks", default="4,4,4")
             q.add_argument("--dropout", type=float, default=0.2)
             q.add_argument("--lr", type=float, default=3e-3)
+    q = sub.add_parser("shard-cohort")
+    q.add_argument("--cohort", required=True)
+    q.add_argument("--shards", type=int, required=True)
+    q.add_argument("--out", required=True)
     q = sub.add_parser("fake-export")
     q.add_argument("--out", required=True)
     q.add_argument("--n", type=int, default=16)
@@ -286,7 +309,8 @@ def main(argv=None):
     q.add_argument("--crop", type=int, default=64)
     q.add_argument("--seed", type=int, default=1)
     args = p.parse_args(argv)
-    {"detector": cmd_detector, "classifier": cmd_classifier, "fake-export": cmd_fake_export}[args.cmd](args)
+    {"detector": cmd_detector, "classifier": cmd_classifier, "fake-export": cmd_fake_export,
+     "shard-cohort": cmd_shard_cohort}[args.cmd](args)
 
 
 if __name__ == "__main__":

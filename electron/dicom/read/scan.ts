@@ -134,7 +134,7 @@ function skipSequence(c: Cursor, at: number, end: number, state: WalkState): num
     if (h.tag === TAG_SEQUENCE_DELIMITER) return h.valueOffset;
     if (h.tag !== TAG_ITEM) {
       throw new DicomParseError(
-        `expected a sequence item at byte ${pos}, found ${tagString(h.tag)} (PS3.5 7.5)`,
+        `invalid sequence: expected an item at byte ${pos}, found ${tagString(h.tag)} (PS3.5 7.5)`,
       );
     }
     if (h.length === UNDEFINED_LENGTH) {
@@ -222,7 +222,8 @@ function readFragments(c: Cursor, at: number, end: number, out: Fragment[]): num
     if (tag === TAG_SEQUENCE_DELIMITER) return pos + 8;
     if (tag !== TAG_ITEM) {
       throw new DicomParseError(
-        `encapsulated pixel data: expected an item at byte ${pos}, found ${tagString(tag)} (PS3.5 A.4)`,
+        `invalid encapsulated pixel data: expected an item at byte ${pos}, found ${tagString(tag)} ` +
+          `(PS3.5 A.4)`,
       );
     }
     if (pos + 8 + length > end) {
@@ -322,7 +323,7 @@ export function scanPart10(data: Uint8Array): ScannedFile {
     try {
       bytes = new Uint8Array(inflateRawSync(data.subarray(meta.end)));
     } catch (err) {
-      throw new DicomParseError("deflated data set cannot be inflated (PS3.5 A.5)", {
+      throw new DicomParseError("invalid deflated data set: it cannot be inflated (PS3.5 A.5)", {
         cause: err,
       });
     }

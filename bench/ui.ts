@@ -8,6 +8,7 @@
 // plus synthetic worklist rows (patients "BENCH^nnnnnn", no images) up to 100,000 studies; the
 // study opened is a phantom study, so its five panes decode real DICOM.
 import fs from "node:fs";
+import type { Page } from "playwright-core";
 import { LESION_CLASSES } from "../electron/contract/domain";
 import { Registry } from "../electron/registry/index";
 import { dataPaths } from "../electron/services/paths";
@@ -76,6 +77,23 @@ function addSyntheticStudies(dbFile: string, count: number): void {
     }
   })();
   registry.close();
+}
+
+/** docs/screenshot-*.png for the README: the worklist at 100k studies and a phantom study. */
+async function screenshots(page: Page, uid: string): Promise<void> {
+  await page.getByRole("button", { name: /Back to worklist/ }).click();
+  await page.locator(".search").fill("");
+  await page.locator("[data-testid=queue-confident]").click();
+  await page.locator("#confidence-slider").fill("70");
+  await page.locator(".vrow[data-uid]").nth(2).click();
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: "docs/screenshot-worklist.png" });
+  await page.locator(".search").fill(uid);
+  await page.locator(`.vrow[data-uid="${uid}"]`).dblclick();
+  await waitForPanes(page);
+  await page.waitForTimeout(500);
+  await page.screenshot({ path: "docs/screenshot-study.png" });
+  console.log("wrote docs/screenshot-worklist.png, docs/screenshot-study.png");
 }
 
 async function main(): Promise<void> {
@@ -149,6 +167,7 @@ async function main(): Promise<void> {
       return { steps: done, ms: performance.now() - start };
     });
     const fps = (scroll.steps / scroll.ms) * 1000;
+    if (process.env.BENCH_UI_SCREENSHOTS) await screenshots(page, fx.studies[0]!.studyInstanceUid);
 
     console.log(`studies in registry: ${TOTAL} (setup ${setupS.toFixed(1)} s)`);
     console.log(

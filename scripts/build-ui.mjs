@@ -4,6 +4,8 @@
 // Vite). Called from scripts/build.mjs.
 import { build } from "esbuild";
 import { build as viteBuild } from "vite";
+import fs from "node:fs";
+import path from "node:path";
 
 const node = {
   bundle: true,
@@ -48,4 +50,9 @@ await Promise.all([
     outExtension: { ".js": ".cjs" },
   }),
 ]);
-await viteBuild({ configFile: "renderer/vite.config.mjs" });
+// Built beside and swapped in, so a page served from dist/renderer (dev:web, a running e2e test)
+// never sees a half-emptied folder while another build runs.
+const tmp = path.resolve(`dist/.renderer-${process.pid}`);
+await viteBuild({ configFile: "renderer/vite.config.mjs", build: { outDir: tmp } });
+fs.rmSync("dist/renderer", { recursive: true, force: true });
+fs.renameSync(tmp, "dist/renderer");

@@ -272,7 +272,8 @@ function Assignments({ detail, onChanged }: { detail: StudyDetail; onChanged(): 
   return (
     <section className="panel" aria-label="Sequence assignment">
       <h2>
-        Sequences <span className="muted small">{statusLabel(detail.status)}</span>
+        Sequences{" "}
+        <span className="muted small">(study {statusLabel(detail.status).toLowerCase()})</span>
       </h2>
       <table className="kv assign">
         <tbody>

@@ -11,6 +11,7 @@ import { roiInPane, type PaneRoi } from "../overlays/roi";
 import { Pane, RESET_VIEW, type View, type Windowing } from "./Pane";
 import { loadSeries, useSeries, type LoadedSeries } from "./series";
 import { SidePanel } from "./SidePanel";
+import { ViewerHelp } from "./ViewerHelp";
 
 const PRESETS: { name: string; apply(p1: number, p99: number): Windowing }[] = [
   { name: "Auto (1–99%)", apply: (p1, p99) => ({ center: (p1 + p99) / 2, width: p99 - p1 }) },
@@ -268,6 +269,7 @@ export function StudyView(props: {
               />
             );
           })}
+          <ViewerHelp />
         </div>
         {detail && (
           <SidePanel

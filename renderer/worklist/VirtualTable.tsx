@@ -143,22 +143,24 @@ export function VirtualTable(props: {
 
   return (
     <div className="vtable" role="grid" aria-rowcount={total + 1} aria-label="Studies">
-      <div className="vhead" role="row" aria-rowindex={1} style={{ gridTemplateColumns: GRID }}>
-        {COLUMNS.map((c) => (
-          <span key={c.label} role="columnheader" aria-sort={ariaSort(c.key, props)}>
-            {c.key === null ? (
-              c.label
-            ) : (
-              <button type="button" className="sort" onClick={() => props.onSort(c.key!)}>
-                {c.label}
-                {props.sort === c.key ? (props.descending ? " ▼" : " ▲") : ""}
-              </button>
-            )}
-          </span>
-        ))}
-      </div>
       <div className="vbody" ref={scroller} onScroll={onScroll} data-testid="worklist-scroller">
+        {/* Inside the scroller (sticky), so header and rows share one width and one grid. */}
+        <div className="vhead" role="row" aria-rowindex={1} style={{ gridTemplateColumns: GRID }}>
+          {COLUMNS.map((c) => (
+            <span key={c.label} role="columnheader" aria-sort={ariaSort(c.key, props)}>
+              {c.key === null ? (
+                c.label
+              ) : (
+                <button type="button" className="sort" onClick={() => props.onSort(c.key!)}>
+                  {c.label}
+                  {props.sort === c.key ? (props.descending ? " ▼" : " ▲") : ""}
+                </button>
+              )}
+            </span>
+          ))}
+        </div>
         <div style={{ height: total * ROW_HEIGHT, position: "relative" }}>{rows}</div>
+        {total === 0 && <p className="empty muted">No studies in this list.</p>}
       </div>
     </div>
   );

@@ -307,6 +307,12 @@ export function scanPart10(data: Uint8Array): ScannedFile {
       "file meta information has no Transfer Syntax UID (0002,0010) (PS3.10 7.1)",
     );
   }
+  if (!/^\d+(\.\d+)*$/.test(transferSyntaxUid)) {
+    const shown = transferSyntaxUid.replace(/[^\x20-\x7e]/g, "?").slice(0, 64);
+    throw new DicomParseError(
+      `invalid Transfer Syntax UID "${shown}" in the file meta information (PS3.5 9.1)`,
+    );
+  }
   // Unknown syntaxes are private encapsulated ones: PS3.5 A.4 encodes those in explicit VR LE.
   const syntax = lookupTransferSyntax(transferSyntaxUid) ?? {
     uid: transferSyntaxUid,

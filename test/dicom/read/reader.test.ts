@@ -95,6 +95,13 @@ describe("rejections", () => {
     expect((await rejection(noTs)).message).toMatch(/no Transfer Syntax UID \(0002,0010\)/);
   });
 
+  it("rejects a transfer syntax UID that is not a UID", async () => {
+    const bad = mrImage(2, 2, ramp(4), [], { transferSyntax: "1.2.840.10008.1.2.1\u00e9x" });
+    expect((await rejection(bad)).message).toBe(
+      'invalid Transfer Syntax UID "1.2.840.10008.1.2.1?x" in the file meta information (PS3.5 9.1)',
+    );
+  });
+
   it("rejects native Pixel Data under an encapsulated syntax and the reverse", async () => {
     const native = mrImage(2, 2, ramp(4), [], { transferSyntax: "1.2.840.10008.1.2.4.80" });
     expect((await rejection(native)).message).toMatch(

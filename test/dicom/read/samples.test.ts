@@ -56,7 +56,7 @@ const REJECTION_REASONS = [
   /^file truncated in the header: .+ at byte \d+ of \d+$/,
   /^pixel data truncated: (expected \d+ bytes, found \d+|.*\d+.*)$/,
   /^inconsistent header: .+/,
-  /^invalid (Number of Frames|element|value representation|sequence|encapsulated pixel data|deflated data set)\b.+/,
+  /^invalid (Number of Frames|element|value representation|sequence|encapsulated pixel data|deflated data set|Transfer Syntax UID)\b.+/,
   /^cannot parse the data set: element \([0-9A-F]{4},[0-9A-F]{4}\) .+/,
   /^no decoder for transfer syntax [\d.]+ \(.+\)$/,
   /^Float Pixel Data .* is not supported$/,

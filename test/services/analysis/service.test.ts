@@ -22,6 +22,7 @@ import { loadStudyVolumes, studySeries } from "../../../electron/services/analys
 import { importPaths } from "../../../electron/services/import";
 import { assignStudySequences, readInstance } from "../../../electron/services/import/defaults";
 import { dataPaths } from "../../../electron/services/paths";
+import { worklist } from "../../../electron/cli/commands/worklist";
 import { buildWorker, modelFolder } from "../../inference/helpers";
 
 const SEED = "analysis-service-1";
@@ -126,6 +127,10 @@ describe(`analysis service, phantom seed=${SEED} studies=2, tiny models`, () => 
 
     const results = studyResults(registry.db);
     expect(results.map((r) => r.studyInstanceUid).sort()).toEqual([...uids].sort());
+    // The worklist: most confident first; with --top 50 one of two studies is marked.
+    const list = worklist(results, 50);
+    expect(list[0]!.confidence!).toBeGreaterThanOrEqual(list[1]!.confidence!);
+    expect(list.map((e) => e.flag)).toEqual(["confident", "needs radiologist review"]);
     for (const r of results) {
       expect(r.status).toBe("analyzed");
       expect(Object.keys(r).sort()).toEqual(

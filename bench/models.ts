@@ -2,7 +2,7 @@
 // DenseNet121 with random weights, native-models/training/paper_scale.py) through the same
 // pipeline on one phantom study: ms per study (all six stages) and ms per ROI (crop + backbone
 // once + dropout/FC head T = 100 times), measured in one run. Prints key=value lines.
-// Env: BENCH_MODELS_PRESET (small | clinical, default clinical), BENCH_MODELS_REPS (default 3).
+// Env: LIVERCAD_MODELS (model root, default native-models/), BENCH_MODELS_PRESET (small | clinical, default clinical), BENCH_MODELS_REPS (default 3).
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -24,7 +24,7 @@ import {
 } from "../electron/services/training-export/study-folder";
 
 const REPO = path.resolve(__dirname, "..", "..");
-const SHIPPED = path.join(REPO, "native-models");
+const SHIPPED = path.resolve(process.env.LIVERCAD_MODELS || path.join(REPO, "native-models"));
 const PAPER_ID = "classifier-densenet121-paper";
 const PRESET = (process.env.BENCH_MODELS_PRESET ?? "clinical") as Preset;
 const REPS = Number(process.env.BENCH_MODELS_REPS ?? 3);
@@ -41,7 +41,12 @@ function paperRoot(tmp: string, cropSize: number): string {
   if (!fs.existsSync(path.join(made, PAPER_ID, "manifest.json"))) {
     const py = spawnSync(
       "/usr/bin/python3",
-      [path.join(SHIPPED, "training", "paper_scale.py"), made, "--crop", String(cropSize)],
+      [
+        path.join(REPO, "native-models", "training", "paper_scale.py"),
+        made,
+        "--crop",
+        String(cropSize),
+      ],
       { encoding: "utf8" },
     );
     if (py.status !== 0) throw new Error(`paper_scale.py failed: ${py.stderr.slice(-2000)}`);
@@ -67,7 +72,9 @@ async function main(): Promise<void> {
     fs.rmSync(cohort, { recursive: true, force: true });
     generateCohort({ outDir: cohort, studies: 1, seed: "bench-models", preset: PRESET });
   }
-  const [study] = await readStudiesIn(cohort);
+  // The study's own folder: readStudiesIn refuses the cohort's truth.json and phantom.json.
+  const folder = fs.readdirSync(cohort, { withFileTypes: true }).find((e) => e.isDirectory())!.name;
+  const [study] = await readStudiesIn(path.join(cohort, folder));
   const loaded = await loadStudySequences(study!);
   const volumes = Object.fromEntries(SEQUENCES.map((s) => [s, loaded[s].volume])) as Record<
     SequenceId,

@@ -237,6 +237,15 @@ def cmd_shard_cohort(args):
         print(f"{out}: {len(mine)} studies")
 
 
+def cmd_merge_results(args):
+    """Concatenates the studies of several `livercad analyze --json` documents (analyze shards)."""
+    studies = []
+    for f in args.inputs:
+        studies += common.read_json(f)["studies"]
+    common.write_json(args.out, {"studies": studies})
+    print(f"{args.out}: {len(studies)} studies")
+
+
 def cmd_fake_export(args):
     """Random tensors in the export format: lesion boxes drawn as bright discs, class by contrast."""
     rng = np.random.default_rng(args.seed)
@@ -302,6 +311,9 @@ def main(argv=None):
     q.add_argument("--cohort", required=True)
     q.add_argument("--shards", type=int, required=True)
     q.add_argument("--out", required=True)
+    q = sub.add_parser("merge-results")
+    q.add_argument("--out", required=True)
+    q.add_argument("inputs", nargs="+")
     q = sub.add_parser("fake-export")
     q.add_argument("--out", required=True)
     q.add_argument("--n", type=int, default=16)
@@ -310,7 +322,7 @@ def main(argv=None):
     q.add_argument("--seed", type=int, default=1)
     args = p.parse_args(argv)
     {"detector": cmd_detector, "classifier": cmd_classifier, "fake-export": cmd_fake_export,
-     "shard-cohort": cmd_shard_cohort}[args.cmd](args)
+     "shard-cohort": cmd_shard_cohort, "merge-results": cmd_merge_results}[args.cmd](args)
 
 
 if __name__ == "__main__":

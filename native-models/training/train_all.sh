@@ -99,10 +99,22 @@ wait $L1
 wait $L2
 log "trained"
 
-# Held-out evaluation through the app itself: import, analyze (MC dropout, T = 100), evaluate.
-rm -rf "$WORK/heldout-db" && mkdir -p "$WORK/heldout-db"
-$CLI analyze "$WORK/cohort-heldout" --db "$WORK/heldout-db/registry.sqlite" --models "$OUT" \
-  --json "$WORK/heldout-results.json" >"$WORK/heldout-analyze.txt"
+# Held-out evaluation through the app itself: import, analyze (MC dropout, T = 100), evaluate;
+# two analyze processes over hard-linked halves of the cohort (own registries), results merged.
+rm -rf "$WORK"/heldout-* && mkdir -p "$WORK/heldout-db"
+$PY native-models/training/train.py shard-cohort --cohort "$WORK/cohort-heldout" --shards 2 --out "$WORK/heldout-shards"
+analyze_shard() {
+  $CLI analyze "$WORK/heldout-shards/shard-$1" --db "$WORK/heldout-db/registry-$1.sqlite" --models "$OUT" \
+    --json "$WORK/heldout-results-$1.json" >"$WORK/heldout-analyze-$1.txt" 2>&1
+}
+analyze_shard 0 &
+A0=$!
+analyze_shard 1 &
+A1=$!
+wait $A0
+wait $A1
+$PY native-models/training/train.py merge-results --out "$WORK/heldout-results.json" \
+  "$WORK/heldout-results-0.json" "$WORK/heldout-results-1.json"
 $CLI evaluate --truth "$WORK/cohort-heldout/truth.json" --results "$WORK/heldout-results.json" \
   --json >"$WORK/heldout-metrics.json"
 $CLI evaluate --truth "$WORK/cohort-heldout/truth.json" --results "$WORK/heldout-results.json" \

@@ -4,7 +4,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { ModelIntegrityError } from "../../contract/errors";
 import { InferenceEngine } from "../../inference/engine";
-import { listModelIds } from "../../inference/model-store";
+import { listModelIds, loadModel } from "../../inference/model-store";
 import { openPipelineModels } from "../../inference/open-models";
 import type { ProviderName } from "../../inference/providers";
 import type { OpenedModels } from "./service";
@@ -46,7 +46,29 @@ export function modelOpener(source: ModelSource): {
             "holding five detectors and one classifier.",
         );
       }
-      return openPipelineModels(engine, source.root);
+      const opened = await openPipelineModels(engine, source.root);
+      return { ...opened, detectorSize: declaredDetectorSize(source.root, opened) };
     },
   };
+}
+
+/**
+ * The detector grid size the detectors declare, when their manifests fix the input's height and
+ * width and all five agree (a model trained on 128 x 128 slices must get 128 x 128); undefined
+ * when they are symbolic (a fully convolutional export), so the config default applies.
+ */
+export function declaredDetectorSize(
+  root: string,
+  opened: Pick<OpenedModels, "provenance">,
+): number | undefined {
+  const sizes = new Set<number | string>();
+  for (const p of opened.provenance.filter((x) => x.task === "detector")) {
+    const m = loadModel(root, p.id).manifest;
+    if (m.task !== "detector") continue;
+    const shape = m.files.model.inputs.find((i) => i.name === m.detector.input)?.shape ?? [];
+    const [h, w] = [shape[2], shape[3]];
+    sizes.add(typeof h === "number" && h === w ? h : "symbolic");
+  }
+  const [only] = [...sizes];
+  return sizes.size === 1 && typeof only === "number" ? only : undefined;
 }

@@ -39,13 +39,18 @@ import type {
 export interface OpenedModels {
   models: PipelineModels;
   provenance: ModelProvenance[];
+  /** The detector input size the manifests fix, used unless the config overrides it. */
+  detectorSize?: number | undefined;
 }
 
 export interface AnalysisServiceOptions {
   registry: Registry;
   /** Opens the six models; called once, at the first job. */
   openModels: () => Promise<OpenedModels>;
-  /** Overrides of the pipeline defaults; cropSize defaults to the classifier's. */
+  /**
+   * Overrides of the pipeline defaults; cropSize defaults to the classifier's and detectorSize to
+   * the detectors' declared input size.
+   */
   config?: Partial<PipelineConfig>;
 }
 
@@ -106,6 +111,7 @@ export class AnalysisService {
       opened,
       config: resolvePipelineConfig({
         cropSize: opened.models.classifier.cropSize,
+        ...(opened.detectorSize === undefined ? {} : { detectorSize: opened.detectorSize }),
         ...this.options.config,
       }),
     }));

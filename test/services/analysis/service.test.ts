@@ -101,6 +101,27 @@ describe(`analysis service, phantom seed=${SEED} studies=2, tiny models`, () => 
     await e.close();
   });
 
+  it("takes the detector grid size the detector manifests fix (16 for the fixtures)", async () => {
+    const { engine: e, open } = modelOpener({
+      root: path.join(dir, "models"),
+      workerPath: worker.path,
+      providers: ["cpu"],
+    });
+    try {
+      const opened = await open();
+      expect(opened.detectorSize).toBe(16);
+      const service = new AnalysisService({
+        registry,
+        openModels: async () => opened,
+        config: { scoreThreshold: 0 },
+      });
+      const { config } = await service.prepared();
+      expect(config).toMatchObject({ detectorSize: 16, cropSize: 8, scoreThreshold: 0 });
+    } finally {
+      await e.close();
+    }
+  });
+
   it("queues unanalyzed studies, reports every stage, stores results with provenance", async () => {
     const service = newService();
     const events: AnalysisEvent[] = [];

@@ -8,7 +8,8 @@ import { startBridge } from "./server";
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { db: { type: "string" } }, strict: true });
-  const { registry, service } = openWorkstation({ dbFile: values.db, transport: "bridge" });
+  const workstation = openWorkstation({ dbFile: values.db, transport: "bridge" });
+  const { registry, service } = workstation;
   const studies = service.warm();
   const bridge = await startBridge({
     service,
@@ -18,10 +19,10 @@ async function main(): Promise<void> {
   console.log(`Data directory: ${registry.paths.root} (${studies} studies)`);
   console.log(`Open: ${bridge.pageUrl}`);
   const stop = () => {
-    void bridge.close().then(() => {
-      registry.close();
-      process.exit(0);
-    });
+    void bridge
+      .close()
+      .then(() => workstation.close())
+      .then(() => process.exit(0));
   };
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);

@@ -259,7 +259,8 @@ export const CHANNELS = {
     response: null as unknown as JobView,
   },
   "analysis:enqueue": {
-    request: z.object({ studyInstanceUids: z.array(uid).min(1).max(100_000) }),
+    /** The listed studies, plus (with unanalyzed) every study never analyzed. */
+    request: z.object({ studyInstanceUids: z.array(uid).max(100_000), unanalyzed: z.boolean() }),
     response: null as unknown as { queued: number },
   },
   "jobs:list": { request: z.object({}), response: null as unknown as JobView[] },

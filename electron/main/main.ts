@@ -51,7 +51,8 @@ function main(): void {
     const dbFile = process.env.LIVERCAD_HOME
       ? undefined
       : path.join(app.getPath("userData"), "registry.sqlite");
-    const { registry, service } = openWorkstation({ dbFile, transport: "ipc" });
+    const workstation = openWorkstation({ dbFile, transport: "ipc" });
+    const { service } = workstation;
     hardenSession();
     serveRenderer(path.join(__dirname, "..", "renderer"));
     Menu.setApplicationMenu(buildMenu(process.platform === "darwin"));
@@ -65,7 +66,7 @@ function main(): void {
     });
     app.on("will-quit", () => {
       unregister();
-      registry.close();
+      void workstation.close();
     });
   });
   app.on("window-all-closed", () => {

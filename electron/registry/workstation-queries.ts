@@ -308,34 +308,6 @@ export function saveReview(
     .immediate();
 }
 
-/**
- * Queues an analysis job for each study that has none queued or running (the jobs table is the
- * queue, db/003); the analysis worker claims them in id order. Returns how many were added.
- */
-export function enqueueAnalyses(db: Db, studyInstanceUids: string[], actor: string): number {
-  return db
-    .transaction((): number => {
-      const now = new Date().toISOString();
-      const insert = db.prepare(
-        `INSERT INTO jobs (kind, study_ref, state, created_at, updated_at)
-         SELECT 'analyze', ?, 'queued', ?, ?
-          WHERE NOT EXISTS (SELECT 1 FROM jobs WHERE study_ref = ? AND kind = 'analyze'
-                              AND state IN ('queued', 'running'))`,
-      );
-      let added = 0;
-      for (const uid of studyInstanceUids) {
-        const ref = studyRefOf(db, uid);
-        const changes = insert.run(ref, now, now, ref).changes;
-        if (changes > 0) {
-          appendAudit(db, { actor, action: "analysis.enqueue", studyRef: ref, details: {} });
-          added += changes;
-        }
-      }
-      return added;
-    })
-    .immediate();
-}
-
 /** Analysis jobs that are waiting, running, or finished in the last hour, oldest first. */
 export function analyzeJobs(db: Db): JobView[] {
   const since = new Date(Date.now() - 3_600_000).toISOString();

@@ -37,6 +37,15 @@ export function ImportPanel() {
     }
   }
 
+  async function analyzeNew() {
+    try {
+      const r = await call("analysis:enqueue", { studyInstanceUids: [], unanalyzed: true });
+      setMessage(r.queued === 0 ? "Every study is analyzed or queued already." : null);
+    } catch (err) {
+      setMessage(err instanceof Error ? err.message : String(err));
+    }
+  }
+
   async function pick() {
     const folder = await api.pickFolder?.();
     if (folder) await start([folder]);
@@ -87,6 +96,9 @@ export function ImportPanel() {
         />
         <button type="submit" disabled={path.trim() === ""}>
           Import
+        </button>
+        <button type="button" onClick={() => void analyzeNew()}>
+          Analyze new studies
         </button>
         <span className="muted small">{active.length > 0 ? `${active.length} running` : ""}</span>
       </form>

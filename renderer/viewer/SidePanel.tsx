@@ -327,6 +327,38 @@ function Assignments({ detail, onChanged }: { detail: StudyDetail; onChanged(): 
   );
 }
 
+function NotAnalyzed({ detail }: { detail: StudyDetail }) {
+  const [msg, setMsg] = useState<string | null>(null);
+  async function analyze() {
+    try {
+      await call("analysis:enqueue", {
+        studyInstanceUids: [detail.studyInstanceUid],
+        unanalyzed: false,
+      });
+      setMsg("Queued for analysis.");
+    } catch (err) {
+      setMsg(err instanceof Error ? err.message : String(err));
+    }
+  }
+  return (
+    <section className="panel" aria-label="CAD result">
+      <h2>CAD result</h2>
+      <p className="muted">Not analyzed yet.</p>
+      <button type="button" onClick={() => void analyze()} disabled={detail.missing.length > 0}>
+        Analyze this study
+      </button>
+      {detail.missing.length > 0 && (
+        <p className="small">Missing: {detail.missing.map((q) => SEQUENCE_LABELS[q]).join(", ")}</p>
+      )}
+      {msg && (
+        <p role="status" className="small">
+          {msg}
+        </p>
+      )}
+    </section>
+  );
+}
+
 export function SidePanel(props: {
   detail: StudyDetail;
   onChanged(): void;
@@ -338,10 +370,7 @@ export function SidePanel(props: {
       {detail.analysis ? (
         <Analysis a={detail.analysis} onJump={props.onJump} />
       ) : (
-        <section className="panel">
-          <h2>CAD result</h2>
-          <p className="muted">Not analyzed yet.</p>
-        </section>
+        <NotAnalyzed detail={detail} />
       )}
       <NurseActions detail={detail} onChanged={props.onChanged} />
       <Assignments detail={detail} onChanged={props.onChanged} />

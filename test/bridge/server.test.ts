@@ -7,11 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startBridge, TOKEN_HEADER, type Bridge } from "../../electron/bridge/server";
 import { decodeWire } from "../../electron/bridge/wire";
 import type { Result } from "../../electron/contract/ipc";
-import type { Registry } from "../../electron/registry/index";
 import { openWorkstation } from "../../electron/services/workstation/index";
 
 let dir: string;
-let registry: Registry;
+let closeWorkstation: () => Promise<void>;
 let bridge: Bridge;
 
 beforeAll(async () => {
@@ -24,14 +23,15 @@ beforeAll(async () => {
     dbFile: path.join(dir, "db", "r.sqlite"),
     transport: "bridge",
     actor: "t",
+    modelsRoot: path.join(dir, "no-models"),
   });
-  registry = ws.registry;
+  closeWorkstation = ws.close;
   bridge = await startBridge({ service: ws.service, staticDir });
 });
 
 afterAll(async () => {
   await bridge.close();
-  registry.close();
+  await closeWorkstation();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -95,6 +95,9 @@ describe("loopback bridge", () => {
     expect(!invalid.ok && invalid.error.code).toBe("INVALID_REQUEST");
     const missing = await call("study:detail", { studyInstanceUid: "1.2.3" });
     expect(!missing.ok && missing.error.code).toBe("USAGE");
+    // Without trained models an analysis request is answered with the reason, not queued.
+    const analyze = await call("analysis:enqueue", { studyInstanceUids: [], unanalyzed: true });
+    expect(!analyze.ok && analyze.error.code).toBe("MODEL_INTEGRITY");
     const info = await call("app:info", {});
     expect(info.ok && info.value).toMatchObject({ actor: "t", transport: "bridge" });
   });

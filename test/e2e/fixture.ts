@@ -3,19 +3,22 @@
 // each study.
 //
 // FIXTURE VALUES, NOT MODEL OUTPUT: until the trained models exist (a later issue), no analysis
-// can come from the real pipeline. The rows below are labelled as such in the registry itself
-// (model id "e2e-fixture-no-model", provider "fixture (no inference run)"); their ROI is the
-// phantom's ground-truth lesion box on the portal-venous series, and their confidences are set so
-// that the slider's cut is known in advance.
+// can come from the real pipeline. The rows below go through the registry's own save-analysis API
+// (the one the pipeline uses) and are labelled as fixtures in the registry itself (model id
+// "e2e-fixture-no-model", provider "fixture (no inference run)"); their ROI is the phantom's
+// ground-truth lesion box on the portal-venous series, and their confidences are set so that the
+// slider's cut is known in advance.
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { LesionClass } from "../../electron/contract/domain";
-import { LESION_CLASSES } from "../../electron/contract/domain";
+import type { LesionClass, SequenceId } from "../../electron/contract/domain";
+import { LESION_CLASSES, SEQUENCES } from "../../electron/contract/domain";
 import { gridTransform } from "../../electron/dicom/geometry";
 import { loadSeries } from "../../electron/dicom/load-series";
-import { instanceFilesOfSeries, Registry } from "../../electron/registry/index";
+import { getStudy, instanceFilesOfSeries, Registry } from "../../electron/registry/index";
+import { studyRefOf } from "../../electron/registry/workstation-queries";
+import { saveAnalysis } from "../../electron/services/analysis/index";
 import { ManagedStore } from "../../electron/services/import/index";
 import { dataPaths } from "../../electron/services/paths";
 
@@ -113,6 +116,7 @@ export async function buildFixture(): Promise<Fixture> {
   return { dir, dbFile, studies };
 }
 
+/** Stores the fixture analysis through the registry API the pipeline uses (saveAnalysis). */
 function writeFixtureAnalysis(
   registry: Registry,
   studyUid: string,
@@ -122,62 +126,57 @@ function writeFixtureAnalysis(
   roi: { sliceIndex: number; box: [number, number, number, number] },
   center: [number, number, number],
 ): void {
-  const db = registry.db;
   const probabilities = Object.fromEntries(
     LESION_CLASSES.map((c) => [c, c === label ? 0.8 : 0.1]),
   ) as Record<LesionClass, number>;
-  const uncertainty = 1 - confidence;
-  const mc = Object.fromEntries(
-    LESION_CLASSES.map((c) => [
-      c,
-      {
-        mean: probabilities[c],
-        variance: uncertainty,
-        min: probabilities[c] - 0.05,
-        max: probabilities[c] + 0.05,
-      },
-    ]),
-  );
-  const ids = db
-    .prepare<[string, string], { study: number; series: number }>(
-      `SELECT s.id AS study, se.id AS series FROM studies s JOIN series se ON se.study_ref = s.id
-        WHERE s.study_instance_uid = ? AND se.series_instance_uid = ?`,
-    )
-    .get(studyUid, seriesUid)!;
+  const uncertainty = Number((1 - confidence).toFixed(6));
+  const classVariances = Object.fromEntries(LESION_CLASSES.map((c) => [c, uncertainty])) as Record<
+    LesionClass,
+    number
+  >;
+  const study = getStudy(registry.db, studyUid)!;
   const now = new Date().toISOString();
-  db.transaction(() => {
-    const a = db
-      .prepare(
-        `INSERT INTO analyses (study_ref, status, prediction, probabilities_json, confidence,
-           uncertainty, mc_stats_json, sequences_json, models_json, provider, parameters_json,
-           timings_json, app_version, started_at, finished_at)
-         VALUES (?, 'analyzed', ?, ?, ?, ?, ?, '{}', ?, 'fixture (no inference run)', '{}', ?,
-                 'e2e-fixture', ?, ?)`,
-      )
-      .run(
-        ids.study,
-        label,
-        JSON.stringify(probabilities),
-        confidence,
-        uncertainty,
-        JSON.stringify(mc),
-        JSON.stringify([{ id: "e2e-fixture-no-model", version: "0", sha256: "0".repeat(64) }]),
-        JSON.stringify({ total: 0 }),
-        now,
-        now,
-      );
-    db.prepare(
-      `INSERT INTO rois (analysis_ref, rank, series_ref, sequence, slice_index, box_x0, box_y0,
-         box_x1, box_y1, center_x_mm, center_y_mm, center_z_mm, score, probabilities_json,
-         mc_stats_json)
-       VALUES (?, 1, ?, 'T1_venous', ?, ?, ?, ?, ?, ?, ?, ?, 0.9, ?, '{}')`,
-    ).run(
-      a.lastInsertRowid,
-      ids.series,
-      roi.sliceIndex,
-      ...roi.box,
-      ...center,
-      JSON.stringify(probabilities),
-    );
-  })();
+  saveAnalysis(registry.db, {
+    studyRef: studyRefOf(registry.db, studyUid),
+    jobId: null,
+    status: "analyzed",
+    error: null,
+    prediction: label,
+    probabilities,
+    confidence,
+    uncertainty,
+    classVariances,
+    samples: 100,
+    sequences: Object.fromEntries(
+      SEQUENCES.map((q) => [q, study.sequences[q]?.seriesInstanceUid ?? null]),
+    ) as Record<SequenceId, string | null>,
+    models: [
+      {
+        id: "e2e-fixture-no-model",
+        version: "0",
+        task: "classifier",
+        sha256: "0".repeat(64),
+        files: [],
+        provider: "fixture (no inference run)",
+      },
+    ],
+    provider: "fixture (no inference run)",
+    parameters: { fixture: "test/e2e/fixture.ts" },
+    timingsMs: { total: 0 },
+    startedAt: now,
+    finishedAt: now,
+    rois: [
+      {
+        seriesInstanceUid: seriesUid,
+        sequence: "T1_venous",
+        sliceIndex: roi.sliceIndex,
+        box_px: roi.box,
+        center_mm: center,
+        score: 0.9,
+        probabilities,
+        rank: 1,
+        mc: { variance: uncertainty, samples: 100, classVariances },
+      },
+    ],
+  });
 }

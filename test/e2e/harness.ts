@@ -37,7 +37,8 @@ export async function startHarness(
   if (!fs.existsSync(path.join(RENDERER_DIR, "index.html"))) {
     throw new Error("dist/renderer is missing: run `node scripts/build.mjs` first.");
   }
-  const { registry, service } = openWorkstation({ dbFile, transport: "bridge", actor: ACTOR });
+  const workstation = openWorkstation({ dbFile, transport: "bridge", actor: ACTOR });
+  const { registry, service } = workstation;
   service.warm();
   const bridge = await startBridge({ service, staticDir: RENDERER_DIR });
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
@@ -54,7 +55,7 @@ export async function startHarness(
     async close() {
       await browser.close();
       await bridge.close();
-      registry.close();
+      await workstation.close();
       if (errors.length > 0) throw new Error(`Page errors: ${errors.join("; ")}`);
     },
   };

@@ -6,6 +6,7 @@ import { UsageError } from "../../contract/errors";
 import { loadSeries } from "../../dicom/load-series";
 import { instanceFilesOfSeries, Registry } from "../../registry/index";
 import { dwiBValueOfSeries } from "../../registry/workstation-queries";
+import { AnalysisService, defaultModelsRoot, modelOpener } from "../analysis/index";
 import { importPaths, ManagedStore } from "../import/index";
 import { assignStudySequences, readInstance } from "../import/defaults";
 import { dataPaths } from "../paths";
@@ -70,14 +71,26 @@ export function openWorkstation(options: {
   dbFile?: string;
   transport: "ipc" | "bridge";
   actor?: string;
-}): { registry: Registry; service: WorkstationService } {
+  /** The trained models' folder; defaults as for `livercad analyze`. */
+  modelsRoot?: string;
+}): { registry: Registry; service: WorkstationService; close(): Promise<void> } {
   const registry = Registry.open(dataPaths(options.dbFile));
+  const { engine, open } = modelOpener({ root: options.modelsRoot ?? defaultModelsRoot() });
+  const analysis = new AnalysisService({ registry, openModels: open });
   const service = new WorkstationService(registry, {
+    analysis,
     actor: options.actor ?? currentActor(),
     version: APP_VERSION,
     transport: options.transport,
     loadVolume: volumeLoader(registry),
     importer: importer(registry),
   });
-  return { registry, service };
+  return {
+    registry,
+    service,
+    async close() {
+      await engine.close();
+      registry.close();
+    },
+  };
 }

@@ -19,7 +19,6 @@ import { auditForStudy, getStudy, overrideAssignment, type Registry } from "../.
 import {
   analyzeJobs,
   dataVersion,
-  enqueueAnalyses,
   latestAnalysis,
   latestReview,
   saveReview,
@@ -28,6 +27,7 @@ import {
   worklistIndexRows,
 } from "../../registry/workstation-queries";
 import { UsageError } from "../../contract/errors";
+import type { AnalysisEvent, AnalysisService } from "../analysis/index";
 import { ImportQueue, type Importer } from "./imports";
 import { VolumeCache, type VolumeLoader } from "./volumes";
 import { WorklistIndex } from "./worklist";
@@ -38,6 +38,8 @@ export interface ServiceOptions {
   transport: AppInfo["transport"];
   loadVolume: VolumeLoader;
   importer: Importer;
+  /** The CAD's job queue (issue 4 §3); its runs happen in the inference worker. */
+  analysis: AnalysisService;
 }
 
 export type Handlers = { [C in Channel]: (req: Request<C>) => Promise<Response<C>> };
@@ -57,6 +59,54 @@ export class WorkstationService {
   ) {
     this.volumes = new VolumeCache(options.loadVolume);
     this.imports = new ImportQueue(options.importer, (job) => this.onImportJob(job));
+    options.analysis.on((e) => this.onAnalysisEvent(e));
+  }
+
+  private analysisLoop: Promise<unknown> | null = null;
+  private readonly analysisJobs = new Map<number, JobView>();
+
+  /** Runs the analysis queue in the background until it is empty. */
+  private runAnalyses(): void {
+    this.analysisLoop ??= this.options.analysis
+      .processQueue()
+      .catch(() => undefined)
+      .finally(() => {
+        this.analysisLoop = null;
+      });
+  }
+
+  private onAnalysisEvent(e: AnalysisEvent): void {
+    const job: JobView = this.analysisJobs.get(e.jobId) ?? {
+      id: e.jobId,
+      kind: "analyze",
+      state: "queued",
+      stage: null,
+      progress: 0,
+      studyInstanceUid: e.studyInstanceUid,
+      label: `Study …${e.studyInstanceUid.slice(-8)}`,
+      error: null,
+      fileErrors: [],
+    };
+    switch (e.type) {
+      case "queued":
+        break;
+      case "started":
+        job.state = "running";
+        break;
+      case "progress":
+        job.stage = e.stage;
+        job.progress = e.progress;
+        break;
+      case "finished":
+        job.state = e.state;
+        job.stage = e.status;
+        job.progress = 1;
+        job.error = e.error;
+        break;
+    }
+    this.analysisJobs.set(e.jobId, job);
+    this.emit({ type: "job", job: { ...job } });
+    if (e.type === "finished" || e.type === "started") this.invalidate([e.studyInstanceUid]);
   }
 
   onEvent(listener: (e: ServiceEvent) => void): () => void {
@@ -212,11 +262,19 @@ export class WorkstationService {
     },
     "import:start": async (req) => this.imports.start(req.paths),
     "analysis:enqueue": async (req) => {
-      const queued = enqueueAnalyses(this.registry.db, req.studyInstanceUids, this.options.actor);
-      this.invalidate(req.studyInstanceUids);
-      return { queued };
+      // Opening the models first turns "no trained models" into an answer, not a stuck queue.
+      await this.options.analysis.prepared();
+      const ids = this.options.analysis.enqueue(req.studyInstanceUids);
+      if (req.unanalyzed) ids.push(...this.options.analysis.enqueueUnanalyzed());
+      this.runAnalyses();
+      this.invalidate(req.unanalyzed ? null : req.studyInstanceUids);
+      return { queued: ids.length };
     },
     "jobs:list": async () => [...this.imports.list(), ...analyzeJobs(this.registry.db)],
-    "jobs:cancel": async (req) => this.imports.cancel(req.id),
+    "jobs:cancel": async (req) => {
+      if (req.id < 0) return this.imports.cancel(req.id);
+      this.options.analysis.cancel(req.id);
+      return analyzeJobs(this.registry.db).find((j) => j.id === req.id) ?? null;
+    },
   };
 }

@@ -205,7 +205,19 @@ export class AnalysisService {
       state: "done" | "failed" | "cancelled",
       record: AnalysisToSave | null,
     ): "done" | "failed" | "cancelled" => {
+      const t = performance.now();
       const analysisId = record ? saveAnalysis(db, record) : null;
+      if (record) {
+        // Saved: the job's last stage, reported before it is marked finished.
+        this.emit({
+          type: "progress",
+          jobId,
+          studyInstanceUid,
+          stage: "save",
+          progress: 1,
+          ms: performance.now() - t,
+        });
+      }
       finishJob(db, jobId, state, record?.error ?? null);
       this.emit({
         type: "finished",
@@ -249,16 +261,7 @@ export class AnalysisService {
         opened.models.classifier.classes,
       );
       timingsMs.total = t - t0;
-      const state = finish("done", record);
-      this.emit({
-        type: "progress",
-        jobId,
-        studyInstanceUid,
-        stage: "save",
-        progress: 1,
-        ms: performance.now() - t,
-      });
-      return state;
+      return finish("done", record);
     } catch (err) {
       if (err instanceof JobCancelled) return finish("cancelled", null);
       return finish("failed", { ...base(), status: "error", error: errorMessage(err) });

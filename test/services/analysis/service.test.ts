@@ -141,8 +141,8 @@ describe(`analysis service, phantom seed=${SEED} studies=2, tiny models`, () => 
       "crop",
       "classify",
       "aggregate",
-      "finished",
       "save",
+      "finished",
     ]);
     expect(jobRow(jobs[0]!)).toMatchObject({ state: "done", progress: 1 });
 

@@ -221,3 +221,23 @@ describe("study view", () => {
     expect(SEQUENCES.every((q) => detail.assignments.some((x) => x.sequence === q))).toBe(true);
   });
 });
+
+describe("import panel", () => {
+  it("imports a typed folder with a progress bar and lists each rejected file with its reason", async () => {
+    if (await h.page.locator(".study").isVisible()) {
+      await h.page.getByRole("button", { name: /Back to worklist/ }).click();
+    }
+    // The cohort again: every image is a duplicate (skipped), the two JSON files are rejected.
+    await h.page.getByLabel("Folder or DICOMDIR path to import").fill(`${fx.dir}/cohort`);
+    await h.page.getByRole("button", { name: "Import", exact: true }).click();
+    await expect
+      .poll(() => h.page.locator(".job-done").count(), { timeout: 60_000 })
+      .toBeGreaterThan(0);
+    expect(await h.page.locator(".job-done progress").first().getAttribute("value")).toBe("1");
+    await h.page.locator(".job-done details summary").first().click();
+    const errors = await h.page.locator(".job-done details li").allTextContents();
+    expect(errors.some((e) => e.includes("truth.json") && /not a DICOM file/.test(e))).toBe(true);
+    expect(errors.some((e) => e.includes("phantom.json"))).toBe(true);
+    expect(getStudy(h.registry.db, fx.studies[0]!.studyInstanceUid)).not.toBeNull();
+  });
+});

@@ -79,6 +79,28 @@ export function VirtualTable(props: {
   useEffect(() => onRowsDrawn?.());
 
   const onScroll = useCallback(() => setScrollTop(scroller.current?.scrollTop ?? 0), []);
+
+  /** Keyboard: arrows move the selection (and focus) row by row, scrolling it into view. */
+  function moveSelection(index: number) {
+    if (index < 0 || index >= total) return;
+    const el = scroller.current;
+    if (el) {
+      const top = index * ROW_HEIGHT;
+      const header = ROW_HEIGHT;
+      if (top < el.scrollTop) el.scrollTop = top;
+      else if (top + ROW_HEIGHT + header > el.scrollTop + el.clientHeight) {
+        el.scrollTop = top + ROW_HEIGHT + header - el.clientHeight;
+      }
+    }
+    const next = props.rowAt(index);
+    if (!next) return;
+    props.onSelect(next.studyInstanceUid);
+    requestAnimationFrame(() =>
+      scroller.current
+        ?.querySelector<HTMLElement>(`[data-uid="${next.studyInstanceUid}"]`)
+        ?.focus(),
+    );
+  }
   const rows = [];
   for (let i = first; i < last; i++) {
     const row = props.rowAt(i);
@@ -98,7 +120,7 @@ export function VirtualTable(props: {
         role="row"
         aria-rowindex={i + 2}
         aria-selected={selected}
-        tabIndex={selected ? 0 : -1}
+        tabIndex={selected || (props.selected === null && i === 0) ? 0 : -1}
         data-uid={row.studyInstanceUid}
         className={`vrow${selected ? " selected" : ""}${row.urgent ? " urgent" : ""}`}
         style={{ top, gridTemplateColumns: GRID }}
@@ -106,6 +128,10 @@ export function VirtualTable(props: {
         onDoubleClick={() => props.onOpen(row)}
         onKeyDown={(e) => {
           if (e.key === "Enter") props.onOpen(row);
+          else if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+            e.preventDefault();
+            moveSelection(i + (e.key === "ArrowDown" ? 1 : -1));
+          }
         }}
       >
         <span role="gridcell" className="name">

@@ -109,6 +109,18 @@ describe("worklist", () => {
     await expect.poll(() => h.page.locator("[data-testid=slider-value]").textContent()).toBe("50%");
     const summary = await h.page.locator(".summary").first().textContent();
     for (const s of ranked.slice(0, 2)) expect(summary).toContain(s.label);
+    // Keyboard: the first row takes focus, arrows move the selection, Enter opens the study.
+    await h.page.locator(".vrow[data-uid]").first().focus();
+    await h.page.keyboard.press("ArrowDown");
+    await expect
+      .poll(() => h.page.locator(".vrow.selected").getAttribute("data-uid"))
+      .toBe(ranked[1]!.studyInstanceUid);
+    await h.page.keyboard.press("Enter");
+    await waitForPanes(h.page);
+    expect(await h.page.locator(".study-title").textContent()).toContain(
+      (await h.service.studyDetail(ranked[1]!.studyInstanceUid)).patientId,
+    );
+    await h.page.keyboard.press("Escape");
   });
 });
 

@@ -233,7 +233,14 @@ export class WorkstationService {
     "worklist:neighbour": async (req) => ({
       studyInstanceUid: this.worklist().neighbour(req.studyInstanceUid, req.direction, req.query),
     }),
-    "study:detail": async (req) => this.studyDetail(req.studyInstanceUid),
+    "study:detail": async (req) => {
+      const detail = this.studyDetail(req.studyInstanceUid);
+      // The viewer asks for the five series next: start decoding them now.
+      for (const a of detail.assignments) {
+        if (a.seriesInstanceUid !== null) this.volumes.prefetch(a.seriesInstanceUid);
+      }
+      return detail;
+    },
     "study:prefetch": async (req) => {
       const study = getStudy(this.registry.db, req.studyInstanceUid);
       if (!study) throw new UsageError(`No study ${req.studyInstanceUid} in the registry.`);

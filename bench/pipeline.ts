@@ -133,8 +133,8 @@ async function main(): Promise<void> {
     const features = await c.backbone(crops);
     const F = features.dims[1]!;
     const ones = { dims: [MC_ROIS, F], data: new Float32Array(MC_ROIS * F).fill(1) };
-    const oneMs = await median(7, async () => c.head(await c.backbone(crops), ones));
-    const splitMs = await median(5, () => classify(crops, c, { ...config, mcSamples: T }));
+    const oneMs = await median(15, async () => c.head(await c.backbone(crops), ones));
+    const splitMs = await median(11, () => classify(crops, c, { ...config, mcSamples: T }));
     const mask = { dims: [MC_ROIS, F], data: new Float32Array(MC_ROIS * F).fill(1.25) };
     const naiveMs = await median(3, async () => {
       for (let t = 0; t < T; t++) await c.head(await c.backbone(crops), mask);

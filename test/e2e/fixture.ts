@@ -2,8 +2,9 @@
 // with the real `livercad` commands into a fresh data directory, then analysis rows written for
 // each study.
 //
-// FIXTURE VALUES, NOT MODEL OUTPUT: until the trained models exist (a later issue), no analysis
-// can come from the real pipeline. The rows below go through the registry's own save-analysis API
+// Where trained models are shipped (native-models/<id>/manifest.json), the analyses come from the
+// real pipeline: `livercad analyze`. Otherwise, FIXTURE VALUES, NOT MODEL OUTPUT: without trained
+// models no analysis can come from the real pipeline. The rows below go through the registry's own save-analysis API
 // (the one the pipeline uses) and are labelled as fixtures in the registry itself (model id
 // "e2e-fixture-no-model", provider "fixture (no inference run)"); their ROI is the phantom's
 // ground-truth lesion box on the portal-venous series, and their confidences are set so that the
@@ -18,7 +19,7 @@ import { gridTransform } from "../../electron/dicom/geometry";
 import { loadSeries } from "../../electron/dicom/load-series";
 import { getStudy, instanceFilesOfSeries, Registry } from "../../electron/registry/index";
 import { studyRefOf } from "../../electron/registry/workstation-queries";
-import { saveAnalysis } from "../../electron/services/analysis/index";
+import { saveAnalysis, studyResults } from "../../electron/services/analysis/index";
 import { ManagedStore } from "../../electron/services/import/index";
 import { dataPaths } from "../../electron/services/paths";
 
@@ -29,15 +30,32 @@ const CLI = path.join(ROOT, "bin", "livercad.cjs");
 
 export interface FixtureStudy {
   studyInstanceUid: string;
-  label: LesionClass;
-  confidence: number;
-  roi: { seriesInstanceUid: string; sliceIndex: number; box: [number, number, number, number] };
+  /** The latest analysis' status (analyzed, no-roi, incomplete, error). */
+  status: string;
+  /** The stored prediction; null when the analysis found no lesion. */
+  label: LesionClass | null;
+  confidence: number | null;
+  /** The rank-1 ROI as stored, or null. */
+  roi: {
+    seriesInstanceUid: string;
+    sequence: SequenceId;
+    sliceIndex: number;
+    box: [number, number, number, number];
+  } | null;
 }
 
 export interface Fixture {
   dir: string;
   dbFile: string;
+  /** "pipeline": `livercad analyze` with the shipped models; "fixture": labelled fixture rows. */
+  analyses: "pipeline" | "fixture";
   studies: FixtureStudy[];
+}
+
+/** Trained models are shipped when native-models/ holds model folders with a manifest. */
+export function modelsShipped(root = path.join(ROOT, "native-models")): boolean {
+  if (process.env.LIVERCAD_E2E_FIXTURE_ANALYSES === "1" || !fs.existsSync(root)) return false;
+  return fs.readdirSync(root).some((d) => fs.existsSync(path.join(root, d, "manifest.json")));
 }
 
 interface Truth {
@@ -74,6 +92,31 @@ export async function buildFixture(): Promise<Fixture> {
     COHORT.preset,
   ]);
   livercad(["import", cohort, "--db", dbFile]);
+  if (modelsShipped()) {
+    // The real pipeline with the shipped models; the tests read what it stored.
+    livercad(["analyze", "--db", dbFile]);
+    const registry = Registry.open(dataPaths(dbFile));
+    try {
+      const studies = studyResults(registry.db).map((r): FixtureStudy => {
+        const top = r.rois.find((x) => x.rank === 1) ?? null;
+        return {
+          studyInstanceUid: r.studyInstanceUid,
+          status: r.status,
+          label: r.prediction,
+          confidence: r.status === "analyzed" ? r.confidence : null,
+          roi: top && {
+            seriesInstanceUid: top.seriesInstanceUid,
+            sequence: top.sequence,
+            sliceIndex: top.sliceIndex,
+            box: top.box_px,
+          },
+        };
+      });
+      return { dir, dbFile, analyses: "pipeline", studies };
+    } finally {
+      registry.close();
+    }
+  }
   const truth = JSON.parse(fs.readFileSync(path.join(cohort, "truth.json"), "utf8")) as Truth;
   const registry = Registry.open(dataPaths(dbFile));
   const store = new ManagedStore(registry.paths.store);
@@ -105,15 +148,16 @@ export async function buildFixture(): Promise<Fixture> {
       writeFixtureAnalysis(registry, t.studyInstanceUid, t.label, confidence, venous, best, center);
       studies.push({
         studyInstanceUid: t.studyInstanceUid,
+        status: "analyzed",
         label: t.label,
         confidence,
-        roi: { seriesInstanceUid: venous, ...best },
+        roi: { seriesInstanceUid: venous, sequence: "T1_venous", ...best },
       });
     }
   } finally {
     registry.close();
   }
-  return { dir, dbFile, studies };
+  return { dir, dbFile, analyses: "fixture", studies };
 }
 
 /** Stores the fixture analysis through the registry API the pipeline uses (saveAnalysis). */

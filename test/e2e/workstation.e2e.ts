@@ -27,7 +27,12 @@ afterAll(async () => {
   if (fx) fs.rmSync(fx.dir, { recursive: true, force: true });
 });
 
-const byConfidence = () => [...fx.studies].sort((a, b) => b.confidence - a.confidence);
+/** Studies with a confidence, most confident first (ties: import order, as the worklist). */
+const byConfidence = () =>
+  fx.studies.filter((s) => s.confidence !== null).sort((a, b) => b.confidence! - a.confidence!);
+/** Studies the CAD finished without a confidence: they always wait for a radiologist. */
+const unscoredReview = () =>
+  fx.studies.filter((s) => s.confidence === null && ["no-roi", "error"].includes(s.status));
 
 async function uidsShown(): Promise<string[]> {
   return h.page.$$eval(".vrow[data-uid]", (rows) => rows.map((r) => r.getAttribute("data-uid")!));
@@ -67,11 +72,13 @@ describe("loopback bridge", () => {
     expect(invalid.ok).toBe(false);
     if (!invalid.ok) expect(invalid.error.code).toBe("INVALID_REQUEST");
     // A valid call carries the slice as float32 bytes.
-    const study = fx.studies[0]!;
+    const venous = h.service
+      .studyDetail(fx.studies[0]!.studyInstanceUid)
+      .assignments.find((a) => a.sequence === "T1_venous")!.seriesInstanceUid;
     const ok = await fetch(`${h.bridge.url}/api/series:slice`, {
       method: "POST",
       headers: { [TOKEN_HEADER]: h.bridge.token },
-      body: JSON.stringify({ seriesInstanceUid: study.roi.seriesInstanceUid, sliceIndex: 0 }),
+      body: JSON.stringify({ seriesInstanceUid: venous, sliceIndex: 0 }),
     });
     const slice = decodeWire(await ok.arrayBuffer()) as Result<SlicePixels>;
     expect(slice.ok && slice.value.pixels instanceof Float32Array).toBe(true);
@@ -88,16 +95,15 @@ describe("worklist", () => {
       await setSlider(percent);
       const keep = Math.floor((ranked.length * percent) / 100 + 0.5);
       const expected = ranked.slice(0, keep).map((s) => s.studyInstanceUid);
-      await expect.poll(uidsShown).toEqual(expected);
+      await expect.poll(async () => (await uidsShown()).sort()).toEqual([...expected].sort());
+      // Shown most confident first.
+      const shown = await h.page.$$eval(".vrow [data-confidence]", (cells) =>
+        cells.map((c) => Number(c.getAttribute("data-confidence"))),
+      );
+      expect(shown).toEqual([...shown].sort((a, b) => b - a));
       await h.page.locator("[data-testid=queue-review]").click();
-      await expect
-        .poll(async () => (await uidsShown()).sort())
-        .toEqual(
-          ranked
-            .slice(keep)
-            .map((s) => s.studyInstanceUid)
-            .sort(),
-        );
+      const review = [...ranked.slice(keep), ...unscoredReview()].map((s) => s.studyInstanceUid);
+      await expect.poll(async () => (await uidsShown()).sort()).toEqual(review.sort());
       await h.page.locator("[data-testid=queue-confident]").click();
     }
     await setSlider(50);
@@ -108,17 +114,18 @@ describe("worklist", () => {
     await h.page.reload();
     await expect.poll(() => h.page.locator("[data-testid=slider-value]").textContent()).toBe("50%");
     const summary = await h.page.locator(".summary").first().textContent();
-    for (const s of ranked.slice(0, 2)) expect(summary).toContain(s.label);
+    for (const s of ranked.slice(0, 2)) expect(summary).toContain(s.label!);
     // Keyboard: the first row takes focus, arrows move the selection, Enter opens the study.
+    await h.page.locator("[data-testid=queue-all]").click();
+    await expect.poll(async () => (await uidsShown()).length).toBe(fx.studies.length);
+    const second = (await uidsShown())[1]!;
     await h.page.locator(".vrow[data-uid]").first().focus();
     await h.page.keyboard.press("ArrowDown");
-    await expect
-      .poll(() => h.page.locator(".vrow.selected").getAttribute("data-uid"))
-      .toBe(ranked[1]!.studyInstanceUid);
+    await expect.poll(() => h.page.locator(".vrow.selected").getAttribute("data-uid")).toBe(second);
     await h.page.keyboard.press("Enter");
     await waitForPanes(h.page);
     expect(await h.page.locator(".study-title").textContent()).toContain(
-      (await h.service.studyDetail(ranked[1]!.studyInstanceUid)).patientId,
+      h.service.studyDetail(second).patientId,
     );
     await h.page.keyboard.press("Escape");
   });
@@ -126,27 +133,28 @@ describe("worklist", () => {
 
 describe("study view", () => {
   it("draws the ROI box where the stored ROI says, on its key slice", async () => {
-    const study = byConfidence()[0]!;
+    const study = byConfidence().find((s) => s.roi !== null)!;
+    const roi = study.roi!;
     await openStudy(study.studyInstanceUid);
-    const pane = h.page.locator('.pane[data-sequence="T1_venous"]');
-    await expect.poll(() => pane.getAttribute("data-slice")).toBe(String(study.roi.sliceIndex));
+    const pane = h.page.locator(`.pane[data-sequence="${roi.sequence}"]`);
+    await expect.poll(() => pane.getAttribute("data-slice")).toBe(String(roi.sliceIndex));
     const view = JSON.parse((await pane.getAttribute("data-view"))!) as Record<string, number>;
     const rect = pane.locator('g.roi-key[data-rank="1"] rect');
     const [x, y, w, hgt] = (await rect.getAttribute("data-box"))!.split(",").map(Number);
-    const [x0, y0, x1, y1] = study.roi.box;
+    const [x0, y0, x1, y1] = roi.box;
     expect(x).toBeCloseTo(view.ox! + (x0 + 0.5) * view.sx!, 3);
     expect(y).toBeCloseTo(view.oy! + (y0 + 0.5) * view.sy!, 3);
     expect(w).toBeCloseTo((x1 - x0) * view.sx!, 3);
     expect(hgt).toBeCloseTo((y1 - y0) * view.sy!, 3);
     // Every pane shows the ROI (mapped through patient coordinates), and the toggle hides it.
-    await expect.poll(() => h.page.locator("g.roi").count()).toBe(5);
+    await expect.poll(() => h.page.locator('g.roi-key[data-rank="1"]').count()).toBe(5);
     await h.page.keyboard.press("o");
     await expect.poll(() => h.page.locator("g.roi").count()).toBe(0);
     await h.page.keyboard.press("o");
   });
 
   it("scrolling one pane puts every pane at the same patient z", async () => {
-    const study = byConfidence()[1]!;
+    const study = fx.studies[1]!;
     await openStudy(study.studyInstanceUid);
     const detail = h.service.studyDetail(study.studyInstanceUid);
     const spacing: Record<string, number> = {};
@@ -183,7 +191,7 @@ describe("study view", () => {
   });
 
   it("stores nurse actions with who and when", async () => {
-    const study = byConfidence()[2]!;
+    const study = fx.studies[2]!;
     await openStudy(study.studyInstanceUid);
     await h.page.getByLabel("Urgent").check();
     await expect
@@ -199,7 +207,7 @@ describe("study view", () => {
   });
 
   it("keeps a manual sequence override across reloads", async () => {
-    const study = byConfidence()[3]!;
+    const study = fx.studies[3]!;
     await openStudy(study.studyInstanceUid);
     const detail = h.service.studyDetail(study.studyInstanceUid);
     const current = detail.assignments.find((a) => a.sequence === "T2")!.seriesInstanceUid;

@@ -82,19 +82,33 @@ def dropout_mask(shape, p, g):
     return keep / (1 - p)
 
 
-def make_batch(x, idx, g, augmenting):
+# "full" perturbs each channel's contrast as much as the detectors' recipe; "light" keeps the
+# geometric part and only mild per-channel contrast changes, because the class is read from the
+# lesion's enhancement relative to liver across the five channels (paper, Table 2 / LI-RADS), which
+# strong per-channel gamma/scale/dropout partly erase (measured: after 250 steps, validation ROI
+# accuracy 0.67 without intensity augmentation while "full" still trained at 0.55 after 400).
+AUGMENT = {
+    "full": dict(intensity=dict(), channel_drop=0.15),
+    "light": dict(intensity=dict(gamma=(0.85, 1.18), scale=(0.95, 1.05), shift=0.02, noise=0.03, blur_p=0.2),
+                  channel_drop=0.0),
+}
+
+
+def make_batch(x, idx, g, augmenting, aug="full"):
     order = np.sort(idx)
     xb = torch.from_numpy(np.ascontiguousarray(x[order]))
     xb = xb[torch.from_numpy(np.argsort(np.argsort(idx)))]
     if augmenting:
+        spec = AUGMENT[aug]
         a = augment.random_affine(len(idx), g, rot_deg=15.0, zoom=(0.85, 1.15), shift=0.05, flip_p=0.5)
         xb = augment.warp(xb, a)
-        xb = augment.intensity(xb, g)
-        xb = augment.channel_dropout(xb, g, 0.15, keep_first=False)
+        xb = augment.intensity(xb, g, **spec["intensity"])
+        if spec["channel_drop"] > 0:
+            xb = augment.channel_dropout(xb, g, spec["channel_drop"], keep_first=False)
     return xb
 
 
-def train(x, y, steps, batch, seed, log, p=0.2, lr=3e-3, growth=12, blocks=(4, 4, 4), classes=3):
+def train(x, y, steps, batch, seed, log, p=0.2, lr=3e-3, growth=12, blocks=(4, 4, 4), classes=3, aug="full"):
     torch.manual_seed(seed)
     g = torch.Generator().manual_seed(seed)
     rng = np.random.default_rng(seed)
@@ -115,7 +129,7 @@ def train(x, y, steps, batch, seed, log, p=0.2, lr=3e-3, growth=12, blocks=(4, 4
     hist = []
     for step in range(steps):
         idx = rng.choice(len(y), batch, p=w)
-        xb = make_batch(x, idx, g, True)
+        xb = make_batch(x, idx, g, True, aug)
         yb = torch.from_numpy(y[idx]).long()
         f = backbone(xb)
         logits = head(f, dropout_mask(f.shape, p, g))

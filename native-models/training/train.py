@@ -161,7 +161,8 @@ def cmd_classifier(args):
 
     blocks = tuple(int(v) for v in args.blocks.split(","))
     backbone, head, stats = cls_mod.train(Sub(x, tr), y[tr], args.steps, args.batch, args.seed, log,
-                                          p=args.dropout, lr=args.lr, growth=args.growth, blocks=blocks)
+                                          p=args.dropout, lr=args.lr, growth=args.growth, blocks=blocks,
+                                          aug=args.aug)
     val = cls_mod.evaluate(backbone, head, Sub(x, va), y[va]) if va else {}
     log(f"classifier validation: {val}")
     s = x.shape[2]
@@ -202,9 +203,12 @@ def cmd_classifier(args):
                                 "growth": args.growth, "blocks": list(blocks), "dropoutP": args.dropout,
                                 "optimizer": "AdamW + one-cycle", "loss": "cross-entropy, label smoothing 0.05",
                                 "sampling": "class-balanced", "validationPatientFraction": args.val_fraction,
-                                "augmentation": "gamma 0.7-1.45, scale 0.85-1.15, shift +-0.06, noise sd<=0.05, "
-                                                "blur p 0.3, flips p 0.5, rotation +-15 deg, zoom 0.85-1.15, "
-                                                "shift +-5%, one-channel dropout p 0.15"},
+                                "augmentation": ("gamma 0.7-1.45, scale 0.85-1.15, shift +-0.06, noise sd<=0.05, "
+                                                 "blur p 0.3, one-channel dropout p 0.15"
+                                                 if args.aug == "full" else
+                                                 "per-channel gamma 0.85-1.18, scale 0.95-1.05, shift +-0.02, "
+                                                 "noise sd<=0.03, blur p 0.2")
+                                                + "; flips p 0.5, rotation +-15 deg, zoom 0.85-1.15, shift +-5%"},
                      "parameters": common.count_params(backbone) + common.count_params(head), **stats,
                      "torch": torch.__version__},
         "metrics": {"validation": val},
@@ -306,6 +310,7 @@ def main(argv=None):
             q.add_argument("--growth", type=int, default=12)
             q.add_argument("--blocks", default="4,4,4")
             q.add_argument("--dropout", type=float, default=0.2)
+            q.add_argument("--aug", choices=["full", "light"], default="full")
             q.add_argument("--lr", type=float, default=3e-3)
     q = sub.add_parser("shard-cohort")
     q.add_argument("--cohort", required=True)

@@ -3,8 +3,8 @@
 #   1. phantom cohorts: training (TRAIN_STUDIES, seed TRAIN_SEED) and held-out (HELDOUT_STUDIES,
 #      seed HELDOUT_SEED, never used in training)
 #   2. `livercad export-training` of the training cohort (the app's own prepare + crop stages)
-#   3. five detectors + the classifier, two trainings side by side (one thread each: measured
-#      ~10x faster per step than two threads on this shared 2-core machine)
+#   3. five detectors + the classifier, three trainings side by side (one thread each: measured
+#      ~10x faster per step than two threads on this shared, loaded 2-core machine)
 #   4. ONNX export + manifests (sha256, shapes, tensor names, training config) by train.py
 #   5. `livercad analyze` + `livercad evaluate` on the held-out cohort; finalize.py writes the
 #      metrics into every manifest, MODEL_CARD.md and test/models/recorded-outputs.json
@@ -20,8 +20,11 @@ HELDOUT_STUDIES=${HELDOUT_STUDIES:-100}
 TRAIN_SEED=${TRAIN_SEED:-livercad-train-A}
 HELDOUT_SEED=${HELDOUT_SEED:-livercad-heldout-B}
 PRESET=${PRESET:-small}
-DET_STEPS=${DET_STEPS:-800}
-CLS_STEPS=${CLS_STEPS:-1000}
+DET_STEPS=${DET_STEPS:-1000}
+CLS_STEPS=${CLS_STEPS:-1200}
+CLS_AUG=${CLS_AUG:-full}
+CLS_GROWTH=${CLS_GROWTH:-12}
+CLS_BLOCKS=${CLS_BLOCKS:-4,4,4}
 BATCH=${BATCH:-32}
 SEED=${SEED:-5}
 OUT=native-models
@@ -79,24 +82,24 @@ train_detector() {
 train_classifier() {
   rm -rf "${OUT:?}/classifier-densenet"
   $PY native-models/training/train.py classifier --data "$(DATA_CLS)" \
-    --out "$OUT/classifier-densenet" --steps "$CLS_STEPS" --log "$WORK/log-classifier-densenet.txt" \
+    --out "$OUT/classifier-densenet" --steps "$CLS_STEPS" --aug "$CLS_AUG" --growth "$CLS_GROWTH" \
+    --blocks "$CLS_BLOCKS" --log "$WORK/log-classifier-densenet.txt" \
     "${COMMON[@]}" >/dev/null 2>"$WORK/err-classifier-densenet.txt"
 }
 P="$TRAIN_STUDIES $TRAIN_SEED $PRESET $BATCH $SEED $(sha256sum native-models/training/*.py | sha256sum | cut -c1-16)"
-lane1() {
-  step classifier "$P $CLS_STEPS" train_classifier
-  step detector-T1_venous "$P $DET_STEPS" train_detector T1_venous
-}
-lane2() {
-  for s in T1_pre T2 T1_arterial DWI; do step "detector-$s" "$P $DET_STEPS" train_detector "$s"; done
-}
+lane1() { step classifier "$P $CLS_STEPS $CLS_AUG $CLS_GROWTH $CLS_BLOCKS" train_classifier; }
+lane2() { for s in T1_pre T2 DWI; do step "detector-$s" "$P $DET_STEPS" train_detector "$s"; done; }
+lane3() { for s in T1_arterial T1_venous; do step "detector-$s" "$P $DET_STEPS" train_detector "$s"; done; }
 log "training (logs: $WORK/log-*.txt)"
 lane1 &
 L1=$!
 lane2 &
 L2=$!
+lane3 &
+L3=$!
 wait $L1
 wait $L2
+wait $L3
 log "trained"
 
 # Held-out evaluation through the app itself: import, analyze (MC dropout, T = 100), evaluate;

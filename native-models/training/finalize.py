@@ -102,7 +102,7 @@ its behaviour on patients is known.
   batch {tr['config']['batch']}, seed {tr['config']['seed']}; loss: {tr['config']['loss']}).
   Augmentation for other scanners and sites: {tr['config']['augmentation']}.
 - Parameters: {tr['parameters']:,}; training time {tr['seconds']} s (one CPU thread, shared 2-core machine).
-- Rebuild: `npm run train` (whole run, all six models: {seconds} s on this machine).
+- Rebuild: `npm run train` (all six models from scratch; measured times in the README, "Models").
 
 ## Validation (training-cohort patients not used for training)
 `{json.dumps(val)}`
@@ -157,7 +157,8 @@ def main():
             continue
         m = common.read_json(mpath)
         m.setdefault("metrics", {})["heldOut"] = held
-        m["training"]["trainAllSeconds"] = args.seconds
+        if args.seconds > 0:
+            m["training"]["trainAllSeconds"] = args.seconds
         common.write_json(mpath, m)
         with open(os.path.join(folder, "MODEL_CARD.md"), "w", encoding="utf-8") as f:
             f.write(card(m, held, args.seconds))
@@ -167,7 +168,10 @@ def main():
             os.remove(ref)
         written.append(mpath)
     if recorded:
-        common.write_json(args.recorded, recorded)
+        # Merge: a rerun that retrains only some models keeps the others' recorded outputs.
+        if os.path.isfile(args.recorded):
+            recorded = {**common.read_json(args.recorded), **recorded}
+        common.write_json(args.recorded, dict(sorted(recorded.items())))
         written.append(args.recorded)
     common.write_json(os.path.join(args.work, "heldout-summary.json"), held)
     # The repository checks JSON formatting with prettier; format what this step wrote.

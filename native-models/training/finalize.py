@@ -104,7 +104,7 @@ its behaviour on patients is known.
 - Parameters: {tr['parameters']:,}; training time {tr['seconds']} s (one CPU thread, shared 2-core machine).
 - Rebuild: `npm run train` (all six models from scratch; measured times in the README, "Models").
 
-## Validation (training-cohort patients not used for training)
+{"## Model selection" + chr(10) + tr["selection"] + chr(10) + chr(10) if tr.get("selection") else ""}## Validation (training-cohort patients not used for training)
 `{json.dumps(val)}`
 
 ## Held-out evaluation (whole pipeline, all six models together)

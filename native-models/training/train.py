@@ -210,7 +210,7 @@ def cmd_classifier(args):
                                                  "noise sd<=0.03, blur p 0.2")
                                                 + "; flips p 0.5, rotation +-15 deg, zoom 0.85-1.15, shift +-5%"},
                      "parameters": common.count_params(backbone) + common.count_params(head), **stats,
-                     "torch": torch.__version__},
+                     "torch": torch.__version__, **({"selection": args.selection} if args.selection else {})},
         "metrics": {"validation": val},
     }
     common.write_json(os.path.join(args.out, "manifest.json"), manifest)
@@ -311,6 +311,7 @@ def main(argv=None):
             q.add_argument("--blocks", default="4,4,4")
             q.add_argument("--dropout", type=float, default=0.2)
             q.add_argument("--aug", choices=["full", "light"], default="full")
+            q.add_argument("--selection", help="how this recipe was chosen (recorded in the manifest)")
             q.add_argument("--lr", type=float, default=3e-3)
     q = sub.add_parser("shard-cohort")
     q.add_argument("--cohort", required=True)

@@ -39,15 +39,26 @@ function hwmMb(pid: number | undefined): number {
   }
 }
 
-async function median(reps: number, fn: () => Promise<unknown>): Promise<number> {
-  const times: number[] = [];
+/**
+ * Median ms of each function, run alternately after one warm-up call each: the first call with a
+ * new shape grows onnxruntime's memory arena, and alternating spreads the drift of a shared
+ * machine over both sides of a ratio instead of charging it to whichever ran second.
+ */
+async function medians(reps: number, fns: (() => Promise<unknown>)[]): Promise<number[]> {
+  const times = fns.map(() => [] as number[]);
+  for (const fn of fns) await fn();
   for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    await fn();
-    times.push(performance.now() - t0);
+    for (const [k, fn] of fns.entries()) {
+      const t0 = performance.now();
+      await fn();
+      times[k]!.push(performance.now() - t0);
+    }
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)]!;
+  return times.map((t) => t.sort((a, b) => a - b)[Math.floor(t.length / 2)]!);
+}
+
+async function median(reps: number, fn: () => Promise<unknown>): Promise<number> {
+  return (await medians(reps, [fn]))[0]!;
 }
 
 async function main(): Promise<void> {
@@ -133,8 +144,10 @@ async function main(): Promise<void> {
     const features = await c.backbone(crops);
     const F = features.dims[1]!;
     const ones = { dims: [MC_ROIS, F], data: new Float32Array(MC_ROIS * F).fill(1) };
-    const oneMs = await median(15, async () => c.head(await c.backbone(crops), ones));
-    const splitMs = await median(11, () => classify(crops, c, { ...config, mcSamples: T }));
+    const [oneMs, splitMs] = (await medians(21, [
+      async () => c.head(await c.backbone(crops), ones),
+      () => classify(crops, c, { ...config, mcSamples: T }),
+    ])) as [number, number];
     const mask = { dims: [MC_ROIS, F], data: new Float32Array(MC_ROIS * F).fill(1.25) };
     const naiveMs = await median(3, async () => {
       for (let t = 0; t < T; t++) await c.head(await c.backbone(crops), mask);

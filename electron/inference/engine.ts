@@ -8,6 +8,7 @@ import type { ResolvedFile } from "./model-store";
 import type {
   Envelope,
   LoadRequest,
+  MonteCarloRequest,
   ReplyValues,
   SessionInfo,
   WireTensor,
@@ -77,6 +78,19 @@ export class InferenceEngine {
     if (!this.loads.has(key)) throw new InferenceError(`No model session "${key}" is loaded.`);
     const child = await this.worker();
     return this.call(child, { type: "run", key, feeds }, `Running ${key}`);
+  }
+
+  /** Backbone + Monte-Carlo head in one round trip (protocol.ts MonteCarloRequest). */
+  async monteCarlo(req: Omit<MonteCarloRequest, "type">): Promise<WireTensor> {
+    for (const key of [req.backbone.key, req.head.key]) {
+      if (!this.loads.has(key)) throw new InferenceError(`No model session "${key}" is loaded.`);
+    }
+    const child = await this.worker();
+    return this.call(
+      child,
+      { type: "monteCarlo", ...req },
+      `Running ${req.head.key} (T=${req.samples})`,
+    );
   }
 
   async unload(key: string): Promise<void> {

@@ -83,6 +83,7 @@ export async function openPipelineModels(
       classifier: {
         backbone: c.backbone,
         head: c.head,
+        monteCarlo: c.monteCarlo,
         classes: c.manifest.classes,
         channels: c.manifest.classifier.channels,
         cropSize: c.manifest.classifier.cropSize,

@@ -25,6 +25,21 @@ export interface RunRequest {
   key: string;
   feeds: Record<string, WireTensor>;
 }
+/**
+ * A classifier's backbone once and its dropout head T times in one round trip (classify.ts): the
+ * worker tiles the features and draws the masks (classify.ts chunkMasks) while the backbone runs on
+ * onnxruntime's threads, so only crops in and [R * T, C] logits out cross the process boundary.
+ */
+export interface MonteCarloRequest {
+  type: "monteCarlo";
+  backbone: { key: string; input: string; output: string };
+  head: { key: string; features: string; mask: string; logits: string };
+  crops: WireTensor;
+  featureSize: number;
+  samples: number;
+  dropoutP: number;
+  seed: number;
+}
 export interface UnloadRequest {
   type: "unload";
   key: string;
@@ -42,10 +57,11 @@ export interface SessionInfo {
 export interface ReplyValues {
   load: SessionInfo;
   run: Record<string, WireTensor>;
+  monteCarlo: WireTensor;
   unload: null;
 }
 
-export type WorkerRequest = LoadRequest | RunRequest | UnloadRequest;
+export type WorkerRequest = LoadRequest | RunRequest | MonteCarloRequest | UnloadRequest;
 export type Envelope<R extends WorkerRequest = WorkerRequest> = R & { id: number };
 
 export interface WireError {

@@ -6,6 +6,7 @@ import type {
   DetectorDecoding,
   DetectorRunner,
   HeadRunner,
+  MonteCarloRunner,
   Tensor,
 } from "../pipeline/types";
 import type { InferenceEngine } from "./engine";
@@ -24,6 +25,7 @@ export interface OpenClassifier {
   manifest: ClassifierManifest;
   backbone: BackboneRunner;
   head: HeadRunner;
+  monteCarlo: MonteCarloRunner;
   sessions: { backbone: SessionInfo; head: SessionInfo };
 }
 
@@ -78,10 +80,26 @@ export async function openClassifier(
       c.head.logits,
       m.id,
     );
+  const monteCarlo: MonteCarloRunner = (crops, samples, dropoutP, seed) =>
+    engine.monteCarlo({
+      backbone: { key: `${m.id}/backbone`, input: c.backbone.input, output: c.backbone.output },
+      head: {
+        key: `${m.id}/head`,
+        features: c.head.features,
+        mask: c.head.mask,
+        logits: c.head.logits,
+      },
+      crops,
+      featureSize: c.featureSize,
+      samples,
+      dropoutP,
+      seed,
+    });
   return {
     manifest: m,
     backbone,
     head,
+    monteCarlo,
     sessions: { backbone: backboneSession, head: headSession },
   };
 }

@@ -2,27 +2,38 @@
 // Out: per ROI, T Monte-Carlo dropout samples summarized as mean probabilities and variances.
 import type { PipelineConfig } from "./config";
 import { dropoutMasks, seededRandom } from "./random";
-import type { BackboneRunner, HeadRunner, RoiClassification, Tensor } from "./types";
+import type {
+  BackboneRunner,
+  HeadRunner,
+  MonteCarloRunner,
+  RoiClassification,
+  Tensor,
+} from "./types";
 
 export interface ClassifyModel {
   backbone: BackboneRunner;
   head: HeadRunner;
+  /** Optional one-call path (the inference worker's); classify() falls back to backbone + head. */
+  monteCarlo?: MonteCarloRunner;
 }
 
-/** ROIs per backbone call, and head rows per call: bounds memory for paper-scale models. */
-const BACKBONE_CHUNK = 16;
+/** ROIs per call: bounds memory for paper-scale models (16 crops, 16 * T head rows). */
+const ROI_CHUNK = 16;
 const HEAD_ROWS = 4096;
 
 /**
  * Paper, "Lesion Characterization": dropout p = 0.2 before the final fully-connected layer, each
  * ROI forward-passed 100 times. Everything before that dropout is deterministic, so the backbone
  * runs once per ROI and only dropout + FC run T times: the same distribution as T full passes at
- * about one pass of cost. The masks are an explicit head input drawn here from the seeded PRNG,
- * rather than a Dropout node, because (1) onnxruntime's default graph optimization deletes Dropout
+ * about one pass of cost. The masks are an explicit head input drawn from a seeded PRNG, rather
+ * than a Dropout node, because (1) onnxruntime's default graph optimization deletes Dropout
  * nodes, even with training_mode=true, so the samples would all be equal (FIELD-NOTES; checked by
  * test/inference/mc-dropout.test.ts), and turning that optimizer off by name is tied to one ORT
  * version and provider; (2) a recorded seed then reproduces a run bit for bit on any provider;
  * (3) the split can be tested against the full graph under identical masks.
+ * Each chunk of ROIs has its own mask seed (chunkSeed), so the masks can be drawn where the head
+ * runs: the inference worker draws them while the backbone runs and only [R, F] features and
+ * [R * T, C] logits cross the process boundary (bench:pipeline, mc_overhead_ratio).
  */
 export async function classify(
   crops: Tensor,
@@ -32,35 +43,19 @@ export async function classify(
   const [roiCount = 0] = crops.dims;
   if (roiCount === 0) return [];
   const perRoi = crops.data.length / roiCount;
-  const features: Float32Array[] = [];
-  let featureSize = 0;
-  for (let r0 = 0; r0 < roiCount; r0 += BACKBONE_CHUNK) {
-    const n = Math.min(BACKBONE_CHUNK, roiCount - r0);
-    const out = await model.backbone({
+  const T = config.mcSamples;
+  const chunk = Math.max(1, Math.min(ROI_CHUNK, Math.floor(HEAD_ROWS / T)));
+  const results: RoiClassification[] = [];
+  for (let r0 = 0, k = 0; r0 < roiCount; r0 += chunk, k++) {
+    const n = Math.min(chunk, roiCount - r0);
+    const part = {
       dims: [n, ...crops.dims.slice(1)],
       data: crops.data.subarray(r0 * perRoi, (r0 + n) * perRoi),
-    });
-    featureSize = out.data.length / n;
-    if (out.dims[0] !== n || !Number.isInteger(featureSize)) {
-      throw new Error(`Backbone returned dims [${out.dims}] for ${n} crops.`);
-    }
-    for (let r = 0; r < n; r++)
-      features.push(out.data.slice(r * featureSize, (r + 1) * featureSize));
-  }
-
-  const T = config.mcSamples;
-  const random = seededRandom(config.seed);
-  const roisPerCall = Math.max(1, Math.floor(HEAD_ROWS / T));
-  const results: RoiClassification[] = [];
-  for (let r0 = 0; r0 < roiCount; r0 += roisPerCall) {
-    const n = Math.min(roisPerCall, roiCount - r0);
-    const tiled = new Float32Array(n * T * featureSize);
-    for (let r = 0; r < n; r++) {
-      for (let t = 0; t < T; t++) tiled.set(features[r0 + r]!, (r * T + t) * featureSize);
-    }
-    const masks = dropoutMasks(random, n * T, featureSize, config.dropoutP);
-    const dims = [n * T, featureSize];
-    const logits = await model.head({ dims, data: tiled }, { dims, data: masks });
+    };
+    const seed = chunkSeed(config.seed, k);
+    const logits = model.monteCarlo
+      ? await model.monteCarlo(part, T, config.dropoutP, seed)
+      : await splitPasses(part, model, T, config.dropoutP, seed);
     const classes = logits.data.length / (n * T);
     if (logits.dims[0] !== n * T || !Number.isInteger(classes)) {
       throw new Error(`Head returned dims [${logits.dims}] for ${n * T} rows.`);
@@ -74,6 +69,58 @@ export async function classify(
     }
   }
   return results;
+}
+
+/** The mask seed of the k-th chunk of ROIs: the run's seed for the first, derived after it. */
+export function chunkSeed(seed: number, k: number): number {
+  return k === 0 ? seed >>> 0 : (seed + Math.imul(k, 0x9e3779b9)) >>> 0;
+}
+
+/** Each of `rois` feature rows repeated `samples` times: the head's [R * T, F] features. */
+export function tileRows(
+  features: Float32Array,
+  rois: number,
+  featureSize: number,
+  samples: number,
+): Float32Array {
+  const tiled = new Float32Array(rois * samples * featureSize);
+  for (let r = 0; r < rois; r++) {
+    const row = features.subarray(r * featureSize, (r + 1) * featureSize);
+    for (let t = 0; t < samples; t++) tiled.set(row, (r * samples + t) * featureSize);
+  }
+  return tiled;
+}
+
+/** The head's masks for one chunk: [R * T, F] from the chunk's seed (chunkSeed). */
+export function chunkMasks(
+  rois: number,
+  featureSize: number,
+  samples: number,
+  dropoutP: number,
+  seed: number,
+): Float32Array {
+  return dropoutMasks(seededRandom(seed), rois * samples, featureSize, dropoutP);
+}
+
+/** Backbone once, then the head on T tiled copies of each feature row with their masks. */
+async function splitPasses(
+  crops: Tensor,
+  model: ClassifyModel,
+  samples: number,
+  dropoutP: number,
+  seed: number,
+): Promise<Tensor> {
+  const n = crops.dims[0]!;
+  const out = await model.backbone(crops);
+  const featureSize = out.data.length / n;
+  if (out.dims[0] !== n || !Number.isInteger(featureSize)) {
+    throw new Error(`Backbone returned dims [${out.dims}] for ${n} crops.`);
+  }
+  const dims = [n * samples, featureSize];
+  return model.head(
+    { dims, data: tileRows(out.data, n, featureSize, samples) },
+    { dims, data: chunkMasks(n, featureSize, samples, dropoutP, seed) },
+  );
 }
 
 /** Numerically stable softmax of each row of a [rows, classes] array. */

@@ -32,6 +32,17 @@ export type DetectorRunner = (input: Tensor) => Promise<DetectorOutput>;
 export type BackboneRunner = (crops: Tensor) => Promise<Tensor>;
 /** Classifier head: features [M, F] times dropout masks [M, F] -> final FC -> logits [M, C]. */
 export type HeadRunner = (features: Tensor, masks: Tensor) => Promise<Tensor>;
+/**
+ * Backbone and Monte-Carlo head in one call, for runners that sit across a process boundary:
+ * [R, 5, S, S] crops -> logits [R * T, C], row r * T + t = ROI r, sample t, with the masks of
+ * `tileRows` and `chunkMasks` (classify.ts). Equal to the split path.
+ */
+export type MonteCarloRunner = (
+  crops: Tensor,
+  samples: number,
+  dropoutP: number,
+  seed: number,
+) => Promise<Tensor>;
 
 /** One sequence prepared for its detector: a resampled slice stack with 1 or 2 channels. */
 export interface DetectorInput {

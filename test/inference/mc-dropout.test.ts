@@ -51,6 +51,26 @@ describe("Monte-Carlo dropout through onnxruntime", () => {
     }
   });
 
+  it("the worker's one-call path equals backbone + head run from the caller, chunk by chunk", async () => {
+    // 20 ROIs: two chunks (16 + 4), each with its own mask seed.
+    const input = { dims: [20, 5, 8, 8], data: crops(20, 5) };
+    const config = { mcSamples: T, dropoutP: P, seed: 9 };
+    const oneCall = await classify(input, classifier, config);
+    const split = await classify(
+      input,
+      { backbone: classifier.backbone, head: classifier.head },
+      config,
+    );
+    expect(oneCall).toHaveLength(20);
+    for (let r = 0; r < 20; r++) {
+      for (let c = 0; c < 3; c++) {
+        expect(oneCall[r]!.meanProbabilities[c]).toBeCloseTo(split[r]!.meanProbabilities[c]!, 6);
+        expect(oneCall[r]!.classVariances[c]).toBeCloseTo(split[r]!.classVariances[c]!, 8);
+      }
+      expect(oneCall[r]!.variance).toBeGreaterThan(0);
+    }
+  });
+
   it("samples with seeded masks really differ: variance > 0 for every ROI", async () => {
     const res = await classify({ dims: [3, 5, 8, 8], data: crops(3, 2) }, classifier, {
       mcSamples: T,

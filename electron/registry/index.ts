@@ -19,4 +19,5 @@ export {
 export { listStudies, getStudy, instanceFilesOfSeries } from "./studies";
 export { appendAudit, auditForStudy, type AuditEntry } from "./audit";
 export { requeueInterruptedJobs } from "./jobs";
+export { roiRowReader, type RoiRow } from "./rois";
 export type * from "./types";

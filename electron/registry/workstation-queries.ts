@@ -2,12 +2,7 @@
 // scan of every study for the worklist index, a study's series with their exclusions, its latest
 // analysis with ROIs, and the review flags. Uses the same database handle as the rest of the
 // registry; status comes from the study_status view (db/004), never recomputed here.
-import {
-  LESION_CLASSES,
-  type LesionClass,
-  type SequenceId,
-  type StudyStatus,
-} from "../contract/domain";
+import { LESION_CLASSES, type LesionClass, type StudyStatus } from "../contract/domain";
 import { UsageError } from "../contract/errors";
 import type {
   AnalysisView,
@@ -18,6 +13,7 @@ import type {
   SeriesOption,
 } from "../contract/ipc";
 import { appendAudit } from "./audit";
+import { roiRowReader } from "./rois";
 import type { Db } from "./open";
 
 export interface WorklistIndexRow {
@@ -172,42 +168,16 @@ export function latestAnalysis(db: Db, studyRef: number): AnalysisView | null {
     )
     .get(studyRef);
   if (!a) return null;
-  const rois = db
-    .prepare<
-      [number],
-      {
-        rank: number;
-        uid: string;
-        sequence: SequenceId;
-        slice_index: number;
-        box_x0: number;
-        box_y0: number;
-        box_x1: number;
-        box_y1: number;
-        center_x_mm: number;
-        center_y_mm: number;
-        center_z_mm: number;
-        score: number;
-        probabilities_json: string;
-      }
-    >(
-      `SELECT r.rank, se.series_instance_uid AS uid, r.sequence, r.slice_index, r.box_x0,
-              r.box_y0, r.box_x1, r.box_y1, r.center_x_mm, r.center_y_mm, r.center_z_mm,
-              r.score, r.probabilities_json
-         FROM rois r JOIN series se ON se.id = r.series_ref
-        WHERE r.analysis_ref = ? ORDER BY r.rank`,
-    )
-    .all(a.id)
-    .map((r): RoiView => ({
-      rank: r.rank,
-      seriesInstanceUid: r.uid,
-      sequence: r.sequence,
-      sliceIndex: r.slice_index,
-      box: [r.box_x0, r.box_y0, r.box_x1, r.box_y1],
-      centerMm: [r.center_x_mm, r.center_y_mm, r.center_z_mm],
-      score: r.score,
-      probabilities: numberRecord(JSON.parse(r.probabilities_json)),
-    }));
+  const rois = roiRowReader(db)(a.id).map((r): RoiView => ({
+    rank: r.rank,
+    seriesInstanceUid: r.uid,
+    sequence: r.sequence,
+    sliceIndex: r.slice_index,
+    box: [r.box_x0, r.box_y0, r.box_x1, r.box_y1],
+    centerMm: [r.center_x_mm, r.center_y_mm, r.center_z_mm],
+    score: r.score,
+    probabilities: numberRecord(JSON.parse(r.probabilities_json)),
+  }));
   return {
     status: a.status,
     error: a.error,

@@ -82,9 +82,9 @@ export function prefetchAround(uid: string, k: number, count: number, radius = 8
     if (k + d < count) order.push(k + d);
     if (k - d >= 0) order.push(k - d);
   }
-  const todo = order.filter((i) => cachedSlice(uid, i) === undefined);
+  const missing = order.filter((i) => cachedSlice(uid, i) === undefined);
   const worker = async () => {
-    for (let next = todo.shift(); next !== undefined; next = todo.shift()) {
+    for (let next = missing.shift(); next !== undefined; next = missing.shift()) {
       await fetchSlice(uid, next).catch(() => undefined);
     }
   };

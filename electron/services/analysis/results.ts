@@ -7,7 +7,7 @@ import {
   type LesionClass,
   type SequenceId,
 } from "../../contract/domain";
-import type { Db } from "../../registry";
+import { roiRowReader, type Db } from "../../registry";
 import type { AnalysisStatus, ModelRecord, RoiRecord, StudyResult } from "./types";
 
 export const APP_VERSION = "0.1.0";
@@ -137,23 +137,6 @@ interface AnalysisRow {
   finished_at: string;
 }
 
-interface RoiRow {
-  rank: number;
-  uid: string;
-  sequence: SequenceId;
-  slice_index: number;
-  box_x0: number;
-  box_y0: number;
-  box_x1: number;
-  box_y1: number;
-  center_x_mm: number;
-  center_y_mm: number;
-  center_z_mm: number;
-  score: number;
-  probabilities_json: string;
-  mc_stats_json: string;
-}
-
 /** The latest analysis of every analyzed study (or of the given studies), in registry order. */
 export function studyResults(db: Db, studyInstanceUids?: string[]): StudyResult[] {
   const rows = db
@@ -168,13 +151,7 @@ export function studyResults(db: Db, studyInstanceUids?: string[]): StudyResult[
     )
     .all();
   const wanted = studyInstanceUids ? new Set(studyInstanceUids) : null;
-  const roiQuery = db.prepare<[number], RoiRow>(
-    `SELECT r.rank, se.series_instance_uid AS uid, r.sequence, r.slice_index, r.box_x0, r.box_y0,
-            r.box_x1, r.box_y1, r.center_x_mm, r.center_y_mm, r.center_z_mm, r.score,
-            r.probabilities_json, r.mc_stats_json
-       FROM rois r JOIN series se ON se.id = r.series_ref
-      WHERE r.analysis_ref = ? ORDER BY r.rank`,
-  );
+  const roiRows = roiRowReader(db);
   return rows
     .filter((r) => wanted === null || wanted.has(r.uid))
     .map((a): StudyResult => {
@@ -195,7 +172,7 @@ export function studyResults(db: Db, studyInstanceUids?: string[]): StudyResult[
           SequenceId,
           string | null
         >,
-        rois: roiQuery.all(a.id).map((r): RoiRecord => {
+        rois: roiRows(a.id).map((r): RoiRecord => {
           const mc = JSON.parse(r.mc_stats_json) as {
             perClass: Record<LesionClass, { variance: number }>;
             variance: number;

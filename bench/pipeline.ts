@@ -22,7 +22,7 @@ import { loadStudyVolumes, studySeries } from "../electron/services/analysis/loa
 import { importPaths } from "../electron/services/import";
 import { assignStudySequences, readInstance } from "../electron/services/import/defaults";
 import { dataPaths } from "../electron/services/paths";
-import { installTinyModels, TINY_MODEL_CONFIG } from "./lib/tiny-models";
+import { installTinyModels, TINY_MODEL_CONFIG } from "../test/fixtures/models/tiny-models";
 
 const REPO = path.resolve(__dirname, "..", "..");
 const SEED = process.env.BENCH_SEED ?? "bench-pipeline";

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SEQUENCES, type SequenceId } from "../../electron/contract/domain";
+import { SEQUENCES } from "../../electron/contract/domain";
 import { ModelIntegrityError } from "../../electron/contract/errors";
 import { InferenceEngine } from "../../electron/inference/engine";
 import { openPipelineModels } from "../../electron/inference/open-models";
@@ -10,28 +10,13 @@ import { resolvePipelineConfig } from "../../electron/pipeline/config";
 import type { StudyVolumes } from "../../electron/pipeline/prepare";
 import { runPipeline } from "../../electron/pipeline/run";
 import { fillVolume, makeGeometry } from "../dicom/geometry-fixtures";
-import { buildWorker, modelFolder } from "./helpers";
+import { buildWorker, installTinyModels, modelFolder } from "./helpers";
 
 let root: string;
 let worker: { path: string; remove: () => void };
 let engine: InferenceEngine;
 
 /** Installs five tiny detectors (one per sequence) and the tiny classifier under dir. */
-function install(dir: string): void {
-  for (const s of SEQUENCES) {
-    const second: SequenceId = s === "T2" ? "DWI" : "T2";
-    modelFolder(
-      dir,
-      "detector",
-      (m) => {
-        m.id = `det-${s.toLowerCase().replace("_", "-")}`;
-        Object.assign(m.detector as object, { sequence: s, channels: [s, second] });
-      },
-      `det-${s.toLowerCase().replace("_", "-")}`,
-    );
-  }
-  modelFolder(dir, "classifier");
-}
 
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), "livercad-pipe-"));
@@ -47,7 +32,7 @@ afterAll(async () => {
 describe("the pipeline through onnxruntime (tiny untrained models)", () => {
   it("opens six models from their folders and runs a study end to end with provenance", async () => {
     const dir = mkdtempSync(join(root, "ok-"));
-    install(dir);
+    installTinyModels(dir);
     const { models, provenance } = await openPipelineModels(engine, dir);
     expect(provenance.map((p) => p.id)).toEqual([
       "det-t1-pre",
@@ -95,7 +80,7 @@ describe("the pipeline through onnxruntime (tiny untrained models)", () => {
 
   it("refuses a model set with a missing or a duplicate detector", async () => {
     const dir = mkdtempSync(join(root, "dup-"));
-    install(dir);
+    installTinyModels(dir);
     modelFolder(
       dir,
       "detector",

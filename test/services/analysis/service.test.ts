@@ -5,7 +5,6 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SEQUENCES, type SequenceId } from "../../../electron/contract/domain";
 import { ModelIntegrityError } from "../../../electron/contract/errors";
 import { gridTransform } from "../../../electron/dicom/geometry";
 import { InferenceEngine } from "../../../electron/inference/engine";
@@ -23,7 +22,7 @@ import { importPaths } from "../../../electron/services/import";
 import { assignStudySequences, readInstance } from "../../../electron/services/import/defaults";
 import { dataPaths } from "../../../electron/services/paths";
 import { worklist } from "../../../electron/cli/commands/worklist";
-import { buildWorker, modelFolder } from "../../inference/helpers";
+import { buildWorker, installTinyModels } from "../../inference/helpers";
 
 const SEED = "analysis-service-1";
 export const TINY_CONFIG = {
@@ -35,22 +34,6 @@ export const TINY_CONFIG = {
 };
 
 /** Five tiny detectors (one per sequence) and the tiny classifier under dir. */
-export function installTinyModels(dir: string): void {
-  for (const s of SEQUENCES) {
-    const second: SequenceId = s === "T2" ? "DWI" : "T2";
-    const id = `det-${s.toLowerCase().replace("_", "-")}`;
-    modelFolder(
-      dir,
-      "detector",
-      (m) => {
-        m.id = id;
-        Object.assign(m.detector as object, { sequence: s, channels: [s, second] });
-      },
-      id,
-    );
-  }
-  modelFolder(dir, "classifier");
-}
 
 let dir = "";
 let registry: Registry;

@@ -8,6 +8,7 @@ Export format (written by `livercad export-training`, never by a second preproce
   DIR/meta.json   shapes, channels, normalization
 """
 import hashlib
+import inspect
 import json
 import os
 import random
@@ -29,7 +30,8 @@ def seed_everything(seed, threads=1):
 
 
 def device():
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    """CUDA when PyTorch sees a GPU, else the CPU; LIVERCAD_TRAIN_DEVICE=cpu|cuda forces one."""
+    return torch.device(os.environ.get("LIVERCAD_TRAIN_DEVICE") or ("cuda" if torch.cuda.is_available() else "cpu"))
 
 
 def read_json(path):
@@ -123,10 +125,13 @@ def export_onnx(model, args, path, inputs, outputs):
         axes[name] = {0: "M" if name == "mask" or (name == "features" and len(args) == 2) else "N"}
     for name in outputs:
         axes[name] = {0: "M" if len(args) == 2 else "N"}
+    # torch >= 2.9 exports through dynamo by default (other opsets, onnxscript needed); the
+    # TorchScript exporter keeps the graphs the same as with Debian's torch 1.13, which lacks the flag.
+    legacy = {"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters else {}
     with torch.no_grad():
         torch.onnx.export(
             model, tuple(args), path, input_names=inputs, output_names=outputs,
-            dynamic_axes=axes, opset_version=13, do_constant_folding=True,
+            dynamic_axes=axes, opset_version=13, do_constant_folding=True, **legacy,
         )
     import onnx
 

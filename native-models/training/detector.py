@@ -14,6 +14,7 @@ import torch.nn.functional as F
 from torch import nn
 
 import augment
+import common
 
 STRIDE = 4
 
@@ -191,7 +192,7 @@ def train(x, records, in_channels, steps, batch, seed, log, index_coords=True, w
           pos_fraction=0.6, crop=64):
     """Trains one detector for a fixed number of steps (deterministic given seed). Batches mix
     lesion slices (pos_fraction) with lesion-free slices so that false positives are penalized."""
-    dev = torch.device("cpu")
+    dev = common.device()
     torch.manual_seed(seed)
     g = torch.Generator().manual_seed(seed)
     rng = np.random.default_rng(seed)
@@ -214,7 +215,8 @@ def train(x, records, in_channels, steps, batch, seed, log, index_coords=True, w
             [rng.choice(pos, n_pos), rng.choice(neg, batch - n_pos) if len(neg) else []]
         ).astype(np.int64)
         xb, boxes = make_batch(x, records, idx, g, True, index_coords, crop=crop, rng=rng)
-        hm, wh, reg, ind, mask = targets(boxes, h, w)
+        hm, wh, reg, ind, mask = (t.to(dev) for t in targets(boxes, h, w))
+        xb = xb.to(dev)
         out_hm, out_wh, out_reg = model(xb)
         l_hm = focal_loss(out_hm, hm)
         l_wh = reg_l1(out_wh, ind, mask, wh)
@@ -228,7 +230,7 @@ def train(x, records, in_channels, steps, batch, seed, log, index_coords=True, w
         if (step + 1) % 25 == 0 or step == steps - 1:
             m = np.mean(hist[-25:], 0)
             log(f"step {step + 1}/{steps} hm {m[0]:.3f} wh {m[1]:.3f} off {m[2]:.3f} ({time.time() - t0:.0f} s)")
-    model.eval()
+    model.cpu().eval()  # validation and ONNX export run on the CPU, as the app does
     return model, {"finalLoss": {"heatmap": float(np.mean([v[0] for v in hist[-50:]])),
                                  "size": float(np.mean([v[1] for v in hist[-50:]])),
                                  "offset": float(np.mean([v[2] for v in hist[-50:]]))},

@@ -162,7 +162,8 @@ def cmd_classifier(args):
     blocks = tuple(int(v) for v in args.blocks.split(","))
     backbone, head, stats = cls_mod.train(Sub(x, tr), y[tr], args.steps, args.batch, args.seed, log,
                                           p=args.dropout, lr=args.lr, growth=args.growth, blocks=blocks,
-                                          aug=args.aug)
+                                          aug=args.aug, label_smoothing=args.label_smoothing,
+                                          feature_norm=args.feature_norm)
     val = cls_mod.evaluate(backbone, head, Sub(x, va), y[va]) if va else {}
     log(f"classifier validation: {val}")
     s = x.shape[2]
@@ -201,7 +202,8 @@ def cmd_classifier(args):
                                                      "perClass": dict(zip(CLASSES, np.bincount(y, minlength=3).tolist()))},
                      "config": {"steps": args.steps, "batch": args.batch, "seed": args.seed, "lr": args.lr,
                                 "growth": args.growth, "blocks": list(blocks), "dropoutP": args.dropout,
-                                "optimizer": "AdamW + one-cycle", "loss": "cross-entropy, label smoothing 0.05",
+                                "optimizer": "AdamW + one-cycle", "loss": f"cross-entropy, label smoothing {args.label_smoothing:g}",
+                                "featureNorm": args.feature_norm,
                                 "sampling": "class-balanced", "validationPatientFraction": args.val_fraction,
                                 "augmentation": ("gamma 0.7-1.45, scale 0.85-1.15, shift +-0.06, noise sd<=0.05, "
                                                  "blur p 0.3, one-channel dropout p 0.15"
@@ -210,7 +212,7 @@ def cmd_classifier(args):
                                                  "noise sd<=0.03, blur p 0.2")
                                                 + "; flips p 0.5, rotation +-15 deg, zoom 0.85-1.15, shift +-5%"},
                      "parameters": common.count_params(backbone) + common.count_params(head), **stats,
-                     "torch": torch.__version__, **({"selection": args.selection} if args.selection else {})},
+                     "torch": torch.__version__},
         "metrics": {"validation": val},
     }
     common.write_json(os.path.join(args.out, "manifest.json"), manifest)
@@ -248,6 +250,51 @@ def cmd_merge_results(args):
         studies += common.read_json(f)["studies"]
     common.write_json(args.out, {"studies": studies})
     print(f"{args.out}: {len(studies)} studies")
+
+
+def cmd_select(args):
+    """Chooses the shipped classifier among the candidate recipes by their metrics on the
+    validation cohort (its own seed: neither training nor held-out), analyzed by the app with the
+    shipped detectors. Rule, fixed before any candidate was scored: among the candidates that meet
+    every issue-5 target on validation, the highest mean F1 on the 70% most confident studies
+    (good classification and an informative confidence together); if none meets them all, the
+    highest of that same number. Copies the winner to --out and records the choice in its manifest."""
+    import shutil
+
+    import finalize
+
+    rows = []
+    for spec in args.candidates:
+        name, _, recipe = spec.partition("=")
+        ev = common.read_json(os.path.join(args.work, f"val-{name}-metrics.json"))
+        summ = finalize.summary(ev, args.val_studies, args.val_seed)
+        rows.append({"name": name, "recipe": recipe.strip() or "defaults",
+                     "meetsAllTargets": all(v["met"] for v in summ["targets"].values()),
+                     "top70MeanF1": None if summ["top"]["meanF1"] is None else round(summ["top"]["meanF1"], 4),
+                     **{k: v["value"] for k, v in summ["targets"].items()}})
+    pool = [r for r in rows if r["meetsAllTargets"]] or rows
+    best = max(pool, key=lambda r: (r["top70MeanF1"] or 0, r["meanF1"] or 0))
+    for r in rows:
+        r["chosen"] = r is best
+        print(f"candidate {r['name']} ({r['recipe']}): accuracy {r['accuracy']} mean F1 {r['meanF1']} "
+              f"HCC AUC {r['hccAuc']} top-70% gain {r['top70MeanF1Gain']} top-70% mean F1 {r['top70MeanF1']}"
+              f"{'  <- chosen' if r['chosen'] else ''}")
+    shutil.rmtree(args.out, ignore_errors=True)
+    shutil.copytree(os.path.join(args.work, f"cand-{best['name']}", "classifier-densenet"), args.out)
+    mpath = os.path.join(args.out, "manifest.json")
+    m = common.read_json(mpath)
+    listing = "; ".join(
+        f"{r['name']} ({r['recipe']}): accuracy {r['accuracy']}, mean F1 {r['meanF1']}, HCC AUC {r['hccAuc']}, "
+        f"top-70% gain {r['top70MeanF1Gain']}" for r in rows)
+    m["training"]["selection"] = (
+        f"Chosen among {len(rows)} classifier recipes trained on the same data, by their metrics on a separate "
+        f"validation cohort ({args.val_studies} phantom studies, seed {args.val_seed}, used neither for training "
+        f"nor for the held-out evaluation), analyzed by the app with the shipped detectors. Rule (fixed before "
+        f"scoring): among candidates meeting every issue-5 target on validation, the highest mean F1 on the 70% "
+        f"most confident studies; else the highest of that number. Validation: {listing}. "
+        f"Chosen: {best['name']}." + (f" {args.note}" if args.note else ""))
+    m["training"]["candidates"] = rows
+    common.write_json(mpath, m)
 
 
 def cmd_fake_export(args):
@@ -311,7 +358,9 @@ def main(argv=None):
             q.add_argument("--blocks", default="4,4,4")
             q.add_argument("--dropout", type=float, default=0.2)
             q.add_argument("--aug", choices=["full", "light"], default="full")
-            q.add_argument("--selection", help="how this recipe was chosen (recorded in the manifest)")
+            q.add_argument("--label-smoothing", type=float, default=0.05)
+            q.add_argument("--feature-norm", choices=["none", "l2"], default="none",
+                           help="l2: unit-length backbone features times sqrt(size), before the dropout head")
             q.add_argument("--lr", type=float, default=3e-3)
     q = sub.add_parser("shard-cohort")
     q.add_argument("--cohort", required=True)
@@ -320,6 +369,13 @@ def main(argv=None):
     q = sub.add_parser("merge-results")
     q.add_argument("--out", required=True)
     q.add_argument("inputs", nargs="+")
+    q = sub.add_parser("select")
+    q.add_argument("--work", required=True)
+    q.add_argument("--out", required=True)
+    q.add_argument("--val-studies", type=int, required=True)
+    q.add_argument("--val-seed", required=True)
+    q.add_argument("--note", default="", help="appended to the selection record (history of the shared recipe)")
+    q.add_argument("candidates", nargs="+", help="NAME=RECIPE ARGS (one per candidate)")
     q = sub.add_parser("fake-export")
     q.add_argument("--out", required=True)
     q.add_argument("--n", type=int, default=16)
@@ -328,7 +384,8 @@ def main(argv=None):
     q.add_argument("--seed", type=int, default=1)
     args = p.parse_args(argv)
     {"detector": cmd_detector, "classifier": cmd_classifier, "fake-export": cmd_fake_export,
-     "shard-cohort": cmd_shard_cohort, "merge-results": cmd_merge_results}[args.cmd](args)
+     "shard-cohort": cmd_shard_cohort, "merge-results": cmd_merge_results,
+     "select": cmd_select}[args.cmd](args)
 
 
 if __name__ == "__main__":

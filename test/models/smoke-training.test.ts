@@ -40,7 +40,12 @@ describe.skipIf(!hasTorch)("smoke training (tiny random tensors)", () => {
     });
     expect(run.status, run.stderr.slice(-2000)).toBe(0);
     const root = join(dir, "models");
-    for (const id of ["detector-t1-arterial", "detector-t2", "classifier-densenet"]) {
+    for (const id of [
+      "detector-t1-arterial",
+      "detector-t2",
+      "classifier-densenet",
+      "classifier-densenet-l2",
+    ]) {
       const model = loadModel(root, id); // parses the manifest and checks every sha256
       const ref = JSON.parse(readFileSync(join(root, id, "reference.json"), "utf8")) as Reference;
       const errors = await compareWithReference(engine, model, ref);

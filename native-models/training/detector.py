@@ -189,7 +189,7 @@ def make_batch(x, records, idx, g, augmenting, index_coords, channel_drop_p=0.1,
 
 
 def train(x, records, in_channels, steps, batch, seed, log, index_coords=True, width=8, lr=2e-3,
-          pos_fraction=0.6, crop=64):
+          pos_fraction=0.6, crop=64, pos_weighting="size"):
     """Trains one detector for a fixed number of steps (deterministic given seed). Batches mix
     lesion slices (pos_fraction) with lesion-free slices so that false positives are penalized."""
     dev = common.device()
@@ -204,6 +204,16 @@ def train(x, records, in_channels, steps, batch, seed, log, index_coords=True, w
     if len(pos) == 0:
         raise SystemExit("no lesion slices in the detector export")
     n_pos = max(1, int(round(batch * pos_fraction))) if len(neg) else batch
+    # "size": lesion slices drawn with weight 1/sqrt(smallest box side in px). A small lesion spans
+    # few slices and a heatmap peak of one output cell, so uniform sampling under-trains exactly the
+    # lesions the detectors missed (validation cohort: localized 0.68 of studies whose lesions are
+    # under 20 mm, 0.96-1.0 above).
+    if pos_weighting == "size":
+        side = np.array([min(min(b[2] - b[0], b[3] - b[1]) for b in records[i]["boxes"]) for i in pos])
+        p_pos = 1 / np.sqrt(np.maximum(side.astype(np.float64), 2.0))
+        p_pos /= p_pos.sum()
+    else:
+        p_pos = None
     if crop is None or crop >= min(x.shape[2], x.shape[3]):
         crop = None
     h = w = (crop or x.shape[2]) // STRIDE
@@ -212,7 +222,7 @@ def train(x, records, in_channels, steps, batch, seed, log, index_coords=True, w
     hist = []
     for step in range(steps):
         idx = np.concatenate(
-            [rng.choice(pos, n_pos), rng.choice(neg, batch - n_pos) if len(neg) else []]
+            [rng.choice(pos, n_pos, p=p_pos), rng.choice(neg, batch - n_pos) if len(neg) else []]
         ).astype(np.int64)
         xb, boxes = make_batch(x, records, idx, g, True, index_coords, crop=crop, rng=rng)
         hm, wh, reg, ind, mask = (t.to(dev) for t in targets(boxes, h, w))

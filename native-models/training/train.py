@@ -97,7 +97,8 @@ def cmd_detector(args):
             return self.base[self.idx[k]]
 
     model, stats = det_mod.train(Sub(x, tr), sub_records, x.shape[1], args.steps, args.batch, args.seed,
-                                 log, index_coords=index_coords, width=args.width, lr=args.lr)
+                                 log, index_coords=index_coords, width=args.width, lr=args.lr,
+                                       pos_weighting=args.pos_weighting)
     val = det_mod.slice_recall(model, Sub(x, va), [records[i] for i in va], index_coords) if va else {}
     log(f"{args.seq} validation: {val}")
     h, w = x.shape[2] // det_mod.STRIDE, x.shape[3] // det_mod.STRIDE
@@ -127,6 +128,8 @@ def cmd_detector(args):
                                 "width": args.width, "optimizer": "AdamW + one-cycle",
                                 "loss": "CenterNet focal (alpha 2, beta 4) + 0.1 L1 size + L1 offset",
                                 "positiveSliceFraction": 0.6, "validationPatientFraction": args.val_fraction,
+                                "lesionSliceSampling": ("weight 1/sqrt(smallest box side)" if args.pos_weighting == "size"
+                                                        else "uniform"),
                                 "augmentation": "gamma 0.7-1.45, scale 0.85-1.15, shift +-0.06, noise sd<=0.05, "
                                                 "blur p 0.3, flips p 0.3, rotation +-10 deg, zoom 0.9-1.1, "
                                                 "shift +-6%, T2-channel dropout p 0.1"},
@@ -353,6 +356,8 @@ def main(argv=None):
             q.add_argument("--seq", required=True, choices=SEQUENCES)
             q.add_argument("--width", type=int, default=8)
             q.add_argument("--lr", type=float, default=2e-3)
+            q.add_argument("--pos-weighting", choices=["size", "uniform"], default="size",
+                           help="how lesion slices are drawn: 1/sqrt(box side), or uniformly")
         else:
             q.add_argument("--growth", type=int, default=12)
             q.add_argument("--blocks", default="4,4,4")

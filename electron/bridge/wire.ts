@@ -15,7 +15,8 @@ const TYPED = {
 type TypedName = keyof typeof TYPED;
 type Typed = InstanceType<(typeof TYPED)[TypedName]>;
 
-interface Placeholder {
+/** What stands in the JSON for one typed array: its type and where its bytes lie after the JSON. */
+interface ArrayRef {
   $typed: TypedName;
   offset: number;
   length: number;
@@ -35,10 +36,10 @@ export function encodeWire(value: unknown): Uint8Array {
     const name = typedName(v);
     if (name === null) return v;
     const arr = v as Typed;
-    const placeholder: Placeholder = { $typed: name, offset: binaryLength, length: arr.length };
+    const ref: ArrayRef = { $typed: name, offset: binaryLength, length: arr.length };
     chunks.push(arr);
     binaryLength = align8(binaryLength + arr.byteLength);
-    return placeholder;
+    return ref;
   });
   const head = new TextEncoder().encode(json ?? "null");
   const start = align8(4 + head.length);
@@ -62,7 +63,7 @@ export function decodeWire(bytes: ArrayBuffer): unknown {
   const start = align8(4 + jsonLength);
   return JSON.parse(json, (_key, v: unknown) => {
     if (typeof v !== "object" || v === null || !("$typed" in v)) return v;
-    const p = v as Placeholder;
+    const p = v as ArrayRef;
     const Ctor = TYPED[p.$typed];
     if (Ctor === undefined) throw new Error(`Unknown typed array ${String(p.$typed)}.`);
     const byteOffset = start + p.offset;

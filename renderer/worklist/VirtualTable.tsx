@@ -106,8 +106,9 @@ export function VirtualTable(props: {
     const row = props.rowAt(i);
     const top = i * ROW_HEIGHT;
     if (!row) {
+      // Its page of rows is still being fetched: an ellipsis until it arrives.
       rows.push(
-        <div key={`p${i}`} className="vrow placeholder" style={{ top, gridTemplateColumns: GRID }}>
+        <div key={`p${i}`} className="vrow pending" style={{ top, gridTemplateColumns: GRID }}>
           <span className="muted">…</span>
         </div>,
       );

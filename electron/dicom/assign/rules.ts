@@ -167,7 +167,7 @@ function anyOf(list: RuleMatch[], where: string): Matcher {
   return (s) => tests.some((t) => t(s));
 }
 
-/** ContrastBolusAgent (0018,0010) present and not a "none" placeholder. */
+/** ContrastBolusAgent (0018,0010) present and not a stand-in for "no agent" ("none", "n/a", "-"). */
 export function hasContrastAgent(info: SeriesInfo): boolean {
   const agent = info.contrastBolusAgent.trim();
   return agent !== "" && !/^(none|no|n\/a|-+)$/i.test(agent);

@@ -37,8 +37,7 @@ def ort_error(folder, ref):
     else:
         feats = ort.InferenceSession(os.path.join(folder, "backbone.onnx")).run(None, {"crops": x})[0]
         head = ort.InferenceSession(os.path.join(folder, "head.onnx"))
-        f = feats.shape[1]
-        mask = np.tile(np.array([0.0, 1.25], np.float32), (feats.shape[0], f // 2 + 1))[:, :f].copy()
+        mask = train.fixed_mask(*feats.shape)
         named = {"features": feats,
                  "logitsOnes": head.run(None, {"features": feats, "mask": np.ones_like(feats)})[0],
                  "logitsMask": head.run(None, {"features": feats, "mask": mask})[0]}

@@ -56,6 +56,12 @@ def fixed_input(shape):
     return (((i * 7919) % 1000) / 1000).astype(np.float32).reshape(shape)
 
 
+def fixed_mask(rows, features):
+    """The deterministic dropout mask the shipped-model test feeds the head: row-wise
+    [0, 1.25, 0, 1.25, ...] (p = 0.2 inverted dropout values)."""
+    return np.tile(np.array([0.0, 1.25], np.float32), (rows, features // 2 + 1))[:, :features].copy()
+
+
 def sample_values(a, count=24):
     flat = a.reshape(-1)
     idx = np.linspace(0, len(flat) - 1, count).round().astype(int)
@@ -98,7 +104,7 @@ def cmd_detector(args):
 
     model, stats = det_mod.train(Sub(x, tr), sub_records, x.shape[1], args.steps, args.batch, args.seed,
                                  log, index_coords=index_coords, width=args.width, lr=args.lr,
-                                       pos_weighting=args.pos_weighting)
+                                 pos_weighting=args.pos_weighting)
     val = det_mod.slice_recall(model, Sub(x, va), [records[i] for i in va], index_coords) if va else {}
     log(f"{args.seq} validation: {val}")
     h, w = x.shape[2] // det_mod.STRIDE, x.shape[3] // det_mod.STRIDE
@@ -177,7 +183,7 @@ def cmd_classifier(args):
     common.export_onnx(backbone, [dummy], bpath, ["crops"], ["features"])
     with torch.no_grad():
         feats = backbone(dummy)
-        mask = torch.from_numpy(np.tile(np.array([0.0, 1.25], np.float32), (2, f // 2 + 1))[:, :f].copy())
+        mask = torch.from_numpy(fixed_mask(2, f))
         common.export_onnx(head, [feats, mask], hpath, ["features", "mask"], ["logits"])
         logits_ones = head(feats, torch.ones_like(feats)).numpy()
         logits_mask = head(feats, mask).numpy()

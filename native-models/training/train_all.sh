@@ -69,7 +69,7 @@ step cohort-heldout "$HELDOUT_STUDIES $HELDOUT_SEED $PRESET $PHANTOM_SRC" cohort
 # ~6 s per study on this loaded machine); the trainer reads the shards as one export.
 SHARDS=${SHARDS:-3}
 export_train() {
-  rm -rf "$WORK"/export-train-* "$WORK/shards-train"
+  rm -rf "$WORK"/export-train-* "$WORK/export-train.sha" "$WORK/shards-train"
   $PY native-models/training/train.py shard-cohort --cohort "$WORK/cohort-train" --shards "$SHARDS" --out "$WORK/shards-train"
   local pids=() k
   for ((k = 0; k < SHARDS; k++)); do
@@ -77,9 +77,13 @@ export_train() {
     pids+=($!)
   done
   for k in "${pids[@]}"; do wait "$k"; done
+  tensors_hash >"$WORK/export-train.sha"
 }
+# The exported files' hash, computed once per export (~5 GB to read): the trainings' stamps hold it.
+tensors_hash() { find "$WORK"/export-train-*/ -type f | sort | xargs cat | sha256sum | cut -c1-16; }
 step export-train "$TRAIN_STUDIES $TRAIN_SEED $PRESET $SHARDS $PHANTOM_SRC $CLI_SRC" export_train
-TENSORS=$(find "$WORK"/export-train-* -type f | sort | xargs cat | sha256sum | cut -c1-16)
+[ -f "$WORK/export-train.sha" ] || tensors_hash >"$WORK/export-train.sha" # an export from before this file
+TENSORS=$(cat "$WORK/export-train.sha")
 DATA_DET() { local k l=""; for ((k = 0; k < SHARDS; k++)); do l+="$WORK/export-train-$k/detectors/$1,"; done; echo "$l"; }
 DATA_CLS() { local k l=""; for ((k = 0; k < SHARDS; k++)); do l+="$WORK/export-train-$k/classifier,"; done; echo "$l"; }
 

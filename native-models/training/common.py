@@ -34,6 +34,23 @@ def device():
     return torch.device(os.environ.get("LIVERCAD_TRAIN_DEVICE") or ("cuda" if torch.cuda.is_available() else "cpu"))
 
 
+def parse_parts(spec):
+    """A cohort made of parts, "PRESET:STUDIES:SEED PRESET:STUDIES:SEED ..." (train_all.sh), as
+    [{"preset", "studies", "seed"}]; one part per preset."""
+    parts = []
+    for item in spec.split():
+        preset, studies, seed = item.split(":", 2)
+        parts.append({"preset": preset, "studies": int(studies), "seed": seed})
+    if len({q["preset"] for q in parts}) != len(parts):
+        raise ValueError(f"one part per preset: {spec!r}")
+    return parts
+
+
+def describe_parts(parts):
+    """One line for manifests and cards: "400 `small` studies (seed A) + 200 `clinical` ..."."""
+    return " + ".join(f"{q['studies']} `{q['preset']}` studies (seed {q['seed']})" for q in parts)
+
+
 def read_json(path):
     with open(path, encoding="utf-8") as f:
         return json.load(f)

@@ -32,7 +32,7 @@ def strip(m):
     return out
 
 
-def summary(evaluation, studies, seed):
+def summary(evaluation, studies, seed, parts=None, per_part=None):
     a, t = evaluation["all"], evaluation["top"]
     values = {
         "localizationRate": a["localizationRate"],
@@ -48,15 +48,23 @@ def summary(evaluation, studies, seed):
         # evaluate writes NaN (undefined, e.g. no ICC study kept) as null: never a met target.
         checks[k] = {"value": None if v is None else round(v, 4), "target": f"{op} {bound}",
                      "met": v is not None and bool(v >= bound if op == ">=" else v <= bound)}
-    return {
-        "cohort": {"generator": "livercad phantom", "studies": studies, "seed": seed,
-                   "note": "held-out synthetic cohort; its seed was never used in training"},
+    cohort = {"generator": "livercad phantom", "studies": studies, "seed": seed,
+              "note": "held-out synthetic cohort; its seeds were never used in training or selection"}
+    if parts:
+        cohort["parts"] = parts
+    out = {
+        "cohort": cohort,
         "evaluatedWith": "livercad analyze (the app's pipeline, MC dropout T=100) + livercad evaluate",
         "all": strip(a),
         "top": strip(t),
         "targets": checks,
         "phantomTooEasy": bool((a["accuracy"] or 0) > 0.97),
     }
+    if per_part:
+        # Each part scored on its own (same results, that part's truth): the same targets per preset.
+        out["byPart"] = {name: {k: v["value"] for k, v in summary(ev, n, s)["targets"].items()}
+                         for name, (ev, n, s) in per_part.items()}
+    return out
 
 
 def fmt(v):
@@ -78,6 +86,15 @@ def card(manifest, held, seconds):
             f"dropout p = {m['classifier']['dropoutP']} before the final FC as an explicit mask input "
             "(backbone.onnx once per ROI, head.onnx T times)")
     tr = m["training"]
+    tc = tr["trainingCohort"]
+    data = (f"`livercad phantom`, {tc['studies']} studies: {common.describe_parts(tc['parts'])}" if tc.get("parts")
+            else f"`livercad phantom --preset {tc['preset']}`, {tc['studies']} studies, seed `{tc['seed']}`")
+    hc = held["cohort"]
+    held_data = (f"{hc['studies']} phantom studies: {common.describe_parts(hc['parts'])}" if hc.get("parts")
+                 else f"{hc['studies']} phantom studies, seed `{hc['seed']}`")
+    by_part = "".join(
+        f"\n- `{name}` part alone: " + ", ".join(f"{k} {fmt(v)}" for k, v in vals.items())
+        for name, vals in held.get("byPart", {}).items())
     val = m.get("metrics", {}).get("validation", {})
     rows = "\n".join(
         f"| {c} | {fmt(a['perClass'][c]['sensitivity'])} | {fmt(a['perClass'][c]['specificity'])} | "
@@ -94,8 +111,7 @@ medical device and not for clinical use**: it has never seen a real MRI study, a
 its behaviour on patients is known.
 
 ## Training
-- Data: `livercad phantom --preset {tr['trainingCohort']['preset']}`, {tr['trainingCohort']['studies']} studies,
-  seed `{tr['trainingCohort']['seed']}`, exported by `livercad export-training` (the app's own
+- Data: {data}, exported by `livercad export-training` (the app's own
   prepare and crop stages, percentile normalization {m['normalization']['low']}-{m['normalization']['high']}).
   Export shape {tr['export']['shape']}; 10% of the training patients held back for validation.
 - Recipe: `native-models/training/` ({tr['config']['optimizer']}, {tr['config']['steps']} steps of
@@ -108,14 +124,14 @@ its behaviour on patients is known.
 `{json.dumps(val)}`
 
 ## Held-out evaluation (whole pipeline, all six models together)
-{held['cohort']['studies']} phantom studies, seed `{held['cohort']['seed']}` (never used in training),
-analyzed by `livercad analyze` and scored by `livercad evaluate`:
+{held_data} (seeds never used in training or selection), analyzed by `livercad analyze` and
+scored by `livercad evaluate`:
 
 - ROI on a true lesion: {fmt(a['localizationRate'])} of studies; no-roi: {fmt(a['noRoiRate'])}
 - accuracy {fmt(a['accuracy'])}, mean F1 {fmt(a['meanF1'])}; HCC-vs-others LROC AUC {fmt(a['hccLroc']['auc'])},
   sensitivity at 80% specificity {fmt(a['hccLroc']['sensitivityAt80Specificity'])}
 - {round(t['fraction'] * 100)}% most confident studies: accuracy {fmt(t['accuracy'])}, mean F1 {fmt(t['meanF1'])},
-  HCC AUC {fmt(t['hccLroc']['auc'])}
+  HCC AUC {fmt(t['hccLroc']['auc'])}{by_part}
 
 | class | sensitivity | specificity | F1 | F1 (top {round(t['fraction'] * 100)}%) |
 |---|---|---|---|---|
@@ -126,7 +142,8 @@ Targets (issue 5 §3):
 
 ## Limitations
 - Trained and evaluated only on phantom studies from one generator: lesion shapes, enhancement
-  patterns, noise and artefacts are simplified; the held-out cohort differs only by seed. Real
+  patterns, noise and artefacts are simplified; the held-out cohort differs only by seed (and
+  comes in the same presets as training). Real
   scanners, other vendors' reconstructions and real pathology (cysts, haemangiomas, FNH,
   post-treatment changes, cirrhotic nodules) are outside its experience.
 - Three classes only (HCC, ICC, metastasis); every lesion is assumed to be one of them.
@@ -143,11 +160,18 @@ def main():
     p.add_argument("--work", required=True)
     p.add_argument("--heldout-studies", type=int, required=True)
     p.add_argument("--heldout-seed", required=True)
+    p.add_argument("--heldout-parts", default="",
+                   help="PRESET:STUDIES:SEED ...: the held-out cohort's parts, each also scored alone "
+                        "(WORK/heldout-PRESET-metrics.json)")
     p.add_argument("--seconds", type=int, default=0)
     p.add_argument("--recorded", default="test/models/recorded-outputs.json")
     args = p.parse_args()
     evaluation = common.read_json(os.path.join(args.work, "heldout-metrics.json"))
-    held = summary(evaluation, args.heldout_studies, args.heldout_seed)
+    parts = common.parse_parts(args.heldout_parts) if args.heldout_parts else None
+    per_part = {q["preset"]: (common.read_json(os.path.join(args.work, f"heldout-{q['preset']}-metrics.json")),
+                              q["studies"], q["seed"]) for q in parts or []}
+    seed = " + ".join(q["seed"] for q in parts) if parts else args.heldout_seed
+    held = summary(evaluation, args.heldout_studies, seed, parts, per_part)
     recorded = {}
     written = []
     for id_ in sorted(os.listdir(args.models)):

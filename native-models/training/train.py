@@ -77,8 +77,14 @@ def normalization(meta):
 
 
 def cohort_info(args):
-    return {"trainingCohort": {"generator": "livercad phantom", "preset": args.preset,
-                               "studies": args.studies, "seed": args.cohort_seed}}
+    if not args.parts:
+        return {"trainingCohort": {"generator": "livercad phantom", "preset": args.preset,
+                                   "studies": args.studies, "seed": args.cohort_seed}}
+    parts = common.parse_parts(args.parts)
+    return {"trainingCohort": {"generator": "livercad phantom",
+                               "preset": "+".join(q["preset"] for q in parts),
+                               "studies": sum(q["studies"] for q in parts),
+                               "seed": " + ".join(q["seed"] for q in parts), "parts": parts}}
 
 
 def cmd_detector(args):
@@ -252,6 +258,27 @@ def cmd_shard_cohort(args):
         print(f"{out}: {len(mine)} studies")
 
 
+def cmd_merge_cohorts(args):
+    """One cohort folder from several (hard links, no copy) with one truth.json listing all their
+    studies in order: the validation and held-out cohorts mix presets, and `livercad evaluate`
+    scores one truth file."""
+    import shutil
+
+    shutil.rmtree(args.out, ignore_errors=True)
+    os.makedirs(args.out)
+    studies, seen = [], set()
+    for cohort in args.inputs:
+        for st in common.read_json(os.path.join(cohort, "truth.json"))["studies"]:
+            if st["patientId"] in seen or st["studyInstanceUid"] in seen:
+                raise SystemExit(f"{cohort}: study {st['patientId']} already in another part")
+            seen.update((st["patientId"], st["studyInstanceUid"]))
+            shutil.copytree(os.path.join(cohort, st["patientId"]), os.path.join(args.out, st["patientId"]),
+                            copy_function=os.link)
+            studies.append(st)
+    common.write_json(os.path.join(args.out, "truth.json"), {"studies": studies})
+    print(f"{args.out}: {len(studies)} studies from {len(args.inputs)} cohorts")
+
+
 def cmd_merge_results(args):
     """Concatenates the studies of several `livercad analyze --json` documents (analyze shards)."""
     studies = []
@@ -295,9 +322,11 @@ def cmd_select(args):
     listing = "; ".join(
         f"{r['name']} ({r['recipe']}): accuracy {r['accuracy']}, mean F1 {r['meanF1']}, HCC AUC {r['hccAuc']}, "
         f"top-70% gain {r['top70MeanF1Gain']}" for r in rows)
+    cohort = (f"{args.val_studies} phantom studies, seed {args.val_seed}" if not args.val_parts else
+              f"{args.val_studies} phantom studies: {common.describe_parts(common.parse_parts(args.val_parts))}")
     m["training"]["selection"] = (
         f"Chosen among {len(rows)} classifier recipes trained on the same data, by their metrics on a separate "
-        f"validation cohort ({args.val_studies} phantom studies, seed {args.val_seed}, used neither for training "
+        f"validation cohort ({cohort}, used neither for training "
         f"nor for the held-out evaluation), analyzed by the app with the shipped detectors. Rule (fixed before "
         f"scoring): among candidates meeting every issue-5 target on validation, the highest mean F1 on the 70% "
         f"most confident studies; else the highest of that number. Validation: {listing}. "
@@ -358,6 +387,8 @@ def main(argv=None):
         q.add_argument("--studies", type=int, default=0)
         q.add_argument("--cohort-seed", default="")
         q.add_argument("--preset", default="small")
+        q.add_argument("--parts", default="", help="the training cohort's parts, PRESET:STUDIES:SEED ... "
+                       "(replaces --studies, --cohort-seed and --preset in the manifest)")
         if name == "detector":
             q.add_argument("--seq", required=True, choices=SEQUENCES)
             q.add_argument("--width", type=int, default=8)
@@ -377,6 +408,9 @@ def main(argv=None):
     q.add_argument("--cohort", required=True)
     q.add_argument("--shards", type=int, required=True)
     q.add_argument("--out", required=True)
+    q = sub.add_parser("merge-cohorts")
+    q.add_argument("--out", required=True)
+    q.add_argument("inputs", nargs="+")
     q = sub.add_parser("merge-results")
     q.add_argument("--out", required=True)
     q.add_argument("inputs", nargs="+")
@@ -385,6 +419,7 @@ def main(argv=None):
     q.add_argument("--out", required=True)
     q.add_argument("--val-studies", type=int, required=True)
     q.add_argument("--val-seed", required=True)
+    q.add_argument("--val-parts", default="", help="the validation cohort's parts, PRESET:STUDIES:SEED ...")
     q.add_argument("--note", default="", help="appended to the selection record (history of the shared recipe)")
     q.add_argument("candidates", nargs="+", help="NAME=RECIPE ARGS (one per candidate)")
     q = sub.add_parser("fake-export")
@@ -395,7 +430,7 @@ def main(argv=None):
     q.add_argument("--seed", type=int, default=1)
     args = p.parse_args(argv)
     {"detector": cmd_detector, "classifier": cmd_classifier, "fake-export": cmd_fake_export,
-     "shard-cohort": cmd_shard_cohort, "merge-results": cmd_merge_results,
+     "shard-cohort": cmd_shard_cohort, "merge-cohorts": cmd_merge_cohorts, "merge-results": cmd_merge_results,
      "select": cmd_select}[args.cmd](args)
 
 

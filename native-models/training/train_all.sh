@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Rebuilds every shipped model from scratch (issue 5): `npm run train`.
-#   1. phantom cohorts: training (TRAIN_STUDIES, seed TRAIN_SEED), validation (VAL_STUDIES, seed
-#      VAL_SEED) and held-out (HELDOUT_STUDIES, seed HELDOUT_SEED); validation and held-out seeds
-#      are never used in training, and the held-out cohort is used for nothing but the final report
-#   2. `livercad export-training` of the training cohort (the app's own prepare + crop stages)
+#   1. phantom cohorts: training (TRAIN_PARTS), validation (VAL_PARTS) and held-out (HELDOUT_PARTS),
+#      each made of parts PRESET:STUDIES:SEED (one per preset, so that the models see the `small`
+#      and the `clinical` geometry, issue 5 §1); validation and held-out seeds are never used in
+#      training, and the held-out cohort is used for nothing but the final report
+#   2. `livercad export-training` of each training part (the app's own prepare + crop stages)
 #   3. five detectors + the classifier candidates (CLS_CANDIDATES), side by side (one thread each:
 #      measured ~10x faster per step than two threads on this shared, loaded 2-core machine)
 #   4. ONNX export + manifests (sha256, shapes, tensor names, training config) by train.py
@@ -17,23 +18,20 @@ cd "$(dirname "$0")/../.."
 PY=/usr/bin/python3 # Debian's python3 with python3-torch / python3-onnx, not a pyenv one
 CLI="node bin/livercad.cjs"
 WORK=${WORK:-native-models/training/work}
-TRAIN_STUDIES=${TRAIN_STUDIES:-400}
-HELDOUT_STUDIES=${HELDOUT_STUDIES:-300}
-TRAIN_SEED=${TRAIN_SEED:-livercad-train-A}
-HELDOUT_SEED=${HELDOUT_SEED:-livercad-heldout-E}
-PRESET=${PRESET:-small}
+# Cohorts as parts PRESET:STUDIES:SEED separated by spaces, one part per preset.
+TRAIN_PARTS=${TRAIN_PARTS:-"small:400:livercad-train-A clinical:200:livercad-train-G"}
+VAL_PARTS=${VAL_PARTS:-"small:100:livercad-val-C clinical:100:livercad-val-H"}
+HELDOUT_PARTS=${HELDOUT_PARTS:-"small:300:livercad-heldout-I clinical:100:livercad-heldout-J"}
 DET_STEPS=${DET_STEPS:-3000}
 CLS_STEPS=${CLS_STEPS:-4000}
-VAL_STUDIES=${VAL_STUDIES:-100}
-VAL_SEED=${VAL_SEED:-livercad-val-C}
 # Classifier candidates, NAME=ARGS separated by ";": same data, same shared recipe (CLS), each
 # trained in its own lane; train.py select picks one on the validation cohort.
 CLS=(--aug light --growth 16 --blocks 6,6,6)
-CLS_NOTE="History, for the reader of the held-out numbers: the shared recipe (light augmentation, growth 16, blocks 6-6-6) was fixed in a first round by comparing three recipes on a 100-study cohort of seed livercad-heldout-B, which is therefore not used here. A second round (300 training studies, detectors 1000 steps, classifier 3000 steps; four candidates, of which two with L2-normalized features lost on validation: confidence gain 0.013 and 0.046) scored the held-out cohort once: accuracy 0.763, mean F1 0.727, HCC AUC 0.935, localization 0.94, confidence gain 0.085. This third round (400 training studies as in the paper, detectors 3000 steps with size-weighted lesion slices, classifier $CLS_STEPS steps) was shaped by the validation cohort's error analysis (lesions under 20 mm localized in 0.68 of studies), so the held-out cohort has been scored twice."
+CLS_NOTE="History, for the reader of the held-out numbers: the shared recipe (light augmentation, growth 16, blocks 6-6-6) was fixed in a first round by comparing three recipes on a 100-study cohort of seed livercad-heldout-B, which is therefore not used here. A second round (300 training studies, detectors 1000 steps, classifier 3000 steps; four candidates, of which two with L2-normalized features lost on validation: confidence gain 0.013 and 0.046) scored the held-out cohort once: accuracy 0.763, mean F1 0.727, HCC AUC 0.935, localization 0.94, confidence gain 0.085. A third round (400 training studies as in the paper, detectors 3000 steps with size-weighted lesion slices, classifier 4000 steps, small preset only) was shaped by the validation cohort's error analysis (lesions under 20 mm localized in 0.68 of studies) and scored that held-out cohort (seed livercad-heldout-E, 300 studies) a second time: accuracy 0.843, mean F1 0.809, HCC AUC 0.947, localization 0.987, confidence gain 0.046; on 60 studies of the clinical preset (seed livercad-robust-F) accuracy fell to 0.717. This fourth round adds 200 clinical-preset studies to the training cohort and 100 to the validation cohort, keeps the recipe, and reports on a fresh held-out cohort of both presets (seeds livercad-heldout-I and -J, chosen before any scoring); cohorts E and F are no longer used."
 CLS_CANDIDATES=${CLS_CANDIDATES:-"ls05=--label-smoothing 0.05;ls0=--label-smoothing 0"}
 BATCH=${BATCH:-32}
 SEED=${SEED:-5}
-OUT=native-models
+OUT=${OUT:-native-models} # elsewhere for a trial run of this script, with RECORDED
 mkdir -p "$WORK"
 [ "${FRESH:-0}" = 1 ] && rm -rf "$WORK"/cohort-* "$WORK"/export-* "$WORK"/shards-* "$WORK"/stamp-* "$WORK"/heldout-* \
   "$WORK"/val-* "$WORK"/cand-*
@@ -60,34 +58,58 @@ if [ ! -f dist/cli.cjs ] || [ "${SKIP_BUILD:-0}" != 1 ]; then node scripts/build
 # tensors themselves (trainings), so a code change redoes exactly the steps it can affect.
 PHANTOM_SRC=$(cat electron/phantom/*.ts electron/contract/domain.ts | sha256sum | cut -c1-16)
 CLI_SRC=$(sha256sum dist/cli.cjs | cut -c1-16)
-cohort() { rm -rf "$WORK/$1" && $CLI phantom --out "$WORK/$1" --studies "$2" --seed "$3" --preset "$PRESET" --jobs 2; }
-step cohort-train "$TRAIN_STUDIES $TRAIN_SEED $PRESET $PHANTOM_SRC" cohort cohort-train "$TRAIN_STUDIES" "$TRAIN_SEED"
-step cohort-val "$VAL_STUDIES $VAL_SEED $PRESET $PHANTOM_SRC" cohort cohort-val "$VAL_STUDIES" "$VAL_SEED"
-step cohort-heldout "$HELDOUT_STUDIES $HELDOUT_SEED $PRESET $PHANTOM_SRC" cohort cohort-heldout "$HELDOUT_STUDIES" "$HELDOUT_SEED"
+# parts_of PARTS: the parts one per line, "PRESET STUDIES SEED"; total_of PARTS: their studies.
+parts_of() { tr ' ' '\n' <<<"$1" | grep . | tr ':' ' '; }
+total_of() { parts_of "$1" | awk '{n += $2} END {print n}'; }
+TRAIN_STUDIES=$(total_of "$TRAIN_PARTS")
+VAL_STUDIES=$(total_of "$VAL_PARTS")
+HELDOUT_STUDIES=$(total_of "$HELDOUT_PARTS")
+cohort() { rm -rf "${WORK:?}/$1" && $CLI phantom --out "$WORK/$1" --studies "$2" --seed "$3" --preset "$4" --jobs 2 </dev/null; }
+# cohorts ROLE PARTS: WORK/cohort-ROLE-PRESET per part; with MERGE, also WORK/cohort-ROLE, all parts
+# hard-linked into one folder with one truth.json (what analyze + evaluate take).
+cohorts() {
+  local role=$1 preset n seed dirs=()
+  while read -r preset n seed; do
+    step "cohort-$role-$preset" "$n $seed $preset $PHANTOM_SRC" cohort "cohort-$role-$preset" "$n" "$seed" "$preset"
+    dirs+=("$WORK/cohort-$role-$preset")
+  done < <(parts_of "$2")
+  if [ "${3:-}" = merge ]; then $PY native-models/training/train.py merge-cohorts --out "$WORK/cohort-$role" "${dirs[@]}"; fi
+}
+cohorts train "$TRAIN_PARTS"
+cohorts val "$VAL_PARTS" merge
+cohorts heldout "$HELDOUT_PARTS" merge
 
-# Three export processes side by side over hard-linked shards of the cohort (one export ran at
-# ~6 s per study on this loaded machine); the trainer reads the shards as one export.
+# Per training part, three export processes side by side over hard-linked shards of its cohort (one
+# export ran at ~6 s per study on this loaded machine); the trainer reads all shards as one export.
 SHARDS=${SHARDS:-3}
-export_train() {
-  rm -rf "$WORK"/export-train-* "$WORK/export-train.sha" "$WORK/shards-train"
-  $PY native-models/training/train.py shard-cohort --cohort "$WORK/cohort-train" --shards "$SHARDS" --out "$WORK/shards-train"
-  local pids=() k
+export_part() {
+  local preset=$1 pids=() k
+  rm -rf "$WORK/export-train-$preset"-* "$WORK/shards-train-$preset"
+  $PY native-models/training/train.py shard-cohort --cohort "$WORK/cohort-train-$preset" --shards "$SHARDS" \
+    --out "$WORK/shards-train-$preset"
   for ((k = 0; k < SHARDS; k++)); do
-    $CLI export-training --cohort "$WORK/shards-train/shard-$k" --out "$WORK/export-train-$k" >"$WORK/export-train-$k.log" 2>&1 &
+    $CLI export-training --cohort "$WORK/shards-train-$preset/shard-$k" --out "$WORK/export-train-$preset-$k" \
+      >"$WORK/export-train-$preset-$k.log" 2>&1 &
     pids+=($!)
   done
   for k in "${pids[@]}"; do wait "$k"; done
-  tensors_hash >"$WORK/export-train.sha"
+  part_hash "$preset"
 }
-# The exported files' hash, computed once per export (~5 GB to read): the trainings' stamps hold it.
-tensors_hash() { find "$WORK"/export-train-*/ -type f | sort | xargs cat | sha256sum | cut -c1-16; }
-step export-train "$TRAIN_STUDIES $TRAIN_SEED $PRESET $SHARDS $PHANTOM_SRC $CLI_SRC" export_train
-[ -f "$WORK/export-train.sha" ] || tensors_hash >"$WORK/export-train.sha" # an export from before this file
-TENSORS=$(cat "$WORK/export-train.sha")
-DATA_DET() { local k l=""; for ((k = 0; k < SHARDS; k++)); do l+="$WORK/export-train-$k/detectors/$1,"; done; echo "$l"; }
-DATA_CLS() { local k l=""; for ((k = 0; k < SHARDS; k++)); do l+="$WORK/export-train-$k/classifier,"; done; echo "$l"; }
+# The exported files' hash, computed once per export (~1 GB per 100 studies to read): the
+# trainings' stamps hold the hashes of all parts.
+part_hash() { find "$WORK/export-train-$1"-*/ -type f | sort | xargs cat | sha256sum | cut -c1-16 >"$WORK/export-train-$1.sha"; }
+EXPORTS=() # the export folders of all training parts
+TENSORS=""
+while read -r preset n seed; do
+  step "export-train-$preset" "$n $seed $preset $SHARDS $PHANTOM_SRC $CLI_SRC" export_part "$preset"
+  [ -f "$WORK/export-train-$preset.sha" ] || part_hash "$preset" # an export from before the hash file
+  TENSORS+="$(cat "$WORK/export-train-$preset.sha") "
+  for ((k = 0; k < SHARDS; k++)); do EXPORTS+=("$WORK/export-train-$preset-$k"); done
+done < <(parts_of "$TRAIN_PARTS")
+DATA_DET() { local e l=""; for e in "${EXPORTS[@]}"; do l+="$e/detectors/$1,"; done; echo "$l"; }
+DATA_CLS() { local e l=""; for e in "${EXPORTS[@]}"; do l+="$e/classifier,"; done; echo "$l"; }
 
-COMMON=(--batch "$BATCH" --seed "$SEED" --studies "$TRAIN_STUDIES" --cohort-seed "$TRAIN_SEED" --preset "$PRESET")
+COMMON=(--batch "$BATCH" --seed "$SEED" --parts "$TRAIN_PARTS")
 id_of() { echo "detector-$(echo "$1" | tr 'A-Z_' 'a-z-')"; }
 train_detector() {
   local seq=$1 id
@@ -105,7 +127,7 @@ train_candidate() {
     --out "$WORK/cand-$name/classifier-densenet" --steps "$CLS_STEPS" "${CLS[@]}" $2 \
     --log "$WORK/log-cand-$name.txt" "${COMMON[@]}" >/dev/null 2>"$WORK/err-cand-$name.txt"
 }
-P="$TRAIN_STUDIES $TRAIN_SEED $PRESET $BATCH $SEED $TENSORS $(sha256sum native-models/training/*.py | sha256sum | cut -c1-16)"
+P="$TRAIN_PARTS $BATCH $SEED $TENSORS $(sha256sum native-models/training/*.py | sha256sum | cut -c1-16)"
 IFS=";" read -ra CANDS <<<"$CLS_CANDIDATES"
 detectors1() { for s in T1_pre T2 DWI; do step "detector-$s" "$P $DET_STEPS" train_detector "$s"; done; }
 detectors2() { for s in T1_arterial T1_venous; do step "detector-$s" "$P $DET_STEPS" train_detector "$s"; done; }
@@ -149,12 +171,20 @@ for c in "${CANDS[@]}"; do
   log "validation, candidate ${c%%=*}: done"
 done
 $PY native-models/training/train.py select --work "$WORK" --out "$OUT/classifier-densenet" \
-  --val-studies "$VAL_STUDIES" --val-seed "$VAL_SEED" --note "$CLS_NOTE" "${CANDS[@]}"
+  --val-studies "$VAL_STUDIES" --val-seed "$(parts_of "$VAL_PARTS" | awk '{print $3}' | paste -sd+)" \
+  --val-parts "$VAL_PARTS" --note "$CLS_NOTE" "${CANDS[@]}"
 
 # Held-out evaluation of the shipped models, once, through the app itself.
 analyze_cohort "$WORK/cohort-heldout" "$OUT" heldout
 cat "$WORK/heldout-metrics.txt"
+while read -r preset n seed; do # each part alone: the merged results against that part's truth
+  ev=(evaluate --truth "$WORK/cohort-heldout-$preset/truth.json" --results "$WORK/heldout-results.json")
+  $CLI "${ev[@]}" --json >"$WORK/heldout-$preset-metrics.json"
+  $CLI "${ev[@]}" >"$WORK/heldout-$preset-metrics.txt"
+  echo "held-out, $preset part alone ($n studies, seed $seed):" && cat "$WORK/heldout-$preset-metrics.txt"
+done < <(parts_of "$HELDOUT_PARTS")
 log "evaluated"
 $PY native-models/training/finalize.py --models "$OUT" --work "$WORK" \
-  --heldout-studies "$HELDOUT_STUDIES" --heldout-seed "$HELDOUT_SEED" --seconds "$(($(date +%s) - T0))"
+  --heldout-studies "$HELDOUT_STUDIES" --heldout-seed "$(parts_of "$HELDOUT_PARTS" | awk '{print $3}' | paste -sd+)" \
+  --heldout-parts "$HELDOUT_PARTS" --recorded "${RECORDED:-test/models/recorded-outputs.json}" --seconds "$(($(date +%s) - T0))"
 log "done in $(($(date +%s) - T0)) s"

@@ -46,6 +46,12 @@ def parse_parts(spec):
     return parts
 
 
+def cohort_of_parts(parts):
+    """What manifests record of a cohort made of parts: presets, total studies, seeds, the parts."""
+    return {"preset": "+".join(q["preset"] for q in parts), "studies": sum(q["studies"] for q in parts),
+            "seed": " + ".join(q["seed"] for q in parts), "parts": parts}
+
+
 def describe_parts(parts):
     """One line for manifests and cards: "400 `small` studies (seed A) + 200 `clinical` ..."."""
     return " + ".join(f"{q['studies']} `{q['preset']}` studies (seed {q['seed']})" for q in parts)

@@ -4,7 +4,7 @@ held-out cohort, analyzed by the app with the freshly trained models) into every
 each MODEL_CARD.md, and moves the recorded reference outputs into test/models/recorded-outputs.json
 (the shipped-model test compares onnxruntime against them).
 
-  finalize.py --models native-models --work native-models/training/work --heldout-studies N --heldout-seed S
+  finalize.py --models native-models --work native-models/training/work --heldout-parts "PRESET:N:SEED ..."
 """
 import argparse
 import json
@@ -158,11 +158,11 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--models", required=True)
     p.add_argument("--work", required=True)
-    p.add_argument("--heldout-studies", type=int, required=True)
-    p.add_argument("--heldout-seed", required=True)
     p.add_argument("--heldout-parts", default="",
                    help="PRESET:STUDIES:SEED ...: the held-out cohort's parts, each also scored alone "
                         "(WORK/heldout-PRESET-metrics.json)")
+    p.add_argument("--heldout-studies", type=int, help="without --heldout-parts: the held-out cohort's size")
+    p.add_argument("--heldout-seed", help="without --heldout-parts: the held-out cohort's seed")
     p.add_argument("--seconds", type=int, default=0)
     p.add_argument("--recorded", default="test/models/recorded-outputs.json")
     args = p.parse_args()
@@ -170,8 +170,8 @@ def main():
     parts = common.parse_parts(args.heldout_parts) if args.heldout_parts else None
     per_part = {q["preset"]: (common.read_json(os.path.join(args.work, f"heldout-{q['preset']}-metrics.json")),
                               q["studies"], q["seed"]) for q in parts or []}
-    seed = " + ".join(q["seed"] for q in parts) if parts else args.heldout_seed
-    held = summary(evaluation, args.heldout_studies, seed, parts, per_part)
+    cohort = common.cohort_of_parts(parts) if parts else {"studies": args.heldout_studies, "seed": args.heldout_seed}
+    held = summary(evaluation, cohort["studies"], cohort["seed"], parts, per_part)
     recorded = {}
     written = []
     for id_ in sorted(os.listdir(args.models)):

@@ -5,6 +5,7 @@
   train.py detector   --data EXPORT/detectors/<SEQ> --seq <SEQ> --out native-models/<id> ...
   train.py classifier --data EXPORT/classifier --out native-models/<id> ...
   train.py fake-export --out DIR   (small random tensors in the export format, for the smoke run)
+  train.py shard-cohort | merge-cohorts | merge-results | select   (cohorts.py)
 """
 import argparse
 import json
@@ -17,6 +18,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import classifier as cls_mod  # noqa: E402
+import cohorts  # noqa: E402
 import common  # noqa: E402
 import detector as det_mod  # noqa: E402
 
@@ -77,14 +79,20 @@ def normalization(meta):
 
 
 def cohort_info(args):
-    if not args.parts:
-        return {"trainingCohort": {"generator": "livercad phantom", "preset": args.preset,
-                                   "studies": args.studies, "seed": args.cohort_seed}}
-    parts = common.parse_parts(args.parts)
-    return {"trainingCohort": {"generator": "livercad phantom",
-                               "preset": "+".join(q["preset"] for q in parts),
-                               "studies": sum(q["studies"] for q in parts),
-                               "seed": " + ".join(q["seed"] for q in parts), "parts": parts}}
+    cohort = (common.cohort_of_parts(common.parse_parts(args.parts)) if args.parts else
+              {"preset": args.preset, "studies": args.studies, "seed": args.cohort_seed})
+    return {"trainingCohort": {"generator": "livercad phantom", **cohort}}
+
+
+class Subset:
+    """An export's memmap restricted to some sample indices (a patient-level split)."""
+
+    def __init__(self, base, idx):
+        self.base, self.idx = base, np.asarray(idx)
+        self.shape = (len(idx),) + base.shape[1:]
+
+    def __getitem__(self, k):
+        return self.base[self.idx[k]]
 
 
 def cmd_detector(args):
@@ -99,19 +107,10 @@ def cmd_detector(args):
     log(f"{args.seq}: {len(records)} slices ({sum(1 for r in records if r['boxes'])} with lesions), "
         f"x {list(x.shape)}, train patients {n_tr}, validation {n_va}")
     sub_records = [records[i] for i in tr]
-
-    class Sub:  # memmap view restricted to the training indices
-        def __init__(self, base, idx):
-            self.base, self.idx = base, np.asarray(idx)
-            self.shape = (len(idx),) + base.shape[1:]
-
-        def __getitem__(self, k):
-            return self.base[self.idx[k]]
-
-    model, stats = det_mod.train(Sub(x, tr), sub_records, x.shape[1], args.steps, args.batch, args.seed,
+    model, stats = det_mod.train(Subset(x, tr), sub_records, x.shape[1], args.steps, args.batch, args.seed,
                                  log, index_coords=index_coords, width=args.width, lr=args.lr,
                                  pos_weighting=args.pos_weighting)
-    val = det_mod.slice_recall(model, Sub(x, va), [records[i] for i in va], index_coords) if va else {}
+    val = det_mod.slice_recall(model, Subset(x, va), [records[i] for i in va], index_coords) if va else {}
     log(f"{args.seq} validation: {val}")
     h, w = x.shape[2] // det_mod.STRIDE, x.shape[3] // det_mod.STRIDE
     path = os.path.join(args.out, "model.onnx")
@@ -166,20 +165,12 @@ def cmd_classifier(args):
     log(f"classifier: {len(records)} crops {list(x.shape)}, per class {np.bincount(y, minlength=3).tolist()}, "
         f"train patients {n_tr}, validation {n_va}")
 
-    class Sub:
-        def __init__(self, base, idx):
-            self.base, self.idx = base, np.asarray(idx)
-            self.shape = (len(idx),) + base.shape[1:]
-
-        def __getitem__(self, k):
-            return self.base[self.idx[k]]
-
     blocks = tuple(int(v) for v in args.blocks.split(","))
-    backbone, head, stats = cls_mod.train(Sub(x, tr), y[tr], args.steps, args.batch, args.seed, log,
+    backbone, head, stats = cls_mod.train(Subset(x, tr), y[tr], args.steps, args.batch, args.seed, log,
                                           p=args.dropout, lr=args.lr, growth=args.growth, blocks=blocks,
                                           aug=args.aug, label_smoothing=args.label_smoothing,
                                           feature_norm=args.feature_norm)
-    val = cls_mod.evaluate(backbone, head, Sub(x, va), y[va]) if va else {}
+    val = cls_mod.evaluate(backbone, head, Subset(x, va), y[va]) if va else {}
     log(f"classifier validation: {val}")
     s = x.shape[2]
     f = backbone.feature_size
@@ -237,102 +228,6 @@ def cmd_classifier(args):
         "outputs": {"features": sample_values(feats.numpy()), "logitsOnes": sample_values(logits_ones),
                     "logitsMask": sample_values(logits_mask)}})
     log(f"wrote {args.out}")
-
-
-def cmd_shard_cohort(args):
-    """Splits a phantom cohort into K shards (hard links, no copy) so that K `livercad
-    export-training` processes run side by side: on this loaded 2-core machine one export took
-    ~6 s per study; the trainer reads the K exports as one (--data A,B,C)."""
-    import shutil
-
-    truth = common.read_json(os.path.join(args.cohort, "truth.json"))
-    for k in range(args.shards):
-        out = os.path.join(args.out, f"shard-{k}")
-        shutil.rmtree(out, ignore_errors=True)
-        os.makedirs(out)
-        mine = truth["studies"][k :: args.shards]
-        for st in mine:
-            src = os.path.join(args.cohort, st["patientId"])
-            shutil.copytree(src, os.path.join(out, st["patientId"]), copy_function=os.link)
-        common.write_json(os.path.join(out, "truth.json"), {**truth, "studies": mine})
-        print(f"{out}: {len(mine)} studies")
-
-
-def cmd_merge_cohorts(args):
-    """One cohort folder from several (hard links, no copy) with one truth.json listing all their
-    studies in order: the validation and held-out cohorts mix presets, and `livercad evaluate`
-    scores one truth file."""
-    import shutil
-
-    shutil.rmtree(args.out, ignore_errors=True)
-    os.makedirs(args.out)
-    studies, seen = [], set()
-    for cohort in args.inputs:
-        for st in common.read_json(os.path.join(cohort, "truth.json"))["studies"]:
-            if st["patientId"] in seen or st["studyInstanceUid"] in seen:
-                raise SystemExit(f"{cohort}: study {st['patientId']} already in another part")
-            seen.update((st["patientId"], st["studyInstanceUid"]))
-            shutil.copytree(os.path.join(cohort, st["patientId"]), os.path.join(args.out, st["patientId"]),
-                            copy_function=os.link)
-            studies.append(st)
-    common.write_json(os.path.join(args.out, "truth.json"), {"studies": studies})
-    print(f"{args.out}: {len(studies)} studies from {len(args.inputs)} cohorts")
-
-
-def cmd_merge_results(args):
-    """Concatenates the studies of several `livercad analyze --json` documents (analyze shards)."""
-    studies = []
-    for f in args.inputs:
-        studies += common.read_json(f)["studies"]
-    common.write_json(args.out, {"studies": studies})
-    print(f"{args.out}: {len(studies)} studies")
-
-
-def cmd_select(args):
-    """Chooses the shipped classifier among the candidate recipes by their metrics on the
-    validation cohort (its own seed: neither training nor held-out), analyzed by the app with the
-    shipped detectors. Rule, fixed before any candidate was scored: among the candidates that meet
-    every issue-5 target on validation, the highest mean F1 on the 70% most confident studies
-    (good classification and an informative confidence together); if none meets them all, the
-    highest of that same number. Copies the winner to --out and records the choice in its manifest."""
-    import shutil
-
-    import finalize
-
-    rows = []
-    for spec in args.candidates:
-        name, _, recipe = spec.partition("=")
-        ev = common.read_json(os.path.join(args.work, f"val-{name}-metrics.json"))
-        summ = finalize.summary(ev, args.val_studies, args.val_seed)
-        rows.append({"name": name, "recipe": recipe.strip() or "defaults",
-                     "meetsAllTargets": all(v["met"] for v in summ["targets"].values()),
-                     "top70MeanF1": None if summ["top"]["meanF1"] is None else round(summ["top"]["meanF1"], 4),
-                     **{k: v["value"] for k, v in summ["targets"].items()}})
-    pool = [r for r in rows if r["meetsAllTargets"]] or rows
-    best = max(pool, key=lambda r: (r["top70MeanF1"] or 0, r["meanF1"] or 0))
-    for r in rows:
-        r["chosen"] = r is best
-        print(f"candidate {r['name']} ({r['recipe']}): accuracy {r['accuracy']} mean F1 {r['meanF1']} "
-              f"HCC AUC {r['hccAuc']} top-70% gain {r['top70MeanF1Gain']} top-70% mean F1 {r['top70MeanF1']}"
-              f"{'  <- chosen' if r['chosen'] else ''}")
-    shutil.rmtree(args.out, ignore_errors=True)
-    shutil.copytree(os.path.join(args.work, f"cand-{best['name']}", "classifier-densenet"), args.out)
-    mpath = os.path.join(args.out, "manifest.json")
-    m = common.read_json(mpath)
-    listing = "; ".join(
-        f"{r['name']} ({r['recipe']}): accuracy {r['accuracy']}, mean F1 {r['meanF1']}, HCC AUC {r['hccAuc']}, "
-        f"top-70% gain {r['top70MeanF1Gain']}" for r in rows)
-    cohort = (f"{args.val_studies} phantom studies, seed {args.val_seed}" if not args.val_parts else
-              f"{args.val_studies} phantom studies: {common.describe_parts(common.parse_parts(args.val_parts))}")
-    m["training"]["selection"] = (
-        f"Chosen among {len(rows)} classifier recipes trained on the same data, by their metrics on a separate "
-        f"validation cohort ({cohort}, used neither for training "
-        f"nor for the held-out evaluation), analyzed by the app with the shipped detectors. Rule (fixed before "
-        f"scoring): among candidates meeting every issue-5 target on validation, the highest mean F1 on the 70% "
-        f"most confident studies; else the highest of that number. Validation: {listing}. "
-        f"Chosen: {best['name']}." + (f" {args.note}" if args.note else ""))
-    m["training"]["candidates"] = rows
-    common.write_json(mpath, m)
 
 
 def cmd_fake_export(args):
@@ -404,24 +299,8 @@ def main(argv=None):
             q.add_argument("--feature-norm", choices=["none", "l2"], default="none",
                            help="l2: unit-length backbone features times sqrt(size), before the dropout head")
             q.add_argument("--lr", type=float, default=3e-3)
-    q = sub.add_parser("shard-cohort")
-    q.add_argument("--cohort", required=True)
-    q.add_argument("--shards", type=int, required=True)
-    q.add_argument("--out", required=True)
-    q = sub.add_parser("merge-cohorts")
-    q.add_argument("--out", required=True)
-    q.add_argument("inputs", nargs="+")
-    q = sub.add_parser("merge-results")
-    q.add_argument("--out", required=True)
-    q.add_argument("inputs", nargs="+")
-    q = sub.add_parser("select")
-    q.add_argument("--work", required=True)
-    q.add_argument("--out", required=True)
-    q.add_argument("--val-studies", type=int, required=True)
-    q.add_argument("--val-seed", required=True)
-    q.add_argument("--val-parts", default="", help="the validation cohort's parts, PRESET:STUDIES:SEED ...")
-    q.add_argument("--note", default="", help="appended to the selection record (history of the shared recipe)")
-    q.add_argument("candidates", nargs="+", help="NAME=RECIPE ARGS (one per candidate)")
+    commands = {"detector": cmd_detector, "classifier": cmd_classifier, "fake-export": cmd_fake_export,
+                **cohorts.add_commands(sub)}
     q = sub.add_parser("fake-export")
     q.add_argument("--out", required=True)
     q.add_argument("--n", type=int, default=16)
@@ -429,9 +308,7 @@ def main(argv=None):
     q.add_argument("--crop", type=int, default=64)
     q.add_argument("--seed", type=int, default=1)
     args = p.parse_args(argv)
-    {"detector": cmd_detector, "classifier": cmd_classifier, "fake-export": cmd_fake_export,
-     "shard-cohort": cmd_shard_cohort, "merge-cohorts": cmd_merge_cohorts, "merge-results": cmd_merge_results,
-     "select": cmd_select}[args.cmd](args)
+    commands[args.cmd](args)
 
 
 if __name__ == "__main__":

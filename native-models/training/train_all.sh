@@ -58,12 +58,8 @@ if [ ! -f dist/cli.cjs ] || [ "${SKIP_BUILD:-0}" != 1 ]; then node scripts/build
 # tensors themselves (trainings), so a code change redoes exactly the steps it can affect.
 PHANTOM_SRC=$(cat electron/phantom/*.ts electron/contract/domain.ts | sha256sum | cut -c1-16)
 CLI_SRC=$(sha256sum dist/cli.cjs | cut -c1-16)
-# parts_of PARTS: the parts one per line, "PRESET STUDIES SEED"; total_of PARTS: their studies.
+# parts_of PARTS: the parts one per line, "PRESET STUDIES SEED".
 parts_of() { tr ' ' '\n' <<<"$1" | grep . | tr ':' ' '; }
-total_of() { parts_of "$1" | awk '{n += $2} END {print n}'; }
-TRAIN_STUDIES=$(total_of "$TRAIN_PARTS")
-VAL_STUDIES=$(total_of "$VAL_PARTS")
-HELDOUT_STUDIES=$(total_of "$HELDOUT_PARTS")
 cohort() { rm -rf "${WORK:?}/$1" && $CLI phantom --out "$WORK/$1" --studies "$2" --seed "$3" --preset "$4" --jobs 2 </dev/null; }
 # cohorts ROLE PARTS: WORK/cohort-ROLE-PRESET per part; with MERGE, also WORK/cohort-ROLE, all parts
 # hard-linked into one folder with one truth.json (what analyze + evaluate take).
@@ -159,8 +155,12 @@ analyze_cohort() {
   for k in "${pids[@]}"; do wait "$k"; done
   $PY native-models/training/train.py merge-results --out "$WORK/$name-results.json" \
     "$WORK/$name-results-0.json" "$WORK/$name-results-1.json" >/dev/null
-  $CLI evaluate --truth "$cohort/truth.json" --results "$WORK/$name-results.json" --json >"$WORK/$name-metrics.json"
-  $CLI evaluate --truth "$cohort/truth.json" --results "$WORK/$name-results.json" >"$WORK/$name-metrics.txt"
+  evaluate_to "$cohort/truth.json" "$WORK/$name-results.json" "$WORK/$name"
+}
+# evaluate_to TRUTH RESULTS PREFIX: `livercad evaluate` as PREFIX-metrics.json and PREFIX-metrics.txt.
+evaluate_to() {
+  $CLI evaluate --truth "$1" --results "$2" --json >"$3-metrics.json"
+  $CLI evaluate --truth "$1" --results "$2" >"$3-metrics.txt"
 }
 
 # Model selection on the validation cohort only: each candidate next to links to the new detectors
@@ -171,20 +171,16 @@ for c in "${CANDS[@]}"; do
   log "validation, candidate ${c%%=*}: done"
 done
 $PY native-models/training/train.py select --work "$WORK" --out "$OUT/classifier-densenet" \
-  --val-studies "$VAL_STUDIES" --val-seed "$(parts_of "$VAL_PARTS" | awk '{print $3}' | paste -sd+)" \
   --val-parts "$VAL_PARTS" --note "$CLS_NOTE" "${CANDS[@]}"
 
 # Held-out evaluation of the shipped models, once, through the app itself.
 analyze_cohort "$WORK/cohort-heldout" "$OUT" heldout
 cat "$WORK/heldout-metrics.txt"
 while read -r preset n seed; do # each part alone: the merged results against that part's truth
-  ev=(evaluate --truth "$WORK/cohort-heldout-$preset/truth.json" --results "$WORK/heldout-results.json")
-  $CLI "${ev[@]}" --json >"$WORK/heldout-$preset-metrics.json"
-  $CLI "${ev[@]}" >"$WORK/heldout-$preset-metrics.txt"
+  evaluate_to "$WORK/cohort-heldout-$preset/truth.json" "$WORK/heldout-results.json" "$WORK/heldout-$preset"
   echo "held-out, $preset part alone ($n studies, seed $seed):" && cat "$WORK/heldout-$preset-metrics.txt"
 done < <(parts_of "$HELDOUT_PARTS")
 log "evaluated"
 $PY native-models/training/finalize.py --models "$OUT" --work "$WORK" \
-  --heldout-studies "$HELDOUT_STUDIES" --heldout-seed "$(parts_of "$HELDOUT_PARTS" | awk '{print $3}' | paste -sd+)" \
   --heldout-parts "$HELDOUT_PARTS" --recorded "${RECORDED:-test/models/recorded-outputs.json}" --seconds "$(($(date +%s) - T0))"
 log "done in $(($(date +%s) - T0)) s"

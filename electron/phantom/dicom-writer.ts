@@ -5,9 +5,11 @@ import type { SeriesPlan, SlicePlan } from "./geometry";
 import type { StudyPlan } from "./plan";
 import { CONTRAST_AGENT, INJECTION_MINUTE } from "./protocol";
 import { sopInstanceUid } from "./truth";
+import { VENDORS } from "./vendors";
 
 export const MR_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.4";
 export const EXPLICIT_VR_LITTLE_ENDIAN = "1.2.840.10008.1.2.1";
+export const IMPLICIT_VR_LITTLE_ENDIAN = "1.2.840.10008.1.2";
 /** Implementation Class UID of this writer (PS3.7 D.3.3.2), itself a 2.25 UID. */
 export const IMPLEMENTATION_CLASS_UID = "2.25.302385146953213465432103157729470317512";
 export const MANUFACTURER = "GE MEDICAL SYSTEMS";
@@ -94,13 +96,16 @@ export function instanceDataSet(
     "00080033": str("TM", tm(series.acquisitionSeconds + 30)),
     "00080050": str("SH", study.accessionNumber),
     "00080060": str("CS", "MR"),
-    "00080070": str("LO", MANUFACTURER),
+    "00080070": str(
+      "LO",
+      series.vendor === "GE" ? MANUFACTURER : VENDORS[series.vendor].manufacturer,
+    ),
     "00080080": str("LO", "LiverCAD Phantom Hospital"),
     "00080090": { vr: "PN", Value: [] },
     "00081010": str("SH", "PHANTOMMR1"),
     "00081030": str("LO", "MR LIVER W/WO CONTRAST"),
     "0008103E": str("LO", series.description),
-    "00081090": str("LO", "DISCOVERY MR750"),
+    "00081090": str("LO", series.variation ? VENDORS[series.vendor].model : "DISCOVERY MR750"),
     "00100010": { vr: "PN", Value: [{ Alphabetic: study.patientName }] },
     "00100020": str("LO", study.patientId),
     "00100030": str("DA", study.patientBirthDate),
@@ -128,7 +133,7 @@ export function instanceDataSet(
     "00181020": str("LO", "DV26.0_R03"),
     "00181030": str("LO", p.protocolName),
     "00181250": str("SH", "32Ch Torso"),
-    "00181310": num("US", 0, n, n, 0),
+    "00181310": num("US", 0, n, series.rows, 0),
     "00181312": str("CS", "ROW"),
     "00181314": dsv(p.flipAngle),
     "00185100": str("CS", "HFS"),
@@ -145,9 +150,9 @@ export function instanceDataSet(
     "00201041": { vr: "DS", Value: [fixedDs(slice.location)] },
     "00280002": num("US", 1),
     "00280004": str("CS", "MONOCHROME2"),
-    "00280010": num("US", n),
+    "00280010": num("US", series.rows),
     "00280011": num("US", n),
-    "00280030": dsv(series.pixelSpacing, series.pixelSpacing),
+    "00280030": dsv(series.rowSpacing, series.pixelSpacing),
     "00280100": num("US", 16),
     "00280101": num("US", 16),
     "00280102": num("US", 15),
@@ -167,9 +172,11 @@ export function instanceDataSet(
     const b = p.diffusionBValue ?? 800;
     const bValue = series.description.includes("1000") ? 1000 : b;
     set["00189087"] = num("FD", bValue);
-    // GE keeps the b-value in (0043,1039) "Slop_int_6..9" of the GEMS_PARM_01 private block.
-    set["00430010"] = str("LO", "GEMS_PARM_01");
-    set["00431039"] = { vr: "IS", Value: [String(bValue), "0", "0", "0"] };
+    if (series.vendor === "GE") {
+      // GE keeps the b-value in (0043,1039) "Slop_int_6..9" of the GEMS_PARM_01 private block.
+      set["00430010"] = str("LO", "GEMS_PARM_01");
+      set["00431039"] = { vr: "IS", Value: [String(bValue), "0", "0", "0"] };
+    }
   }
   if (series.kind === "ADC") {
     set["00082111"] = str("ST", "ADC map computed from b0 and high-b diffusion images");
@@ -180,7 +187,20 @@ export function instanceDataSet(
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** Appends Pixel Data to a header; see encodeInstance. */
-function withPixels(header: Uint8Array, pixels: Uint16Array): Uint8Array {
+function withPixels(header: Uint8Array, pixels: Uint16Array, implicitVr = false): Uint8Array {
+  if (implicitVr) {
+    // Implicit VR Little Endian (PS3.5 7.1.3): tag and a 32-bit length, no VR.
+    const byteLength = pixels.length * 2;
+    const out = new Uint8Array(header.length + 8 + byteLength);
+    out.set(header, 0);
+    const view = new DataView(out.buffer, header.length, 8);
+    view.setUint16(0, 0x7fe0, true);
+    view.setUint16(2, 0x0010, true);
+    view.setUint32(4, byteLength, true);
+    const px = new DataView(out.buffer, header.length + 8, byteLength);
+    for (let i = 0; i < pixels.length; i++) px.setUint16(i * 2, pixels[i] as number, true);
+    return out;
+  }
   // Pixel Data (7FE0,0010) is the data set's last element, so it is appended here rather than
   // passed through dcmjs, whose writer copies large values byte by byte (measured: 7 ms of the
   // 8 ms per 130x130 image). Explicit VR LE encoding of OW: tag, "OW", 2 reserved bytes, 32-bit
@@ -213,7 +233,10 @@ function encodeHeader(study: StudyPlan, series: SeriesPlan, k: number): Uint8Arr
     "00020001": { vr: "OB", Value: [new Uint8Array([0, 1]).buffer] },
     "00020002": str("UI", MR_IMAGE_STORAGE),
     "00020003": str("UI", sop),
-    "00020010": str("UI", EXPLICIT_VR_LITTLE_ENDIAN),
+    "00020010": str(
+      "UI",
+      series.implicitVr ? IMPLICIT_VR_LITTLE_ENDIAN : EXPLICIT_VR_LITTLE_ENDIAN,
+    ),
     "00020012": str("UI", IMPLEMENTATION_CLASS_UID),
     "00020013": str("SH", "LIVERCAD_PH_1"),
   };
@@ -229,7 +252,7 @@ export function encodeInstance(
   k: number,
   pixels: Uint16Array,
 ): Uint8Array {
-  return withPixels(encodeHeader(study, series, k), pixels);
+  return withPixels(encodeHeader(study, series, k), pixels, series.implicitVr);
 }
 
 const LONG_VRS = new Set([
@@ -288,7 +311,8 @@ export class SeriesWriter {
     const sameOrientation = s.slices.every(
       (x) => x.orientation.join() === s.slices[0]?.orientation.join(),
     );
-    if (!sameOrientation) return encodeInstance(this.study, s, k, pixels);
+    // Implicit VR headers are encoded in full: the template patcher walks explicit VR only.
+    if (!sameOrientation || s.implicitVr) return encodeInstance(this.study, s, k, pixels);
     if (!this.template) {
       this.template = encodeHeader(this.study, s, 0);
       this.offsets = locate(this.template, PATCHED);

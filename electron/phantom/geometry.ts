@@ -12,6 +12,7 @@ import {
   type SeriesKind,
 } from "./protocol";
 import { deterministicUid, type Rng } from "./random";
+import type { SeriesVariation, Vendor } from "./variation";
 
 export type Orientation = [number, number, number, number, number, number];
 
@@ -33,10 +34,19 @@ export interface SeriesPlan {
   seriesInstanceUid: string;
   seriesNumber: number;
   description: string;
-  /** Rows = columns (square matrix). */
+  /** Columns (0028,0011); the small and clinical presets are square (rows = columns). */
   matrix: number;
-  /** Pixel spacing in mm, equal along rows and columns. */
+  /** Spacing between columns in mm (PixelSpacing[1]); = rowSpacing in the small and clinical presets. */
   pixelSpacing: number;
+  /** Rows (0028,0010): the randomized presets draw rectangular matrices. */
+  rows: number;
+  /** Spacing between rows in mm (PixelSpacing[0]): non-square pixels in the randomized presets. */
+  rowSpacing: number;
+  vendor: Vendor;
+  /** Written in Implicit VR Little Endian (PS3.5 A.1) rather than Explicit VR Little Endian. */
+  implicitVr: boolean;
+  /** Domain randomization of this series (randomized and shifted presets), else null. */
+  variation: SeriesVariation | null;
   thickness: number;
   spacingBetweenSlices: number;
   slices: SlicePlan[];
@@ -84,7 +94,7 @@ const NOISE: Record<SeriesKind, number> = {
   T1_delayed: 0.022,
 };
 
-function round(x: number, step: number): number {
+export function round(x: number, step: number): number {
   return Math.round(x / step) * step;
 }
 
@@ -111,7 +121,7 @@ function axialSlices(
   });
 }
 
-function localizerSlices(fov: number, spacing: number): SlicePlan[] {
+export function localizerSlices(fov: number, spacing: number): SlicePlan[] {
   const h = fov / 2 - spacing / 2;
   const out: SlicePlan[] = [];
   for (const z of [-30, 0, 30])
@@ -205,6 +215,11 @@ export function planSeries(rng: Rng, study: StudyPlan, preset: Preset): SeriesPl
       description: rng.pick(p.descriptions),
       matrix,
       pixelSpacing,
+      rows: matrix,
+      rowSpacing: pixelSpacing,
+      vendor: "GE",
+      implicitVr: false,
+      variation: null,
       thickness,
       spacingBetweenSlices: round(step, 0.01),
       slices,

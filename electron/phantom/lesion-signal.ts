@@ -106,9 +106,14 @@ function ratios(lesion: LesionPlan, kind: SeriesKind): Ratios {
 }
 
 /** `liver` is the normal liver's signal on this series; conspicuity pulls ratios toward 1. */
-export function lesionSignal(lesion: LesionPlan, kind: SeriesKind, liver: number): LesionSignal {
+export function lesionSignal(
+  lesion: LesionPlan,
+  kind: SeriesKind,
+  liver: number,
+  contrast = 1,
+): LesionSignal {
   const [core, rim, capsule] = ratios(lesion, kind);
-  const k = lesion.conspicuity;
+  const k = lesion.conspicuity * contrast;
   const toward = (r: number): number => liver * (1 + k * (r - 1));
   const showsCapsule = lesion.features.capsule && capsule !== undefined;
   const mosaic = kind === "T1_arterial" && lesion.features.arterial === "mosaic";

@@ -47,11 +47,14 @@ export function studyMontage(study: StudyPlan): Buffer {
     const px = renderSlice(scene, series, k);
     const [lo, hi] = windowOf(px);
     const n = series.matrix;
-    const scale = n / PANEL;
+    const scale = Math.max(n, series.rows * (series.rowSpacing / series.pixelSpacing)) / PANEL;
+    const aspect = series.rowSpacing / series.pixelSpacing;
     const x0 = p * (PANEL + gap);
     for (let y = 0; y < PANEL; y++) {
       for (let x = 0; x < PANEL; x++) {
-        const v = px[Math.floor(y * scale) * n + Math.floor(x * scale)] ?? 0;
+        const row = Math.floor((y * scale) / aspect);
+        const col = Math.floor(x * scale);
+        const v = row < series.rows && col < n ? (px[row * n + col] ?? 0) : 0;
         const g = Math.round(Math.min(1, Math.max(0, (v - lo) / (hi - lo))) * 255);
         const o = (y * png.width + x0 + x) * 4;
         png.data[o] = g;

@@ -9,6 +9,14 @@ import { ATYPICAL_RATE, drawFeatures, type LesionFeatures } from "./features";
 import { planSeries, type SeriesPlan } from "./geometry";
 import type { Preset } from "./protocol";
 import { deterministicUid, Rng } from "./random";
+import {
+  isRandomized,
+  planDistractors,
+  planRandomizedSeries,
+  randomizeAnatomy,
+  randomizeLesionShapes,
+} from "./randomize";
+import type { Distractors } from "./variation";
 
 export interface LesionPlan {
   /** Centre in patient coordinates (LPS, mm) before any breathing shift. */
@@ -27,6 +35,9 @@ export interface LesionPlan {
   retraction: { point: Vec3; depth: number; sigma: number } | null;
   /** ICC upstream biliary dilatation: dilated ducts running from the lesion to the periphery. */
   ducts: Capsule[];
+  /** Randomized presets: amplitude of the lobulated outline (0 or absent = ellipsoid) and its phases. */
+  lobulation?: number;
+  lobePhase?: [number, number];
 }
 
 export interface StudyPlan {
@@ -53,6 +64,8 @@ export interface StudyPlan {
   anatomy: AnatomyPlan;
   lesions: LesionPlan[];
   series: SeriesPlan[];
+  /** Randomized presets: ascites, cysts and haemangioma-like lesions (not in the truth). */
+  distractors: Distractors | null;
 }
 
 export interface CohortPlanOptions {
@@ -338,8 +351,10 @@ export function planStudy(
   const rng = new Rng(`study:${key}`);
   const atypical = rng.chance(ATYPICAL_RATE);
   const cirrhosis = rng.chance(TABLE2.cirrhosis[label]);
-  const anatomy = planAnatomy(rng, cirrhosis);
+  const drawn = planAnatomy(rng, cirrhosis);
+  const anatomy = isRandomized(preset) ? randomizeAnatomy(key, preset, drawn) : drawn;
   const lesions = planLesions(rng, anatomy, label, atypical, sizeQuantile);
+  if (isRandomized(preset)) randomizeLesionShapes(key, lesions);
   const sex = rng.chance(TABLE2.menShare[label]) ? "M" : "F";
   const age = Math.round(Math.min(88, Math.max(25, TABLE2.meanAge[label] + 10.5 * rng.normal())));
   const seedDays = new Rng(`dates:${seed}`).int(0, 1500);
@@ -371,8 +386,11 @@ export function planStudy(
     anatomy,
     lesions,
     series: [],
+    distractors: isRandomized(preset) ? planDistractors(key, anatomy, lesions) : null,
   };
-  plan.series = planSeries(rng, plan, preset);
+  plan.series = isRandomized(preset)
+    ? planRandomizedSeries(plan, preset)
+    : planSeries(rng, plan, preset);
   return plan;
 }
 

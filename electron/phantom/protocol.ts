@@ -27,7 +27,14 @@ export const SEQUENCE_OF_KIND: Partial<Record<SeriesKind, SequenceId>> = {
   DWI: "DWI",
 };
 
-export type Preset = "small" | "clinical";
+/**
+ * small / clinical: the GE protocol at half / Table 1 matrices. randomized: domain randomization
+ * (issue 11 §1; SynthSeg-style): GE, Philips and Canon naming, random geometry, tissue signals,
+ * anatomy, distractors and artefacts. shifted: the shift test, settings never used in training
+ * (Siemens naming, thin contiguous T1, a larger habitus, a gamma intensity model).
+ */
+export type Preset = "small" | "clinical" | "randomized" | "shifted";
+export const PRESETS: readonly Preset[] = ["small", "clinical", "randomized", "shifted"];
 
 export interface ProtocolEntry {
   kind: SeriesKind;

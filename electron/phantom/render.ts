@@ -7,7 +7,8 @@ import type { SeriesPlan } from "./geometry";
 import { lesionSignal, type LesionSignal } from "./lesion-signal";
 import { Rng } from "./random";
 import { LesionShape, type Scene, type Structure } from "./scene";
-import { SIGNAL, type Tissue } from "./tissue";
+import { keepOrdering } from "./randomize";
+import { SIGNAL, TISSUES, type Tissue } from "./tissue";
 
 /**
  * 64k standard normal deviates drawn once from a fixed seed: per-pixel noise then costs one table
@@ -50,9 +51,18 @@ function contextFor(scene: Scene, series: SeriesPlan): SeriesContext {
       ? base.liver * (1 - a.steatosis)
       : base.liver * (a.cirrhosis && series.postContrast ? 0.93 : 1);
   const values = { ...base, liver };
+  const v = series.variation;
+  if (v) {
+    for (const t of TISSUES) values[t] *= v.tissueScale[t] ?? 1;
+    keepOrdering(series.kind, values);
+  }
   const lesionSignals = new Map<Structure, LesionSignal>();
   for (const st of scene.structures) {
-    if (st.lesion) lesionSignals.set(st, lesionSignal(st.lesion, series.kind, liver));
+    if (st.lesion)
+      lesionSignals.set(
+        st,
+        lesionSignal(st.lesion, series.kind, values.liver, v?.lesionContrast ?? 1),
+      );
   }
   let firstVarying = 0;
   while (scene.structures[firstVarying]?.shape.aabb[2] === -Infinity) firstVarying++;
@@ -64,7 +74,7 @@ function contextFor(scene: Scene, series: SeriesPlan): SeriesContext {
     halfEdge: Math.max(0.5, series.pixelSpacing * 0.6),
     background: null,
     firstVarying,
-    liverMap: new Float32Array(series.matrix * series.matrix),
+    liverMap: new Float32Array(series.matrix * series.rows),
   };
 }
 
@@ -96,7 +106,9 @@ function paint(
   c: readonly number[],
 ): void {
   const n = ctx.series.matrix;
+  const rowsN = ctx.series.rows;
   const ps = ctx.series.pixelSpacing;
+  const rps = ctx.series.rowSpacing;
   const shift = st.mobile ? ctx.series.shift : [0, 0, 0];
   // Work in the structure's own frame: subtract the shift from the plane instead of the shape.
   const ox = origin[0] - (shift[0] ?? 0);
@@ -107,7 +119,7 @@ function paint(
   let i0 = 0;
   let i1 = n - 1;
   let j0 = 0;
-  let j1 = n - 1;
+  let j1 = rowsN - 1;
   const o = [ox, oy, oz];
   // Planes are axis-aligned here (axial, coronal, sagittal): each of r, c and the normal is a
   // signed unit axis, so the bounding box maps to a pixel rectangle and an out-of-plane range.
@@ -123,8 +135,8 @@ function paint(
       i0 = Math.max(i0, Math.floor(Math.min(a0, a1)));
       i1 = Math.min(i1, Math.ceil(Math.max(a0, a1)));
     } else if (ca !== 0) {
-      const a0 = ((lo - p) / ps) * ca;
-      const a1 = ((hi - p) / ps) * ca;
+      const a0 = ((lo - p) / rps) * ca;
+      const a1 = ((hi - p) / rps) * ca;
       j0 = Math.max(j0, Math.floor(Math.min(a0, a1)));
       j1 = Math.min(j1, Math.ceil(Math.max(a0, a1)));
     } else if (p < lo || p > hi) {
@@ -148,9 +160,9 @@ function paint(
   const lshape = shape instanceof LesionShape ? shape : null;
   const rimStart = lshape ? 1 - lshape.lesion.rimFraction : 1;
   for (let j = j0; j <= j1; j++) {
-    let x = ox + j * (c[0] as number) * ps + i0 * rx;
-    let y = oy + j * (c[1] as number) * ps + i0 * ry;
-    let z = oz + j * (c[2] as number) * ps + i0 * rz;
+    let x = ox + j * (c[0] as number) * rps + i0 * rx;
+    let y = oy + j * (c[1] as number) * rps + i0 * ry;
+    let z = oz + j * (c[2] as number) * rps + i0 * rz;
     let idx = j * n + i0;
     for (let i = i0; i <= i1; i++, idx++, x += rx, y += ry, z += rz) {
       const d = shape.sdf(x, y, z);
@@ -212,6 +224,7 @@ export function renderSignal(
   const slice = series.slices[k];
   if (!slice) throw new RangeError(`slice ${k} outside series ${series.kind}`);
   const n = series.matrix;
+  const size = n * series.rows;
   const o = slice.orientation;
   const r = [o[0], o[1], o[2]];
   const c = [o[3], o[4], o[5]];
@@ -226,14 +239,14 @@ export function renderSignal(
       : (opts.subSamples ?? Math.max(2, Math.ceil(series.thickness / 3.5)));
   const axial = o[2] === 0 && o[5] === 0;
   if (axial && !ctx.background) {
-    ctx.background = new Float32Array(n * n);
+    ctx.background = new Float32Array(size);
     for (let i = 0; i < ctx.firstVarying; i++) {
       const st = scene.structures[i];
       if (st) paint(ctx, st, ctx.background, [slice.position[0], slice.position[1], 0], r, c);
     }
   }
-  const acc = new Float32Array(n * n);
-  const buf = new Float32Array(n * n);
+  const acc = new Float32Array(size);
+  const buf = new Float32Array(size);
   for (let s = 0; s < subs; s++) {
     const off = series.thickness * ((s + 0.5) / subs - 0.5);
     const origin: [number, number, number] = [
@@ -260,9 +273,9 @@ export function renderSignal(
  * Separable [1 2 1]/4 blur: the point-spread function of k-space truncation and apodisation keeps
  * real MR edges about a pixel wide; without it the analytic phantom looks like vector graphics.
  */
-function blur(img: Float32Array, n: number): Float32Array {
+function blur(img: Float32Array, n: number, rows: number): Float32Array {
   const tmp = new Float32Array(img.length);
-  for (let j = 0; j < n; j++) {
+  for (let j = 0; j < rows; j++) {
     const row = j * n;
     for (let i = 0; i < n; i++) {
       const l = img[row + Math.max(0, i - 1)] as number;
@@ -271,9 +284,9 @@ function blur(img: Float32Array, n: number): Float32Array {
     }
   }
   const out = new Float32Array(img.length);
-  for (let j = 0; j < n; j++) {
+  for (let j = 0; j < rows; j++) {
     const up = Math.max(0, j - 1) * n;
-    const dn = Math.min(n - 1, j + 1) * n;
+    const dn = Math.min(rows - 1, j + 1) * n;
     for (let i = 0; i < n; i++) {
       out[j * n + i] =
         0.25 * (tmp[up + i] as number) +
@@ -289,16 +302,92 @@ function blur(img: Float32Array, n: number): Float32Array {
  * half the field of view along the phase-encoding direction (here the row direction, ROW in tag
  * (0018,1312)), the classic motion artefact of abdominal MRI.
  */
-function ghost(img: Float32Array, n: number, amplitude: number): void {
+function ghost(img: Float32Array, n: number, rows: number, amplitude: number): void {
   if (amplitude <= 0) return;
   const copy = img.slice();
   const half = Math.floor(n / 2);
-  for (let j = 0; j < n; j++) {
+  for (let j = 0; j < rows; j++) {
     for (let i = 0; i < n; i++) {
       img[j * n + i] =
         (img[j * n + i] as number) + amplitude * (copy[j * n + ((i + half) % n)] as number);
     }
   }
+}
+
+/**
+ * The artefacts of the randomized presets (issue 11 §1) on a noise-free slice: motion blur along
+ * the phase-encoding direction (rows), Gibbs ringing (edges convolved with a truncated sinc, the
+ * image of k-space truncation), EPI distortion (rows displaced along the phase direction by a
+ * smooth field, as B0 inhomogeneity does to DWI) and the shift test's gamma intensity model.
+ */
+function degrade(img: Float32Array, series: SeriesPlan, key: string): Float32Array {
+  const v = series.variation;
+  if (!v) return img;
+  const n = series.matrix;
+  const rows = series.rows;
+  let out = img;
+  if (v.motionBlur > 0) {
+    const w = Math.max(1, Math.round(v.motionBlur));
+    const tmp = new Float32Array(out.length);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < rows; j++) {
+        let s = 0;
+        let c = 0;
+        for (let d = -w; d <= w; d++) {
+          const jj = j + d;
+          if (jj < 0 || jj >= rows) continue;
+          s += out[jj * n + i] as number;
+          c++;
+        }
+        tmp[j * n + i] = s / c;
+      }
+    }
+    out = tmp;
+  }
+  if (v.gibbs > 0) {
+    // Truncated sinc (no window): ringing of amplitude ~ v.gibbs beside every edge, both axes.
+    const taps = [-3, -2, -1, 0, 1, 2, 3].map((t) =>
+      t === 0 ? 1 : (v.gibbs * Math.sin(Math.PI * t * 0.5)) / (Math.PI * t * 0.5),
+    );
+    const sum = taps.reduce((a, b) => a + b, 0);
+    const k = taps.map((t) => t / sum);
+    const pass = (src: Float32Array, horizontal: boolean): Float32Array => {
+      const dst = new Float32Array(src.length);
+      for (let j = 0; j < rows; j++) {
+        for (let i = 0; i < n; i++) {
+          let s = 0;
+          for (let t = -3; t <= 3; t++) {
+            const ii = horizontal ? Math.min(n - 1, Math.max(0, i + t)) : i;
+            const jj = horizontal ? j : Math.min(rows - 1, Math.max(0, j + t));
+            s += (k[t + 3] as number) * (src[jj * n + ii] as number);
+          }
+          dst[j * n + i] = s;
+        }
+      }
+      return dst;
+    };
+    out = pass(pass(out, true), false);
+  }
+  if (v.distortion > 0) {
+    const phase = new Rng(`distortion:${key}:${series.kind}`).uniform(0, 2 * Math.PI);
+    const tmp = new Float32Array(out.length);
+    for (let j = 0; j < rows; j++) {
+      for (let i = 0; i < n; i++) {
+        const d =
+          v.distortion * Math.sin((2 * Math.PI * i) / n + phase) * Math.sin((Math.PI * j) / rows);
+        const y = Math.min(rows - 1, Math.max(0, j + d));
+        const y0 = Math.floor(y);
+        const y1 = Math.min(rows - 1, y0 + 1);
+        const f = y - y0;
+        tmp[j * n + i] = (1 - f) * (out[y0 * n + i] as number) + f * (out[y1 * n + i] as number);
+      }
+    }
+    out = tmp;
+  }
+  if (v.gamma !== 1) {
+    for (let i = 0; i < out.length; i++) out[i] = Math.pow(Math.max(0, out[i] as number), v.gamma);
+  }
+  return out;
 }
 
 /** Stored values of slice `k`: signal x bias x gain with Rician noise, as the scanner writes them. */
@@ -308,23 +397,27 @@ export function renderSlice(
   k: number,
   opts: RenderOptions = {},
 ): Uint16Array {
-  const signal = blur(renderSignal(scene, series, k, opts), series.matrix);
-  if (series.kind === "T2" || series.kind === "DWI") ghost(signal, series.matrix, series.ghosting);
+  const rows = series.rows;
+  let signal = blur(renderSignal(scene, series, k, opts), series.matrix, rows);
+  if (series.kind === "T2" || series.kind === "DWI" || series.variation)
+    ghost(signal, series.matrix, rows, series.ghosting);
+  if (series.variation) signal = degrade(signal, series, scene.study.key);
   const slice = series.slices[k];
   if (!slice) throw new RangeError(`slice ${k} outside series ${series.kind}`);
   const n = series.matrix;
   const ps = series.pixelSpacing;
   const o = slice.orientation;
   const rng = new Rng(`pixels:${scene.study.key}:${series.kind}:${k}`);
-  const out = new Uint16Array(n * n);
+  const out = new Uint16Array(n * rows);
+  const rps = series.rowSpacing;
   const sigma = series.noiseSigma;
   const [b0, b1, b2] = series.bias;
   const adc = series.kind === "ADC";
-  for (let j = 0; j < n; j++) {
+  for (let j = 0; j < rows; j++) {
     for (let i = 0; i < n; i++) {
       const idx = j * n + i;
-      const x = slice.position[0] + i * ps * o[0] + j * ps * o[3];
-      const y = slice.position[1] + i * ps * o[1] + j * ps * o[4];
+      const x = slice.position[0] + i * ps * o[0] + j * rps * o[3];
+      const y = slice.position[1] + i * ps * o[1] + j * rps * o[4];
       const s = signal[idx] as number;
       let v: number;
       if (adc) {

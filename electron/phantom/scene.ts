@@ -140,12 +140,21 @@ export class LiverShape implements Shape {
   }
 }
 
-/** Lesion ellipsoid, grown by 6% when it has a capsule so the capsule rim is painted too. */
+/**
+ * Lesion ellipsoid, grown by 6% when it has a capsule so the capsule rim is painted too; in the
+ * randomized presets its outline is lobulated by low-order angular harmonics (`lobulation`).
+ */
 export class LesionShape implements Shape {
   readonly aabb: Aabb;
   readonly grow: number;
+  private readonly lob: number;
+  private readonly p0: number;
+  private readonly p1: number;
   constructor(readonly lesion: LesionPlan) {
-    this.grow = lesion.features.capsule ? 1.06 : 1;
+    this.lob = lesion.lobulation ?? 0;
+    this.p0 = lesion.lobePhase?.[0] ?? 0;
+    this.p1 = lesion.lobePhase?.[1] ?? 0;
+    this.grow = (lesion.features.capsule ? 1.06 : 1) * (1 + this.lob);
     const [x, y, z] = lesion.center;
     const [a, b, c] = lesion.semiAxes.map((s) => s * this.grow) as [number, number, number];
     this.aabb = [x - a, y - b, z - c, x + a, y + b, z + c];
@@ -156,10 +165,14 @@ export class LesionShape implements Shape {
     const u = (x - l.center[0]) / l.semiAxes[0];
     const v = (y - l.center[1]) / l.semiAxes[1];
     const w = (z - l.center[2]) / l.semiAxes[2];
-    return Math.sqrt(u * u + v * v + w * w);
+    const r = Math.sqrt(u * u + v * v + w * w);
+    if (this.lob === 0 || r === 0) return r;
+    const th = Math.atan2(v, u);
+    const f = 0.6 * Math.sin(3 * th + this.p0) + 0.4 * Math.sin((5 * w) / r + 2 * th + this.p1);
+    return r / (1 + this.lob * f);
   }
   sdf(x: number, y: number, z: number): number {
-    return (this.rho(x, y, z) - this.grow) * Math.min(...this.lesion.semiAxes);
+    return (this.rho(x, y, z) - this.grow / (1 + this.lob)) * Math.min(...this.lesion.semiAxes);
   }
 }
 
@@ -201,6 +214,21 @@ export function buildScene(study: StudyPlan, withLesions = true): Scene {
     add("bowel", new EllipsoidShape(b), a.bowelGas[i] ? "air" : "bowel", true),
   );
   for (const p of a.pancreas) add("pancreas", new CapsuleShape(p), "pancreas", true);
+  const extra = study.distractors;
+  if (extra && extra.ascitesMm > 0) {
+    // Ascites: a fluid layer hugging the liver inside the cavity, painted under the liver.
+    const t = extra.ascitesMm;
+    const b = liver.aabb;
+    add(
+      "ascites",
+      {
+        aabb: [b[0] - t, b[1] - t, b[2] - t, b[3] + t, b[4] + t, b[5] + t],
+        sdf: (x, y, z) => Math.max(liver.sdf(x, y, z) - t, cavitySdf(a, x, y) + 1),
+      },
+      "bile",
+      true,
+    );
+  }
   add("liver", liver, "liver", true, "liver");
   if (a.gallbladder) add("gallbladder", new EllipsoidShape(a.gallbladder), "bile", true);
   for (const v of a.hepaticVeins) add("hepatic vein", new CapsuleShape(v), "vein", true, "clipped");
@@ -217,6 +245,44 @@ export function buildScene(study: StudyPlan, withLesions = true): Scene {
       lesion: l,
     });
     for (const d of l.ducts) add("dilated duct", new CapsuleShape(d), "bile", true, "clipped");
+  }
+  for (const c of extra?.cysts ?? [])
+    add(
+      "cyst",
+      new EllipsoidShape({ center: c.center, axes: c.semiAxes }),
+      "bile",
+      true,
+      "clipped",
+    );
+  for (const h of extra?.hemangiomas ?? []) {
+    // Haemangioma-like: very bright on T2, peripheral nodular enhancement filling in, no
+    // restriction: a benign mimic the detectors must see and that is not in the truth.
+    const lesion: LesionPlan = {
+      center: h.center,
+      semiAxes: h.semiAxes,
+      diameterMm: 2 * Math.max(...h.semiAxes),
+      role: "additional",
+      features: {
+        arterial: "rim",
+        portal: "progressive",
+        capsule: false,
+        t2: "targetoid",
+        diffusion: "none",
+        fat: false,
+      },
+      conspicuity: 1,
+      rimFraction: 0.3,
+      retraction: null,
+      ducts: [],
+    };
+    s.push({
+      name: "haemangioma",
+      shape: new LesionShape(lesion),
+      tissue: "liver",
+      mode: "lesion",
+      mobile: true,
+      lesion,
+    });
   }
   add("spleen", new EllipsoidShape(a.spleen), "spleen", true);
   for (const k of a.kidneys) {

@@ -63,11 +63,12 @@ export function lesionSection(
   const ey = sy * f;
   if (Math.min(ex, ey) < MIN_VISIBLE_HALF_MM) return null;
   const ps = series.pixelSpacing;
+  const rps = series.rowSpacing;
   return [
     r2((cx - ex - s.position[0]) / ps),
-    r2((cy - ey - s.position[1]) / ps),
+    r2((cy - ey - s.position[1]) / rps),
     r2((cx + ex - s.position[0]) / ps),
-    r2((cy + ey - s.position[1]) / ps),
+    r2((cy + ey - s.position[1]) / rps),
   ];
 }
 

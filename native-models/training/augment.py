@@ -101,3 +101,29 @@ def warp_boxes(boxes, a, w, h):
         if bx1 - bx0 >= 1 and by1 - by0 >= 1 and 0 < cx < w and 0 < cy < h:
             out.append([cx - hw, cy - hh, cx + hw, cy + hh])
     return out
+
+
+def site(x, g, res_p=0.3, curve_p=0.3):
+    """What the phantom generator does not vary (issue 11 §2), per sample: resolution (down-sample
+    by 1.5-3x and back: a coarser matrix or a thicker slice's in-plane partial volume) and a random
+    monotone intensity curve per channel (piecewise linear through 4 increasing knots: another
+    scanner's histogram), which keeps each channel's order of tissues, so a lesion's brightness
+    relative to the liver, the class cue, survives."""
+    b, c, h, w = x.shape
+    x = x.clone()
+    low = torch.rand(b, generator=g) < res_p
+    for i in torch.nonzero(low).flatten().tolist():
+        f = float(torch.rand(1, generator=g) * 1.5 + 1.5)
+        small = F.interpolate(x[i : i + 1], size=(max(4, int(h / f)), max(4, int(w / f))), mode="bilinear", align_corners=False)
+        x[i : i + 1] = F.interpolate(small, size=(h, w), mode="bilinear", align_corners=False)
+    curved = torch.rand(b, generator=g) < curve_p
+    for i in torch.nonzero(curved).flatten().tolist():
+        for ch in range(c):
+            knots = torch.sort(torch.rand(3, generator=g)).values
+            ys = torch.cat([torch.zeros(1), knots, torch.ones(1)])
+            v = x[i, ch].clamp(0, 1.5)
+            k = (v.clamp(0, 1) * 4).floor().clamp(max=3).long()
+            t = v.clamp(0, 1) * 4 - k
+            mapped = ys[k] + (ys[k + 1] - ys[k]) * t
+            x[i, ch] = torch.where(v > 1, mapped + (v - 1), mapped)
+    return x

@@ -110,6 +110,7 @@ def make_batch(x, idx, g, augmenting, aug="full"):
         spec = AUGMENT[aug]
         a = augment.random_affine(len(idx), g, rot_deg=15.0, zoom=(0.85, 1.15), shift=0.05, flip_p=0.5)
         xb = augment.warp(xb, a)
+        xb = augment.site(xb, g)
         xb = augment.intensity(xb, g, **spec["intensity"])
         if spec["channel_drop"] > 0:
             xb = augment.channel_dropout(xb, g, spec["channel_drop"], keep_first=False)

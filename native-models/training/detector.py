@@ -183,6 +183,7 @@ def make_batch(x, records, idx, g, augmenting, index_coords, channel_drop_p=0.1,
         a = augment.random_affine(len(idx), g)
         xb = augment.warp(xb, a)
         boxes = [augment.warp_boxes(bx, a[i], w, h) for i, bx in enumerate(boxes)]
+        xb = augment.site(xb, g)
         xb = augment.intensity(xb, g)
         xb = augment.channel_dropout(xb, g, channel_drop_p)
     return xb, boxes

@@ -163,6 +163,9 @@ def main():
                         "(WORK/heldout-PRESET-metrics.json)")
     p.add_argument("--heldout-studies", type=int, help="without --heldout-parts: the held-out cohort's size")
     p.add_argument("--heldout-seed", help="without --heldout-parts: the held-out cohort's seed")
+    p.add_argument("--shift-parts", default="",
+                   help="PRESET:STUDIES:SEED ...: the shift-test cohort (issue 11 §2), scored from "
+                        "WORK/shift-metrics.json and written beside the held-out metrics")
     p.add_argument("--seconds", type=int, default=0)
     p.add_argument("--recorded", default="test/models/recorded-outputs.json")
     args = p.parse_args()
@@ -172,6 +175,14 @@ def main():
                               q["studies"], q["seed"]) for q in parts or []}
     cohort = common.cohort_of_parts(parts) if parts else {"studies": args.heldout_studies, "seed": args.heldout_seed}
     held = summary(evaluation, cohort["studies"], cohort["seed"], parts, per_part)
+    shift = None
+    if args.shift_parts:
+        sparts = common.parse_parts(args.shift_parts)
+        sc = common.cohort_of_parts(sparts)
+        shift = summary(common.read_json(os.path.join(args.work, "shift-metrics.json")), sc["studies"], sc["seed"], sparts)
+        shift["cohort"]["note"] = ("shift test: phantom settings never used in training (Siemens naming, thin "
+                                   "contiguous T1, a larger habitus, a gamma intensity model); seeds never used in "
+                                   "training or selection")
     recorded = {}
     written = []
     for id_ in sorted(os.listdir(args.models)):
@@ -181,6 +192,8 @@ def main():
             continue
         m = common.read_json(mpath)
         m.setdefault("metrics", {})["heldOut"] = held
+        if shift:
+            m["metrics"]["shiftTest"] = shift
         if args.seconds > 0:
             m["training"]["trainAllSeconds"] = args.seconds
         common.write_json(mpath, m)
@@ -202,6 +215,9 @@ def main():
     subprocess.run(["npx", "prettier", "--log-level", "warn", "--write", *written], check=False)
     for k, v in held["targets"].items():
         print(f"{k}: {v['value']} (target {v['target']}) {'met' if v['met'] else 'NOT MET'}")
+    if shift:
+        for k, v in shift["targets"].items():
+            print(f"shift test {k}: {v['value']}")
     if held["phantomTooEasy"]:
         print("accuracy > 0.97: the phantom is too easy (issue 5 §3)")
 

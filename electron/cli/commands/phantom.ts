@@ -13,12 +13,14 @@ import {
 } from "../../phantom/cohort";
 import { studyMontage } from "../../phantom/montage";
 import { planCohort } from "../../phantom/plan";
-import type { Preset } from "../../phantom/protocol";
+import { PRESETS, type Preset } from "../../phantom/protocol";
 import { intOption, stringOption, type Command } from "../command";
 
 export function presetOption(value: string | undefined): Preset {
-  if (value === undefined || value === "small" || value === "clinical") return value ?? "small";
-  throw new UsageError(`--preset must be "small" or "clinical", got "${value}"`);
+  if (value === undefined) return "small";
+  const known = PRESETS.find((p) => p === value);
+  if (known) return known;
+  throw new UsageError(`--preset must be one of ${PRESETS.join(", ")}, got "${value}"`);
 }
 
 /** Parses the internal `--shard j/J` option of the worker processes that `--jobs` starts. */
@@ -72,13 +74,16 @@ export const MONTAGE_SEED = "montage-1";
 export const phantomCommand: Command = {
   name: "phantom",
   summary: "Write a synthetic multi-phase liver MRI cohort (DICOM + truth.json).",
-  usage: "--out DIR --studies N --seed S [--preset small|clinical] | --montage DIR",
+  usage:
+    "--out DIR --studies N --seed S [--preset small|clinical|randomized|shifted] | --montage DIR",
   help: [
     "Options:",
     "  --out DIR        output folder: one folder per patient, DIR/truth.json, DIR/phantom.json",
     "  --studies N      number of studies (class mix of the paper's Table 2)",
     "  --seed S         any string; the same seed writes the same bytes",
-    "  --preset P       small (half matrices, default) or clinical (Table 1 matrices)",
+    "  --preset P       small (half matrices, default), clinical (Table 1 matrices), randomized\n" +
+      "                   (domain randomization: vendors, geometry, signals, anatomy, artefacts)\n" +
+      "                   or shifted (the shift test: settings never used in training)",
     "  --jobs J         generate with J processes (default 1; same bytes for any J)",
     "  --montage DIR    instead: write DIR/phantom-{HCC,ICC,metastasis}.png (clinical preset)",
   ].join("\n"),
@@ -107,6 +112,21 @@ export const phantomCommand: Command = {
         console.log(
           `${file}: ${study.patientId} ${label}, index lesion ${study.lesions[0]?.diameterMm.toFixed(0)} mm`,
         );
+      }
+      // The range of the randomized family (six studies) and of the shift test (two).
+      for (const [preset, count] of [
+        ["randomized", 6],
+        ["shifted", 2],
+      ] as const) {
+        const random = planCohort({ seed: MONTAGE_SEED, studies: count, preset });
+        random.forEach((study, k) => {
+          const file = path.join(montage, `phantom-${preset}-${k + 1}.png`);
+          fs.writeFileSync(file, studyMontage(study));
+          const t1 = study.series.find((s) => s.kind === "T1_venous");
+          console.log(
+            `${file}: ${study.label}, ${t1?.vendor} ${t1?.matrix}x${t1?.rows}, index lesion ${study.lesions[0]?.diameterMm.toFixed(0)} mm`,
+          );
+        });
       }
       return 0;
     }

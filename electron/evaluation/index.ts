@@ -2,3 +2,4 @@
 export * from "./metrics";
 export * from "./match";
 export { formatTable } from "./table";
+export * from "./confidence-metrics";

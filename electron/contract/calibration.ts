@@ -166,9 +166,9 @@ export interface Calibration {
   /** The score the worklist ranks by: lowest AURC on the calibration cohort. */
   rankScore: ScoreName;
   /** AURC of every candidate on the calibration cohort (lower = better failure detection). */
-  aurc: Record<ScoreName, number>;
+  aurc: Record<ScoreName, number | null>;
   /** Expected calibration error (15 equal-width bins) before and after temperature scaling. */
-  ece: { bins: number; before: number; after: number };
+  ece: { bins: number; before: number | null; after: number | null };
   conformal: { method: "APS"; coverage: number; qhat: number | null; calibrationSize: number };
   bands: BandThresholds & {
     /** Accuracy of the calibration cohort's studies in each band (null: none in the band). */

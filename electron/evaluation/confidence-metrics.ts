@@ -2,8 +2,16 @@
 // functions of per-study numbers: risk-coverage, AURC / E-AURC, ECE with reliability bins,
 // temperature scaling, split-conformal APS. No Node, no DOM. The apply side (scores, temperature,
 // APS set, bands) is contract/calibration.ts, shared with the pipeline.
-import { apsScore, apsSet, rankedClasses, temperatureScale } from "../contract/calibration";
+import {
+  SCORE_NAMES,
+  apsScore,
+  apsSet,
+  rankedClasses,
+  temperatureScale,
+  type ScoreName,
+} from "../contract/calibration";
 import type { LesionClass } from "../contract/domain";
+import type { EvalCase } from "./metrics";
 
 export {
   SCORE_NAMES,
@@ -218,4 +226,82 @@ export function conformalReport(
     size += set.length;
   }
   return { coverage: covered / cases.length, meanSetSize: size / cases.length };
+}
+
+/** Failure detection, calibration and conformal coverage of a cohort's results (evaluate). */
+export interface ConfidenceReport {
+  /** Analyzed studies with probabilities: the studies the numbers below are measured on. */
+  n: number;
+  /** Per candidate score, over the analyzed studies that carry scores (NaN: none do). */
+  aurc: Record<ScoreName, number>;
+  eAurc: Record<ScoreName, number>;
+  ece: {
+    bins: number;
+    /** Of the uncalibrated study probabilities. */
+    before: number;
+    /** Of the assessments' calibrated probabilities (NaN: no assessment in the results). */
+    after: number;
+    reliabilityBefore: ReliabilityBin[];
+    reliabilityAfter: ReliabilityBin[];
+  };
+  conformal: {
+    /** The nominal coverage the assessments' sets were built for (NaN: no assessment). */
+    nominal: number;
+    /** Share of assessed studies whose set holds the true class, and the mean set size. */
+    coverage: number;
+    meanSetSize: number;
+    n: number;
+  };
+}
+
+export const ECE_BINS = 15;
+
+/** A case's call is right when the predicted class is the true one (an analyzed study). */
+const analyzedCalls = (cases: EvalCase[]) =>
+  cases.filter(
+    (c): c is EvalCase & { probabilities: Record<LesionClass, number>; prediction: LesionClass } =>
+      c.status === "analyzed" && c.probabilities !== null && c.prediction !== null,
+  );
+
+export function confidenceReport(cases: EvalCase[]): ConfidenceReport {
+  const analyzed = analyzedCalls(cases);
+  const withScores = analyzed.filter((c) => c.scores);
+  const aurcs = {} as Record<ScoreName, number>;
+  const eAurcs = {} as Record<ScoreName, number>;
+  for (const s of SCORE_NAMES) {
+    const calls = withScores.map((c) => ({
+      score: c.scores![s],
+      correct: c.prediction === c.truth,
+    }));
+    aurcs[s] = aurc(calls);
+    eAurcs[s] = calls.length === 0 ? Number.NaN : eAurc(calls);
+  }
+  const before = topCalls(
+    analyzed.map((c) => ({ probabilities: c.probabilities, truth: c.truth })),
+  );
+  const assessed = analyzed.filter((c) => c.assessment);
+  const after = assessed.map((c) => {
+    const top = rankedClasses(c.assessment!.calibratedProbabilities)[0]!;
+    return { confidence: c.assessment!.probCorrect, correct: top === c.truth };
+  });
+  const covered = assessed.filter((c) => c.assessment!.predictionSet.includes(c.truth)).length;
+  const sizes = assessed.reduce((s, c) => s + c.assessment!.predictionSet.length, 0);
+  return {
+    n: analyzed.length,
+    aurc: aurcs,
+    eAurc: eAurcs,
+    ece: {
+      bins: ECE_BINS,
+      before: ece(before, ECE_BINS),
+      after: ece(after, ECE_BINS),
+      reliabilityBefore: reliabilityBins(before, ECE_BINS),
+      reliabilityAfter: reliabilityBins(after, ECE_BINS),
+    },
+    conformal: {
+      nominal: assessed[0]?.assessment!.coverage ?? Number.NaN,
+      coverage: assessed.length === 0 ? Number.NaN : covered / assessed.length,
+      meanSetSize: assessed.length === 0 ? Number.NaN : sizes / assessed.length,
+      n: assessed.length,
+    },
+  };
 }

@@ -4,9 +4,10 @@ import {
   DEFAULT_BANDS,
   assess,
   bandOf,
+  rankedClasses,
   type Calibration,
 } from "../../electron/contract/calibration";
-import type { LesionClass } from "../../electron/contract/domain";
+import type { LesionClass, Vec3 } from "../../electron/contract/domain";
 import {
   apsScore,
   apsSet,
@@ -17,7 +18,11 @@ import {
   eAurc,
   ece,
   entropy,
+  evaluate,
   fitAps,
+  fitCalibration,
+  formatConfidence,
+  matchCases,
   fitTemperature,
   mutualInformation,
   nll,
@@ -25,6 +30,7 @@ import {
   riskCoverage,
   temperatureScale,
   topCalls,
+  type EvalCase,
   type LabeledProbabilities,
 } from "../../electron/evaluation/index";
 
@@ -210,5 +216,226 @@ describe("assessment", () => {
     const p = P(0.9, 0.08, 0.02);
     const c = { ...calibration, conformal: { ...calibration.conformal, qhat: null } };
     expect(assess(p, confidenceScores(p, 1, 0), c).predictionSet).toHaveLength(3);
+  });
+});
+
+describe("fitting a calibration on a cohort", () => {
+  // 12 analyzed studies: 9 right, 3 wrong. The mutual information separates them exactly (0.01 for
+  // right, 0.5 for wrong) while maxProb ranks the wrong ones first (0.95 wrong, 0.6 right).
+  const right = (k: number): EvalCase => ({
+    studyInstanceUid: `r${k}`,
+    truth: "HCC",
+    status: "analyzed",
+    prediction: "HCC",
+    probabilities: P(0.6, 0.3, 0.1),
+    confidence: 0.999,
+    localized: true,
+    scores: confidenceScores(P(0.6, 0.3, 0.1), 0.999, 0.01),
+  });
+  const wrong = (k: number): EvalCase => ({
+    studyInstanceUid: `w${k}`,
+    truth: "ICC",
+    status: "analyzed",
+    prediction: "HCC",
+    probabilities: P(0.95, 0.04, 0.01),
+    confidence: 0.999,
+    localized: true,
+    scores: confidenceScores(P(0.95, 0.04, 0.01), 0.999, 0.5),
+  });
+  const cohort: EvalCase[] = [
+    ...Array.from({ length: 9 }, (_, k) => right(k)),
+    ...Array.from({ length: 3 }, (_, k) => wrong(k)),
+    { ...right(99), studyInstanceUid: "old", scores: null },
+    {
+      ...right(98),
+      studyInstanceUid: "none",
+      status: "no-roi",
+      prediction: null,
+      probabilities: null,
+    },
+  ];
+
+  it("chooses the score with the lowest AURC and keeps every AURC", () => {
+    const fit = fitCalibration(cohort);
+    expect(fit.fitted).toBe(12);
+    expect(fit.skipped).toEqual([
+      "old: no confidence scores (analyzed before issue 11)",
+      "none: status no-roi",
+    ]);
+    expect(fit.calibration.rankScore).toBe("negMutualInfo");
+    expect(fit.eAurc.negMutualInfo).toBeCloseTo(0, 12);
+    // maxProb keeps the 3 wrong first: risks 1, 1, 1, 3/4, ..., 3/12.
+    let worst = 0;
+    for (let k = 1; k <= 12; k++) worst += Math.min(k, 3) / k;
+    expect(fit.calibration.aurc.maxProb).toBeCloseTo(worst / 12, 12);
+    // The paper's score ties everywhere: the mean risk 3/12 at every coverage.
+    expect(fit.calibration.aurc.paper).toBeCloseTo(0.25, 12);
+    expect(fit.accuracy).toBe(0.75);
+  });
+
+  it("fits the temperature, the APS threshold and the bands on the calibrated probabilities", () => {
+    const fit = fitCalibration(cohort, { coverage: 0.8, margin: 0.2 });
+    const labeled = cohort
+      .slice(0, 12)
+      .map((c) => ({ probabilities: c.probabilities!, truth: c.truth }));
+    const T = fitTemperature(labeled);
+    expect(fit.calibration.temperature).toBe(T);
+    const calibrated = labeled.map((c) => ({
+      probabilities: temperatureScale(c.probabilities, T),
+      truth: c.truth,
+    }));
+    expect(fit.calibration.conformal).toEqual({
+      method: "APS",
+      coverage: 0.8,
+      qhat: conformalQuantile(
+        calibrated.map((c) => apsScore(c.probabilities, c.truth)),
+        0.8,
+      ),
+      calibrationSize: 12,
+    });
+    // The NLL's temperature, not ECE's: on this cohort (confident errors) it even raises ECE.
+    expect(fit.calibration.ece.before).toBeCloseTo(ece(topCalls(labeled)), 12);
+    expect(fit.calibration.ece.after).toBeCloseTo(ece(topCalls(labeled, T)), 12);
+    // T = 2.76 flattens both kinds of study below 70% (0.43 and 0.66 for HCC): all low, 9/12 right.
+    expect(T).toBeCloseTo(2.757, 3);
+    expect(bandOf(calibrated[9]!.probabilities.HCC, DEFAULT_BANDS)).toBe("low");
+    expect(fit.calibration.bands.count).toEqual({ high: 0, medium: 0, low: 12 });
+    expect(fit.calibration.bands.accuracy).toEqual({ high: null, medium: null, low: 0.75 });
+    expect(fit.calibration.closeCallMargin).toBe(0.2);
+  });
+
+  it("refuses a cohort too small to calibrate and out-of-range options", () => {
+    expect(() => fitCalibration(cohort.slice(0, 9))).toThrow(/only 9 analyzed studies/);
+    expect(() => fitCalibration(cohort, { coverage: 1 })).toThrow(/coverage/);
+    expect(() => fitCalibration(cohort, { margin: -0.1 })).toThrow(/margin/);
+  });
+});
+
+describe("evaluate with scores and assessments", () => {
+  const calibration: Calibration = {
+    temperature: 1,
+    rankScore: "margin",
+    aurc: { paper: null, maxProb: null, negEntropy: null, margin: null, negMutualInfo: null },
+    ece: { bins: 15, before: null, after: null },
+    conformal: { method: "APS", coverage: 0.9, qhat: 0.8, calibrationSize: 20 },
+    bands: {
+      ...DEFAULT_BANDS,
+      accuracy: { high: null, medium: null, low: null },
+      count: { high: 0, medium: 0, low: 0 },
+    },
+    closeCallMargin: 0.1,
+    provenance: {
+      cohort: "x",
+      studies: 0,
+      fitted: 0,
+      truthSha256: "0".repeat(64),
+      resultsDate: null,
+      appVersion: "0.1.0",
+    },
+  };
+  // Six studies: the paper's confidence and the margin rank them in opposite orders.
+  const study = (k: number, truth: LesionClass, p: Record<LesionClass, number>): EvalCase => {
+    const scores = confidenceScores(p, 0.9 + k / 100, 0);
+    const prediction = rankedClasses(p)[0]!;
+    return {
+      studyInstanceUid: `${k}`,
+      truth,
+      status: "analyzed",
+      prediction,
+      probabilities: p,
+      confidence: scores.paper,
+      localized: true,
+      hit: k % 2 === 0,
+      roiCount: k,
+      scores,
+      assessment: assess(p, scores, calibration),
+    };
+  };
+  const cases = [
+    study(1, "HCC", P(0.9, 0.05, 0.05)), // margin 0.85, right
+    study(2, "ICC", P(0.1, 0.8, 0.1)), // 0.7, right
+    study(3, "HCC", P(0.7, 0.2, 0.1)), // 0.5, right
+    study(4, "metastasis", P(0.2, 0.2, 0.6)), // 0.4, right
+    study(5, "HCC", P(0.45, 0.4, 0.15)), // 0.05, right (close call)
+    study(6, "HCC", P(0.2, 0.45, 0.35)), // 0.1, wrong
+  ];
+  it("ranks the 70% most confident by the assessment: 4 of 6, by margin", () => {
+    const e = evaluate(cases, 0.7);
+    expect(e.rank).toBe("assessment");
+    expect(e.top.n).toBe(4); // round(4.2)
+    expect(e.top.accuracy).toBe(1); // studies 1-4
+    const paper = evaluate(cases, 0.7, "paper");
+    expect(paper.top.n).toBe(4);
+    expect(paper.top.accuracy).toBe(0.75); // studies 6, 5, 4, 3
+  });
+  it("reports hit rate, ROIs per study, AURC, ECE and conformal coverage", () => {
+    const e = evaluate(cases, 0.7);
+    expect(e.all.hit).toBeCloseTo(3 / 6, 12);
+    expect(e.all.rois_per_study).toBeCloseTo(21 / 6, 12);
+    const c = e.confidence;
+    expect(c.n).toBe(6);
+    // margin puts the wrong study 6 second to last: risks 0,0,0,0,1/5,1/6.
+    expect(c.aurc.margin).toBeCloseTo((1 / 5 + 1 / 6) / 6, 12);
+    // paper puts it first: 1, 1/2, 1/3, 1/4, 1/5, 1/6.
+    expect(c.aurc.paper).toBeCloseTo((1 + 1 / 2 + 1 / 3 + 1 / 4 + 1 / 5 + 1 / 6) / 6, 12);
+    expect(c.ece.after).toBeCloseTo(c.ece.before, 12); // T = 1
+    // Sets at qhat 0.8: {HCC} for 1; {ICC} 2; {HCC, ICC} 3; {met, HCC} 4; {HCC, ICC} 5;
+    // {ICC, met} 6 (misses HCC): coverage 5/6, sizes 1+1+2+2+2+2 = 10.
+    expect(c.conformal).toEqual({ nominal: 0.9, coverage: 5 / 6, meanSetSize: 10 / 6, n: 6 });
+    expect(formatConfidence(e)).toContain("margin         AURC 0.061");
+  });
+  it("falls back to the paper's confidence when no result carries an assessment", () => {
+    const old = cases.map((c) => ({ ...c, assessment: null, scores: null }));
+    const e = evaluate(old, 0.7);
+    expect(e.rank).toBe("paper");
+    expect(e.confidence.aurc.margin).toBeNaN();
+    expect(e.confidence.conformal.n).toBe(0);
+    expect(formatConfidence(e)).toContain("none (the results carry no assessment)");
+  });
+});
+
+describe("matching the issue's hit measure", () => {
+  it("counts a hit when the top-ranked ROI is within radius + 10 mm, and the ROIs", () => {
+    const lesion = { center_mm: [0, 0, 0] as Vec3, diameter_mm: 20 };
+    const truth = {
+      studies: [
+        { studyInstanceUid: "1", label: "HCC" as const, lesions: [lesion] },
+        { studyInstanceUid: "2", label: "HCC" as const, lesions: [lesion] },
+      ],
+    };
+    const base = {
+      status: "analyzed",
+      prediction: "HCC" as const,
+      probabilities: P(0.6, 0.3, 0.1),
+      confidence: 0.9,
+    };
+    const results = {
+      studies: [
+        // Rank 1 at 19.9 mm (<= 10 + 10): a hit, though listed second.
+        {
+          ...base,
+          studyInstanceUid: "1",
+          rois: [
+            { center_mm: [50, 0, 0] as Vec3, rank: 2 },
+            { center_mm: [19.9, 0, 0] as Vec3, rank: 1 },
+          ],
+        },
+        // Rank 1 at 20.1 mm misses; rank 2 within the lesion localizes but is no hit.
+        {
+          ...base,
+          studyInstanceUid: "2",
+          rois: [
+            { center_mm: [20.1, 0, 0] as Vec3, rank: 1 },
+            { center_mm: [0, 0, 0] as Vec3, rank: 2 },
+            { center_mm: [90, 0, 0] as Vec3, rank: 3 },
+          ],
+        },
+      ],
+    };
+    const cases = matchCases(truth, results);
+    expect(cases.map((c) => [c.hit, c.localized, c.roiCount])).toEqual([
+      [true, false, 2],
+      [false, true, 3],
+    ]);
   });
 });

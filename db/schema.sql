@@ -1,5 +1,5 @@
 -- Generated from db/ migrations by test/registry/schema.test.ts (UPDATE_SCHEMA_SNAPSHOT=1 rewrites it).
--- PRAGMA user_version = 4;
+-- PRAGMA user_version = 6;
 
 CREATE TABLE analyses (
         id INTEGER PRIMARY KEY,
@@ -24,7 +24,7 @@ CREATE TABLE analyses (
         app_version TEXT NOT NULL,
         started_at TEXT NOT NULL,
         finished_at TEXT NOT NULL
-      ) STRICT;
+      , scores_json TEXT, assessment_json TEXT) STRICT;
 
 CREATE TABLE audit_log (
         id INTEGER PRIMARY KEY,

@@ -28,7 +28,11 @@ export function App() {
     Promise.all([call("app:info", {}), call("settings:get", {})]).then(
       ([i, s]) => {
         setInfo(i);
-        setQuery({ ...INITIAL, topPercent: s.topPercent });
+        setQuery({
+          ...INITIAL,
+          topPercent: s.topPercent,
+          minProbCorrect: s.minProbCorrect ?? null,
+        });
       },
       (err: unknown) => setError(err instanceof Error ? err.message : String(err)),
     );

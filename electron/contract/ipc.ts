@@ -4,6 +4,8 @@
 // renderer's `window.api` are all derived from CHANNELS, so renaming a field fails to compile in
 // every layer. No Node and no DOM here (STYLE.md 7).
 import { z } from "zod";
+import type { ConfidenceScores } from "./calibration";
+import type { Assessment } from "./confidence";
 import { SEQUENCES } from "./domain";
 import type { LesionClass, SequenceId, StudyStatus, Vec3 } from "./domain";
 import type { VolumeGeometry } from "./volume";
@@ -40,6 +42,12 @@ const worklistQuery = z.object({
   status: z.string().max(32),
   offset: z.number().int().min(0),
   limit: z.number().int().min(1).max(500),
+  /**
+   * Issue 11 §3, fixed calibrated threshold instead of topPercent: the confident list is every
+   * study whose assessment's probCorrect >= this, so it does not change when unrelated studies
+   * are imported. null or absent: the topPercent rule.
+   */
+  minProbCorrect: z.number().min(0).max(1).nullable().optional(),
 });
 export type WorklistQuery = z.infer<typeof worklistQuery>;
 
@@ -59,6 +67,8 @@ export interface WorklistRow {
   needsReview: boolean;
   reviewed: boolean;
   urgent: boolean;
+  /** The calibrated reading (issue 11 §3); null when the analysis has none. */
+  assessment?: Assessment | null;
 }
 
 export interface ClassSummary {
@@ -75,8 +85,10 @@ export interface WorklistPage {
   counts: { all: number; scored: number; confident: number; review: number; unanalyzed: number };
   /** Per-class counts of the confident list and of the review queue, before search/status. */
   summary: { confident: ClassSummary; review: ClassSummary };
-  /** Lowest confidence still inside the N% most confident, or null when none is. */
+  /** Paper confidence of the last study inside the confident list, or null when none is. */
   confidenceCut: number | null;
+  /** Calibrated probCorrect of that study when it has an assessment (issue 11 §3). */
+  cutProbCorrect?: number | null;
 }
 
 export interface SeriesOption {
@@ -130,6 +142,9 @@ export interface AnalysisView {
   timingsMs: Record<string, number>;
   finishedAt: string;
   rois: RoiView[];
+  /** Issue 11 §3: the candidate confidence scores and the calibrated reading, when stored. */
+  scores?: ConfidenceScores | null;
+  assessment?: Assessment | null;
 }
 
 export interface ReviewState {
@@ -201,6 +216,8 @@ export interface AppInfo {
 
 export interface Settings {
   topPercent: number;
+  /** Fixed calibrated threshold mode (issue 11 §3); null: the topPercent rule. */
+  minProbCorrect?: number | null;
 }
 
 const studyRef = z.object({ studyInstanceUid: uid });
@@ -213,7 +230,10 @@ export const CHANNELS = {
   "app:info": { request: z.object({}), response: null as unknown as AppInfo },
   "settings:get": { request: z.object({}), response: null as unknown as Settings },
   "settings:set": {
-    request: z.object({ topPercent: z.number().min(0).max(100) }),
+    request: z.object({
+      topPercent: z.number().min(0).max(100),
+      minProbCorrect: z.number().min(0).max(1).nullable().optional(),
+    }),
     response: null as unknown as Settings,
   },
   "worklist:page": { request: worklistQuery, response: null as unknown as WorklistPage },

@@ -1,5 +1,7 @@
 // truth.json (phantom, issue 2) + out.json (`livercad analyze --json`, issue 4 §4) -> EvalCase per
 // truth study. Only the fields both documents fix by name are read, so any tool writing them works.
+import type { ConfidenceScores } from "../contract/calibration";
+import type { Assessment } from "../contract/confidence";
 import { LESION_CLASSES, type LesionClass, type Vec3 } from "../contract/domain";
 import type { EvalCase } from "./metrics";
 
@@ -18,7 +20,11 @@ export interface ResultsLike {
     prediction: LesionClass | null;
     probabilities: Record<LesionClass, number> | null;
     confidence: number | null;
-    rois?: { center_mm: Vec3 }[];
+    rois?: { center_mm: Vec3; rank?: number }[];
+    /** Issue 11 §3 (optional: absent from older results). */
+    scores?: ConfidenceScores;
+    assessment?: Assessment;
+    analyzedAt?: string;
   }[];
 }
 
@@ -28,6 +34,12 @@ export interface ResultsLike {
  * lesion's radius (half its largest diameter) plus this tolerance of the lesion's planned centre.
  */
 export const LOCALIZATION_TOLERANCE_MM = 5;
+
+/**
+ * Issue 11's hit measure: the study's top-ranked ROI lies within a true lesion's radius + 10 mm
+ * (looser than localization's 5 mm, which accepts any ROI, because it judges one ROI only).
+ */
+export const HIT_TOLERANCE_MM = 10;
 
 export function withinLesion(
   p: Vec3,
@@ -60,12 +72,19 @@ export function matchCases(
         probabilities: null,
         confidence: null,
         localized: false,
+        hit: false,
+        roiCount: 0,
       };
     }
     if (!STATUSES.has(r.status)) {
       throw new Error(`result of ${t.studyInstanceUid} has status "${r.status}"`);
     }
     const rois = r.rois ?? [];
+    // The top ROI: rank 1 where ranks are given, else the first (out.json lists them by rank).
+    const top = rois.reduce<(typeof rois)[number] | undefined>(
+      (best, roi) => (best === undefined || (roi.rank ?? 0) < (best.rank ?? 0) ? roi : best),
+      undefined,
+    );
     return {
       studyInstanceUid: t.studyInstanceUid,
       truth: t.label,
@@ -76,6 +95,12 @@ export function matchCases(
       localized: rois.some((roi) =>
         t.lesions.some((l) => withinLesion(roi.center_mm, l, toleranceMm)),
       ),
+      hit:
+        top !== undefined &&
+        t.lesions.some((l) => withinLesion(top.center_mm, l, HIT_TOLERANCE_MM)),
+      roiCount: rois.length,
+      scores: r.scores ?? null,
+      assessment: r.assessment ?? null,
     };
   });
 }

@@ -1,7 +1,10 @@
 // The paper's evaluation ("Statistical Analysis and Evaluation Metrics", Table 3, Figs. 5-6) as pure
 // functions of matched cases: categorical metrics with unlocalized studies as misdiagnoses, the
 // HCC-vs-others LROC, and the same on the most confident share of studies. No Node, no DOM.
+import type { ConfidenceScores } from "../contract/calibration";
+import { confidentCount, type Assessment } from "../contract/confidence";
 import { LESION_CLASSES, type LesionClass } from "../contract/domain";
+import { confidenceReport, type ConfidenceReport } from "./confidence-metrics";
 
 export interface EvalCase {
   studyInstanceUid: string;
@@ -14,6 +17,13 @@ export interface EvalCase {
   confidence: number | null;
   /** At least one ROI lies within a true lesion. */
   localized: boolean;
+  /** The top-ranked ROI lies within a true lesion's radius + 10 mm (issue 11; match.ts). */
+  hit?: boolean;
+  /** Fused ROIs the study's result lists. */
+  roiCount?: number;
+  /** Candidate confidence scores and calibrated assessment (issue 11 §3), when the result has them. */
+  scores?: ConfidenceScores | null;
+  assessment?: Assessment | null;
 }
 
 export interface ClassMetrics {
@@ -47,12 +57,23 @@ export interface Metrics {
   localizationRate: number;
   /** Studies without any ROI (no-roi, and results that are missing, incomplete or failed). */
   noRoiRate: number;
+  /** Studies whose top-ranked ROI is within a true lesion's radius + 10 mm / all studies. */
+  hit: number;
+  /** Mean number of fused ROIs per study the detectors ran on (analyzed or no-roi). */
+  rois_per_study: number;
 }
+
+/** What "the N% most confident" are ranked by: the paper's confidence or the assessment's score. */
+export type RankBy = "paper" | "assessment";
 
 export interface Evaluation {
   all: Metrics;
   /** The `fraction` most confident studies (studies without a confidence rank last). */
   top: Metrics & { fraction: number };
+  /** The score `top` was ranked by. */
+  rank: RankBy;
+  /** Failure detection, calibration and conformal sets (issue 11 §3). */
+  confidence: ConfidenceReport;
 }
 
 const ratio = (a: number, b: number): number => (b === 0 ? Number.NaN : a / b);
@@ -153,35 +174,62 @@ export function metrics(cases: EvalCase[]): Metrics {
     hccLroc: hccLroc(cases),
     localizationRate: ratio(cases.filter((c) => c.localized).length, cases.length),
     noRoiRate: ratio(cases.filter((c) => c.status !== "analyzed").length, cases.length),
+    hit: ratio(cases.filter((c) => c.hit === true).length, cases.length),
+    rois_per_study: (() => {
+      const ran = cases.filter((c) => c.status === "analyzed" || c.status === "no-roi");
+      return ratio(
+        ran.reduce((s, c) => s + (c.roiCount ?? 0), 0),
+        ran.length,
+      );
+    })(),
   };
 }
 
 /**
- * How many of n studies the "most confident fraction" keeps: ceil(n x fraction), the same rounding
- * as the fuse stage's top 48% (the 1e-9 keeps exact products such as 100 x 0.7 exact).
+ * How many of n studies the "most confident fraction" keeps: the one rule the worklist and the
+ * CLI share (contract/confidence.ts confidentCount: round half up, 6 at 70% keep 4).
  */
 export function keptCount(n: number, fraction: number): number {
-  if (n <= 0) return 0;
-  return Math.min(n, Math.max(0, Math.ceil(n * fraction - 1e-9)));
+  return confidentCount(n, fraction * 100);
 }
 
 /**
  * Paper, "Diagnostic Confidence Study": drop the least confident studies, keep the rest. Studies
- * without a confidence (no ROI, failed) are the least confident; ties keep the input order.
+ * without a score (no ROI, failed, no assessment) are the least confident; ties keep the input
+ * order. `score` defaults to the paper's confidence.
  */
 export function mostConfident<T extends { confidence: number | null }>(
   items: T[],
   fraction: number,
+  score: (item: T) => number | null | undefined = (item) => item.confidence,
 ): T[] {
   const order = items
-    .map((item, i) => ({ item, i, c: item.confidence ?? Number.NEGATIVE_INFINITY }))
+    .map((item, i) => ({ item, i, c: score(item) ?? Number.NEGATIVE_INFINITY }))
     .sort((a, b) => b.c - a.c || a.i - b.i);
   return order.slice(0, keptCount(items.length, fraction)).map((o) => o.item);
 }
 
-export function evaluate(cases: EvalCase[], topFraction = 0.7): Evaluation {
+/** The assessment's rank score when any case has an assessment, else the paper's confidence. */
+export function defaultRank(cases: EvalCase[]): RankBy {
+  return cases.some((c) => c.assessment) ? "assessment" : "paper";
+}
+
+export function rankScoreOf(c: EvalCase, rank: RankBy): number | null {
+  return rank === "assessment" ? (c.assessment?.rankScore ?? null) : c.confidence;
+}
+
+export function evaluate(
+  cases: EvalCase[],
+  topFraction = 0.7,
+  rank: RankBy = defaultRank(cases),
+): Evaluation {
   return {
     all: metrics(cases),
-    top: { ...metrics(mostConfident(cases, topFraction)), fraction: topFraction },
+    top: {
+      ...metrics(mostConfident(cases, topFraction, (c) => rankScoreOf(c, rank))),
+      fraction: topFraction,
+    },
+    rank,
+    confidence: confidenceReport(cases),
   };
 }

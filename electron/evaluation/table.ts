@@ -1,4 +1,5 @@
 // A Table-3-style text table of an Evaluation: all studies beside the most confident share.
+import { SCORE_NAMES } from "../contract/calibration";
 import type { Evaluation, Metrics } from "./metrics";
 
 const fmt = (v: number): string => (Number.isNaN(v) ? "  n/a" : v.toFixed(3));
@@ -24,6 +25,8 @@ export function formatTable(e: Evaluation): string {
     ["  Maximum sensitivity", (m) => m.hccLroc.maxSensitivity],
     ["Localization rate", (m) => m.localizationRate],
     ["No-ROI rate", (m) => m.noRoiRate],
+    ["Top-ROI hit (radius + 10 mm)", (m) => m.hit],
+    ["ROIs per study", (m) => m.rois_per_study],
   );
   const w0 = Math.max(...rows.map((r) => r[0].length));
   const w = head.map((h) => Math.max(h.length, 6));
@@ -35,4 +38,34 @@ export function formatTable(e: Evaluation): string {
     out.push(section ? name : line(name, fmt(get(e.all)), fmt(get(e.top))));
   }
   return out.join("\n");
+}
+
+/**
+ * The confidence section under the table (issue 11 §3): what "top N%" was ranked by, AURC per
+ * candidate score, ECE before/after calibration and the conformal sets' coverage.
+ */
+export function formatConfidence(e: Evaluation): string {
+  const c = e.confidence;
+  const best = SCORE_NAMES.reduce((a, b) =>
+    Number.isNaN(c.aurc[b]) || c.aurc[a] <= c.aurc[b] ? a : b,
+  );
+  const lines = [
+    `Top ${Math.round(e.top.fraction * 100)}% ranked by: ` +
+      (e.rank === "assessment"
+        ? "the calibrated assessment's rank score"
+        : "the paper's confidence"),
+    `Failure detection on ${c.n} analyzed studies (lower AURC = better):`,
+    ...SCORE_NAMES.map(
+      (s) =>
+        `  ${s.padEnd(14)} AURC ${fmt(c.aurc[s])}  E-AURC ${fmt(c.eAurc[s])}` +
+        (s === best && !Number.isNaN(c.aurc[s]) ? "  (lowest)" : ""),
+    ),
+    `ECE (${c.ece.bins} bins): before calibration ${fmt(c.ece.before)}, after ${fmt(c.ece.after)}`,
+    Number.isNaN(c.conformal.nominal)
+      ? "Conformal sets: none (the results carry no assessment)"
+      : `Conformal sets at ${Math.round(c.conformal.nominal * 100)}%: coverage ` +
+        `${fmt(c.conformal.coverage)}, mean set size ${fmt(c.conformal.meanSetSize)} ` +
+        `(n=${c.conformal.n})`,
+  ];
+  return lines.join("\n");
 }

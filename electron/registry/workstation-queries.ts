@@ -2,6 +2,8 @@
 // scan of every study for the worklist index, a study's series with their exclusions, its latest
 // analysis with ROIs, and the review flags. Uses the same database handle as the rest of the
 // registry; status comes from the study_status view (db/004), never recomputed here.
+import type { ConfidenceScores } from "../contract/calibration";
+import type { Assessment } from "../contract/confidence";
 import { LESION_CLASSES, type LesionClass, type StudyStatus } from "../contract/domain";
 import { UsageError } from "../contract/errors";
 import type {
@@ -31,6 +33,11 @@ export interface WorklistIndexRow {
   confidence: number | null;
   reviewed: boolean;
   urgent: boolean;
+  /** The assessment's rank score and probCorrect (issue 11 §3); null without an assessment. */
+  rankScore?: number | null;
+  probCorrect?: number | null;
+  /** Kept as stored, parsed only for the rows a page shows. */
+  assessmentJson?: string | null;
 }
 
 interface IndexSqlRow {
@@ -47,6 +54,9 @@ interface IndexSqlRow {
   confidence: number | null;
   reviewed: number | null;
   urgent: number | null;
+  assessment_json: string | null;
+  rank_score: number | null;
+  prob_correct: number | null;
 }
 
 /**
@@ -64,7 +74,12 @@ export function worklistIndexRows(db: Db, studyInstanceUids?: string[]): Worklis
               s.study_date, s.study_time, s.description, st.status,
               a.prediction, a.probabilities_json,
               CASE WHEN a.status = 'analyzed' THEN a.confidence END AS confidence,
-              r.reviewed, r.urgent
+              r.reviewed, r.urgent,
+              CASE WHEN a.status = 'analyzed' THEN a.assessment_json END AS assessment_json,
+              CASE WHEN a.status = 'analyzed'
+                THEN json_extract(a.assessment_json, '$.rankScore') END AS rank_score,
+              CASE WHEN a.status = 'analyzed'
+                THEN json_extract(a.assessment_json, '$.probCorrect') END AS prob_correct
          FROM studies s
          JOIN patients p ON p.id = s.patient_ref
          JOIN study_status st ON st.study_ref = s.id
@@ -87,6 +102,9 @@ export function worklistIndexRows(db: Db, studyInstanceUids?: string[]): Worklis
     confidence: r.confidence,
     reviewed: r.reviewed === 1,
     urgent: r.urgent === 1,
+    rankScore: r.rank_score,
+    probCorrect: r.prob_correct,
+    assessmentJson: r.assessment_json,
   }));
 }
 
@@ -156,6 +174,8 @@ interface AnalysisSqlRow {
   provider: string;
   timings_json: string;
   finished_at: string;
+  scores_json: string | null;
+  assessment_json: string | null;
 }
 
 /** The study's latest analysis with its ROIs in rank order, or null when it was never analyzed. */
@@ -163,7 +183,8 @@ export function latestAnalysis(db: Db, studyRef: number): AnalysisView | null {
   const a = db
     .prepare<[number], AnalysisSqlRow>(
       `SELECT id, status, error, prediction, probabilities_json, confidence, uncertainty,
-              mc_stats_json, models_json, provider, timings_json, finished_at
+              mc_stats_json, models_json, provider, timings_json, finished_at, scores_json,
+              assessment_json
          FROM analyses WHERE study_ref = ? ORDER BY id DESC LIMIT 1`,
     )
     .get(studyRef);
@@ -192,6 +213,8 @@ export function latestAnalysis(db: Db, studyRef: number): AnalysisView | null {
     timingsMs: numberRecord(JSON.parse(a.timings_json)),
     finishedAt: a.finished_at,
     rois,
+    scores: a.scores_json === null ? null : (JSON.parse(a.scores_json) as ConfidenceScores),
+    assessment: a.assessment_json === null ? null : (JSON.parse(a.assessment_json) as Assessment),
   };
 }
 

@@ -6,6 +6,7 @@ import { useEffect, useState } from "react";
 import { LESION_CLASSES, SEQUENCE_LABELS } from "../../electron/contract/domain";
 import type { AnalysisView, RoiView, StudyDetail } from "../../electron/contract/ipc";
 import { call } from "../api";
+import { AssessmentRows } from "../confidence/Assessment";
 import { percent, statusLabel } from "../format";
 import { forgetSeries } from "./series";
 
@@ -99,8 +100,11 @@ function Analysis({ a, onJump }: { a: AnalysisView; onJump(r: RoiView): void }) 
       )}
       <table className="kv">
         <tbody>
+          {a.assessment && <AssessmentRows a={a.assessment} />}
           <tr>
-            <th scope="row">Confidence</th>
+            <th scope="row" title="The paper's 1 - mean Monte-Carlo variance">
+              Confidence
+            </th>
             <td className="num" data-testid="study-confidence">
               {a.confidence === null ? "—" : a.confidence.toFixed(4)}
             </td>

@@ -3,6 +3,7 @@
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "react";
 import type { WorklistRow, WorklistSortKey } from "../../electron/contract/ipc";
 import { LESION_CLASSES } from "../../electron/contract/domain";
+import { AssessmentCell } from "../confidence/Assessment";
 import { formatDate, formatName, statusLabel } from "../format";
 
 export const ROW_HEIGHT = 28;
@@ -21,6 +22,7 @@ export const COLUMNS: Column[] = [
   { key: "prediction", label: "Prediction", width: "100px" },
   { key: null, label: "Probabilities", width: "120px" },
   { key: "confidence", label: "Confidence", width: "92px" },
+  { key: null, label: "Call right", width: "minmax(150px, 1fr)" },
   { key: "status", label: "Status", width: "132px" },
   { key: null, label: "Flags", width: "72px" },
 ];
@@ -148,6 +150,9 @@ export function VirtualTable(props: {
         </span>
         <span role="gridcell" className="num" data-confidence={row.confidence ?? ""}>
           {row.confidence === null ? "—" : row.confidence.toFixed(4)}
+        </span>
+        <span role="gridcell">
+          <AssessmentCell a={row.assessment} />
         </span>
         <span role="gridcell">
           <span className={`status st-${row.status}`}>{statusLabel(row.status)}</span>

@@ -64,6 +64,13 @@ export function Worklist(props: {
     saveTimer.current = setTimeout(() => void call("settings:set", { topPercent: value }), 300);
   }
 
+  /** Issue 11 §3: a fixed calibrated threshold instead of the percentage (null: percentage). */
+  function onThreshold(value: number | null) {
+    setQuery({ ...query, minProbCorrect: value });
+    void call("settings:set", { topPercent: query.topPercent, minProbCorrect: value });
+  }
+  const threshold = query.minProbCorrect ?? null;
+
   function onRowsDrawn() {
     if (sliderStart.current === null || page === null || pageKey !== queryKey) return;
     recordAfterPaint(perf.sliderToRows, sliderStart.current);
@@ -71,7 +78,14 @@ export function Worklist(props: {
   }
 
   const queues: { id: WorklistQueue; label: string; count: number | undefined }[] = [
-    { id: "confident", label: `${slider}% most confident`, count: page?.counts.confident },
+    {
+      id: "confident",
+      label:
+        threshold === null
+          ? `${slider}% most confident`
+          : `P(right) ≥ ${Math.round(threshold * 100)}%`,
+      count: page?.counts.confident,
+    },
     { id: "review", label: "Needs radiologist review", count: page?.counts.review },
     { id: "all", label: "All studies", count: page?.counts.all },
   ];
@@ -94,10 +108,39 @@ export function Worklist(props: {
             onChange={(e) => onSlider(Number(e.target.value))}
           />
           <span className="muted small" data-testid="confidence-cut">
-            {page !== null && page.confidenceCut !== null
-              ? `cut at ${page.confidenceCut.toFixed(4)}`
-              : "no cut"}
+            {page !== null && page.cutProbCorrect !== null && page.cutProbCorrect !== undefined
+              ? `cut at ${Math.round(page.cutProbCorrect * 100)}% likely right`
+              : page !== null && page.confidenceCut !== null
+                ? `cut at ${page.confidenceCut.toFixed(4)}`
+                : "no cut"}
           </span>
+          <label
+            className="small threshold"
+            title="Keep every study whose calibrated chance of being right is at least this, instead of a share of the list: the queue then does not change when other studies are imported."
+          >
+            <input
+              type="checkbox"
+              checked={threshold !== null}
+              data-testid="threshold-mode"
+              onChange={(e) => onThreshold(e.target.checked ? 0.9 : null)}
+            />{" "}
+            fixed threshold
+          </label>
+          {threshold !== null && (
+            <input
+              type="number"
+              min={50}
+              max={99}
+              step={1}
+              aria-label="Minimum calibrated chance of being right, percent"
+              data-testid="threshold-value"
+              value={Math.round(threshold * 100)}
+              onChange={(e) => {
+                const v = Number(e.target.value);
+                if (v >= 0 && v <= 100) onThreshold(v / 100);
+              }}
+            />
+          )}
         </div>
         <div className="queues" role="tablist" aria-label="Queues">
           {queues.map((q) => (

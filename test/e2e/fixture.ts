@@ -13,6 +13,13 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import {
+  DEFAULT_BANDS,
+  assess,
+  confidenceScores,
+  type Calibration,
+} from "../../electron/contract/calibration";
+import type { Assessment } from "../../electron/contract/confidence";
 import type { LesionClass, SequenceId } from "../../electron/contract/domain";
 import { LESION_CLASSES, SEQUENCES } from "../../electron/contract/domain";
 import { gridTransform } from "../../electron/dicom/geometry";
@@ -20,6 +27,7 @@ import { loadSeries } from "../../electron/dicom/load-series";
 import { getStudy, instanceFilesOfSeries, Registry } from "../../electron/registry/index";
 import { studyRefOf } from "../../electron/registry/workstation-queries";
 import { saveAnalysis, studyResults } from "../../electron/services/analysis/index";
+import { writeCalibration } from "../../electron/inference/calibration-store";
 import { ManagedStore } from "../../electron/services/import/index";
 import { dataPaths } from "../../electron/services/paths";
 
@@ -35,6 +43,8 @@ export interface FixtureStudy {
   /** The stored prediction; null when the analysis found no lesion. */
   label: LesionClass | null;
   confidence: number | null;
+  /** The stored calibrated reading (issue 11 §3), under FIXTURE_CALIBRATION. */
+  assessment: Assessment | null;
   /** The rank-1 ROI as stored, or null. */
   roi: {
     seriesInstanceUid: string;
@@ -76,6 +86,33 @@ export function fixtureConfidence(i: number): number {
   return Number((0.99 - 0.013 * i).toFixed(4));
 }
 
+/**
+ * The calibration block the fixture's classifier carries (a fixture, not fitted: issue 11 §3's
+ * display and storage are under test, not the fit). It ranks by the paper's score so that the
+ * worklist's order stays the paper confidence's that the slider tests check.
+ */
+export const FIXTURE_CALIBRATION: Calibration = {
+  temperature: 0.5,
+  rankScore: "paper",
+  aurc: { paper: null, maxProb: null, negEntropy: null, margin: null, negMutualInfo: null },
+  ece: { bins: 15, before: null, after: null },
+  conformal: { method: "APS", coverage: 0.9, qhat: 0.95, calibrationSize: 0 },
+  bands: {
+    ...DEFAULT_BANDS,
+    accuracy: { high: null, medium: null, low: null },
+    count: { high: 0, medium: 0, low: 0 },
+  },
+  closeCallMargin: 0.1,
+  provenance: {
+    cohort: "test/e2e/fixture.ts (fixture calibration, not fitted)",
+    studies: 0,
+    fitted: 0,
+    truthSha256: "0".repeat(64),
+    resultsDate: null,
+    appVersion: "0.1.0",
+  },
+};
+
 export async function buildFixture(): Promise<Fixture> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "livercad-e2e-"));
   const cohort = path.join(dir, "cohort");
@@ -93,8 +130,16 @@ export async function buildFixture(): Promise<Fixture> {
   ]);
   livercad(["import", cohort, "--db", dbFile]);
   if (modelsShipped()) {
-    // The real pipeline with the shipped models; the tests read what it stored.
-    livercad(["analyze", "--db", dbFile]);
+    // The real pipeline with the shipped models, their classifier given the fixture calibration
+    // (in a copy: the ONNX files stay byte-identical); the tests read what it stored.
+    const models = path.join(dir, "models");
+    for (const id of fs.readdirSync(path.join(ROOT, "native-models"))) {
+      if (fs.existsSync(path.join(ROOT, "native-models", id, "manifest.json"))) {
+        fs.cpSync(path.join(ROOT, "native-models", id), path.join(models, id), { recursive: true });
+      }
+    }
+    writeCalibration(models, FIXTURE_CALIBRATION);
+    livercad(["analyze", "--db", dbFile, "--models", models]);
     const registry = Registry.open(dataPaths(dbFile));
     try {
       const studies = studyResults(registry.db).map((r): FixtureStudy => {
@@ -104,6 +149,7 @@ export async function buildFixture(): Promise<Fixture> {
           status: r.status,
           label: r.prediction,
           confidence: r.status === "analyzed" ? r.confidence : null,
+          assessment: r.status === "analyzed" ? (r.assessment ?? null) : null,
           roi: top && {
             seriesInstanceUid: top.seriesInstanceUid,
             sequence: top.sequence,
@@ -145,12 +191,22 @@ export async function buildFixture(): Promise<Fixture> {
         (best.box[1] + best.box[3]) / 2,
         best.sliceIndex,
       ]);
-      writeFixtureAnalysis(registry, t.studyInstanceUid, t.label, confidence, venous, best, center);
+      const assessment = writeFixtureAnalysis(
+        registry,
+        t.studyInstanceUid,
+        t.label,
+        confidence,
+        venous,
+        best,
+        center,
+        i,
+      );
       studies.push({
         studyInstanceUid: t.studyInstanceUid,
         status: "analyzed",
         label: t.label,
         confidence,
+        assessment,
         roi: { seriesInstanceUid: venous, sequence: "T1_venous", ...best },
       });
     }
@@ -169,10 +225,19 @@ function writeFixtureAnalysis(
   seriesUid: string,
   roi: { sliceIndex: number; box: [number, number, number, number] },
   center: [number, number, number],
-): void {
+  i: number,
+): Assessment {
+  // Study i's call is 0.8 - 0.12 i likely (0.8, 0.68, 0.56, 0.46 ...): under the fixture's
+  // T = 0.5 that is 97% (high), 89% and 71% (medium), 51% (low, a close call against 47%).
+  const top = Math.max(0.46, 0.8 - 0.12 * i);
   const probabilities = Object.fromEntries(
-    LESION_CLASSES.map((c) => [c, c === label ? 0.8 : 0.1]),
+    LESION_CLASSES.map((c, k) => [
+      c,
+      c === label ? top : k === (LESION_CLASSES.indexOf(label) + 1) % 3 ? 0.9 - top : 0.1,
+    ]),
   ) as Record<LesionClass, number>;
+  const scores = confidenceScores(probabilities, confidence, 0.01);
+  const assessment = assess(probabilities, scores, FIXTURE_CALIBRATION);
   const uncertainty = Number((1 - confidence).toFixed(6));
   const classVariances = Object.fromEntries(LESION_CLASSES.map((c) => [c, uncertainty])) as Record<
     LesionClass,
@@ -189,6 +254,8 @@ function writeFixtureAnalysis(
     probabilities,
     confidence,
     uncertainty,
+    scores,
+    assessment,
     classVariances,
     samples: 100,
     sequences: Object.fromEntries(
@@ -223,4 +290,5 @@ function writeFixtureAnalysis(
       },
     ],
   });
+  return assessment;
 }

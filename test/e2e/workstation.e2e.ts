@@ -129,6 +129,54 @@ describe("worklist", () => {
     );
     await h.page.keyboard.press("Escape");
   });
+
+  it("shows the calibrated chance the call is right, band, close call and set (issue 11 §3)", async () => {
+    const assessed = fx.studies.filter((s) => s.assessment !== null);
+    expect(assessed.length).toBeGreaterThan(0);
+    await h.page.locator("[data-testid=queue-all]").click();
+    for (const s of assessed) {
+      const a = s.assessment!;
+      const row = h.page.locator(`.vrow[data-uid="${s.studyInstanceUid}"]`);
+      const chip = row.locator("[data-testid=band-chip]");
+      await expect
+        .poll(() => chip.textContent())
+        .toBe(`${Math.round(a.probCorrect * 100)}% ${a.band}`);
+      // The band's explanation is the chip's hover text.
+      expect(await chip.getAttribute("title")).toMatch(
+        /^(High|Medium|Low): the calibrated chance that this call is right/,
+      );
+      expect(await row.locator("[data-testid=prediction-set]").textContent()).toBe(
+        a.predictionSet.join(" or "),
+      );
+      expect(await row.locator(".close-call").count()).toBe(a.closeCall ? 1 : 0);
+    }
+    // The fixed threshold: the confident list is every study at or above 90% likely right.
+    await h.page.locator("[data-testid=threshold-mode]").check();
+    const atLeast90 = assessed.filter((s) => s.assessment!.probCorrect >= 0.9).length;
+    await expect
+      .poll(() => h.page.locator("[data-testid=queue-confident] .count").textContent())
+      .toBe(String(atLeast90));
+    await expect
+      .poll(() => h.service.handlers["settings:get"]({}).then((s) => s.minProbCorrect))
+      .toBe(0.9);
+    await h.page.locator("[data-testid=threshold-mode]").uncheck();
+    await expect
+      .poll(() => h.service.handlers["settings:get"]({}).then((s) => s.minProbCorrect))
+      .toBeNull();
+    // The side panel: the same reading, and the paper's confidence beside it.
+    const first = assessed[0]!;
+    await openStudy(first.studyInstanceUid);
+    await expect
+      .poll(() => h.page.locator("[data-testid=study-prob-correct]").textContent())
+      .toContain(`${Math.round(first.assessment!.probCorrect * 100)}% ${first.assessment!.band}`);
+    expect(await h.page.locator("[data-testid=study-prediction-set]").textContent()).toBe(
+      first.assessment!.predictionSet.join(" or "),
+    );
+    expect(await h.page.locator("[data-testid=study-confidence]").textContent()).toBe(
+      first.confidence!.toFixed(4),
+    );
+    await h.page.getByRole("button", { name: /Back to worklist/ }).click();
+  });
 });
 
 describe("study view", () => {

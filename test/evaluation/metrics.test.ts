@@ -110,10 +110,12 @@ describe("categorical metrics (unlocalized = misdiagnosis)", () => {
 });
 
 describe("confidence subsets and LROC ties", () => {
-  it("keeps ceil(n x fraction), exact products exact", () => {
+  it("keeps round(n x fraction), halves up, exact products exact (the worklist's rule)", () => {
     expect(keptCount(100, 0.7)).toBe(70);
     expect(keptCount(10, 0.7)).toBe(7);
-    expect(keptCount(3, 0.7)).toBe(3);
+    expect(keptCount(3, 0.7)).toBe(2); // 2.1
+    expect(keptCount(6, 0.7)).toBe(4); // 4.2: issue 11's "4 of 6", the app's count
+    expect(keptCount(5, 0.7)).toBe(4); // 3.5 rounds up
     expect(keptCount(0, 0.7)).toBe(0);
     const items = [
       { id: "a", confidence: 0.8 },

@@ -160,8 +160,10 @@ export class WorkstationService {
     try {
       const raw = JSON.parse(fs.readFileSync(this.settingsFile, "utf8")) as Partial<Settings>;
       const top = raw.topPercent;
+      const min = raw.minProbCorrect;
       return {
         topPercent: typeof top === "number" && top >= 0 && top <= 100 ? top : 70,
+        minProbCorrect: typeof min === "number" && min >= 0 && min <= 1 ? min : null,
       };
     } catch {
       return { ...DEFAULT_SETTINGS };
@@ -222,7 +224,12 @@ export class WorkstationService {
     }),
     "settings:get": async () => this.readSettings(),
     "settings:set": async (req) => {
-      const next: Settings = { ...this.readSettings(), topPercent: req.topPercent };
+      const next: Settings = {
+        ...this.readSettings(),
+        topPercent: req.topPercent,
+        // Absent: keep the stored mode; null: back to the percentage rule (issue 11 §3).
+        ...(req.minProbCorrect !== undefined ? { minProbCorrect: req.minProbCorrect } : {}),
+      };
       fs.mkdirSync(path.dirname(this.settingsFile), { recursive: true });
       const tmp = `${this.settingsFile}.tmp`;
       fs.writeFileSync(tmp, JSON.stringify(next, null, 2));

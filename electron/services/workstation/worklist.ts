@@ -3,6 +3,14 @@
 // registry scan takes seconds on a busy 2-core machine, while a page query over the index takes
 // about a millisecond (bench/ui.ts): the per-class summaries come from prefix sums along the
 // confidence ranking, and the common "by confidence" view is a slice of that ranking.
+//
+// Which confidence (issue 11 §3): a study whose analysis has a calibrated assessment ranks by the
+// assessment's rank score (the score `livercad calibrate` chose by AURC) and comes before every
+// study analyzed without one, which ranks by the paper's 1 - mean MC variance; with no calibrated
+// classifier that is the paper's ranking. In the fixed-threshold mode (query.minProbCorrect) the
+// assessed studies rank by their calibrated probability of being right instead, and the confident
+// list is those at or above the threshold: a prefix of that ranking either way.
+import { confidentCount } from "../../contract/confidence";
 import { LESION_CLASSES, type LesionClass } from "../../contract/domain";
 import type {
   ClassSummary,
@@ -12,26 +20,49 @@ import type {
   WorklistSortKey,
 } from "../../contract/ipc";
 import { parseProbabilities, type WorklistIndexRow } from "../../registry/workstation-queries";
+import type { Assessment } from "../../contract/confidence";
 
 /** Statuses whose study is finished by the CAD but has no confidence: a radiologist must look. */
 const REVIEW_WITHOUT_SCORE = new Set(["no-roi", "error"]);
 const CLASS_COUNT = LESION_CLASSES.length;
 
-/** How many of `scored` studies stay in "the N% most confident" list. */
-export function confidentCount(scored: number, topPercent: number): number {
-  // Round half up on the exact product so that 70% of 10 is 7 and 50% of 3 is 2 (not 1.5 -> 1).
-  return Math.min(scored, Math.floor((scored * topPercent) / 100 + 0.5));
+/** The one rule for "the N% most confident" (contract/confidence.ts), shared with the CLI. */
+export { confidentCount };
+
+/** What the confident list is cut by: a share of the scored studies or a calibrated threshold. */
+type RankMode = "percent" | "threshold";
+
+/** One ordering of the scored studies, with per-row ranks and per-class prefix counts. */
+interface Ranking {
+  /** Row positions of scored studies, most confident first (ties: older registry id first). */
+  order: Int32Array;
+  /** 1-based rank per row position; 0 for studies without a confidence. */
+  rank: Int32Array;
+  /** prefix[r * CLASS_COUNT + c]: studies of class c among the r most confident. */
+  prefix: Int32Array;
+}
+
+/** The key a scored row ranks by in a mode: [has an assessment, score]. */
+function rankKey(row: WorklistIndexRow, mode: RankMode): [number, number] {
+  const assessed = mode === "percent" ? row.rankScore : row.probCorrect;
+  if (assessed !== null && assessed !== undefined) return [1, assessed];
+  return [0, row.confidence ?? Number.NEGATIVE_INFINITY];
+}
+
+function modeOf(q: WorklistQuery): RankMode {
+  return q.minProbCorrect === null || q.minProbCorrect === undefined ? "percent" : "threshold";
 }
 
 export class WorklistIndex {
   private rows: WorklistIndexRow[];
   private byUid = new Map<string, number>();
-  /** Row positions of scored studies by descending confidence (ties: older registry id first). */
+  /** The ranking of the current query's mode (set by use()). */
   private byConfidence: Int32Array = new Int32Array(0);
-  /** 1-based confidence rank per row position; 0 for studies without a confidence. */
   private rank: Int32Array = new Int32Array(0);
-  /** prefix[r * CLASS_COUNT + c]: studies of class c among the r most confident. */
   private prefix: Int32Array = new Int32Array(0);
+  private mode: RankMode = "percent";
+  private readonly rankings = new Map<RankMode, Ranking>();
+  private scoredRows: number[] = [];
   /** Row positions of unscored studies that wait for review (no-roi, error), in registry order. */
   private unscoredReview: Int32Array = new Int32Array(0);
   private noLesion = 0;
@@ -61,22 +92,56 @@ export class WorklistIndex {
         if (r.status === "no-roi") this.noLesion++;
       } else this.unanalyzed++;
     });
-    scored.sort(
-      (a, b) => rows[b]!.confidence! - rows[a]!.confidence! || rows[a]!.ref - rows[b]!.ref,
-    );
-    this.byConfidence = Int32Array.from(scored);
+    this.scoredRows = scored;
     this.unscoredReview = Int32Array.from(unscored);
-    this.rank = new Int32Array(rows.length);
-    this.prefix = new Int32Array((scored.length + 1) * CLASS_COUNT);
-    scored.forEach((i, r) => {
-      this.rank[i] = r + 1;
-      for (let c = 0; c < CLASS_COUNT; c++) {
-        this.prefix[(r + 1) * CLASS_COUNT + c] = this.prefix[r * CLASS_COUNT + c]!;
-      }
-      const cls = rows[i]!.prediction;
-      if (cls !== null) this.prefix[(r + 1) * CLASS_COUNT + LESION_CLASSES.indexOf(cls)]!++;
-    });
+    this.rankings.clear();
     this.sorted.clear();
+    this.use("percent");
+  }
+
+  /** Builds (once per rebuild) and selects the ranking of a mode. */
+  private use(mode: RankMode): void {
+    let ranking = this.rankings.get(mode);
+    if (!ranking) {
+      const rows = this.rows;
+      const keys = new Map(this.scoredRows.map((i) => [i, rankKey(rows[i]!, mode)]));
+      const scored = [...this.scoredRows].sort((a, b) => {
+        const [ga, ka] = keys.get(a)!;
+        const [gb, kb] = keys.get(b)!;
+        return gb - ga || kb - ka || rows[a]!.ref - rows[b]!.ref;
+      });
+      const rank = new Int32Array(rows.length);
+      const prefix = new Int32Array((scored.length + 1) * CLASS_COUNT);
+      scored.forEach((i, r) => {
+        rank[i] = r + 1;
+        for (let c = 0; c < CLASS_COUNT; c++) {
+          prefix[(r + 1) * CLASS_COUNT + c] = prefix[r * CLASS_COUNT + c]!;
+        }
+        const cls = rows[i]!.prediction;
+        if (cls !== null) prefix[(r + 1) * CLASS_COUNT + LESION_CLASSES.indexOf(cls)]!++;
+      });
+      ranking = { order: Int32Array.from(scored), rank, prefix };
+      this.rankings.set(mode, ranking);
+    }
+    this.mode = mode;
+    this.byConfidence = ranking.order;
+    this.rank = ranking.rank;
+    this.prefix = ranking.prefix;
+  }
+
+  /** How many studies the confident list keeps under the query (after use(modeOf(q))). */
+  private keepFor(q: WorklistQuery): number {
+    const min = q.minProbCorrect;
+    if (min === null || min === undefined) {
+      return confidentCount(this.byConfidence.length, q.topPercent);
+    }
+    let keep = 0;
+    while (keep < this.byConfidence.length) {
+      const p = this.rows[this.byConfidence[keep]!]!.probCorrect;
+      if (p === null || p === undefined || p < min) break;
+      keep++;
+    }
+    return keep;
   }
 
   /** Replaces the rows of some studies (after a review or an override) and re-ranks. */
@@ -107,14 +172,19 @@ export class WorklistIndex {
   }
 
   private sortedBy(key: WorklistSortKey, descending: boolean): Int32Array {
-    const name = `${key}:${descending}`;
+    const name = `${key}:${descending}:${this.mode}`;
     const cached = this.sorted.get(name);
     if (cached) return cached;
     const rows = this.rows;
     const dir = descending ? -1 : 1;
+    const rank = this.rank;
+    // By confidence = by the ranking (rank 1 first when descending; unscored below every scored).
+    const low = (i: number): number => rank[i] || Number.MAX_SAFE_INTEGER;
     const cmp = comparator(key);
     const order = Array.from(rows.keys()).sort(
-      (a, b) => dir * cmp(rows[a]!, rows[b]!) || rows[a]!.ref - rows[b]!.ref,
+      (a, b) =>
+        dir * (key === "confidence" ? low(b) - low(a) : cmp(rows[a]!, rows[b]!)) ||
+        rows[a]!.ref - rows[b]!.ref,
     );
     const out = Int32Array.from(order);
     this.sorted.set(name, out);
@@ -162,13 +232,15 @@ export class WorklistIndex {
   }
 
   page(q: WorklistQuery): WorklistPage {
+    this.use(modeOf(q));
     const scored = this.byConfidence.length;
-    const keep = confidentCount(scored, q.topPercent);
+    const keep = this.keepFor(q);
     const matches = this.matching(q, keep);
     const rows: WorklistRow[] = [];
     const end = Math.min(matches.length, q.offset + q.limit);
     for (let n = q.offset; n < end; n++) rows.push(this.view(matches[n]!, keep));
-    const cut = keep > 0 ? this.rows[this.byConfidence[keep - 1]!]!.confidence : null;
+    const last = keep > 0 ? this.rows[this.byConfidence[keep - 1]!]! : null;
+    const cut = last ? last.confidence : null;
     const reviewCount = scored - keep + this.unscoredReview.length;
     return {
       rows,
@@ -186,12 +258,14 @@ export class WorklistIndex {
         review: this.summary(keep, scored, this.noLesion, this.unscoredReview.length),
       },
       confidenceCut: cut,
+      cutProbCorrect: last?.probCorrect ?? null,
     };
   }
 
   /** The study after or before `uid` in the order of `q` (for next / previous study keys). */
   neighbour(uid: string, direction: "next" | "previous", q: WorklistQuery): string | null {
-    const matches = this.matching(q, confidentCount(this.byConfidence.length, q.topPercent));
+    this.use(modeOf(q));
+    const matches = this.matching(q, this.keepFor(q));
     const target = this.byUid.get(uid);
     let at = -1;
     for (let n = 0; n < matches.length; n++) if (matches[n] === target) at = n;
@@ -218,6 +292,10 @@ export class WorklistIndex {
       needsReview: rank > keep || (rank === 0 && this.isUnscoredReview(i)),
       reviewed: r.reviewed,
       urgent: r.urgent,
+      assessment:
+        r.assessmentJson === null || r.assessmentJson === undefined
+          ? null
+          : (JSON.parse(r.assessmentJson) as Assessment),
     };
   }
 }

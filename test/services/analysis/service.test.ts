@@ -147,6 +147,7 @@ describe(`analysis service, phantom seed=${SEED} studies=2, tiny models`, () => 
           "probabilities",
           "confidence",
           "uncertainty",
+          "scores",
           "sequences",
           "rois",
           "model",
@@ -163,6 +164,11 @@ describe(`analysis service, phantom seed=${SEED} studies=2, tiny models`, () => 
         expect(r.timings_ms[s], s).toBeGreaterThanOrEqual(0);
       }
       expect(r.confidence! + r.uncertainty!).toBeCloseTo(1, 9);
+      // Issue 11 §3: the five scores are stored; the tiny classifier has no calibration block,
+      // so there is no assessment.
+      expect(r.scores!.paper).toBe(r.confidence);
+      expect(r.scores!.negMutualInfo).toBeLessThanOrEqual(0);
+      expect(r.assessment).toBeUndefined();
       expect(r.rois.length).toBeGreaterThan(0);
       expect(r.rois.map((x) => x.rank)).toEqual(r.rois.map((_, i) => i + 1));
 

@@ -119,3 +119,48 @@ describe("WorklistIndex", () => {
     expect(p.rows[0]!.probabilities).toEqual({ HCC: 0.5, ICC: 0.3, metastasis: 0.2 });
   });
 });
+
+describe("ranking by the calibrated assessment (issue 11 §3)", () => {
+  // Six analyzed studies: the paper's confidence orders them 1..6; the assessment's rank score
+  // orders them the other way; study 6 was analyzed before calibration (no assessment).
+  const assessed = (ref: number, confidence: number, rankScore: number, probCorrect: number) =>
+    row(ref, confidence, {
+      rankScore,
+      probCorrect,
+      assessmentJson: JSON.stringify({ rankScore, probCorrect, band: "medium" }),
+    });
+  const six = () => [
+    assessed(1, 0.9999, 0.1, 0.55),
+    assessed(2, 0.9998, 0.2, 0.72),
+    assessed(3, 0.9997, 0.3, 0.81),
+    assessed(4, 0.9996, 0.4, 0.93),
+    assessed(5, 0.9995, 0.5, 0.97),
+    row(6, 0.9994),
+  ];
+
+  it("keeps 4 of 6 at 70%, ranked by the rank score, unassessed studies after", () => {
+    const index = new WorklistIndex(six());
+    const page = index.page(q({ topPercent: 70, queue: "all" }));
+    expect(page.counts.confident).toBe(4);
+    expect(uids(page)).toEqual(["1.2.5", "1.2.4", "1.2.3", "1.2.2", "1.2.1", "1.2.6"]);
+    expect(page.rows.map((r) => r.needsReview)).toEqual([false, false, false, false, true, true]);
+    expect(page.rows[0]!.assessment).toMatchObject({ rankScore: 0.5, probCorrect: 0.97 });
+    expect(page.rows[5]!.assessment).toBeNull();
+    expect(page.cutProbCorrect).toBe(0.72);
+    const byDefault = index.page(q({ topPercent: 70, queue: "confident", sort: "patientId" }));
+    expect(uids(byDefault).sort()).toEqual(["1.2.2", "1.2.3", "1.2.4", "1.2.5"]);
+  });
+
+  it("with a fixed threshold keeps probCorrect >= X, whatever else is imported", () => {
+    const index = new WorklistIndex(six());
+    const threshold = q({ topPercent: 70, minProbCorrect: 0.8, queue: "confident" });
+    expect(uids(index.page(threshold))).toEqual(["1.2.5", "1.2.4", "1.2.3"]);
+    // Ten low-confidence studies arrive: the percentage would change the list, the threshold not.
+    index.replace(Array.from({ length: 10 }, (_, k) => assessed(20 + k, 0.99, 0.01, 0.4)));
+    expect(uids(index.page(threshold))).toEqual(["1.2.5", "1.2.4", "1.2.3"]);
+    expect(index.page(q({ topPercent: 70 })).counts.confident).toBe(11); // round(0.7 x 16)
+    const review = index.page({ ...threshold, queue: "review" });
+    expect(review.total).toBe(13);
+    expect(index.neighbour("1.2.4", "next", { ...threshold, queue: "confident" })).toBe("1.2.3");
+  });
+});

@@ -6,6 +6,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { AppError, errorMessage } from "../../contract/errors";
 import type { DicomInstance, ReadOutcome } from "../../dicom/instance";
+import { checkFileSize } from "../../dicom/read/limits";
 import {
   ImportWriter,
   type AssignmentToStore,
@@ -51,6 +52,7 @@ function readWhole(filePath: string): Uint8Array {
   const fd = fs.openSync(filePath, "r");
   try {
     const size = fs.fstatSync(fd).size;
+    checkFileSize(size);
     const bytes = new Uint8Array(size);
     let offset = 0;
     while (offset < size) {

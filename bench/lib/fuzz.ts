@@ -184,7 +184,10 @@ export function mutate(original: Uint8Array, seed: number, index: number): Mutan
       const body = Buffer.concat([inflated, Buffer.alloc(zeros)]);
       const pos = at(0, body.length);
       if (body.length > 0) body[pos] = Math.floor(rand() * 256);
-      const out = Buffer.concat([Buffer.from(bytes.subarray(0, metaEnd)), deflateRawSync(body, { level: 1 })]);
+      const out = Buffer.concat([
+        Buffer.from(bytes.subarray(0, metaEnd)),
+        deflateRawSync(body, { level: 1 }),
+      ]);
       return {
         label: `deflated with byte ${pos} changed and ${zeros >> 20} MiB of zeros appended`,
         bytes: new Uint8Array(out),

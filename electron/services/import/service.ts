@@ -49,9 +49,12 @@ export interface ImportOptions {
  * copy and any chance of reading a neighbour's bytes.
  */
 function readWhole(filePath: string): Uint8Array {
-  const fd = fs.openSync(filePath, "r");
+  // O_NONBLOCK: a file replaced by a FIFO after the walk must not block the open (issue 12 §1).
+  const fd = fs.openSync(filePath, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
   try {
-    const size = fs.fstatSync(fd).size;
+    const stat = fs.fstatSync(fd);
+    if (!stat.isFile()) throw new Error("not a regular file; skipped");
+    const size = stat.size;
     checkFileSize(size);
     const bytes = new Uint8Array(size);
     let offset = 0;

@@ -157,6 +157,10 @@ export class InferenceEngine {
     const child = fork(this.workerPath, [], {
       serialization: "advanced", // structured clone: Float32Array crosses without JSON
       execArgv: [],
+      // onnxruntime 1.30 otherwise keeps a telemetry database and a device id under
+      // ~/.cache/Microsoft/DeveloperTools/.onnxruntime (measured; issue 12 §4): off in every
+      // session this app opens.
+      env: { ...process.env, ORT_DISABLE_TELEMETRY: "1" },
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
     child.on("message", (msg: WorkerReply) => this.settle(msg));
@@ -207,10 +211,12 @@ export class InferenceEngine {
         child.kill("SIGKILL");
       }, this.callTimeoutMs);
       timer.unref();
-      const done = <T>(f: (v: T) => void) => (v: T) => {
-        clearTimeout(timer);
-        f(v);
-      };
+      const done =
+        <T>(f: (v: T) => void) =>
+        (v: T) => {
+          clearTimeout(timer);
+          f(v);
+        };
       this.pending.set(id, {
         resolve: done(resolve) as (v: never) => void,
         reject: done(reject),

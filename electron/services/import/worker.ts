@@ -7,6 +7,7 @@ import { AppError } from "../../contract/errors";
 import { Registry } from "../../registry/index";
 import { assignStudySequences, readInstance } from "./defaults";
 import { importPaths } from "./service";
+import { ManagedStore } from "./store";
 import type { ImportEnvelope, ImportRequest, ImportWorkerMessage } from "./worker-protocol";
 
 const running = new Map<number, AbortController>();
@@ -19,6 +20,8 @@ async function runImport(msg: ImportEnvelope<ImportRequest>): Promise<void> {
   const controller = new AbortController();
   running.set(msg.id, controller);
   const registry = Registry.open(msg.paths);
+  // Copies a killed import left half-written (issue 12 §4) go before new ones are made.
+  new ManagedStore(msg.paths.store).sweepTemporaries();
   try {
     const report = await importPaths(registry, msg.inputs, {
       read: readInstance,

@@ -69,6 +69,11 @@ async function main(): Promise<void> {
         const batch = Math.floor(r.index / 100);
         batchMs.set(batch, (batchMs.get(batch) ?? 0) + r.ms);
         if (r.ms > slowest.ms) slowest = { ms: r.ms, label: `mutant ${r.index} (${r.label})` };
+        if ((r.index + 1) % 1000 === 0) {
+          const c = [...counts].map(([k, v]) => `${k}=${v}`).join(" ");
+          const rss = (process.resourceUsage().maxRSS / 1024).toFixed(0);
+          console.log(`progress=${r.index + 1} ${c} peak_rss_mib=${rss}`);
+        }
         if (r.verdict === "crash" || r.verdict === "undecodable") {
           findings.push(`${r.verdict}: mutant ${r.index} (${r.label}): ${r.detail ?? ""}`);
         }

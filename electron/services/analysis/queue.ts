@@ -63,7 +63,9 @@ export function unanalyzedStudies(db: Db): string[] {
 /** Takes the oldest queued job for `owner` (registry/jobs.ts: owner, lease, expired re-queue). */
 export function claimNext(db: Db, owner: string): ClaimedJob | null {
   const row = claimNextJob(db, owner);
-  return row && { jobId: row.jobId, studyRef: row.studyRef, studyInstanceUid: row.studyInstanceUid };
+  return (
+    row && { jobId: row.jobId, studyRef: row.studyRef, studyInstanceUid: row.studyInstanceUid }
+  );
 }
 
 /** Records a stage's end; returns true when a cancel was asked for meanwhile. */

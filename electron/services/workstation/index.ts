@@ -6,7 +6,12 @@ import { UsageError } from "../../contract/errors";
 import { loadSeries } from "../../dicom/load-series";
 import { instanceFilesOfSeries, Registry } from "../../registry/index";
 import { dwiBValueOfSeries } from "../../registry/workstation-queries";
-import { AnalysisService, defaultModelsRoot, modelOpener } from "../analysis/index";
+import {
+  AnalysisService,
+  defaultModelsRoot,
+  modelOpener,
+  usesShippedModels,
+} from "../analysis/index";
 import { importPaths, ManagedStore } from "../import/index";
 import { assignStudySequences, readInstance } from "../import/defaults";
 import { checkImportInputs, findImportWorker, ImportWorkers } from "../import/worker-client";
@@ -87,7 +92,10 @@ export function openWorkstation(options: {
   modelsRoot?: string;
 }): { registry: Registry; service: WorkstationService; close(): Promise<void> } {
   const registry = Registry.open(dataPaths(options.dbFile));
-  const { engine, open } = modelOpener({ root: options.modelsRoot ?? defaultModelsRoot() });
+  const { engine, open } = modelOpener({
+    root: options.modelsRoot ?? defaultModelsRoot(),
+    pinned: usesShippedModels(options.modelsRoot),
+  });
   const analysis = new AnalysisService({ registry, openModels: open });
   const script = findImportWorker();
   const workers = script === null ? null : new ImportWorkers(script);

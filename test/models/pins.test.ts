@@ -42,7 +42,7 @@ describe("pinned model hashes", () => {
     const root = copyShipped("flipped");
     const file = path.join(root, "detector-t2", "model.onnx");
     const bytes = fs.readFileSync(file);
-    bytes[bytes.length - 100] ^= 0x01;
+    bytes[bytes.length - 100] = bytes[bytes.length - 100]! ^ 0x01;
     fs.writeFileSync(file, bytes);
     const manifestPath = path.join(root, "detector-t2", "manifest.json");
     const manifest = JSON.parse(fs.readFileSync(manifestPath, "utf8"));

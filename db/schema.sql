@@ -1,5 +1,5 @@
 -- Generated from db/ migrations by test/registry/schema.test.ts (UPDATE_SCHEMA_SNAPSHOT=1 rewrites it).
--- PRAGMA user_version = 6;
+-- PRAGMA user_version = 5;
 
 CREATE TABLE analyses (
         id INTEGER PRIMARY KEY,
@@ -24,7 +24,7 @@ CREATE TABLE analyses (
         app_version TEXT NOT NULL,
         started_at TEXT NOT NULL,
         finished_at TEXT NOT NULL
-      , scores_json TEXT, assessment_json TEXT) STRICT;
+      ) STRICT;
 
 CREATE TABLE audit_log (
         id INTEGER PRIMARY KEY,
@@ -70,7 +70,7 @@ CREATE TABLE jobs (
         started_at TEXT,
         finished_at TEXT,
         updated_at TEXT NOT NULL
-      ) STRICT;
+      , owner TEXT, lease_expires_at TEXT, heartbeat_at TEXT) STRICT;
 
 CREATE TABLE patients (
         id INTEGER PRIMARY KEY,

@@ -35,7 +35,12 @@ const benches = existsSync("bench")
 // (electron/inference/engine.ts looks for dist/inference-worker.cjs next to the CLI bundle).
 await build({
   ...common,
-  entryPoints: { cli: "electron/cli/main.ts", "inference-worker": "electron/inference/worker.ts" },
+  entryPoints: {
+    cli: "electron/cli/main.ts",
+    "inference-worker": "electron/inference/worker.ts",
+    // Import runs off the main loop (issue 12 §1): services/import/worker-client.ts forks it.
+    "import-worker": "electron/services/import/worker.ts",
+  },
   outdir: "dist",
 });
 if (benches.length > 0) {

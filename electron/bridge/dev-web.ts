@@ -18,7 +18,14 @@ async function main(): Promise<void> {
   console.log(`LiverCAD Workstation (browser bridge) on ${bridge.url}`);
   console.log(`Data directory: ${registry.paths.root} (${studies} studies)`);
   console.log(`Open: ${bridge.pageUrl}`);
+  // SIGTERM and SIGINT end the server promptly (issue 12 §1): the bridge and the workstation
+  // close (import workers are killed, committed series stay); if closing stalls, or a second
+  // signal comes, the process exits anyway after a short grace.
+  let stopping = false;
   const stop = () => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    setTimeout(() => process.exit(1), 3000).unref();
     void bridge
       .close()
       .then(() => workstation.close())

@@ -80,6 +80,15 @@ function readBody(req: http.IncomingMessage): Promise<unknown> {
   });
 }
 
+/** decodeURIComponent, or null for a malformed %-escape (a client error, not a 500). */
+function decodeComponent(text: string): string | null {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return null;
+  }
+}
+
 export async function startBridge(options: {
   service: WorkstationService;
   /** The built renderer (dist/renderer); omitted, only the API is served. */
@@ -117,7 +126,8 @@ export async function startBridge(options: {
       }
       if (url.pathname === "/api/events" && req.method === "GET") return events(res);
       if (req.method !== "POST") return deny(res, 405, "POST only.");
-      const channel = decodeURIComponent(url.pathname.slice("/api/".length));
+      const channel = decodeComponent(url.pathname.slice("/api/".length));
+      if (channel === null) return deny(res, 400, "Malformed %-escape in the channel name.");
       let payload: unknown;
       try {
         payload = await readBody(req);
@@ -163,7 +173,8 @@ export async function startBridge(options: {
       return deny(res, 401, "Open the address printed by `npm run dev:web` (it holds the token).");
     }
     if (staticDir === undefined) return deny(res, 404, "No renderer is served by this bridge.");
-    const rel = url.pathname === "/" ? "index.html" : decodeURIComponent(url.pathname.slice(1));
+    const rel = url.pathname === "/" ? "index.html" : decodeComponent(url.pathname.slice(1));
+    if (rel === null) return deny(res, 400, "Malformed %-escape in the path.");
     const file = path.resolve(staticDir, rel);
     if (!file.startsWith(path.resolve(staticDir) + path.sep)) return deny(res, 404, "Not found.");
     let body: Buffer;

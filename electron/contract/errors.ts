@@ -72,3 +72,10 @@ export function missingCase(value: never): never {
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/** An import that could not run or finish as a whole (bad input paths, the import worker died). */
+export class ImportError extends AppError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("IMPORT", message, options);
+  }
+}

@@ -17,7 +17,31 @@ import type {
 } from "./protocol";
 import { providerOrder, type ProviderName } from "./providers";
 
+/**
+ * The worker process stopped (killed, crashed, or killed here after a call timed out) with calls
+ * pending. The analysis service retries a job that met this, a limited number of times.
+ */
+export class WorkerStoppedError extends InferenceError {}
+
+/** True when `err` or one of its causes is a WorkerStoppedError. */
+export function isWorkerStopped(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 8; depth++) {
+    if (e instanceof WorkerStoppedError) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/**
+ * Longest a single worker call may take before the worker is taken for hung and killed. The
+ * shipped models answer in well under a second per call on CPU; a 5-minute ceiling still catches
+ * a worker stuck in a provider library. LIVERCAD_INFERENCE_TIMEOUT_S overrides it.
+ */
+const DEFAULT_CALL_TIMEOUT_MS = 300_000;
+
 export interface EngineOptions {
+  /** Per-call timeout (hung worker); default 5 minutes or LIVERCAD_INFERENCE_TIMEOUT_S. */
+  callTimeoutMs?: number;
   /** The bundled worker (scripts/build.mjs: dist/inference-worker.cjs, next to the CLI bundle). */
   workerPath?: string;
   /** Providers to try, in order; default providerOrder(process.platform). */
@@ -40,8 +64,15 @@ export class InferenceEngine {
   /** Load requests of the open sessions, replayed into a respawned worker. */
   private readonly loads = new Map<string, LoadRequest>();
   private readonly infos = new Map<string, SessionInfo>();
+  private readonly callTimeoutMs: number;
+  /** Set when this side killed the worker for a call that did not answer in time. */
+  private hung: string | null = null;
 
   constructor(options: EngineOptions = {}) {
+    const fromEnv = Number(process.env.LIVERCAD_INFERENCE_TIMEOUT_S);
+    this.callTimeoutMs =
+      options.callTimeoutMs ??
+      (Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv * 1000 : DEFAULT_CALL_TIMEOUT_MS);
     this.workerPath = options.workerPath ?? join(__dirname, "inference-worker.cjs");
     this.providers = options.providers ?? providerOrder(process.platform);
   }
@@ -126,14 +157,24 @@ export class InferenceEngine {
     const child = fork(this.workerPath, [], {
       serialization: "advanced", // structured clone: Float32Array crosses without JSON
       execArgv: [],
+      // onnxruntime 1.30 otherwise keeps a telemetry database and a device id under
+      // ~/.cache/Microsoft/DeveloperTools/.onnxruntime (measured; issue 12 §4): off in every
+      // session this app opens.
+      env: { ...process.env, ORT_DISABLE_TELEMETRY: "1" },
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
     child.on("message", (msg: WorkerReply) => this.settle(msg));
     child.once("exit", (code, signal) => {
       if (this.child === child) this.child = null;
-      const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+      const how =
+        this.hung !== null
+          ? `did not answer ${this.hung} within ${this.callTimeoutMs / 1000} s and was stopped`
+          : signal
+            ? `was killed by ${signal}`
+            : `exited with code ${code}`;
+      this.hung = null;
       this.failAll(
-        new InferenceError(
+        new WorkerStoppedError(
           `The inference worker ${how} before answering; the analysis step was not completed. ` +
             "The next request starts a new worker.",
         ),
@@ -162,7 +203,25 @@ export class InferenceEngine {
   ): Promise<ReplyValues[R["type"]]> {
     const id = this.nextId++;
     return new Promise<ReplyValues[R["type"]]>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: never) => void, reject, context });
+      // A hung worker (no reply in time) is killed: the exit handler fails every pending call.
+      const timer = setTimeout(() => {
+        if (!this.pending.has(id)) return;
+        this.hung = `"${context}"`;
+        if (this.child === child) this.child = null;
+        child.kill("SIGKILL");
+      }, this.callTimeoutMs);
+      timer.unref();
+      const done =
+        <T>(f: (v: T) => void) =>
+        (v: T) => {
+          clearTimeout(timer);
+          f(v);
+        };
+      this.pending.set(id, {
+        resolve: done(resolve) as (v: never) => void,
+        reject: done(reject),
+        context,
+      });
       const envelope: Envelope = { ...req, id };
       child.send(envelope, (err) => {
         if (!err) return;
@@ -172,7 +231,7 @@ export class InferenceEngine {
         child.kill("SIGKILL");
         this.reject(
           id,
-          new InferenceError(
+          new WorkerStoppedError(
             `${context}: the inference worker stopped before receiving the request (${err.message}). ` +
               "The next request starts a new worker.",
             { cause: err },
@@ -208,7 +267,8 @@ export class InferenceEngine {
   private failAll(err: InferenceError): void {
     for (const [id, p] of [...this.pending]) {
       this.pending.delete(id);
-      p.reject(new InferenceError(`${p.context}: ${err.message}`, { cause: err }));
+      const Kind = err instanceof WorkerStoppedError ? WorkerStoppedError : InferenceError;
+      p.reject(new Kind(`${p.context}: ${err.message}`, { cause: err }));
     }
   }
 }

@@ -27,6 +27,8 @@ function createWindow(): BrowserWindow {
       nodeIntegration: false,
       webSecurity: true,
       spellcheck: false,
+      // No inspector in a packaged app (issue 12 §4); development builds keep it.
+      devTools: !app.isPackaged,
     },
   });
   hardenContents(win.webContents);
@@ -55,7 +57,7 @@ function main(): void {
     const { service } = workstation;
     hardenSession();
     serveRenderer(path.join(__dirname, "..", "renderer"));
-    Menu.setApplicationMenu(buildMenu(process.platform === "darwin"));
+    Menu.setApplicationMenu(buildMenu(process.platform === "darwin", !app.isPackaged));
     const unregister = registerIpc(service, () => mainWindow);
     mainWindow = createWindow();
     mainWindow.on("closed", () => (mainWindow = null));

@@ -1,36 +1,9 @@
 // The application menu: the standard roles plus the viewer's keys, so that the shortcuts are
 // discoverable (and announced by screen readers) rather than only documented.
-import { Menu, type MenuItemConstructorOptions } from "electron";
+import { Menu } from "electron";
+import { menuTemplate } from "./menu-template";
 
-export function buildMenu(isMac: boolean): Menu {
-  const template: MenuItemConstructorOptions[] = [
-    ...(isMac ? [{ role: "appMenu" as const }] : []),
-    { role: "fileMenu" },
-    { role: "editMenu" },
-    {
-      label: "View",
-      submenu: [
-        { role: "reload" },
-        { role: "toggleDevTools" },
-        { type: "separator" },
-        { role: "resetZoom" },
-        { role: "zoomIn" },
-        { role: "zoomOut" },
-        { type: "separator" },
-        { role: "togglefullscreen" },
-      ],
-    },
-    { role: "windowMenu" },
-    {
-      role: "help",
-      submenu: [
-        {
-          label:
-            "Viewer keys: arrows/wheel slices, PgUp/PgDn study, R reset, O overlays, Esc worklist",
-          enabled: false,
-        },
-      ],
-    },
-  ];
-  return Menu.buildFromTemplate(template);
+/** DevTools only in development builds (issue 12 §4): a packaged app has no inspector menu. */
+export function buildMenu(isMac: boolean, devTools = false): Menu {
+  return Menu.buildFromTemplate(menuTemplate(isMac, devTools));
 }

@@ -6,6 +6,7 @@ import { net, protocol, session, shell, type WebContents } from "electron";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { APP_ORIGIN } from "../contract/ipc";
+import { isAllowedExternal } from "./external-links";
 
 export const APP_SCHEME = new URL(APP_ORIGIN).protocol.replace(":", "");
 
@@ -63,7 +64,7 @@ export function hardenContents(contents: WebContents): void {
   contents.on("will-attach-webview", (event) => event.preventDefault());
   // Links to documentation may open in the system browser; nothing opens inside the app.
   contents.setWindowOpenHandler(({ url }) => {
-    if (url.startsWith("https://")) void shell.openExternal(url);
+    if (isAllowedExternal(url)) void shell.openExternal(url);
     return { action: "deny" };
   });
 }

@@ -18,6 +18,18 @@ export {
 } from "./assignments";
 export { listStudies, getStudy, instanceFilesOfSeries } from "./studies";
 export { appendAudit, auditForStudy, type AuditEntry } from "./audit";
-export { requeueInterruptedJobs } from "./jobs";
+export {
+  requeueInterruptedJobs,
+  claimNextJob,
+  renewLease,
+  holdsJob,
+  retryOrFail,
+  newJobOwner,
+  interruptedTooOften,
+  LEASE_MS,
+  HEARTBEAT_MS,
+  MAX_ATTEMPTS,
+  type ClaimedJobRow,
+} from "./jobs";
 export { roiRowReader, type RoiRow } from "./rois";
 export type * from "./types";

@@ -24,7 +24,10 @@ export function configure(db: Db): void {
 export function openDatabase(file: string, options: { migrate?: boolean } = {}): Db {
   let db: Db;
   try {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
+    // The registry holds patient names and IDs: owner-only from creation (issue 12 §4). SQLite
+    // gives the -wal and -shm files the database file's permissions.
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    if (!fs.existsSync(file)) fs.closeSync(fs.openSync(file, "a", 0o600));
     db = new Database(file);
     configure(db);
   } catch (err) {

@@ -9,6 +9,7 @@ import {
   AnalysisService,
   defaultModelsRoot,
   modelOpener,
+  usesShippedModels,
   studyResults,
   type AnalysisEvent,
   type StudyResult,
@@ -73,7 +74,8 @@ export const analyzeCommand: Command = {
     const jsonPath = stringOption(args, "json");
     const root = path.resolve(stringOption(args, "models") ?? defaultModelsRoot());
     const registry = Registry.open(dataPaths(stringOption(args, "db")));
-    const { engine, open } = modelOpener({ root });
+    const pinned = usesShippedModels(stringOption(args, "models"));
+    const { engine, open } = modelOpener({ root, pinned });
     try {
       const service = new AnalysisService({ registry, openModels: open, config });
       // Models first: without them nothing is imported half-way or queued for nothing.

@@ -7,6 +7,7 @@ import {
   AnalysisService,
   defaultModelsRoot,
   modelOpener,
+  usesShippedModels,
   studyResults,
 } from "../../services/analysis/index";
 import { importPaths } from "../../services/import";
@@ -89,7 +90,8 @@ export const demoCommand: Command = {
     console.log(cohortText(dir, summary));
     const root = path.resolve(stringOption(args, "models") ?? defaultModelsRoot());
     const registry = Registry.open(paths);
-    const { engine, open } = modelOpener({ root });
+    const pinned = usesShippedModels(stringOption(args, "models"));
+    const { engine, open } = modelOpener({ root, pinned });
     try {
       const service = new AnalysisService({ registry, openModels: open });
       const { opened } = await service.prepared();

@@ -2,7 +2,7 @@
 // skip, or a thrown DicomParseError / UnsupportedTransferSyntaxError. Checks run in this order so
 // that a broken file is rejected whatever its modality: structure (scan.ts), data set (dcmjs),
 // pixel module against Pixel Data, then "is it an MR image", then "can its pixels be decoded".
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import type { DicomInstance, ReadOutcome } from "../instance";
 import { parseDataset } from "./dcmjs-parse";
 import { buildFrames } from "./frames";
@@ -17,6 +17,7 @@ import {
 import { locatePixels, readPixelLayout, type PixelLayout } from "./pixel-layout";
 import { decodeFrame, unsupportedSyntax } from "./pixels";
 import { AppError, DicomParseError, errorMessage } from "../../contract/errors";
+import { checkFileSize } from "./limits";
 import { scanPart10, TAG_PIXEL_DATA } from "./scan";
 import { num, str } from "./values";
 
@@ -24,6 +25,7 @@ export { knownTransferSyntaxes, lookupTransferSyntax } from "./transfer-syntax";
 export type { TransferSyntax, PixelCodec } from "./transfer-syntax";
 
 export async function readDicomFile(filePath: string, data?: Uint8Array): Promise<ReadOutcome> {
+  if (!data) checkFileSize((await stat(filePath)).size);
   const bytes = data ?? new Uint8Array(await readFile(filePath));
   return readDicomBytes(filePath, bytes);
 }

@@ -3,7 +3,8 @@
 // file is caught here, at import, rather than when a volume is built.
 import { DicomParseError } from "../../contract/errors";
 import type { Dataset } from "./dcmjs-parse";
-import { splitFrames, type FrameFragments } from "./fragments";
+import { checkCodestream } from "./codestream";
+import { frameBytes, splitFrames, type FrameFragments } from "./fragments";
 import { nativeFrameBits, swap16, type PixelFormat } from "./native";
 import { rawValue, TAG_PIXEL_DATA, UNDEFINED_LENGTH, type ScannedFile } from "./scan";
 import { num, str } from "./values";
@@ -107,6 +108,9 @@ export function locatePixels(layout: PixelLayout, scan: ScannedFile): PixelSourc
       );
     }
     const frames = splitFrames(scan.bytes, scan.fragments, layout.frames, extendedOffsets(scan));
+    if (syntax.codec !== "none") {
+      frames.forEach((f, i) => checkCodestream(syntax, i, frameBytes(scan.bytes, f)));
+    }
     return { kind: "encapsulated", bytes: scan.bytes, frames };
   }
   if (ref.length === UNDEFINED_LENGTH) {
@@ -116,10 +120,26 @@ export function locatePixels(layout: PixelLayout, scan: ScannedFile): PixelSourc
     );
   }
   const expected = Math.ceil((nativeFrameBits(layout) * layout.frames) / 8);
-  // Odd lengths are padded to even (PS3.5 7.1.1); extra trailing bytes are tolerated and ignored.
   if (ref.available < expected) {
     throw new DicomParseError(
       `pixel data truncated: expected ${expected} bytes, found ${ref.available}`,
+    );
+  }
+  if (ref.available < ref.length) {
+    throw new DicomParseError(
+      `pixel data declares ${ref.length} bytes but the file ends after ${ref.available} ` +
+        `(PS3.5 7.1.1)`,
+    );
+  }
+  // Odd lengths are padded to even (PS3.5 7.1.1) and some writers pad further (MR_small_padded
+  // carries 128 extra bytes); that is tolerated and ignored. Room for a whole frame more than
+  // declared means Rows, Columns, frames or bits describe a smaller image than the one stored.
+  const frameSize = Math.ceil(nativeFrameBits(layout) / 8);
+  if (ref.length - expected >= Math.max(frameSize, 2)) {
+    throw new DicomParseError(
+      `inconsistent header: Pixel Data holds ${ref.length} bytes, but ${layout.rows} rows x ` +
+        `${layout.columns} columns x ${layout.frames} frame(s) of ${layout.samplesPerPixel} x ` +
+        `${layout.bitsAllocated} bits need ${expected} (PS3.3 C.7.6.3)`,
     );
   }
   let bytes = scan.bytes.subarray(ref.valueOffset, ref.valueOffset + expected);

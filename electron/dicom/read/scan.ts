@@ -1,8 +1,9 @@
 // A byte-level walk of a Part 10 file: preamble, file meta information, and the top level of the
 // data set. dcmjs tolerates truncation silently (FIELD-NOTES), so structure is checked here first;
 // the walk also locates Pixel Data and the raw bytes of top-level text elements for charset.ts.
-import { inflateRawSync } from "node:zlib";
 import { DicomParseError } from "../../contract/errors";
+import { inflateDataset } from "./inflate";
+import { LimitExceededError, MAX_ELEMENTS, MAX_SEQUENCE_DEPTH } from "./limits";
 import { lookupTransferSyntax, type TransferSyntax } from "./transfer-syntax";
 
 export const UNDEFINED_LENGTH = 0xffffffff;
@@ -126,23 +127,91 @@ function readHeader(c: Cursor, at: number, end: number): Header {
   return { tag, vr, length: c.u16(at + 6), valueOffset: at + 8 };
 }
 
+/** Counts one more element (or fragment) against MAX_ELEMENTS. */
+function countElement(state: WalkState, at: number): void {
+  state.elements += 1;
+  if (state.elements > MAX_ELEMENTS) {
+    throw new LimitExceededError(
+      `more than ${MAX_ELEMENTS.toLocaleString("en-US")} data elements (at byte ${at}): ` +
+        `refused to bound reading time`,
+    );
+  }
+}
+
+/** Runs `walk` one sequence level deeper, refusing nesting past MAX_SEQUENCE_DEPTH. */
+function nested<T>(state: WalkState, tag: number, at: number, walk: () => T): T {
+  state.depth += 1;
+  if (state.depth > MAX_SEQUENCE_DEPTH) {
+    throw new LimitExceededError(
+      `sequences nested more than ${MAX_SEQUENCE_DEPTH} deep (element ${tagString(tag)} at ` +
+        `byte ${at}): refused to bound reading time`,
+    );
+  }
+  try {
+    return walk();
+  } finally {
+    state.depth -= 1;
+  }
+}
+
+/** Walks one item of a sequence: its elements up to its delimiter or its declared end. */
+function walkItem(c: Cursor, h: Header, end: number, state: WalkState): number {
+  if (h.length === UNDEFINED_LENGTH) return walkElements(c, h.valueOffset, end, state, "item");
+  const itemEnd = h.valueOffset + h.length;
+  if (itemEnd > end) {
+    throw truncated(`sequence item declares ${h.length} bytes`, h.valueOffset - 8, end);
+  }
+  walkElements(c, h.valueOffset, itemEnd, state, "bounded");
+  return itemEnd;
+}
+
 /** Walks the items of an undefined-length sequence; returns the offset after its delimiter. */
 function skipSequence(c: Cursor, at: number, end: number, state: WalkState): number {
   let pos = at;
   for (;;) {
     const h = readHeader(c, pos, end);
+    countElement(state, pos);
     if (h.tag === TAG_SEQUENCE_DELIMITER) return h.valueOffset;
     if (h.tag !== TAG_ITEM) {
       throw new DicomParseError(
         `invalid sequence: expected an item at byte ${pos}, found ${tagString(h.tag)} (PS3.5 7.5)`,
       );
     }
-    if (h.length === UNDEFINED_LENGTH) {
-      pos = walkElements(c, h.valueOffset, end, state, true);
-    } else {
-      pos = h.valueOffset + h.length;
-      if (pos > end) throw truncated(`sequence item of ${h.length} bytes`, h.valueOffset, end);
+    pos = walkItem(c, h, end, state);
+  }
+}
+
+/** Walks the items of a sequence of defined length, which must fill it exactly (PS3.5 7.5.1). */
+function walkDefinedSequence(c: Cursor, at: number, end: number, state: WalkState): void {
+  let pos = at;
+  while (pos < end) {
+    const h = readHeader(c, pos, end);
+    countElement(state, pos);
+    if (h.tag !== TAG_ITEM) {
+      throw new DicomParseError(
+        `invalid sequence: expected an item at byte ${pos}, found ${tagString(h.tag)} (PS3.5 7.5)`,
+      );
     }
+    pos = walkItem(c, h, end, state);
+  }
+}
+
+/**
+ * A defined-length value in implicit VR that opens with an item tag is taken for a sequence, as
+ * a dictionary-driven parser would read it; when it does not walk as one it stays an opaque value.
+ * Limits are enforced either way.
+ */
+function walkImplicitCandidate(c: Cursor, h: Header, state: WalkState): void {
+  if (c.explicitVr || h.length < 8 || c.tag(h.valueOffset) !== TAG_ITEM) return;
+  const saved = { elements: state.elements, depth: state.depth };
+  try {
+    nested(state, h.tag, h.valueOffset, () =>
+      walkDefinedSequence(c, h.valueOffset, h.valueOffset + h.length, state),
+    );
+  } catch (err) {
+    if (err instanceof LimitExceededError) throw err;
+    state.elements = saved.elements;
+    state.depth = saved.depth;
   }
 }
 
@@ -152,24 +221,33 @@ function elementRef(h: Header, available: number, start: number): ElementRef {
 
 interface WalkState {
   unWithUndefinedLength: number | null;
+  /** Sequences open around the element being walked. */
+  depth: number;
+  /** Elements, items and fragments walked so far. */
+  elements: number;
   top: Map<number, ElementRef> | null;
   fragments: Fragment[] | null;
 }
 
-/** Walks elements until `end` (top level) or an item delimiter (inside an item). */
+/**
+ * Walks elements until `end`: the data set ("top"), an item of undefined length up to its
+ * delimiter ("item"), or an item of defined length up to its declared end ("bounded").
+ */
 function walkElements(
   c: Cursor,
   at: number,
   end: number,
   state: WalkState,
-  inItem: boolean,
+  mode: "top" | "item" | "bounded",
 ): number {
   let pos = at;
+  const inItem = mode !== "top";
   const top = inItem ? null : state.top;
   while (pos < end) {
     const start = pos;
     const h = readHeader(c, pos, end);
-    if (inItem && h.tag === TAG_ITEM_DELIMITER) return h.valueOffset;
+    countElement(state, pos);
+    if (mode === "item" && h.tag === TAG_ITEM_DELIMITER) return h.valueOffset;
     const group = h.tag >>> 16;
     if (!inItem && (group === 0x0001 || group === 0x0003 || group === 0x0005 || group === 0x0007)) {
       throw new DicomParseError(
@@ -180,14 +258,14 @@ function walkElements(
     if (h.length === UNDEFINED_LENGTH) {
       if (h.tag === TAG_PIXEL_DATA && !inItem) {
         state.fragments = [];
-        pos = readFragments(c, h.valueOffset, end, state.fragments);
+        pos = readFragments(c, h.valueOffset, end, state.fragments, state);
       } else if (h.vr === "UN") {
         // PS3.5 6.2.2: an undefined-length UN is a sequence encoded in implicit VR little endian.
         state.unWithUndefinedLength ??= h.tag;
         const implicit = new Cursor(c.bytes, true, false);
-        pos = skipSequence(implicit, h.valueOffset, end, state);
+        pos = nested(state, h.tag, pos, () => skipSequence(implicit, h.valueOffset, end, state));
       } else {
-        pos = skipSequence(c, h.valueOffset, end, state);
+        pos = nested(state, h.tag, pos, () => skipSequence(c, h.valueOffset, end, state));
       }
       top?.set(h.tag, elementRef(h, pos - h.valueOffset, start));
       continue;
@@ -199,19 +277,37 @@ function walkElements(
         top?.set(h.tag, elementRef(h, end - h.valueOffset, start));
         return end;
       }
+      if (mode === "bounded") {
+        throw new DicomParseError(
+          `invalid sequence item: element ${tagString(h.tag)} at byte ${pos} declares ` +
+            `${h.length} bytes, past the end of its item at byte ${end} (PS3.5 7.5.1)`,
+        );
+      }
       throw truncated(`element ${tagString(h.tag)} declares ${h.length} bytes`, pos, end);
+    }
+    if (h.vr === "SQ") {
+      nested(state, h.tag, pos, () => walkDefinedSequence(c, h.valueOffset, valueEnd, state));
+    } else {
+      walkImplicitCandidate(c, h, state);
     }
     top?.set(h.tag, elementRef(h, h.length, start));
     pos = valueEnd;
   }
-  if (inItem) throw truncated("sequence item without its delimiter", pos, end);
+  if (mode === "item") throw truncated("sequence item without its delimiter", pos, end);
   return pos;
 }
 
 /** Reads the items of encapsulated Pixel Data (PS3.5 A.4): offset table, then fragments. */
-function readFragments(c: Cursor, at: number, end: number, out: Fragment[]): number {
+function readFragments(
+  c: Cursor,
+  at: number,
+  end: number,
+  out: Fragment[],
+  state: WalkState,
+): number {
   let pos = at;
   for (;;) {
+    countElement(state, pos);
     if (pos + 8 > end) {
       throw new DicomParseError(
         `pixel data truncated: encapsulated fragments end at byte ${end} without a sequence delimiter`,
@@ -326,18 +422,18 @@ export function scanPart10(data: Uint8Array): ScannedFile {
   let bytes = data;
   let datasetOffset = meta.end;
   if (syntax.deflated) {
-    try {
-      bytes = new Uint8Array(inflateRawSync(data.subarray(meta.end)));
-    } catch (err) {
-      throw new DicomParseError("invalid deflated data set: it cannot be inflated (PS3.5 A.5)", {
-        cause: err,
-      });
-    }
+    bytes = inflateDataset(data.subarray(meta.end));
     datasetOffset = 0;
   }
-  const state: WalkState = { unWithUndefinedLength: null, top: new Map(), fragments: null };
+  const state: WalkState = {
+    unWithUndefinedLength: null,
+    depth: 0,
+    elements: 0,
+    top: new Map(),
+    fragments: null,
+  };
   const c = new Cursor(bytes, syntax.littleEndian, syntax.explicitVr);
-  walkElements(c, datasetOffset, bytes.length, state, false);
+  walkElements(c, datasetOffset, bytes.length, state, "top");
   return {
     bytes,
     transferSyntaxUid,

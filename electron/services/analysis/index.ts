@@ -1,7 +1,7 @@
 // The analysis service (issue 4 §3), what `livercad analyze` and the app's analysis queue call.
 export { AnalysisService, modelRecords, providerOf } from "./service";
 export type { AnalysisServiceOptions, OpenedModels, QueueSummary } from "./service";
-export { defaultModelsRoot, modelOpener, type ModelSource } from "./models";
+export { defaultModelsRoot, modelOpener, usesShippedModels, type ModelSource } from "./models";
 export { studyResults, saveAnalysis, APP_VERSION } from "./results";
 export { unanalyzedStudies, enqueueStudies, requestCancel, jobState } from "./queue";
 export * from "./types";

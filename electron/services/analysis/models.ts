@@ -6,6 +6,7 @@ import { ModelIntegrityError } from "../../contract/errors";
 import { InferenceEngine } from "../../inference/engine";
 import { listModelIds, loadModel } from "../../inference/model-store";
 import { openPipelineModels } from "../../inference/open-models";
+import { checkPinnedModels } from "../../inference/pins";
 import type { ProviderName } from "../../inference/providers";
 import type { OpenedModels } from "./service";
 
@@ -21,8 +22,18 @@ export function defaultModelsRoot(): string {
   return path.resolve("native-models");
 }
 
+/** True when models come from the shipped folder rather than one named by the user. */
+export function usesShippedModels(explicitRoot: string | undefined): boolean {
+  return explicitRoot === undefined && !process.env.LIVERCAD_MODELS;
+}
+
 export interface ModelSource {
   root: string;
+  /**
+   * The root is the shipped native-models/ (no --models, no LIVERCAD_MODELS): its files must
+   * match the hashes pinned in the app (inference/pins.ts).
+   */
+  pinned?: boolean;
   workerPath?: string;
   providers?: ProviderName[];
 }
@@ -46,6 +57,7 @@ export function modelOpener(source: ModelSource): {
             "holding five detectors and one classifier.",
         );
       }
+      if (source.pinned) checkPinnedModels(source.root);
       const opened = await openPipelineModels(engine, source.root);
       return { ...opened, detectorSize: declaredDetectorSize(source.root, opened) };
     },

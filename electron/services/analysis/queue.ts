@@ -1,8 +1,9 @@
-// The analysis queue is the registry's jobs table (db/003): rows of kind 'analyze', claimed in id
-// order by one worker. A row left 'running' by a killed process is re-queued at start-up
-// (registry/jobs.ts requeueInterruptedJobs); cancel marks the row and the worker stops between
-// stages.
-import type { Db } from "../../registry";
+// The analysis queue is the registry's jobs table (db/003, db/005): rows of kind 'analyze', claimed
+// in id order by an owner holding a lease. A row whose owner stopped renewing its lease (killed,
+// hung) is re-queued by whichever process claims next (registry/jobs.ts); cancel marks the row and
+// the worker stops between stages.
+import { UsageError } from "../../contract/errors";
+import { claimNextJob, type Db } from "../../registry";
 import type { AnalysisStage, JobState } from "./types";
 
 export interface ClaimedJob {
@@ -31,7 +32,8 @@ export function enqueueStudies(db: Db, studyInstanceUids: string[]): [string, nu
       const out: [string, number][] = [];
       for (const uid of studyInstanceUids) {
         const row = ref.get(uid);
-        if (!row) throw new Error(`Study ${uid} is not in the registry.`);
+        // A client error (USAGE), not INTERNAL: the caller named a study that is not there.
+        if (!row) throw new UsageError(`Study ${uid} is not in the registry; nothing was queued.`);
         if (busy.get(row.id)) continue;
         const now = nowIso();
         out.push([uid, Number(insert.run(row.id, now, now).lastInsertRowid)]);
@@ -58,27 +60,12 @@ export function unanalyzedStudies(db: Db): string[] {
     .map((r) => r.uid);
 }
 
-/** Takes the oldest queued job and marks it running. */
-export function claimNext(db: Db): ClaimedJob | null {
-  return db
-    .transaction((): ClaimedJob | null => {
-      const row = db
-        .prepare<[], { id: number; study_ref: number; uid: string }>(
-          `SELECT j.id, j.study_ref, s.study_instance_uid AS uid
-             FROM jobs j JOIN studies s ON s.id = j.study_ref
-            WHERE j.kind = 'analyze' AND j.state = 'queued' AND j.cancel_requested = 0
-            ORDER BY j.id LIMIT 1`,
-        )
-        .get();
-      if (!row) return null;
-      const now = nowIso();
-      db.prepare(
-        `UPDATE jobs SET state = 'running', stage = 'load', progress = 0, started_at = ?,
-                         updated_at = ?, error = NULL WHERE id = ?`,
-      ).run(now, now, row.id);
-      return { jobId: row.id, studyRef: row.study_ref, studyInstanceUid: row.uid };
-    })
-    .immediate();
+/** Takes the oldest queued job for `owner` (registry/jobs.ts: owner, lease, expired re-queue). */
+export function claimNext(db: Db, owner: string): ClaimedJob | null {
+  const row = claimNextJob(db, owner);
+  return (
+    row && { jobId: row.jobId, studyRef: row.studyRef, studyInstanceUid: row.studyInstanceUid }
+  );
 }
 
 /** Records a stage's end; returns true when a cancel was asked for meanwhile. */

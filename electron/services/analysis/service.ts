@@ -14,7 +14,18 @@ import type { ModelProvenance } from "../../inference/open-models";
 import { resolvePipelineConfig, type PipelineConfig } from "../../pipeline/config";
 import { detectorGrid } from "../../pipeline/prepare";
 import { runPipeline, STAGES, type PipelineModels, type PipelineResult } from "../../pipeline/run";
-import { requeueInterruptedJobs, type Registry } from "../../registry";
+import { isWorkerStopped } from "../../inference/engine";
+import {
+  HEARTBEAT_MS,
+  holdsJob,
+  interruptedTooOften,
+  MAX_ATTEMPTS,
+  newJobOwner,
+  renewLease,
+  requeueInterruptedJobs,
+  retryOrFail,
+  type Registry,
+} from "../../registry";
 import { mapBox } from "../training-export/targets";
 import { loadStudyVolumes, studySeries, type StudySeries } from "./load";
 import {
@@ -68,13 +79,24 @@ class JobCancelled extends AppError {
   }
 }
 
+/** This owner's lease lapsed and another process re-queued or took the job: stop, save nothing. */
+class JobLost extends AppError {
+  constructor() {
+    super("JOB_LOST", "The job's lease expired and another process took it over.");
+  }
+}
+
+type RunOutcome = "done" | "failed" | "cancelled" | "retry" | "lost";
+
 export class AnalysisService {
   private readonly listeners = new Set<AnalysisListener>();
   private opened: Promise<{ opened: OpenedModels; config: PipelineConfig }> | null = null;
   private loop: Promise<void> | null = null;
   private stopping = false;
-  /** Jobs found 'running' at construction (a killed process) and put back in the queue. */
+  /** Jobs found 'running' at construction with an expired lease, put back in the queue. */
   readonly requeued: number;
+  /** This service's owner id on the jobs it claims (registry/jobs.ts). */
+  readonly owner = newJobOwner();
 
   constructor(private readonly options: AnalysisServiceOptions) {
     this.requeued = requeueInterruptedJobs(options.registry.db);
@@ -129,10 +151,11 @@ export class AnalysisService {
     const summary: QueueSummary = { done: 0, failed: 0, cancelled: 0 };
     for (;;) {
       if (this.stopping) break;
-      const job = claimNext(this.options.registry.db);
+      const job = claimNext(this.options.registry.db, this.owner);
       if (!job) break;
       const state = await this.runJob(job, opened, config);
-      summary[state === "done" ? "done" : state === "failed" ? "failed" : "cancelled"] += 1;
+      // A retried job comes back through claimNext; a lost one is another owner's now.
+      if (state === "done" || state === "failed" || state === "cancelled") summary[state] += 1;
     }
     return summary;
   }
@@ -168,9 +191,26 @@ export class AnalysisService {
     job: ClaimedJob,
     opened: OpenedModels,
     config: PipelineConfig,
-  ): Promise<"done" | "failed" | "cancelled"> {
+  ): Promise<RunOutcome> {
+    const heartbeat = setInterval(() => {
+      if (!renewLease(this.options.registry.db, job.jobId, this.owner)) clearInterval(heartbeat);
+    }, HEARTBEAT_MS);
+    heartbeat.unref();
+    try {
+      return await this.attempt(job, opened, config);
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  private async attempt(
+    job: ClaimedJob,
+    opened: OpenedModels,
+    config: PipelineConfig,
+  ): Promise<RunOutcome> {
     const db = this.options.registry.db;
     const { jobId, studyInstanceUid } = job;
+    const owner = this.owner;
     this.emit({ type: "started", jobId, studyInstanceUid });
     const startedAt = new Date().toISOString();
     const t0 = performance.now();
@@ -178,6 +218,7 @@ export class AnalysisService {
     const step = (stage: AnalysisStage, ms: number): void => {
       timingsMs[stage] = ms;
       const progress = (JOB_STAGES.indexOf(stage) + 1) / JOB_STAGES.length;
+      if (!renewLease(db, jobId, owner)) throw new JobLost();
       const cancelled = recordProgress(db, jobId, stage, progress);
       this.emit({ type: "progress", jobId, studyInstanceUid, stage, progress, ms });
       if (cancelled) throw new JobCancelled();
@@ -206,9 +247,25 @@ export class AnalysisService {
     const finish = (
       state: "done" | "failed" | "cancelled",
       record: AnalysisToSave | null,
-    ): "done" | "failed" | "cancelled" => {
+      countAttempt = false,
+    ): RunOutcome => {
       const t = performance.now();
-      const analysisId = record ? saveAnalysis(db, record) : null;
+      // The result and the job's end in one transaction (issue 12 §3): a kill between them can
+      // neither save an analysis for a job that stays running nor finish a job without its result.
+      // Only the lease holder writes: a job taken over meanwhile is left to its new owner.
+      const saved = db
+        .transaction((): { analysisId: number | null } | null => {
+          if (!holdsJob(db, jobId, owner)) return null;
+          const analysisId = record ? saveAnalysis(db, record) : null;
+          finishJob(db, jobId, state, record?.error ?? null);
+          if (countAttempt) {
+            db.prepare("UPDATE jobs SET attempts = attempts + 1 WHERE id = ?").run(jobId);
+          }
+          return { analysisId };
+        })
+        .immediate();
+      if (saved === null) return "lost";
+      const { analysisId } = saved;
       if (record) {
         // Saved: the job's last stage, reported before it is marked finished.
         this.emit({
@@ -220,7 +277,6 @@ export class AnalysisService {
           ms: performance.now() - t,
         });
       }
-      finishJob(db, jobId, state, record?.error ?? null);
       this.emit({
         type: "finished",
         jobId,
@@ -266,9 +322,30 @@ export class AnalysisService {
       return finish("done", record);
     } catch (err) {
       if (err instanceof JobCancelled) return finish("cancelled", null);
+      if (err instanceof JobLost) return "lost";
+      if (isWorkerStopped(err)) {
+        // A crashed or hung inference worker: the engine starts a new one at the next call. The
+        // job is tried again up to MAX_ATTEMPTS interruptions, so a study that crashes the worker
+        // every time ends with a clear error instead of a loop.
+        const attempts = jobAttempts(db, jobId) + 1;
+        if (attempts < MAX_ATTEMPTS) {
+          const r = retryOrFail(db, jobId, owner, errorMessage(err));
+          if (r === "queued") this.emit({ type: "queued", jobId, studyInstanceUid });
+          return r === "queued" ? "retry" : r === "lost" ? "lost" : "failed";
+        }
+        const error = interruptedTooOften(attempts, errorMessage(err));
+        return finish("failed", { ...base(), status: "error", error }, true);
+      }
       return finish("failed", { ...base(), status: "error", error: errorMessage(err) });
     }
   }
+}
+
+function jobAttempts(db: Registry["db"], jobId: number): number {
+  return (
+    db.prepare<[number], { a: number }>("SELECT attempts AS a FROM jobs WHERE id = ?").get(jobId)
+      ?.a ?? 0
+  );
 }
 
 function resultRecord(

@@ -6,6 +6,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { AppError, errorMessage } from "../../contract/errors";
 import type { DicomInstance, ReadOutcome } from "../../dicom/instance";
+import { checkFileSize } from "../../dicom/read/limits";
 import {
   ImportWriter,
   type AssignmentToStore,
@@ -48,9 +49,13 @@ export interface ImportOptions {
  * copy and any chance of reading a neighbour's bytes.
  */
 function readWhole(filePath: string): Uint8Array {
-  const fd = fs.openSync(filePath, "r");
+  // O_NONBLOCK: a file replaced by a FIFO after the walk must not block the open (issue 12 §1).
+  const fd = fs.openSync(filePath, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
   try {
-    const size = fs.fstatSync(fd).size;
+    const stat = fs.fstatSync(fd);
+    if (!stat.isFile()) throw new Error("not a regular file; skipped");
+    const size = stat.size;
+    checkFileSize(size);
     const bytes = new Uint8Array(size);
     let offset = 0;
     while (offset < size) {

@@ -26,6 +26,16 @@ export function storeRelativePath(study: string, series: string, sop: string): s
   return [uidSegment(study), uidSegment(series), `${uidSegment(sop)}.dcm`].join("/");
 }
 
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
 export class ManagedStore {
   readonly root: string;
   private readonly madeDirs = new Set<string>();
@@ -37,6 +47,40 @@ export class ManagedStore {
 
   absolute(relative: string): string {
     return path.join(this.root, ...relative.split("/"));
+  }
+
+  /**
+   * Removes *.tmp copies left by killed imports (write() names them <file>.<pid>.<n>.tmp): those
+   * of processes no longer running, or older than an hour whatever their pid. Returns how many.
+   */
+  sweepTemporaries(nowMs = Date.now()): number {
+    let removed = 0;
+    const visit = (dir: string, depth: number): void => {
+      let entries: fs.Dirent[];
+      try {
+        entries = fs.readdirSync(dir, { withFileTypes: true });
+      } catch {
+        return;
+      }
+      for (const e of entries) {
+        const full = path.join(dir, e.name);
+        if (e.isDirectory() && depth < 3) visit(full, depth + 1);
+        const m = /\.(\d+)\.\d+\.tmp$/.exec(e.name);
+        if (!e.isFile() || !m) continue;
+        let stale = !processAlive(Number(m[1]));
+        try {
+          stale ||= nowMs - fs.statSync(full).mtimeMs > 3_600_000;
+        } catch {
+          continue;
+        }
+        if (stale) {
+          fs.rmSync(full, { force: true });
+          removed += 1;
+        }
+      }
+    };
+    visit(this.root, 0);
+    return removed;
   }
 
   /** Removes a file this import wrote but must not keep. */
@@ -54,12 +98,13 @@ export class ManagedStore {
     const target = this.absolute(relative);
     const dir = path.dirname(target);
     if (!this.madeDirs.has(dir)) {
-      fs.mkdirSync(dir, { recursive: true });
+      // Images carry patient data: owner-only folders and files (issue 12 §4).
+      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
       this.madeDirs.add(dir);
     }
     const tmp = `${target}.${process.pid}.${this.counter++}.tmp`;
     try {
-      fs.writeFileSync(tmp, data);
+      fs.writeFileSync(tmp, data, { mode: 0o600 });
       fs.renameSync(tmp, target);
     } catch (err) {
       fs.rmSync(tmp, { force: true });

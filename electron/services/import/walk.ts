@@ -48,6 +48,23 @@ function resolveComponent(dir: string, component: string): string | null {
   return match === undefined ? null : path.join(dir, match);
 }
 
+/**
+ * What a non-regular entry is, or null for a regular file. Opening a FIFO blocks until a writer
+ * comes (issue 12: a folder holding one hung import forever), and devices and sockets are never
+ * images: all are skipped with a reason before anything opens them.
+ */
+export function irregularKind(s: fs.Stats | fs.Dirent): string | null {
+  if (s.isFile()) return null;
+  if (s.isFIFO()) return "a named pipe (FIFO)";
+  if (s.isSocket()) return "a socket";
+  if (s.isCharacterDevice() || s.isBlockDevice()) return "a device";
+  return "not a regular file";
+}
+
+function irregularProblem(file: string, kind: string): WalkProblem {
+  return { path: path.resolve(file), reason: `not a regular file: ${kind}; skipped` };
+}
+
 /** The files a DICOMDIR references (Referenced File ID, (0004,1500)), in record order. */
 export function dicomdirReferences(dicomdirPath: string): WalkResult {
   const bytes = fs.readFileSync(dicomdirPath);
@@ -144,15 +161,19 @@ export function collectFiles(inputs: string[]): WalkResult {
     for (const e of visible) {
       const full = path.join(dir, e.name);
       let isDir = e.isDirectory();
+      let kind = isDir ? null : irregularKind(e);
       if (e.isSymbolicLink()) {
         try {
-          isDir = fs.statSync(full).isDirectory();
+          const target = fs.statSync(full);
+          isDir = target.isDirectory();
+          kind = isDir ? null : irregularKind(target);
         } catch {
           out.problems.push({ path: path.resolve(full), reason: "broken symbolic link" });
           continue;
         }
       }
       if (isDir) subdirs.push(full);
+      else if (kind !== null) out.problems.push(irregularProblem(full, kind));
       else if (dicomdir === undefined || e !== dicomdir) addFile(full);
     }
     // Files of a folder first, then its subfolders: each folder's files stay contiguous.
@@ -166,7 +187,9 @@ export function collectFiles(inputs: string[]): WalkResult {
       out.problems.push({ path: path.resolve(input), reason: "no such file or folder" });
       continue;
     }
+    const kind = stat.isDirectory() ? null : irregularKind(stat);
     if (stat.isDirectory()) walkDir(input);
+    else if (kind !== null) out.problems.push(irregularProblem(input, kind));
     else if (isDicomdirName(path.basename(input))) addDicomdir(input);
     else addFile(input);
   }

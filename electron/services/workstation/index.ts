@@ -6,9 +6,15 @@ import { UsageError } from "../../contract/errors";
 import { loadSeries } from "../../dicom/load-series";
 import { instanceFilesOfSeries, Registry } from "../../registry/index";
 import { dwiBValueOfSeries } from "../../registry/workstation-queries";
-import { AnalysisService, defaultModelsRoot, modelOpener } from "../analysis/index";
+import {
+  AnalysisService,
+  defaultModelsRoot,
+  modelOpener,
+  usesShippedModels,
+} from "../analysis/index";
 import { importPaths, ManagedStore } from "../import/index";
 import { assignStudySequences, readInstance } from "../import/defaults";
+import { checkImportInputs, findImportWorker, ImportWorkers } from "../import/worker-client";
 import { dataPaths } from "../paths";
 import type { Importer } from "./imports";
 import { WorkstationService } from "./service";
@@ -50,14 +56,25 @@ export function volumeLoader(registry: Registry): VolumeLoader {
   };
 }
 
-export function importer(registry: Registry): Importer {
+/**
+ * Imports for the workstation: in a worker process when the bundle is built (the app, dev:web,
+ * the tests after a build), so the main loop keeps answering (issue 12 §1); in this process from
+ * unbuilt sources. Either way only absolute paths are accepted.
+ */
+export function importer(registry: Registry, workers: ImportWorkers | null = null): Importer {
   return async (paths, hooks) => {
-    const report = await importPaths(registry, paths, {
-      read: readInstance,
-      assign: assignStudySequences,
-      signal: hooks.signal,
-      onProgress: (p) => hooks.onProgress({ done: p.done, total: p.total }),
-    });
+    checkImportInputs(paths);
+    const onProgress = (p: { done: number; total: number }): void =>
+      hooks.onProgress({ done: p.done, total: p.total });
+    const report =
+      workers !== null
+        ? await workers.run(registry.paths, paths, { signal: hooks.signal, onProgress })
+        : await importPaths(registry, paths, {
+            read: readInstance,
+            assign: assignStudySequences,
+            signal: hooks.signal,
+            onProgress,
+          });
     return {
       studyInstanceUids: report.studies.map((s) => s.studyInstanceUid),
       fileErrors: report.files
@@ -75,20 +92,26 @@ export function openWorkstation(options: {
   modelsRoot?: string;
 }): { registry: Registry; service: WorkstationService; close(): Promise<void> } {
   const registry = Registry.open(dataPaths(options.dbFile));
-  const { engine, open } = modelOpener({ root: options.modelsRoot ?? defaultModelsRoot() });
+  const { engine, open } = modelOpener({
+    root: options.modelsRoot ?? defaultModelsRoot(),
+    pinned: usesShippedModels(options.modelsRoot),
+  });
   const analysis = new AnalysisService({ registry, openModels: open });
+  const script = findImportWorker();
+  const workers = script === null ? null : new ImportWorkers(script);
   const service = new WorkstationService(registry, {
     analysis,
     actor: options.actor ?? currentActor(),
     version: APP_VERSION,
     transport: options.transport,
     loadVolume: volumeLoader(registry),
-    importer: importer(registry),
+    importer: importer(registry, workers),
   });
   return {
     registry,
     service,
     async close() {
+      await workers?.close();
       await engine.close();
       registry.close();
     },

@@ -1,0 +1,124 @@
+// `npm run fuzz`: 10,000 seeded mutants of the seed files through the import's reader (issue 12,
+// Evidence). The mutants run in a worker thread watched from here, so a hang is caught and named
+// instead of stopping the run. Prints key=value lines; exits 1 on any crash, hang, undecodable
+// acceptance, 100-file batch over 30 s or peak RSS of 1 GiB or more.
+//   FUZZ_COUNT (10000), FUZZ_SEED (12), FUZZ_HANG_S (30)
+import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
+import { judge, loadSeeds, mutate } from "./lib/fuzz";
+
+interface Job {
+  seed: number;
+  from: number;
+  count: number;
+}
+
+type Report =
+  | { kind: "start"; index: number }
+  | { kind: "done"; index: number; verdict: string; ms: number; detail?: string; label: string };
+
+async function runWorker(job: Job): Promise<void> {
+  const seeds = loadSeeds();
+  for (let index = job.from; index < job.count; index++) {
+    const file = seeds[index % seeds.length]!;
+    parentPort!.postMessage({ kind: "start", index } satisfies Report);
+    const mutant = mutate(file.bytes, job.seed, index);
+    const v = await judge(mutant.bytes);
+    parentPort!.postMessage({
+      kind: "done",
+      index,
+      verdict: v.kind,
+      ms: v.ms,
+      detail: "detail" in v ? v.detail : undefined,
+      label: `${file.name}: ${mutant.label}`,
+    } satisfies Report);
+  }
+}
+
+async function main(): Promise<void> {
+  const count = Number(process.env.FUZZ_COUNT ?? 10_000);
+  const seed = Number(process.env.FUZZ_SEED ?? 12);
+  const hangMs = Number(process.env.FUZZ_HANG_S ?? 30) * 1000;
+  const counts = new Map<string, number>();
+  const findings: string[] = [];
+  const batchMs = new Map<number, number>();
+  let slowest = { ms: 0, label: "" };
+  let judgeMs = 0;
+  const started = performance.now();
+  let next = 0;
+  while (next < count) {
+    next = await new Promise<number>((resolve) => {
+      const worker = new Worker(__filename, { workerData: { seed, from: next, count } });
+      let current = next;
+      let since = performance.now();
+      const watchdog = setInterval(() => {
+        if (performance.now() - since > hangMs) {
+          findings.push(`hang: mutant ${current} (seed ${seed}) ran over ${hangMs / 1000} s`);
+          counts.set("hang", (counts.get("hang") ?? 0) + 1);
+          clearInterval(watchdog);
+          void worker.terminate().then(() => resolve(current + 1));
+        }
+      }, 500);
+      worker.on("message", (r: Report) => {
+        if (r.kind === "start") {
+          current = r.index;
+          since = performance.now();
+          return;
+        }
+        counts.set(r.verdict, (counts.get(r.verdict) ?? 0) + 1);
+        judgeMs += r.ms;
+        const batch = Math.floor(r.index / 100);
+        batchMs.set(batch, (batchMs.get(batch) ?? 0) + r.ms);
+        if (r.ms > slowest.ms) slowest = { ms: r.ms, label: `mutant ${r.index} (${r.label})` };
+        if ((r.index + 1) % 1000 === 0) {
+          const c = [...counts].map(([k, v]) => `${k}=${v}`).join(" ");
+          const rss = (process.resourceUsage().maxRSS / 1024).toFixed(0);
+          console.log(`progress=${r.index + 1} ${c} peak_rss_mib=${rss}`);
+        }
+        if (r.verdict === "crash" || r.verdict === "undecodable") {
+          findings.push(`${r.verdict}: mutant ${r.index} (${r.label}): ${r.detail ?? ""}`);
+        }
+      });
+      const finish = (): void => {
+        clearInterval(watchdog);
+        resolve(count);
+      };
+      worker.on("exit", finish);
+      worker.on("error", (err) => {
+        findings.push(`crash: worker died at mutant ${current}: ${String(err)}`);
+        counts.set("crash", (counts.get("crash") ?? 0) + 1);
+        clearInterval(watchdog);
+        resolve(current + 1);
+      });
+    });
+  }
+  const peakRssMiB = process.resourceUsage().maxRSS / 1024;
+  const worstBatchS = Math.max(0, ...batchMs.values()) / 1000;
+  const get = (k: string): number => counts.get(k) ?? 0;
+  const lines = [
+    `mutants=${count}`,
+    `seed=${seed}`,
+    `rejected=${get("rejected")}`,
+    `skipped=${get("skipped")}`,
+    `accepted=${get("accepted")}`,
+    `crashes=${get("crash")}`,
+    `hangs=${get("hang")}`,
+    `accepted_undecodable=${get("undecodable")}`,
+    `worst_100_files_s=${worstBatchS.toFixed(2)}`,
+    `slowest_file_ms=${slowest.ms.toFixed(1)}`,
+    `peak_rss_mib=${peakRssMiB.toFixed(0)}`,
+    `read_seconds=${(judgeMs / 1000).toFixed(1)}`,
+    `seconds=${((performance.now() - started) / 1000).toFixed(1)}`,
+  ];
+  for (const l of lines) console.log(l);
+  console.log(`slowest_file=${slowest.label}`);
+  for (const f of findings.slice(0, 50)) console.log(`finding=${f}`);
+  const ok =
+    get("crash") + get("hang") + get("undecodable") === 0 && worstBatchS <= 30 && peakRssMiB < 1024;
+  process.exitCode = ok ? 0 : 1;
+}
+
+if (isMainThread) {
+  void main();
+} else {
+  void runWorker(workerData as Job);
+}

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { SEQUENCES } from "./domain";
 import type { LesionClass, SequenceId, StudyStatus, Vec3 } from "./domain";
 import type { VolumeGeometry } from "./volume";
+import type { PatientIdentity } from "./identity";
 
 const uid = z
   .string()
@@ -59,6 +60,8 @@ export interface WorklistRow {
   needsReview: boolean;
   reviewed: boolean;
   urgent: boolean;
+  /** Full name, birth date, age, sex, accession (issue 13 §1). */
+  identity: PatientIdentity;
 }
 
 export interface ClassSummary {
@@ -160,6 +163,8 @@ export interface StudyDetail {
   analysis: AnalysisView | null;
   review: ReviewState;
   audit: AuditView[];
+  /** Full name, birth date, age, sex, accession (issue 13 §1). */
+  identity: PatientIdentity;
 }
 
 export interface SeriesGeometry {

@@ -31,6 +31,10 @@ export interface WorklistIndexRow {
   confidence: number | null;
   reviewed: boolean;
   urgent: boolean;
+  /** Identity shown beside the name (issue 13 §1); "" when not stored. */
+  birthDate?: string;
+  sex?: string;
+  accession?: string;
 }
 
 interface IndexSqlRow {
@@ -47,6 +51,9 @@ interface IndexSqlRow {
   confidence: number | null;
   reviewed: number | null;
   urgent: number | null;
+  birth_date: string;
+  sex: string;
+  accession_number: string;
 }
 
 /**
@@ -64,7 +71,7 @@ export function worklistIndexRows(db: Db, studyInstanceUids?: string[]): Worklis
               s.study_date, s.study_time, s.description, st.status,
               a.prediction, a.probabilities_json,
               CASE WHEN a.status = 'analyzed' THEN a.confidence END AS confidence,
-              r.reviewed, r.urgent
+              r.reviewed, r.urgent, p.birth_date, p.sex, s.accession_number
          FROM studies s
          JOIN patients p ON p.id = s.patient_ref
          JOIN study_status st ON st.study_ref = s.id
@@ -87,6 +94,9 @@ export function worklistIndexRows(db: Db, studyInstanceUids?: string[]): Worklis
     confidence: r.confidence,
     reviewed: r.reviewed === 1,
     urgent: r.urgent === 1,
+    birthDate: r.birth_date,
+    sex: r.sex,
+    accession: r.accession_number,
   }));
 }
 

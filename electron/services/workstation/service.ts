@@ -31,6 +31,7 @@ import type { AnalysisEvent, AnalysisService } from "../analysis/index";
 import { ImportQueue, type Importer } from "./imports";
 import { VolumeCache, type VolumeLoader } from "./volumes";
 import { WorklistIndex } from "./worklist";
+import { studyIdentity } from "../../registry/identity";
 
 export interface ServiceOptions {
   actor: string;
@@ -210,6 +211,7 @@ export class WorkstationService {
         action: a.action,
         details: a.details,
       })),
+      identity: studyIdentity(db, studyInstanceUid),
     };
   }
 

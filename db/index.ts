@@ -6,6 +6,7 @@ import { migration001 } from "./001-core";
 import { migration002 } from "./002-assignments-audit";
 import { migration003 } from "./003-analyses-jobs";
 import { migration004 } from "./004-reviews-status";
+import { migration007 } from "./007-site-safety";
 
 export type { Migration } from "./migration";
 
@@ -14,4 +15,5 @@ export const MIGRATIONS: readonly Migration[] = [
   migration002,
   migration003,
   migration004,
+  migration007,
 ];

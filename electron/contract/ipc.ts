@@ -8,6 +8,7 @@ import { SEQUENCES } from "./domain";
 import type { LesionClass, SequenceId, StudyStatus, Vec3 } from "./domain";
 import type { VolumeGeometry } from "./volume";
 import type { PatientIdentity } from "./identity";
+import type { QualityFlag } from "./quality";
 
 const uid = z
   .string()
@@ -62,6 +63,8 @@ export interface WorklistRow {
   urgent: boolean;
   /** Full name, birth date, age, sex, accession (issue 13 §1). */
   identity: PatientIdentity;
+  /** The image-quality gate's verdict of the latest analysis (issue 13 §3); null when none. */
+  quality: QualityFlag | null;
 }
 
 export interface ClassSummary {
@@ -165,6 +168,8 @@ export interface StudyDetail {
   audit: AuditView[];
   /** Full name, birth date, age, sex, accession (issue 13 §1). */
   identity: PatientIdentity;
+  /** The image-quality gate's verdict of the latest analysis (issue 13 §3); null when none. */
+  quality: QualityFlag | null;
 }
 
 export interface SeriesGeometry {

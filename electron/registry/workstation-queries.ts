@@ -35,6 +35,8 @@ export interface WorklistIndexRow {
   birthDate?: string;
   sex?: string;
   accession?: string;
+  /** The quality gate's flag of the latest analysis (db/007), as stored; null when none. */
+  qualityJson?: string | null;
 }
 
 interface IndexSqlRow {
@@ -54,6 +56,7 @@ interface IndexSqlRow {
   birth_date: string;
   sex: string;
   accession_number: string;
+  quality_json: string | null;
 }
 
 /**
@@ -71,12 +74,14 @@ export function worklistIndexRows(db: Db, studyInstanceUids?: string[]): Worklis
               s.study_date, s.study_time, s.description, st.status,
               a.prediction, a.probabilities_json,
               CASE WHEN a.status = 'analyzed' THEN a.confidence END AS confidence,
-              r.reviewed, r.urgent, p.birth_date, p.sex, s.accession_number
+              r.reviewed, r.urgent, p.birth_date, p.sex, s.accession_number,
+              aq.flag_json AS quality_json
          FROM studies s
          JOIN patients p ON p.id = s.patient_ref
          JOIN study_status st ON st.study_ref = s.id
          LEFT JOIN analyses a ON a.id = st.latest_analysis_ref
          LEFT JOIN reviews r ON r.id = (SELECT MAX(id) FROM reviews WHERE study_ref = s.id)
+         LEFT JOIN analysis_quality aq ON aq.analysis_ref = a.id
          ${only}`,
     )
     .all(...(studyInstanceUids ?? []));
@@ -97,6 +102,7 @@ export function worklistIndexRows(db: Db, studyInstanceUids?: string[]): Worklis
     birthDate: r.birth_date,
     sex: r.sex,
     accession: r.accession_number,
+    qualityJson: r.quality_json,
   }));
 }
 

@@ -16,7 +16,11 @@ import { detectorGrid } from "../../pipeline/prepare";
 import { runPipeline, STAGES, type PipelineModels, type PipelineResult } from "../../pipeline/run";
 import { requeueInterruptedJobs, type Registry } from "../../registry";
 import { mapBox } from "../training-export/targets";
-import { loadStudyVolumes, studySeries, type StudySeries } from "./load";
+import { studySeries, type StudySeries } from "./load";
+import { loadStudyVolumesGated, QualityRefusedError } from "./quality-gate";
+import { readSiteSettings } from "../../registry/site-settings";
+import { saveQuality } from "../../registry/quality";
+import type { IncompletePolicy, QualityFlag } from "../../contract/quality";
 import {
   claimNext,
   enqueueStudies,
@@ -52,6 +56,8 @@ export interface AnalysisServiceOptions {
    * the detectors' declared input size.
    */
   config?: Partial<PipelineConfig>;
+  /** The image-quality gate's policy for incomplete series; default: the site setting. */
+  incompletePolicy?: () => IncompletePolicy;
 }
 
 export interface QueueSummary {
@@ -183,6 +189,7 @@ export class AnalysisService {
       if (cancelled) throw new JobCancelled();
     };
     let series: StudySeries | null = null;
+    let quality: QualityFlag | null = null;
     const base = (): Omit<AnalysisToSave, "status" | "error"> => ({
       studyRef: job.studyRef,
       jobId,
@@ -207,6 +214,7 @@ export class AnalysisService {
     ): "done" | "failed" | "cancelled" => {
       const t = performance.now();
       const analysisId = record ? saveAnalysis(db, record) : null;
+      if (analysisId !== null && quality !== null) saveQuality(db, analysisId, quality);
       if (record) {
         // Saved: the job's last stage, reported before it is marked finished.
         this.emit({
@@ -241,7 +249,10 @@ export class AnalysisService {
         });
       }
       let t = performance.now();
-      const loaded = await loadStudyVolumes(this.options.registry, series);
+      const policy = this.options.incompletePolicy?.() ?? readSiteSettings(db).incompleteSeries;
+      const gated = await loadStudyVolumesGated(this.options.registry, series, policy);
+      quality = gated.flag;
+      const loaded = gated.loaded;
       step("load", performance.now() - t);
       const volumes = Object.fromEntries(SEQUENCES.map((q) => [q, loaded[q].volume])) as {
         [K in SequenceId]: (typeof loaded)[K]["volume"];
@@ -264,6 +275,11 @@ export class AnalysisService {
       return finish("done", record);
     } catch (err) {
       if (err instanceof JobCancelled) return finish("cancelled", null);
+      if (err instanceof QualityRefusedError) {
+        // The gate decided: the job is done, the study goes to a person with the reason.
+        quality = err.flag;
+        return finish("done", { ...base(), status: "error", error: err.message });
+      }
       return finish("failed", { ...base(), status: "error", error: errorMessage(err) });
     }
   }

@@ -32,6 +32,7 @@ import { ImportQueue, type Importer } from "./imports";
 import { VolumeCache, type VolumeLoader } from "./volumes";
 import { WorklistIndex } from "./worklist";
 import { studyIdentity } from "../../registry/identity";
+import { latestQualityFlags } from "../../registry/quality";
 
 export interface ServiceOptions {
   actor: string;
@@ -212,6 +213,7 @@ export class WorkstationService {
         details: a.details,
       })),
       identity: studyIdentity(db, studyInstanceUid),
+      quality: latestQualityFlags(db, [studyInstanceUid]).get(studyInstanceUid) ?? null,
     };
   }
 

@@ -4,6 +4,7 @@
 // about a millisecond (bench/ui.ts): the per-class summaries come from prefix sums along the
 // confidence ranking, and the common "by confidence" view is a slice of that ranking.
 import { LESION_CLASSES, type LesionClass } from "../../contract/domain";
+import type { QualityFlag } from "../../contract/quality";
 import { identityOf, identitySearchText, type PatientIdentity } from "../../contract/identity";
 import type {
   ClassSummary,
@@ -232,6 +233,7 @@ export class WorklistIndex {
       reviewed: r.reviewed,
       urgent: r.urgent,
       identity: rowIdentity(r),
+      quality: r.qualityJson ? (JSON.parse(r.qualityJson) as QualityFlag) : null,
     };
   }
 }

@@ -9,6 +9,8 @@ import type { LesionClass, SequenceId, StudyStatus, Vec3 } from "./domain";
 import type { VolumeGeometry } from "./volume";
 import type { PatientIdentity } from "./identity";
 import type { QualityFlag } from "./quality";
+import { INCOMPLETE_POLICIES } from "./quality";
+import type { AboutInfo, SiteSettingsView } from "./site";
 
 const uid = z
   .string()
@@ -277,6 +279,14 @@ export const CHANNELS = {
   "jobs:cancel": {
     request: z.object({ id: z.number().int().min(1) }),
     response: null as unknown as JobView | null,
+  },
+  /** The About screen: notice, data directory, models' intended use (issue 13 §7). */
+  "site:about": { request: z.object({}), response: null as unknown as AboutInfo },
+  "site:settings": { request: z.object({}), response: null as unknown as SiteSettingsView },
+  /** Changes one site setting; audited with the user, old and new value (issue 13). */
+  "site:set": {
+    request: z.object({ incompleteSeries: z.enum(INCOMPLETE_POLICIES) }),
+    response: null as unknown as SiteSettingsView,
   },
 } as const;
 

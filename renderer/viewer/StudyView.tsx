@@ -6,6 +6,7 @@ import { SEQUENCES, type SequenceId, type Vec3 } from "../../electron/contract/d
 import type { StudyDetail } from "../../electron/contract/ipc";
 import { call } from "../api";
 import { PatientBanner } from "../identity/PatientBanner";
+import { QualityBanner } from "../safety/QualityBanner";
 import { perf, recordAfterPaint } from "../perf";
 import { roiInPane, type PaneRoi } from "../overlays/roi";
 import { Pane, RESET_VIEW, type View, type Windowing } from "./Pane";
@@ -237,6 +238,7 @@ export function StudyView(props: {
           </button>
         ))}
       </div>
+      <QualityBanner flag={detail?.quality ?? null} />
       <div className="study-body">
         <div className="grid5">
           {SEQUENCES.map((q) => {

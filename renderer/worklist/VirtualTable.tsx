@@ -3,6 +3,7 @@
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "react";
 import type { WorklistRow, WorklistSortKey } from "../../electron/contract/ipc";
 import { LESION_CLASSES } from "../../electron/contract/domain";
+import { QualityBadge } from "../safety/QualityBanner";
 import { formatBirthAgeSex, formatDate, statusLabel } from "../format";
 
 export const ROW_HEIGHT = 28;
@@ -173,6 +174,7 @@ export function VirtualTable(props: {
               !
             </span>
           )}
+          <QualityBadge flag={row.quality} />
         </span>
       </div>,
     );

@@ -10,6 +10,7 @@ import { importCommand } from "./import";
 import { listCommand } from "./list";
 import { phantomCommand } from "./phantom";
 import { worklistCommand } from "./worklist";
+import { settingsCommand } from "./settings";
 
 export const COMMANDS: Command[] = [
   demoCommand,
@@ -21,4 +22,5 @@ export const COMMANDS: Command[] = [
   worklistCommand,
   evaluateCommand,
   exportTrainingCommand,
+  settingsCommand,
 ];

@@ -84,6 +84,8 @@ export function openWorkstation(options: {
     transport: options.transport,
     loadVolume: volumeLoader(registry),
     importer: importer(registry),
+    modelsRoot: options.modelsRoot ?? defaultModelsRoot(),
+    dbFile: options.dbFile,
   });
   return {
     registry,

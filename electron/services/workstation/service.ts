@@ -33,6 +33,8 @@ import { VolumeCache, type VolumeLoader } from "./volumes";
 import { WorklistIndex } from "./worklist";
 import { studyIdentity } from "../../registry/identity";
 import { latestQualityFlags } from "../../registry/quality";
+import { siteHandlers } from "../site/handlers";
+import { defaultModelsRoot } from "../analysis/models";
 
 export interface ServiceOptions {
   actor: string;
@@ -42,6 +44,9 @@ export interface ServiceOptions {
   importer: Importer;
   /** The CAD's job queue (issue 4 §3); its runs happen in the inference worker. */
   analysis: AnalysisService;
+  /** The models folder (About shows each card's intended use) and the --db file, if any. */
+  modelsRoot?: string;
+  dbFile?: string | undefined;
 }
 
 export type Handlers = { [C in Channel]: (req: Request<C>) => Promise<Response<C>> };
@@ -287,5 +292,12 @@ export class WorkstationService {
       this.options.analysis.cancel(req.id);
       return analyzeJobs(this.registry.db).find((j) => j.id === req.id) ?? null;
     },
+    ...siteHandlers(() => ({
+      registry: this.registry,
+      actor: () => this.options.actor,
+      version: this.options.version,
+      modelsRoot: this.options.modelsRoot ?? defaultModelsRoot(),
+      dbFile: this.options.dbFile,
+    })),
   };
 }

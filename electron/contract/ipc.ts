@@ -93,6 +93,8 @@ export interface SeriesOption {
   description: string;
   instanceCount: number;
   excludedReason: string | null;
+  /** Why it cannot be chosen for any sequence (localizer, derived, non-axial ...); issue 13 §2. */
+  unusableReason?: string | null;
 }
 
 export interface AssignmentView {
@@ -172,6 +174,8 @@ export interface StudyDetail {
   identity: PatientIdentity;
   /** The image-quality gate's verdict of the latest analysis (issue 13 §3); null when none. */
   quality: QualityFlag | null;
+  /** Sequences reassigned since the latest analysis read them: its result is stale (§2). */
+  staleSequences: SequenceId[];
 }
 
 export interface SeriesGeometry {

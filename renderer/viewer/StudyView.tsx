@@ -7,6 +7,7 @@ import type { StudyDetail } from "../../electron/contract/ipc";
 import { call } from "../api";
 import { PatientBanner } from "../identity/PatientBanner";
 import { QualityBanner } from "../safety/QualityBanner";
+import { ReanalyzeBar } from "../safety/ReanalyzeBar";
 import { perf, recordAfterPaint } from "../perf";
 import { roiInPane, type PaneRoi } from "../overlays/roi";
 import { Pane, RESET_VIEW, type View, type Windowing } from "./Pane";
@@ -239,6 +240,7 @@ export function StudyView(props: {
         ))}
       </div>
       <QualityBanner flag={detail?.quality ?? null} />
+      {detail && <ReanalyzeBar detail={detail} />}
       <div className="study-body">
         <div className="grid5">
           {SEQUENCES.map((q) => {

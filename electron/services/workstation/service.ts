@@ -34,6 +34,8 @@ import { WorklistIndex } from "./worklist";
 import { studyIdentity } from "../../registry/identity";
 import { latestQualityFlags } from "../../registry/quality";
 import { siteHandlers } from "../site/handlers";
+import { checkOverride } from "../site/override";
+import { staleSequences, unusableSeries } from "../../registry/series-usability";
 import { defaultModelsRoot } from "../analysis/models";
 
 export interface ServiceOptions {
@@ -199,6 +201,7 @@ export class WorkstationService {
     const study = getStudy(db, studyInstanceUid);
     if (!study) throw new UsageError(`No study ${studyInstanceUid} in the registry.`);
     const ref = studyRefOf(db, studyInstanceUid);
+    const unusable = unusableSeries(db, ref);
     return {
       studyInstanceUid,
       patientName: study.patientName,
@@ -208,7 +211,10 @@ export class WorkstationService {
       status: study.status,
       assignments: this.assignments(studyInstanceUid),
       missing: study.missing,
-      series: seriesOptions(db, ref),
+      series: seriesOptions(db, ref).map((s) => ({
+        ...s,
+        unusableReason: unusable.get(s.seriesInstanceUid) ?? null,
+      })),
       analysis: latestAnalysis(db, ref),
       review: latestReview(db, ref),
       audit: auditForStudy(db, studyInstanceUid).map((a) => ({
@@ -219,6 +225,7 @@ export class WorkstationService {
       })),
       identity: studyIdentity(db, studyInstanceUid),
       quality: latestQualityFlags(db, [studyInstanceUid]).get(studyInstanceUid) ?? null,
+      staleSequences: staleSequences(db, ref, studyInstanceUid),
     };
   }
 
@@ -266,6 +273,7 @@ export class WorkstationService {
       return state;
     },
     "assignment:override": async (req) => {
+      checkOverride(this.registry.db, req);
       overrideAssignment(this.registry.db, {
         studyInstanceUid: req.studyInstanceUid,
         sequence: req.sequence,

@@ -206,6 +206,19 @@ export interface JobView {
   error: string | null;
   /** Per-file errors of an import job (path and reason), newest last. */
   fileErrors: { path: string; reason: string }[];
+  /** A finished import's counts (issue 13 §5); absent while running and for analyses. */
+  summary?: ImportJobSummary | null;
+}
+
+export interface ImportJobSummary {
+  files: number;
+  imported: number;
+  duplicates: number;
+  skipped: number;
+  rejected: number;
+  studies: number;
+  complete: number;
+  incomplete: number;
 }
 
 export interface AppInfo {

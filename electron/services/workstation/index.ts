@@ -10,6 +10,7 @@ import { AnalysisService, defaultModelsRoot, modelOpener } from "../analysis/ind
 import { importPaths, ManagedStore } from "../import/index";
 import { assignStudySequences, readInstance } from "../import/defaults";
 import { dataPaths } from "../paths";
+import { importSummary } from "../site/import-truth";
 import type { Importer } from "./imports";
 import { WorkstationService } from "./service";
 import { findVolumeWorker, VolumeWorkerPool } from "./volume-pool";
@@ -63,6 +64,7 @@ export function importer(registry: Registry): Importer {
       fileErrors: report.files
         .filter((f) => f.outcome === "rejected")
         .map((f) => ({ path: f.path, reason: f.reason ?? "rejected" })),
+      ...importSummary(paths, report),
     };
   };
 }

@@ -35,6 +35,7 @@ import { studyIdentity } from "../../registry/identity";
 import { latestQualityFlags } from "../../registry/quality";
 import { siteHandlers } from "../site/handlers";
 import { checkOverride } from "../site/override";
+import { checkImportPaths } from "../site/import-truth";
 import { staleSequences, unusableSeries } from "../../registry/series-usability";
 import { defaultModelsRoot } from "../analysis/models";
 
@@ -284,7 +285,10 @@ export class WorkstationService {
       this.invalidate([req.studyInstanceUid]);
       return this.assignments(req.studyInstanceUid);
     },
-    "import:start": async (req) => this.imports.start(req.paths),
+    "import:start": async (req) => {
+      checkImportPaths(req.paths);
+      return this.imports.start(req.paths);
+    },
     "analysis:enqueue": async (req) => {
       // Opening the models first turns "no trained models" into an answer, not a stuck queue.
       await this.options.analysis.prepared();

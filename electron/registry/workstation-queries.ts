@@ -281,13 +281,22 @@ export function saveReview(
       const ref = studyRefOf(db, studyInstanceUid);
       const before = latestReview(db, ref);
       const at = new Date().toISOString();
-      db.prepare(
-        "INSERT INTO reviews (study_ref, reviewed, urgent, comment, actor, at) VALUES (?, ?, ?, ?, ?, ?)",
-      ).run(ref, flags.reviewed ? 1 : 0, flags.urgent ? 1 : 0, flags.comment, actor, at);
+      const reviewId = Number(
+        db
+          .prepare(
+            "INSERT INTO reviews (study_ref, reviewed, urgent, comment, actor, at) VALUES (?, ?, ?, ?, ?, ?)",
+          )
+          .run(ref, flags.reviewed ? 1 : 0, flags.urgent ? 1 : 0, flags.comment, actor, at)
+          .lastInsertRowid,
+      );
       const changed: Record<string, unknown> = {};
       if (before.reviewed !== flags.reviewed) changed.reviewed = flags.reviewed;
       if (before.urgent !== flags.urgent) changed.urgent = flags.urgent;
-      if (before.comment !== flags.comment) changed.comment = flags.comment;
+      // The comment itself stays in reviews (it may name the patient); the audit log, which is
+      // exported for support, keeps a reference to the row (issue 13 §6).
+      if (before.comment !== flags.comment) {
+        changed.comment = { reviewId, characters: flags.comment.length };
+      }
       appendAudit(db, { actor, action: "review.update", studyRef: ref, details: changed });
       return { ...flags, actor, at };
     })

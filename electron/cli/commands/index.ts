@@ -11,6 +11,7 @@ import { listCommand } from "./list";
 import { phantomCommand } from "./phantom";
 import { worklistCommand } from "./worklist";
 import { settingsCommand } from "./settings";
+import { auditCommand } from "./audit";
 
 export const COMMANDS: Command[] = [
   demoCommand,
@@ -23,4 +24,5 @@ export const COMMANDS: Command[] = [
   evaluateCommand,
   exportTrainingCommand,
   settingsCommand,
+  auditCommand,
 ];

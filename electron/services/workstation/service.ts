@@ -36,6 +36,12 @@ import { latestQualityFlags } from "../../registry/quality";
 import { siteHandlers } from "../site/handlers";
 import { checkOverride } from "../site/override";
 import { checkImportPaths } from "../site/import-truth";
+import {
+  auditAnalysisRequest,
+  auditImport,
+  auditStudyOpen,
+  auditThreshold,
+} from "../site/audit-events";
 import { staleSequences, unusableSeries } from "../../registry/series-usability";
 import { defaultModelsRoot } from "../analysis/models";
 
@@ -62,6 +68,8 @@ export class WorkstationService {
   private readonly volumes: VolumeCache;
   private readonly listeners = new Set<(e: ServiceEvent) => void>();
   private readonly imports: ImportQueue;
+  /** Inputs per import job, for its audit entry. */
+  private readonly importInputs = new Map<number, number>();
 
   constructor(
     private readonly registry: Registry,
@@ -130,6 +138,9 @@ export class WorkstationService {
 
   private onImportJob(job: JobView): void {
     this.emit({ type: "job", job });
+    if (job.state === "done" || job.state === "failed" || job.state === "cancelled") {
+      auditImport(this.registry.db, this.options.actor, job, this.importInputs.get(job.id) ?? 0);
+    }
     if (job.state !== "running") {
       this.volumes.clear();
       this.invalidate(null);
@@ -239,7 +250,9 @@ export class WorkstationService {
     }),
     "settings:get": async () => this.readSettings(),
     "settings:set": async (req) => {
-      const next: Settings = { ...this.readSettings(), topPercent: req.topPercent };
+      const before = this.readSettings();
+      auditThreshold(this.registry.db, this.options.actor, before.topPercent, req.topPercent);
+      const next: Settings = { ...before, topPercent: req.topPercent };
       fs.mkdirSync(path.dirname(this.settingsFile), { recursive: true });
       const tmp = `${this.settingsFile}.tmp`;
       fs.writeFileSync(tmp, JSON.stringify(next, null, 2));
@@ -252,6 +265,7 @@ export class WorkstationService {
     }),
     "study:detail": async (req) => {
       const detail = this.studyDetail(req.studyInstanceUid);
+      auditStudyOpen(this.registry.db, this.options.actor, req.studyInstanceUid);
       // The viewer asks for the five series next: start decoding them now.
       for (const a of detail.assignments) {
         if (a.seriesInstanceUid !== null) this.volumes.prefetch(a.seriesInstanceUid);
@@ -287,13 +301,22 @@ export class WorkstationService {
     },
     "import:start": async (req) => {
       checkImportPaths(req.paths);
-      return this.imports.start(req.paths);
+      const job = this.imports.start(req.paths);
+      this.importInputs.set(job.id, req.paths.length);
+      return job;
     },
     "analysis:enqueue": async (req) => {
       // Opening the models first turns "no trained models" into an answer, not a stuck queue.
       await this.options.analysis.prepared();
       const ids = this.options.analysis.enqueue(req.studyInstanceUids);
       if (req.unanalyzed) ids.push(...this.options.analysis.enqueueUnanalyzed());
+      auditAnalysisRequest(
+        this.registry.db,
+        this.options.actor,
+        req.studyInstanceUids,
+        req.unanalyzed,
+        ids.length,
+      );
       this.runAnalyses();
       this.invalidate(req.unanalyzed ? null : req.studyInstanceUids);
       return { queued: ids.length };

@@ -12,6 +12,7 @@ import { phantomCommand } from "./phantom";
 import { worklistCommand } from "./worklist";
 import { settingsCommand } from "./settings";
 import { auditCommand } from "./audit";
+import { backupCommand, restoreCommand } from "./backup";
 
 export const COMMANDS: Command[] = [
   demoCommand,
@@ -25,4 +26,6 @@ export const COMMANDS: Command[] = [
   exportTrainingCommand,
   settingsCommand,
   auditCommand,
+  backupCommand,
+  restoreCommand,
 ];

@@ -8,6 +8,7 @@ import { migration003 } from "./003-analyses-jobs";
 import { migration004 } from "./004-reviews-status";
 import { migration005 } from "./005-job-leases";
 import { migration006 } from "./006-confidence-assessment";
+import { migration007 } from "./007-site-safety";
 
 export type { Migration } from "./migration";
 
@@ -18,4 +19,5 @@ export const MIGRATIONS: readonly Migration[] = [
   migration004,
   migration005,
   migration006,
+  migration007,
 ];

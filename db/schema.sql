@@ -1,5 +1,5 @@
 -- Generated from db/ migrations by test/registry/schema.test.ts (UPDATE_SCHEMA_SNAPSHOT=1 rewrites it).
--- PRAGMA user_version = 5;
+-- PRAGMA user_version = 7;
 
 CREATE TABLE analyses (
         id INTEGER PRIMARY KEY,
@@ -24,6 +24,14 @@ CREATE TABLE analyses (
         app_version TEXT NOT NULL,
         started_at TEXT NOT NULL,
         finished_at TEXT NOT NULL
+      ) STRICT;
+
+CREATE TABLE analysis_quality (
+        analysis_ref INTEGER PRIMARY KEY REFERENCES analyses(id) ON DELETE CASCADE,
+        status TEXT NOT NULL CHECK (status IN ('ok', 'incomplete', 'refused')),
+        -- QualityFlag: {status, policy, findings: [{sequence, seriesInstanceUid, severity, code,
+        -- message}]}; messages name series numbers and descriptions, never the patient.
+        flag_json TEXT NOT NULL CHECK (json_valid(flag_json))
       ) STRICT;
 
 CREATE TABLE audit_log (
@@ -70,7 +78,7 @@ CREATE TABLE jobs (
         started_at TEXT,
         finished_at TEXT,
         updated_at TEXT NOT NULL
-      , owner TEXT, lease_expires_at TEXT, heartbeat_at TEXT) STRICT;
+      ) STRICT;
 
 CREATE TABLE patients (
         id INTEGER PRIMARY KEY,
@@ -158,6 +166,13 @@ CREATE TABLE series_exclusions (
         rule TEXT NOT NULL,
         reason TEXT NOT NULL,
         decided_at TEXT NOT NULL
+      ) STRICT;
+
+CREATE TABLE site_settings (
+        key TEXT PRIMARY KEY,
+        value_json TEXT NOT NULL CHECK (json_valid(value_json)),
+        updated_at TEXT NOT NULL,
+        updated_by TEXT NOT NULL
       ) STRICT;
 
 CREATE TABLE studies (

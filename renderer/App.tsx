@@ -5,6 +5,8 @@ import { useEffect, useState } from "react";
 import type { AppInfo } from "../electron/contract/ipc";
 import { call } from "./api";
 import { StudyView } from "./viewer/StudyView";
+import { About } from "./safety/About";
+import { RESEARCH_NOTICE } from "../electron/contract/site";
 import { Worklist } from "./worklist/Worklist";
 import type { QueryState } from "./worklist/useWorklist";
 
@@ -23,6 +25,11 @@ export function App() {
   const [selected, setSelected] = useState<string | null>(null);
   const [open, setOpen] = useState<{ uid: string; at: number } | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [showAbout, setShowAbout] = useState(false);
+
+  useEffect(() => {
+    document.title = `LiverCAD Workstation: ${RESEARCH_NOTICE}`;
+  }, []);
 
   useEffect(() => {
     Promise.all([call("app:info", {}), call("settings:get", {})]).then(
@@ -80,6 +87,9 @@ export function App() {
         <span className="badge small" title={info?.dataDir}>
           {info?.transport === "bridge" ? "browser bridge" : "desktop"}
         </span>
+        <button type="button" className="small" onClick={() => setShowAbout((v) => !v)}>
+          About
+        </button>
       </header>
       <main>
         {error && (
@@ -87,7 +97,8 @@ export function App() {
             Cannot reach the workstation services: {error}
           </div>
         )}
-        {query && !open && (
+        {showAbout && <About onClose={() => setShowAbout(false)} />}
+        {query && !open && !showAbout && (
           <Worklist
             query={query}
             setQuery={setQuery}
@@ -100,7 +111,7 @@ export function App() {
             onOpen={openStudy}
           />
         )}
-        {open && (
+        {open && !showAbout && (
           <StudyView
             uid={open.uid}
             openedAt={open.at}
@@ -110,6 +121,9 @@ export function App() {
           />
         )}
       </main>
+      <footer className="notice" data-testid="research-notice">
+        {RESEARCH_NOTICE}.
+      </footer>
     </div>
   );
 }

@@ -1,12 +1,21 @@
 // Display formats shared by the screens. DICOM values arrive as stored (PS3.5 6.2: PN with ^
 // between components, DA as YYYYMMDD); the screens show them the way PACS viewers do.
 import type { StudyStatus } from "../electron/contract/domain";
+import { formatPersonName, type PatientIdentity } from "../electron/contract/identity";
 
-/** "DOE^JANE^^DR" -> "DOE, JANE". */
+/** Every component and group of a PN (issue 13 §1): "DOE^JANE^A^DR" -> "DOE, DR JANE A". */
 export function formatName(pn: string): string {
-  const [family = "", given = ""] = pn.split("=")[0]!.split("^");
-  if (given === "") return family || "(no name)";
-  return `${family}, ${given}`;
+  return formatPersonName(pn);
+}
+
+/** "1961-03-02 (63 y) F": birth date, age at the study and sex, each left out when unknown. */
+export function formatBirthAgeSex(id: PatientIdentity): string {
+  const parts = [
+    id.birthDate === "" ? "" : formatDate(id.birthDate),
+    id.age === "" ? "" : `(${id.age})`,
+    id.sex,
+  ].filter((p) => p !== "");
+  return parts.length === 0 ? "—" : parts.join(" ");
 }
 
 /** "20240131" -> "2024-01-31"; anything else unchanged. */

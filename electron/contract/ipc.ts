@@ -9,6 +9,10 @@ import type { Assessment } from "./confidence";
 import { SEQUENCES } from "./domain";
 import type { LesionClass, SequenceId, StudyStatus, Vec3 } from "./domain";
 import type { VolumeGeometry } from "./volume";
+import type { PatientIdentity } from "./identity";
+import type { QualityFlag } from "./quality";
+import { INCOMPLETE_POLICIES } from "./quality";
+import type { AboutInfo, SiteSettingsView } from "./site";
 
 const uid = z
   .string()
@@ -69,6 +73,10 @@ export interface WorklistRow {
   urgent: boolean;
   /** The calibrated reading (issue 11 §3); null when the analysis has none. */
   assessment?: Assessment | null;
+  /** Full name, birth date, age, sex, accession (issue 13 §1). */
+  identity: PatientIdentity;
+  /** The image-quality gate's verdict of the latest analysis (issue 13 §3); null when none. */
+  quality: QualityFlag | null;
 }
 
 export interface ClassSummary {
@@ -97,6 +105,8 @@ export interface SeriesOption {
   description: string;
   instanceCount: number;
   excludedReason: string | null;
+  /** Why it cannot be chosen for any sequence (localizer, derived, non-axial ...); issue 13 §2. */
+  unusableReason?: string | null;
 }
 
 export interface AssignmentView {
@@ -175,6 +185,12 @@ export interface StudyDetail {
   analysis: AnalysisView | null;
   review: ReviewState;
   audit: AuditView[];
+  /** Full name, birth date, age, sex, accession (issue 13 §1). */
+  identity: PatientIdentity;
+  /** The image-quality gate's verdict of the latest analysis (issue 13 §3); null when none. */
+  quality: QualityFlag | null;
+  /** Sequences reassigned since the latest analysis read them: its result is stale (§2). */
+  staleSequences: SequenceId[];
 }
 
 export interface SeriesGeometry {
@@ -205,6 +221,19 @@ export interface JobView {
   error: string | null;
   /** Per-file errors of an import job (path and reason), newest last. */
   fileErrors: { path: string; reason: string }[];
+  /** A finished import's counts (issue 13 §5); absent while running and for analyses. */
+  summary?: ImportJobSummary | null;
+}
+
+export interface ImportJobSummary {
+  files: number;
+  imported: number;
+  duplicates: number;
+  skipped: number;
+  rejected: number;
+  studies: number;
+  complete: number;
+  incomplete: number;
 }
 
 export interface AppInfo {
@@ -287,6 +316,14 @@ export const CHANNELS = {
   "jobs:cancel": {
     request: z.object({ id: z.number().int().min(1) }),
     response: null as unknown as JobView | null,
+  },
+  /** The About screen: notice, data directory, models' intended use (issue 13 §7). */
+  "site:about": { request: z.object({}), response: null as unknown as AboutInfo },
+  "site:settings": { request: z.object({}), response: null as unknown as SiteSettingsView },
+  /** Changes one site setting; audited with the user, old and new value (issue 13). */
+  "site:set": {
+    request: z.object({ incompleteSeries: z.enum(INCOMPLETE_POLICIES) }),
+    response: null as unknown as SiteSettingsView,
   },
 } as const;
 

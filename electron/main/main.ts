@@ -5,6 +5,7 @@ import { app, BrowserWindow, Menu } from "electron";
 import path from "node:path";
 import { APP_ORIGIN } from "../contract/ipc";
 import { openWorkstation } from "../services/workstation/index";
+import { appDbFile } from "../services/paths-location";
 import { registerIpc } from "./ipc";
 import { buildMenu } from "./menu";
 import { hardenContents, hardenSession, registerScheme, serveRenderer } from "./security";
@@ -49,10 +50,9 @@ function main(): void {
   registerScheme();
   app.on("web-contents-created", (_e, contents) => hardenContents(contents));
   void app.whenReady().then(() => {
-    // The same data directory as the CLI: LIVERCAD_HOME, else Electron's userData.
-    const dbFile = process.env.LIVERCAD_HOME
-      ? undefined
-      : path.join(app.getPath("userData"), "registry.sqlite");
+    // LIVERCAD_HOME, else the machine folder for the installed app, else Electron's userData
+    // (services/paths-location.ts, issue 13 §7).
+    const dbFile = appDbFile({ packaged: app.isPackaged, userData: app.getPath("userData") });
     const workstation = openWorkstation({ dbFile, transport: "ipc" });
     const { service } = workstation;
     hardenSession();

@@ -38,6 +38,12 @@ export interface WorklistIndexRow {
   probCorrect?: number | null;
   /** Kept as stored, parsed only for the rows a page shows. */
   assessmentJson?: string | null;
+  /** Identity shown beside the name (issue 13 §1); "" when not stored. */
+  birthDate?: string;
+  sex?: string;
+  accession?: string;
+  /** The quality gate's flag of the latest analysis (db/007), as stored; null when none. */
+  qualityJson?: string | null;
 }
 
 interface IndexSqlRow {
@@ -57,6 +63,10 @@ interface IndexSqlRow {
   assessment_json: string | null;
   rank_score: number | null;
   prob_correct: number | null;
+  birth_date: string;
+  sex: string;
+  accession_number: string;
+  quality_json: string | null;
 }
 
 /**
@@ -80,11 +90,14 @@ export function worklistIndexRows(db: Db, studyInstanceUids?: string[]): Worklis
                 THEN json_extract(a.assessment_json, '$.rankScore') END AS rank_score,
               CASE WHEN a.status = 'analyzed'
                 THEN json_extract(a.assessment_json, '$.probCorrect') END AS prob_correct
+              r.reviewed, r.urgent, p.birth_date, p.sex, s.accession_number,
+              aq.flag_json AS quality_json
          FROM studies s
          JOIN patients p ON p.id = s.patient_ref
          JOIN study_status st ON st.study_ref = s.id
          LEFT JOIN analyses a ON a.id = st.latest_analysis_ref
          LEFT JOIN reviews r ON r.id = (SELECT MAX(id) FROM reviews WHERE study_ref = s.id)
+         LEFT JOIN analysis_quality aq ON aq.analysis_ref = a.id
          ${only}`,
     )
     .all(...(studyInstanceUids ?? []));
@@ -105,6 +118,10 @@ export function worklistIndexRows(db: Db, studyInstanceUids?: string[]): Worklis
     rankScore: r.rank_score,
     probCorrect: r.prob_correct,
     assessmentJson: r.assessment_json,
+    birthDate: r.birth_date,
+    sex: r.sex,
+    accession: r.accession_number,
+    qualityJson: r.quality_json,
   }));
 }
 
@@ -288,13 +305,22 @@ export function saveReview(
       const ref = studyRefOf(db, studyInstanceUid);
       const before = latestReview(db, ref);
       const at = new Date().toISOString();
-      db.prepare(
-        "INSERT INTO reviews (study_ref, reviewed, urgent, comment, actor, at) VALUES (?, ?, ?, ?, ?, ?)",
-      ).run(ref, flags.reviewed ? 1 : 0, flags.urgent ? 1 : 0, flags.comment, actor, at);
+      const reviewId = Number(
+        db
+          .prepare(
+            "INSERT INTO reviews (study_ref, reviewed, urgent, comment, actor, at) VALUES (?, ?, ?, ?, ?, ?)",
+          )
+          .run(ref, flags.reviewed ? 1 : 0, flags.urgent ? 1 : 0, flags.comment, actor, at)
+          .lastInsertRowid,
+      );
       const changed: Record<string, unknown> = {};
       if (before.reviewed !== flags.reviewed) changed.reviewed = flags.reviewed;
       if (before.urgent !== flags.urgent) changed.urgent = flags.urgent;
-      if (before.comment !== flags.comment) changed.comment = flags.comment;
+      // The comment itself stays in reviews (it may name the patient); the audit log, which is
+      // exported for support, keeps a reference to the row (issue 13 §6).
+      if (before.comment !== flags.comment) {
+        changed.comment = { reviewId, characters: flags.comment.length };
+      }
       appendAudit(db, { actor, action: "review.update", studyRef: ref, details: changed });
       return { ...flags, actor, at };
     })

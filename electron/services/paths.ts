@@ -3,6 +3,7 @@
 // (appData/<productName>), unless LIVERCAD_HOME or --db overrides it.
 import os from "node:os";
 import path from "node:path";
+import { machineDataDir } from "./paths-location";
 
 export const PRODUCT_NAME = "LiverCAD Workstation";
 
@@ -21,6 +22,8 @@ function appDataDir(): string {
 export function defaultDataDir(): string {
   const override = process.env.LIVERCAD_HOME;
   if (override && override.length > 0) return path.resolve(override);
+  // A shared workstation (issue 13 §7): the CLI uses the machine folder the app uses.
+  if (process.env.LIVERCAD_DATA_LOCATION === "machine") return machineDataDir();
   return path.join(appDataDir(), PRODUCT_NAME);
 }
 

@@ -176,6 +176,7 @@ export function Pane(props: {
     <div
       className={`pane${props.active ? " active" : ""}`}
       data-sequence={props.sequence}
+      data-series={series?.info.seriesInstanceUid ?? ""}
       data-slice={drawn ?? ""}
       data-z={z ? z[2].toFixed(3) : ""}
       data-view={pl ? JSON.stringify(pl) : ""}

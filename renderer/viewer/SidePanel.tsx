@@ -9,6 +9,7 @@ import { call } from "../api";
 import { AssessmentRows } from "../confidence/Assessment";
 import { percent, statusLabel } from "../format";
 import { forgetSeries } from "./series";
+import { AssignmentRow } from "../safety/AssignmentRow";
 
 /** Per class: a line from the lowest to the highest sample, a box of mean ± 1 SD, the mean. */
 function McPlot({ a }: { a: AnalysisView }) {
@@ -254,24 +255,19 @@ function NurseActions({ detail, onChanged }: { detail: StudyDetail; onChanged():
 }
 
 function Assignments({ detail, onChanged }: { detail: StudyDetail; onChanged(): void }) {
-  const [msg, setMsg] = useState<string | null>(null);
   async function override(
     sequence: StudyDetail["assignments"][number]["sequence"],
     uid: string | null,
+    reason: string,
   ) {
-    try {
-      await call("assignment:override", {
-        studyInstanceUid: detail.studyInstanceUid,
-        sequence,
-        seriesInstanceUid: uid,
-        reason: "set in the study view",
-      });
-      forgetSeries();
-      setMsg(null);
-      onChanged();
-    } catch (err) {
-      setMsg(err instanceof Error ? err.message : String(err));
-    }
+    await call("assignment:override", {
+      studyInstanceUid: detail.studyInstanceUid,
+      sequence,
+      seriesInstanceUid: uid,
+      reason,
+    });
+    forgetSeries();
+    onChanged();
   }
   return (
     <section className="panel" aria-label="Sequence assignment">
@@ -282,51 +278,15 @@ function Assignments({ detail, onChanged }: { detail: StudyDetail; onChanged(): 
       <table className="kv assign">
         <tbody>
           {detail.assignments.map((a) => (
-            <tr key={a.sequence} data-sequence={a.sequence}>
-              <th scope="row">{SEQUENCE_LABELS[a.sequence]}</th>
-              <td>
-                <select
-                  aria-label={`Series for ${SEQUENCE_LABELS[a.sequence]}`}
-                  value={a.seriesInstanceUid ?? ""}
-                  onChange={(e) =>
-                    void override(a.sequence, e.target.value === "" ? null : e.target.value)
-                  }
-                >
-                  <option value="">(none)</option>
-                  {detail.series.map((s) => (
-                    <option key={s.seriesInstanceUid} value={s.seriesInstanceUid}>
-                      {s.seriesNumber ?? "?"} · {s.description || "(no description)"} (
-                      {s.instanceCount})
-                    </option>
-                  ))}
-                </select>
-                <span
-                  className={`src src-${a.source ?? "none"}`}
-                  title={
-                    a.source === "manual" ? `by ${a.assignedBy} at ${a.assignedAt}` : (a.rule ?? "")
-                  }
-                >
-                  {a.source === "manual" ? "manual" : a.source === "auto" ? "auto" : "missing"}
-                </span>
-                {a.source === "manual" && (
-                  <button
-                    type="button"
-                    className="link"
-                    onClick={() => void override(a.sequence, null)}
-                  >
-                    Use rules
-                  </button>
-                )}
-              </td>
-            </tr>
+            <AssignmentRow
+              key={a.sequence}
+              a={a}
+              series={detail.series}
+              onOverride={(uid, reason) => override(a.sequence, uid, reason)}
+            />
           ))}
         </tbody>
       </table>
-      {msg && (
-        <p role="alert" className="error small">
-          {msg}
-        </p>
-      )}
     </section>
   );
 }

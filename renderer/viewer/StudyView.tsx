@@ -5,7 +5,9 @@ import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { SEQUENCES, type SequenceId, type Vec3 } from "../../electron/contract/domain";
 import type { StudyDetail } from "../../electron/contract/ipc";
 import { call } from "../api";
-import { formatDate, formatName } from "../format";
+import { PatientBanner } from "../identity/PatientBanner";
+import { QualityBanner } from "../safety/QualityBanner";
+import { ReanalyzeBar } from "../safety/ReanalyzeBar";
 import { perf, recordAfterPaint } from "../perf";
 import { roiInPane, type PaneRoi } from "../overlays/roi";
 import { Pane, RESET_VIEW, type View, type Windowing } from "./Pane";
@@ -200,9 +202,7 @@ export function StudyView(props: {
           Next ›
         </button>
         <span className="study-title">
-          {detail
-            ? `${formatName(detail.patientName)} · ${detail.patientId} · ${formatDate(detail.studyDate)}`
-            : "Loading…"}
+          {detail ? <PatientBanner detail={detail} /> : "Loading…"}
         </span>
         <label className="inline">
           Window
@@ -239,6 +239,8 @@ export function StudyView(props: {
           </button>
         ))}
       </div>
+      <QualityBanner flag={detail?.quality ?? null} />
+      {detail && <ReanalyzeBar detail={detail} />}
       <div className="study-body">
         <div className="grid5">
           {SEQUENCES.map((q) => {

@@ -4,7 +4,8 @@ import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "react
 import type { WorklistRow, WorklistSortKey } from "../../electron/contract/ipc";
 import { LESION_CLASSES } from "../../electron/contract/domain";
 import { AssessmentCell } from "../confidence/Assessment";
-import { formatDate, formatName, statusLabel } from "../format";
+import { QualityBadge } from "../safety/QualityBanner";
+import { formatBirthAgeSex, formatDate, statusLabel } from "../format";
 
 export const ROW_HEIGHT = 28;
 const OVERSCAN = 8;
@@ -18,7 +19,10 @@ export interface Column {
 export const COLUMNS: Column[] = [
   { key: "patientName", label: "Patient", width: "minmax(140px, 1.4fr)" },
   { key: "patientId", label: "ID", width: "minmax(90px, 0.8fr)" },
+  { key: null, label: "Born (age) sex", width: "150px" },
+  { key: null, label: "Accession", width: "minmax(80px, 0.6fr)" },
   { key: "studyDate", label: "Date", width: "96px" },
+  { key: null, label: "Description", width: "minmax(90px, 0.8fr)" },
   { key: "prediction", label: "Prediction", width: "100px" },
   { key: null, label: "Probabilities", width: "120px" },
   { key: "confidence", label: "Confidence", width: "92px" },
@@ -137,11 +141,18 @@ export function VirtualTable(props: {
           }
         }}
       >
-        <span role="gridcell" className="name">
-          {formatName(row.patientName)}
+        <span role="gridcell" className="name" title={row.identity.displayName}>
+          {row.identity.displayName}
         </span>
         <span role="gridcell">{row.patientId}</span>
+        <span role="gridcell" data-testid="birth-age-sex">
+          {formatBirthAgeSex(row.identity)}
+        </span>
+        <span role="gridcell">{row.identity.accession}</span>
         <span role="gridcell">{formatDate(row.studyDate)}</span>
+        <span role="gridcell" title={row.description}>
+          {row.description}
+        </span>
         <span role="gridcell" className={row.prediction ? `pred cls-${row.prediction}` : "muted"}>
           {row.prediction ?? "—"}
         </span>
@@ -168,6 +179,7 @@ export function VirtualTable(props: {
               !
             </span>
           )}
+          <QualityBadge flag={row.quality} />
         </span>
       </div>,
     );

@@ -264,11 +264,16 @@ describe("study view", () => {
       .filter(
         (s) =>
           s.seriesInstanceUid !== current &&
+          !s.unusableReason &&
           !detail.assignments.some((a) => a.seriesInstanceUid === s.seriesInstanceUid),
       )
       .sort((a, b) => b.instanceCount - a.instanceCount)[0]!;
     const select = h.page.getByLabel("Series for T2");
     await select.selectOption(other.seriesInstanceUid);
+    // Choosing only proposes (issue 13 §2): nothing changes before a reason is confirmed.
+    expect(getStudy(h.registry.db, study.studyInstanceUid)!.sequences.T2?.source).toBe("auto");
+    await h.page.getByLabel("Reason for changing T2").fill("motion on the rules' choice");
+    await h.page.getByRole("button", { name: "Confirm change" }).click();
     await expect
       .poll(() => getStudy(h.registry.db, study.studyInstanceUid)!.sequences.T2?.source)
       .toBe("manual");

@@ -19,6 +19,8 @@ import { assignStudySequences, readInstance } from "../../services/import/defaul
 import { dataPaths } from "../../services/paths";
 import { stringOption, type Command } from "../command";
 import { summaryText } from "./import";
+import { latestQualityFlags } from "../../registry/quality";
+import { qualitySummary } from "../../contract/quality";
 
 export function resultsTable(results: StudyResult[]): string {
   const head = ["patient", "status", "prediction", "P(HCC/ICC/met)", "confidence", "ROIs", "ms"];
@@ -116,9 +118,20 @@ export const analyzeCommand: Command = {
       console.log(
         `jobs: ${summary.done} done, ${summary.failed} failed, ${summary.cancelled} cancelled`,
       );
+      // The image-quality gate's verdict of each study's latest analysis (issue 13 §3).
+      const flags = latestQualityFlags(registry.db);
+      for (const r of mine) {
+        const q = flags.get(r.studyInstanceUid);
+        if (q && q.status !== "ok")
+          console.log(`quality ${q.status}: ${r.studyInstanceUid}: ${qualitySummary(q)}`);
+      }
       if (jsonPath) {
+        const studies = results.map((r) => {
+          const quality = flags.get(r.studyInstanceUid);
+          return quality ? { ...r, quality } : r;
+        });
         fs.mkdirSync(path.dirname(path.resolve(jsonPath)), { recursive: true });
-        fs.writeFileSync(jsonPath, `${JSON.stringify({ studies: results }, null, 2)}\n`);
+        fs.writeFileSync(jsonPath, `${JSON.stringify({ studies }, null, 2)}\n`);
         console.log(`results of ${results.length} studies written to ${jsonPath}`);
       }
       return summary.failed > 0 ? 1 : 0;

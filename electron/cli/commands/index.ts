@@ -11,6 +11,9 @@ import { listCommand } from "./list";
 import { phantomCommand } from "./phantom";
 import { worklistCommand } from "./worklist";
 import { calibrateCommand } from "./calibrate";
+import { settingsCommand } from "./settings";
+import { auditCommand } from "./audit";
+import { backupCommand, restoreCommand } from "./backup";
 
 export const COMMANDS: Command[] = [
   demoCommand,
@@ -23,4 +26,8 @@ export const COMMANDS: Command[] = [
   evaluateCommand,
   exportTrainingCommand,
   calibrateCommand,
+  settingsCommand,
+  auditCommand,
+  backupCommand,
+  restoreCommand,
 ];

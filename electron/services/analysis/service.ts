@@ -27,7 +27,11 @@ import {
   type Registry,
 } from "../../registry";
 import { mapBox } from "../training-export/targets";
-import { loadStudyVolumes, studySeries, type StudySeries } from "./load";
+import { studySeries, type StudySeries } from "./load";
+import { loadStudyVolumesGated, QualityRefusedError } from "./quality-gate";
+import { readSiteSettings } from "../../registry/site-settings";
+import { saveQuality } from "../../registry/quality";
+import type { IncompletePolicy, QualityFlag } from "../../contract/quality";
 import {
   claimNext,
   enqueueStudies,
@@ -63,6 +67,8 @@ export interface AnalysisServiceOptions {
    * the detectors' declared input size.
    */
   config?: Partial<PipelineConfig>;
+  /** The image-quality gate's policy for incomplete series; default: the site setting. */
+  incompletePolicy?: () => IncompletePolicy;
 }
 
 export interface QueueSummary {
@@ -224,6 +230,7 @@ export class AnalysisService {
       if (cancelled) throw new JobCancelled();
     };
     let series: StudySeries | null = null;
+    let quality: QualityFlag | null = null;
     const base = (): Omit<AnalysisToSave, "status" | "error"> => ({
       studyRef: job.studyRef,
       jobId,
@@ -257,6 +264,7 @@ export class AnalysisService {
         .transaction((): { analysisId: number | null } | null => {
           if (!holdsJob(db, jobId, owner)) return null;
           const analysisId = record ? saveAnalysis(db, record) : null;
+          if (analysisId !== null && quality !== null) saveQuality(db, analysisId, quality);
           finishJob(db, jobId, state, record?.error ?? null);
           if (countAttempt) {
             db.prepare("UPDATE jobs SET attempts = attempts + 1 WHERE id = ?").run(jobId);
@@ -299,7 +307,10 @@ export class AnalysisService {
         });
       }
       let t = performance.now();
-      const loaded = await loadStudyVolumes(this.options.registry, series);
+      const policy = this.options.incompletePolicy?.() ?? readSiteSettings(db).incompleteSeries;
+      const gated = await loadStudyVolumesGated(this.options.registry, series, policy);
+      quality = gated.flag;
+      const loaded = gated.loaded;
       step("load", performance.now() - t);
       const volumes = Object.fromEntries(SEQUENCES.map((q) => [q, loaded[q].volume])) as {
         [K in SequenceId]: (typeof loaded)[K]["volume"];
@@ -335,6 +346,11 @@ export class AnalysisService {
         }
         const error = interruptedTooOften(attempts, errorMessage(err));
         return finish("failed", { ...base(), status: "error", error }, true);
+      }
+      if (err instanceof QualityRefusedError) {
+        // The gate decided: the job is done, the study goes to a person with the reason.
+        quality = err.flag;
+        return finish("done", { ...base(), status: "error", error: err.message });
       }
       return finish("failed", { ...base(), status: "error", error: errorMessage(err) });
     }

@@ -2,7 +2,7 @@
 // order asked, each reporting progress per file and keeping every per-file error so the nurse can
 // see which file failed and why. The import itself is the import service's (issue 3); this queue
 // only schedules it, relays progress and carries the cancel request.
-import type { JobView } from "../../contract/ipc";
+import type { ImportJobSummary, JobView } from "../../contract/ipc";
 import { errorMessage } from "../../contract/errors";
 
 export interface ImportProgress {
@@ -16,7 +16,13 @@ export interface ImportProgress {
 export type Importer = (
   paths: string[],
   hooks: { onProgress(p: ImportProgress): void; signal: AbortSignal },
-) => Promise<{ studyInstanceUids: string[]; fileErrors: { path: string; reason: string }[] }>;
+) => Promise<{
+  studyInstanceUids: string[];
+  fileErrors: { path: string; reason: string }[];
+  /** Counts of the finished import; `failure` when it added nothing (issue 13 §5). */
+  summary?: ImportJobSummary;
+  failure?: string | null;
+}>;
 
 /** Per-file errors kept per job: enough for a nurse to act on, bounded for a bad CD. */
 const MAX_FILE_ERRORS = 200;
@@ -116,6 +122,11 @@ export class ImportQueue {
       job.studyInstanceUid = result.studyInstanceUids[0] ?? null;
       // The import's report names every rejected file with its reason; it replaces the running list.
       job.fileErrors = result.fileErrors.slice(0, MAX_FILE_ERRORS);
+      job.summary = result.summary ?? null;
+      if (job.state === "done" && result.failure) {
+        job.state = "failed";
+        job.error = result.failure;
+      }
     } catch (err) {
       job.state = next.controller.signal.aborted ? "cancelled" : "failed";
       job.error = errorMessage(err);

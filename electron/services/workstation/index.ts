@@ -16,6 +16,7 @@ import { importPaths, ManagedStore } from "../import/index";
 import { assignStudySequences, readInstance } from "../import/defaults";
 import { checkImportInputs, findImportWorker, ImportWorkers } from "../import/worker-client";
 import { dataPaths } from "../paths";
+import { importSummary } from "../site/import-truth";
 import type { Importer } from "./imports";
 import { WorkstationService } from "./service";
 import { findVolumeWorker, VolumeWorkerPool } from "./volume-pool";
@@ -80,6 +81,7 @@ export function importer(registry: Registry, workers: ImportWorkers | null = nul
       fileErrors: report.files
         .filter((f) => f.outcome === "rejected")
         .map((f) => ({ path: f.path, reason: f.reason ?? "rejected" })),
+      ...importSummary(paths, report),
     };
   };
 }
@@ -106,6 +108,8 @@ export function openWorkstation(options: {
     transport: options.transport,
     loadVolume: volumeLoader(registry),
     importer: importer(registry, workers),
+    modelsRoot: options.modelsRoot ?? defaultModelsRoot(),
+    dbFile: options.dbFile,
   });
   return {
     registry,

@@ -31,6 +31,19 @@ import type { AnalysisEvent, AnalysisService } from "../analysis/index";
 import { ImportQueue, type Importer } from "./imports";
 import { VolumeCache, type VolumeLoader } from "./volumes";
 import { WorklistIndex } from "./worklist";
+import { studyIdentity } from "../../registry/identity";
+import { latestQualityFlags } from "../../registry/quality";
+import { siteHandlers } from "../site/handlers";
+import { checkOverride } from "../site/override";
+import { checkImportPaths } from "../site/import-truth";
+import {
+  auditAnalysisRequest,
+  auditImport,
+  auditStudyOpen,
+  auditThreshold,
+} from "../site/audit-events";
+import { staleSequences, unusableSeries } from "../../registry/series-usability";
+import { defaultModelsRoot } from "../analysis/models";
 
 export interface ServiceOptions {
   actor: string;
@@ -40,6 +53,9 @@ export interface ServiceOptions {
   importer: Importer;
   /** The CAD's job queue (issue 4 §3); its runs happen in the inference worker. */
   analysis: AnalysisService;
+  /** The models folder (About shows each card's intended use) and the --db file, if any. */
+  modelsRoot?: string;
+  dbFile?: string | undefined;
 }
 
 export type Handlers = { [C in Channel]: (req: Request<C>) => Promise<Response<C>> };
@@ -52,6 +68,8 @@ export class WorkstationService {
   private readonly volumes: VolumeCache;
   private readonly listeners = new Set<(e: ServiceEvent) => void>();
   private readonly imports: ImportQueue;
+  /** Inputs per import job, for its audit entry. */
+  private readonly importInputs = new Map<number, number>();
 
   constructor(
     private readonly registry: Registry,
@@ -120,6 +138,9 @@ export class WorkstationService {
 
   private onImportJob(job: JobView): void {
     this.emit({ type: "job", job });
+    if (job.state === "done" || job.state === "failed" || job.state === "cancelled") {
+      auditImport(this.registry.db, this.options.actor, job, this.importInputs.get(job.id) ?? 0);
+    }
     if (job.state !== "running") {
       this.volumes.clear();
       this.invalidate(null);
@@ -194,6 +215,7 @@ export class WorkstationService {
     const study = getStudy(db, studyInstanceUid);
     if (!study) throw new UsageError(`No study ${studyInstanceUid} in the registry.`);
     const ref = studyRefOf(db, studyInstanceUid);
+    const unusable = unusableSeries(db, ref);
     return {
       studyInstanceUid,
       patientName: study.patientName,
@@ -203,7 +225,10 @@ export class WorkstationService {
       status: study.status,
       assignments: this.assignments(studyInstanceUid),
       missing: study.missing,
-      series: seriesOptions(db, ref),
+      series: seriesOptions(db, ref).map((s) => ({
+        ...s,
+        unusableReason: unusable.get(s.seriesInstanceUid) ?? null,
+      })),
       analysis: latestAnalysis(db, ref),
       review: latestReview(db, ref),
       audit: auditForStudy(db, studyInstanceUid).map((a) => ({
@@ -212,6 +237,9 @@ export class WorkstationService {
         action: a.action,
         details: a.details,
       })),
+      identity: studyIdentity(db, studyInstanceUid),
+      quality: latestQualityFlags(db, [studyInstanceUid]).get(studyInstanceUid) ?? null,
+      staleSequences: staleSequences(db, ref, studyInstanceUid),
     };
   }
 
@@ -224,8 +252,10 @@ export class WorkstationService {
     }),
     "settings:get": async () => this.readSettings(),
     "settings:set": async (req) => {
+      const before = this.readSettings();
+      auditThreshold(this.registry.db, this.options.actor, before.topPercent, req.topPercent);
       const next: Settings = {
-        ...this.readSettings(),
+        ...before,
         topPercent: req.topPercent,
         // Absent: keep the stored mode; null: back to the percentage rule (issue 11 §3).
         ...(req.minProbCorrect !== undefined ? { minProbCorrect: req.minProbCorrect } : {}),
@@ -242,6 +272,7 @@ export class WorkstationService {
     }),
     "study:detail": async (req) => {
       const detail = this.studyDetail(req.studyInstanceUid);
+      auditStudyOpen(this.registry.db, this.options.actor, req.studyInstanceUid);
       // The viewer asks for the five series next: start decoding them now.
       for (const a of detail.assignments) {
         if (a.seriesInstanceUid !== null) this.volumes.prefetch(a.seriesInstanceUid);
@@ -264,6 +295,7 @@ export class WorkstationService {
       return state;
     },
     "assignment:override": async (req) => {
+      checkOverride(this.registry.db, req);
       overrideAssignment(this.registry.db, {
         studyInstanceUid: req.studyInstanceUid,
         sequence: req.sequence,
@@ -274,12 +306,24 @@ export class WorkstationService {
       this.invalidate([req.studyInstanceUid]);
       return this.assignments(req.studyInstanceUid);
     },
-    "import:start": async (req) => this.imports.start(req.paths),
+    "import:start": async (req) => {
+      checkImportPaths(req.paths);
+      const job = this.imports.start(req.paths);
+      this.importInputs.set(job.id, req.paths.length);
+      return job;
+    },
     "analysis:enqueue": async (req) => {
       // Opening the models first turns "no trained models" into an answer, not a stuck queue.
       await this.options.analysis.prepared();
       const ids = this.options.analysis.enqueue(req.studyInstanceUids);
       if (req.unanalyzed) ids.push(...this.options.analysis.enqueueUnanalyzed());
+      auditAnalysisRequest(
+        this.registry.db,
+        this.options.actor,
+        req.studyInstanceUids,
+        req.unanalyzed,
+        ids.length,
+      );
       this.runAnalyses();
       this.invalidate(req.unanalyzed ? null : req.studyInstanceUids);
       return { queued: ids.length };
@@ -290,5 +334,12 @@ export class WorkstationService {
       this.options.analysis.cancel(req.id);
       return analyzeJobs(this.registry.db).find((j) => j.id === req.id) ?? null;
     },
+    ...siteHandlers(() => ({
+      registry: this.registry,
+      actor: () => this.options.actor,
+      version: this.options.version,
+      modelsRoot: this.options.modelsRoot ?? defaultModelsRoot(),
+      dbFile: this.options.dbFile,
+    })),
   };
 }

@@ -1,0 +1,102 @@
+// Reading the audit log back (issue 13 §6): filtered by time, user, action and study, newest
+// first, and written as CSV for a site's accountability review. Details hold UIDs, counts and
+// references, never names or comments (registry/audit.ts), so the file can leave the site.
+import { stringify } from "csv-stringify/sync";
+import type { Db } from "./open";
+
+export interface AuditFilter {
+  /** ISO timestamps (or YYYY-MM-DD) bounding `at`, inclusive. */
+  since?: string | undefined;
+  until?: string | undefined;
+  actor?: string | undefined;
+  /** An action or a prefix ending in "." ("review." matches review.update). */
+  action?: string | undefined;
+  studyInstanceUid?: string | undefined;
+  limit?: number | undefined;
+}
+
+export interface AuditRow {
+  id: number;
+  at: string;
+  actor: string;
+  action: string;
+  studyInstanceUid: string | null;
+  details: Record<string, unknown>;
+}
+
+export function queryAudit(db: Db, f: AuditFilter = {}): AuditRow[] {
+  const where: string[] = [];
+  const args: (string | number)[] = [];
+  if (f.since) {
+    where.push("a.at >= ?");
+    args.push(f.since);
+  }
+  if (f.until) {
+    // A bare date includes the whole day.
+    where.push("a.at <= ?");
+    args.push(/^\d{4}-\d{2}-\d{2}$/.test(f.until) ? `${f.until}T23:59:59.999Z` : f.until);
+  }
+  if (f.actor) {
+    where.push("a.actor = ?");
+    args.push(f.actor);
+  }
+  if (f.action) {
+    if (f.action.endsWith(".")) {
+      where.push("substr(a.action, 1, ?) = ?");
+      args.push(f.action.length, f.action);
+    } else {
+      where.push("a.action = ?");
+      args.push(f.action);
+    }
+  }
+  if (f.studyInstanceUid) {
+    where.push("s.study_instance_uid = ?");
+    args.push(f.studyInstanceUid);
+  }
+  const sql = `SELECT a.id, a.at, a.actor, a.action, s.study_instance_uid AS uid, a.details_json
+                 FROM audit_log a LEFT JOIN studies s ON s.id = a.study_ref
+                ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
+                ORDER BY a.id DESC LIMIT ?`;
+  args.push(f.limit ?? 100_000);
+  return db
+    .prepare<
+      (string | number)[],
+      {
+        id: number;
+        at: string;
+        actor: string;
+        action: string;
+        uid: string | null;
+        details_json: string;
+      }
+    >(sql)
+    .all(...args)
+    .map((r) => ({
+      id: r.id,
+      at: r.at,
+      actor: r.actor,
+      action: r.action,
+      studyInstanceUid: r.uid,
+      details: JSON.parse(r.details_json) as Record<string, unknown>,
+    }));
+}
+
+/** CSV with a BOM (spreadsheet-friendly) and formula escaping (a cell never runs as a formula). */
+export function auditCsv(rows: AuditRow[]): string {
+  return stringify(
+    rows.map((r) => [
+      r.id,
+      r.at,
+      r.actor,
+      r.action,
+      r.studyInstanceUid ?? "",
+      JSON.stringify(r.details),
+    ]),
+    {
+      bom: true,
+      escape_formulas: true,
+      header: true,
+      columns: ["id", "at", "user", "action", "study_instance_uid", "details"],
+    },
+  );
+}

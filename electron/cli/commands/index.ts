@@ -8,6 +8,8 @@ import { evaluateCommand } from "./evaluate";
 import { exportTrainingCommand } from "./export-training";
 import { importCommand } from "./import";
 import { listCommand } from "./list";
+import { listenCommand } from "./listen";
+import { echoCommand, nodesCommand, queryCommand, retrieveCommand, sendCommand } from "./network";
 import { phantomCommand } from "./phantom";
 import { worklistCommand } from "./worklist";
 
@@ -21,4 +23,10 @@ export const COMMANDS: Command[] = [
   worklistCommand,
   evaluateCommand,
   exportTrainingCommand,
+  listenCommand,
+  nodesCommand,
+  echoCommand,
+  queryCommand,
+  retrieveCommand,
+  sendCommand,
 ];

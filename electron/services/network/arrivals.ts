@@ -85,8 +85,9 @@ export class ArrivalTracker {
 
   private startQuietPeriod(tracked: Tracked): void {
     tracked.arrival.state = "settling";
-    const wait = Math.max(0, tracked.arrival.lastAt + this.options.quietMs - this.now());
-    tracked.timer = setTimeout(() => this.settle(tracked), wait);
+    // The quiet period counts from the end of the last association, not from the last instance:
+    // a sender that holds its association open while it prepares more is still sending.
+    tracked.timer = setTimeout(() => this.settle(tracked), this.options.quietMs);
     tracked.timer.unref?.();
   }
 

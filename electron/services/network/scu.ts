@@ -3,7 +3,13 @@
 // counted: dcmjs-dimse drops a request that found no accepted presentation context with only a
 // log line (FIELD-NOTES), so a request that got no final response is reported as failed here.
 import fs from "node:fs";
-import { Client, Dataset, requests as dimseRequests, type responses } from "dcmjs-dimse";
+import {
+  Client,
+  Dataset,
+  requests as dimseRequests,
+  type association as dimseAssociation,
+  type responses,
+} from "dcmjs-dimse";
 import { AppError, errorMessage } from "../../contract/errors";
 import type { RemoteNode } from "./config";
 import { splitPart10 } from "./part10";
@@ -16,6 +22,13 @@ export class NetworkError extends AppError {
 }
 
 type Request = dimseRequests.Request;
+type Association = dimseAssociation.Association;
+
+/** The part of dcmjs-dimse's Network (not in its typings) that associate() adjusts. */
+interface ClientNetwork {
+  socket: { setNoDelay(v: boolean): void };
+  sendAssociationRequest(association: Association): void;
+}
 
 export interface ScuOptions {
   /** Our AE title as the calling AE. */
@@ -55,18 +68,16 @@ export function isSuccessOrWarning(status: number): boolean {
 }
 
 /** Runs one association to `node` with `requests`; resolves when the connection has closed. */
-function associate(node: RemoteNode, options: ScuOptions, requests: Request[]): Promise<void> {
+function associate(
+  node: RemoteNode,
+  options: ScuOptions,
+  requests: Request[],
+  prepareAssociation?: (association: Association) => void,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const client = new Client();
     for (const r of requests) client.addRequest(r);
     let failure: Error | null = null;
-    client.on("connected", () => {
-      // FIELD-NOTES: without TCP_NODELAY a store waits on Nagle + delayed ACK (~5x slower).
-      const network = (
-        client as unknown as { network?: { socket?: { setNoDelay(v: boolean): void } } }
-      ).network;
-      network?.socket?.setNoDelay(true);
-    });
     client.on("associationRejected", (r: { result: number; source: number; reason: number }) => {
       failure = new NetworkError(`${node.aeTitle}@${node.host}:${node.port}: ${rejectText(r)}`);
     });
@@ -83,6 +94,18 @@ function associate(node: RemoteNode, options: ScuOptions, requests: Request[]): 
         associationTimeout: t,
         pduTimeout: t,
       });
+      // send() has created the connection and its protocol machine synchronously; the TCP
+      // connect and the A-ASSOCIATE-RQ come later, so both can still be adjusted here.
+      const network = (client as unknown as { network?: ClientNetwork }).network;
+      // FIELD-NOTES: without TCP_NODELAY a store waits on Nagle + delayed ACK (~5x slower).
+      network?.socket.setNoDelay(true);
+      if (network && prepareAssociation) {
+        const original = network.sendAssociationRequest.bind(network);
+        network.sendAssociationRequest = (association) => {
+          prepareAssociation(association);
+          original(association);
+        };
+      }
     } catch (err) {
       reject(new NetworkError(`${node.aeTitle}: ${errorMessage(err)}`, { cause: err }));
     }
@@ -296,9 +319,15 @@ export async function send(
   const outcomes: SendOutcome[] = [];
   const requests: dimseRequests.CStoreRequest[] = [];
   const byRequest = new Map<dimseRequests.CStoreRequest, SendOutcome>();
+  const syntaxes = new Map<string, Set<string>>();
   for (const file of files) {
     try {
-      const { dataset, sopInstanceUid } = rawDataset(new Uint8Array(fs.readFileSync(file)));
+      const { dataset, sopClassUid, sopInstanceUid } = rawDataset(
+        new Uint8Array(fs.readFileSync(file)),
+      );
+      const set = syntaxes.get(sopClassUid) ?? new Set<string>();
+      set.add(dataset.getTransferSyntaxUid());
+      syntaxes.set(sopClassUid, set);
       const request = new dimseRequests.CStoreRequest(dataset);
       const outcome: SendOutcome = {
         path: file,
@@ -329,7 +358,20 @@ export async function send(
   }
   if (requests.length === 0) return outcomes;
   try {
-    await associate(node, options, requests);
+    // Files go as they are, so propose for each SOP class only the transfer syntaxes the files
+    // are in: dcmjs-dimse proposes Implicit and Explicit VR Little Endian for every request and
+    // would try to transcode when the peer picks the other one.
+    await associate(node, options, requests, (association) => {
+      for (const { context } of association.getPresentationContexts()) {
+        const mine = syntaxes.get(context.getAbstractSyntaxUid());
+        if (!mine) continue;
+        for (const ts of [...context.getTransferSyntaxUids()]) {
+          if (!mine.has(ts) && context.getTransferSyntaxUids().length > 1) {
+            context.removeTransferSyntaxUid(ts);
+          }
+        }
+      }
+    });
   } catch (err) {
     for (const o of byRequest.values()) {
       if (o.status === null) o.reason = errorMessage(err);

@@ -9,6 +9,8 @@ import { dwiBValueOfSeries } from "../../registry/workstation-queries";
 import { AnalysisService, defaultModelsRoot, modelOpener } from "../analysis/index";
 import { importPaths, ManagedStore } from "../import/index";
 import { assignStudySequences, readInstance } from "../import/defaults";
+import { startConfiguredNode } from "../network/app";
+import type { DicomNode } from "../network/node";
 import { dataPaths } from "../paths";
 import type { Importer } from "./imports";
 import { WorkstationService } from "./service";
@@ -73,7 +75,13 @@ export function openWorkstation(options: {
   actor?: string;
   /** The trained models' folder; defaults as for `livercad analyze`. */
   modelsRoot?: string;
-}): { registry: Registry; service: WorkstationService; close(): Promise<void> } {
+}): {
+  registry: Registry;
+  service: WorkstationService;
+  /** The DICOM listener when network.json enables it, else null. */
+  network: Promise<DicomNode | null>;
+  close(): Promise<void>;
+} {
   const registry = Registry.open(dataPaths(options.dbFile));
   const { engine, open } = modelOpener({ root: options.modelsRoot ?? defaultModelsRoot() });
   const analysis = new AnalysisService({ registry, openModels: open });
@@ -85,10 +93,22 @@ export function openWorkstation(options: {
     loadVolume: volumeLoader(registry),
     importer: importer(registry),
   });
+  // The DICOM listener, when network.json enables it (issue 14). A port already taken or a bad
+  // settings file must not keep the workstation from opening: the reason is logged.
+  const network = startConfiguredNode(registry, {
+    arrived: (uids, analyze) => service.networkArrived(uids, analyze),
+  }).catch((err: unknown) => {
+    console.error(
+      `DICOM listener not started: ${err instanceof Error ? err.message : String(err)}`,
+    );
+    return null;
+  });
   return {
     registry,
     service,
+    network,
     async close() {
+      await (await network)?.close();
       await engine.close();
       registry.close();
     },

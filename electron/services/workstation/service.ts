@@ -75,6 +75,18 @@ export class WorkstationService {
       });
   }
 
+  /**
+   * Studies whose DICOM arrival window closed (services/network): the worklist shows them, and
+   * those with all five sequences are queued and run like an "Analyze" click.
+   */
+  networkArrived(studyInstanceUids: string[], analyze: string[]): void {
+    if (analyze.length > 0) {
+      this.options.analysis.enqueue(analyze);
+      this.runAnalyses();
+    }
+    this.invalidate(studyInstanceUids);
+  }
+
   private onAnalysisEvent(e: AnalysisEvent): void {
     const job: JobView = this.analysisJobs.get(e.jobId) ?? {
       id: e.jobId,

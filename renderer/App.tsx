@@ -4,6 +4,7 @@
 import { useEffect, useState } from "react";
 import type { AppInfo } from "../electron/contract/ipc";
 import { call } from "./api";
+import { NetworkPanel } from "./network/NetworkPanel";
 import { StudyView } from "./viewer/StudyView";
 import { Worklist } from "./worklist/Worklist";
 import type { QueryState } from "./worklist/useWorklist";
@@ -23,6 +24,7 @@ export function App() {
   const [selected, setSelected] = useState<string | null>(null);
   const [open, setOpen] = useState<{ uid: string; at: number } | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [network, setNetwork] = useState(false);
 
   useEffect(() => {
     Promise.all([call("app:info", {}), call("settings:get", {})]).then(
@@ -73,6 +75,9 @@ export function App() {
         <span className="small" aria-label="Signed in user">
           {info ? `User: ${info.actor}` : ""}
         </span>
+        <button className="small" onClick={() => setNetwork((v) => !v)} aria-pressed={network}>
+          Network
+        </button>
         <span className="badge small" title={info?.dataDir}>
           {info?.transport === "bridge" ? "browser bridge" : "desktop"}
         </span>
@@ -83,6 +88,7 @@ export function App() {
             Cannot reach the workstation services: {error}
           </div>
         )}
+        {network && <NetworkPanel onClose={() => setNetwork(false)} />}
         {query && !open && (
           <Worklist
             query={query}

@@ -9,7 +9,7 @@ import { dwiBValueOfSeries } from "../../registry/workstation-queries";
 import { AnalysisService, defaultModelsRoot, modelOpener } from "../analysis/index";
 import { importPaths, ManagedStore } from "../import/index";
 import { assignStudySequences, readInstance } from "../import/defaults";
-import { startConfiguredNode } from "../network/app";
+import { networkControl, startConfiguredNode } from "../network/app";
 import type { DicomNode } from "../network/node";
 import { dataPaths } from "../paths";
 import type { Importer } from "./imports";
@@ -85,8 +85,15 @@ export function openWorkstation(options: {
   const registry = Registry.open(dataPaths(options.dbFile));
   const { engine, open } = modelOpener({ root: options.modelsRoot ?? defaultModelsRoot() });
   const analysis = new AnalysisService({ registry, openModels: open });
+  let network: Promise<DicomNode | null> = Promise.resolve(null);
+  let networkProblem: string | null = null;
   const service = new WorkstationService(registry, {
     analysis,
+    network: networkControl(
+      registry,
+      () => network,
+      () => networkProblem,
+    ),
     actor: options.actor ?? currentActor(),
     version: APP_VERSION,
     transport: options.transport,
@@ -94,13 +101,12 @@ export function openWorkstation(options: {
     importer: importer(registry),
   });
   // The DICOM listener, when network.json enables it (issue 14). A port already taken or a bad
-  // settings file must not keep the workstation from opening: the reason is logged.
-  const network = startConfiguredNode(registry, {
+  // settings file must not keep the workstation from opening: the reason is logged and shown.
+  network = startConfiguredNode(registry, {
     arrived: (uids, analyze) => service.networkArrived(uids, analyze),
   }).catch((err: unknown) => {
-    console.error(
-      `DICOM listener not started: ${err instanceof Error ? err.message : String(err)}`,
-    );
+    networkProblem = `DICOM listener not started: ${err instanceof Error ? err.message : String(err)}`;
+    console.error(networkProblem);
     return null;
   });
   return {

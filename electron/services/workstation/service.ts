@@ -8,7 +8,9 @@ import type {
   AppInfo,
   AssignmentView,
   Channel,
+  EchoView,
   JobView,
+  NetworkStatusView,
   Request,
   Response,
   ServiceEvent,
@@ -40,6 +42,11 @@ export interface ServiceOptions {
   importer: Importer;
   /** The CAD's job queue (issue 4 §3); its runs happen in the inference worker. */
   analysis: AnalysisService;
+  /** The DICOM node (issue 14): status and echo for the Network panel. */
+  network?: {
+    status(): Promise<NetworkStatusView>;
+    echo(name: string): Promise<EchoView>;
+  };
 }
 
 export type Handlers = { [C in Channel]: (req: Request<C>) => Promise<Response<C>> };
@@ -85,6 +92,11 @@ export class WorkstationService {
       this.runAnalyses();
     }
     this.invalidate(studyInstanceUids);
+  }
+
+  private network(): NonNullable<ServiceOptions["network"]> {
+    if (!this.options.network) throw new UsageError("The DICOM network is not available here.");
+    return this.options.network;
   }
 
   private onAnalysisEvent(e: AnalysisEvent): void {
@@ -289,6 +301,8 @@ export class WorkstationService {
       this.invalidate(req.unanalyzed ? null : req.studyInstanceUids);
       return { queued: ids.length };
     },
+    "network:status": async () => this.network().status(),
+    "network:echo": async (req) => this.network().echo(req.name),
     "jobs:list": async () => [...this.imports.list(), ...analyzeJobs(this.registry.db)],
     "jobs:cancel": async (req) => {
       if (req.id < 0) return this.imports.cancel(req.id);

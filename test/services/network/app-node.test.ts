@@ -7,7 +7,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { echo } from "../../../electron/services/network/scu";
 import { readSettings, writeSettings } from "../../../electron/services/network/settings";
-import { openWorkstation } from "../../../electron/services/workstation/index";
+import { dispatch, openWorkstation } from "../../../electron/services/workstation/index";
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -46,6 +46,31 @@ describe("DICOM listener in the workstation", () => {
       expect(node?.receiver.port).toBe(port);
       const r = await echo({ aeTitle: "WS1", host: "127.0.0.1", port }, { callingAeTitle: "TEST" });
       expect(r.status).toBe(0);
+      // The Network panel's channels, through the one validating dispatcher.
+      writeSettings(root, {
+        ...readSettings(root),
+        nodes: [
+          { name: "self", aeTitle: "WS1", host: "127.0.0.1", port },
+          { name: "nobody", aeTitle: "NOBODY", host: "127.0.0.1", port: await freePort() },
+        ],
+      });
+      const status = await dispatch(ws.service.handlers, "network:status", {});
+      expect(status).toMatchObject({
+        ok: true,
+        value: { enabled: true, listening: true, aeTitle: "WS1", bind: "127.0.0.1", port },
+      });
+      const self = await dispatch(ws.service.handlers, "network:echo", { name: "self" });
+      expect(self).toMatchObject({ ok: true, value: { name: "self", ok: true, status: 0 } });
+      const nobody = await dispatch(ws.service.handlers, "network:echo", { name: "nobody" });
+      expect(nobody).toMatchObject({ ok: true, value: { ok: false, status: null } });
+      expect((nobody as { value: { error: string } }).value.error).toMatch(/ECONNREFUSED/);
+      const unknown = await dispatch(ws.service.handlers, "network:echo", { name: "ghost" });
+      expect(unknown).toMatchObject({ ok: false, error: { code: "USAGE" } });
+      expect((unknown as { error: { message: string } }).error.message).toMatch(
+        /Unknown node "ghost"/,
+      );
+      const invalid = await dispatch(ws.service.handlers, "network:echo", { name: "" });
+      expect(invalid.ok).toBe(false);
       // A second workstation on the same port logs why its listener did not start, and opens.
       const error = vi.spyOn(console, "error").mockImplementation(() => undefined);
       const second = openWorkstation({

@@ -4,6 +4,7 @@
 import { useEffect, useState } from "react";
 import type { AppInfo } from "../electron/contract/ipc";
 import { call } from "./api";
+import { NetworkPanel } from "./network/NetworkPanel";
 import { StudyView } from "./viewer/StudyView";
 import { About } from "./safety/About";
 import { RESEARCH_NOTICE } from "../electron/contract/site";
@@ -26,6 +27,7 @@ export function App() {
   const [open, setOpen] = useState<{ uid: string; at: number } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [showAbout, setShowAbout] = useState(false);
+  const [network, setNetwork] = useState(false);
 
   useEffect(() => {
     document.title = `LiverCAD Workstation: ${RESEARCH_NOTICE}`;
@@ -84,6 +86,9 @@ export function App() {
         <span className="small" aria-label="Signed in user">
           {info ? `User: ${info.actor}` : ""}
         </span>
+        <button className="small" onClick={() => setNetwork((v) => !v)} aria-pressed={network}>
+          Network
+        </button>
         <span className="badge small" title={info?.dataDir}>
           {info?.transport === "bridge" ? "browser bridge" : "desktop"}
         </span>
@@ -98,7 +103,8 @@ export function App() {
           </div>
         )}
         {showAbout && <About onClose={() => setShowAbout(false)} />}
-        {query && !open && !showAbout && (
+        {network && <NetworkPanel onClose={() => setNetwork(false)} />}
+        {query && !open && !showAbout && !network && (
           <Worklist
             query={query}
             setQuery={setQuery}

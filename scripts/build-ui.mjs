@@ -19,6 +19,7 @@ const node = {
     "better-sqlite3",
     "onnxruntime-node",
     "dcmjs",
+    "dcmjs-dimse",
     "pngjs",
     "@cornerstonejs/*",
     "jpeg-lossless-decoder-js",

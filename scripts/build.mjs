@@ -10,6 +10,8 @@ const external = [
   "onnxruntime-node",
   "electron",
   "dcmjs",
+  // Loads dcmjs-codecs' WASM and dcmjs at run time; the override in package.json dedupes dcmjs.
+  "dcmjs-dimse",
   "pngjs",
   "@cornerstonejs/*",
   "jpeg-lossless-decoder-js",

@@ -249,6 +249,38 @@ export interface Settings {
   minProbCorrect?: number | null;
 }
 
+/** The DICOM node as the Network panel shows it (issue 14). */
+export interface NetworkStatusView {
+  /** network.json enables the listener with the app. */
+  enabled: boolean;
+  listening: boolean;
+  aeTitle: string;
+  bind: string;
+  port: number;
+  /** Calling AEs allowed to send; empty: any. */
+  allowed: string[];
+  quietSeconds: number;
+  autoAnalyze: boolean;
+  nodes: { name: string; aeTitle: string; host: string; port: number }[];
+  /** Studies received since the app started, newest first. */
+  arrivals: {
+    studyInstanceUid: string;
+    state: "receiving" | "settling" | "settled";
+    instances: number;
+    callingAeTitles: string[];
+  }[];
+  /** Why the listener is not running when it should (port taken, bad network.json). */
+  problem: string | null;
+}
+
+export interface EchoView {
+  name: string;
+  ok: boolean;
+  status: number | null;
+  ms: number;
+  error: string | null;
+}
+
 const studyRef = z.object({ studyInstanceUid: uid });
 
 /**
@@ -324,6 +356,13 @@ export const CHANNELS = {
   "site:set": {
     request: z.object({ incompleteSeries: z.enum(INCOMPLETE_POLICIES) }),
     response: null as unknown as SiteSettingsView,
+  },
+  /** The DICOM node's state (issue 14): listener address, AE, allow-list, remote nodes. */
+  "network:status": { request: z.object({}), response: null as unknown as NetworkStatusView },
+  /** C-ECHO to a configured remote node, by name. */
+  "network:echo": {
+    request: z.object({ name: z.string().min(1).max(200) }),
+    response: null as unknown as EchoView,
   },
 } as const;
 

@@ -8,6 +8,8 @@ import { evaluateCommand } from "./evaluate";
 import { exportTrainingCommand } from "./export-training";
 import { importCommand } from "./import";
 import { listCommand } from "./list";
+import { listenCommand } from "./listen";
+import { echoCommand, nodesCommand, queryCommand, retrieveCommand, sendCommand } from "./network";
 import { phantomCommand } from "./phantom";
 import { worklistCommand } from "./worklist";
 import { calibrateCommand } from "./calibrate";
@@ -30,4 +32,10 @@ export const COMMANDS: Command[] = [
   auditCommand,
   backupCommand,
   restoreCommand,
+  listenCommand,
+  nodesCommand,
+  echoCommand,
+  queryCommand,
+  retrieveCommand,
+  sendCommand,
 ];

@@ -22,6 +22,7 @@ import {
   type ImportReport,
   type StudyReport,
 } from "./report";
+import { instanceRow, missingUids, otherStudyReason, seriesBatch } from "./instance";
 import { ManagedStore, storeRelativePath } from "./store";
 import { collectFiles } from "./walk";
 
@@ -67,28 +68,6 @@ function readWhole(filePath: string): Uint8Array {
   } finally {
     fs.closeSync(fd);
   }
-}
-
-/** Per-frame b-values (Enhanced MR) where present, else the instance's own. */
-function bValuesOf(inst: DicomInstance): number[] {
-  const perFrame = inst.frames.map((f) => f.diffusionBValue).filter((b): b is number => b !== null);
-  const values = perFrame.length > 0 ? perFrame : [inst.series.diffusionBValue];
-  return [...new Set(values.filter((b): b is number => b !== null))];
-}
-
-function seriesBatch(inst: DicomInstance): SeriesBatch {
-  const first = inst.frames[0];
-  return {
-    patient: inst.patient,
-    study: inst.study,
-    series: inst.series,
-    sopClassUid: inst.sopClassUid,
-    rows: first?.rows ?? 0,
-    columns: first?.columns ?? 0,
-    sliceThickness: first?.sliceThickness ?? null,
-    orientation: first?.imageOrientationPatient ?? null,
-    instances: [],
-  };
 }
 
 export async function importPaths(
@@ -142,9 +121,7 @@ export async function importPaths(
     for (const i of batch.instances) store.remove(i.storePath);
     for (const e of entries) {
       e.outcome = "rejected";
-      e.reason =
-        `Series Instance UID already registered in study ${result.registeredStudyInstanceUid}; ` +
-        "this file names another study";
+      e.reason = otherStudyReason(result.registeredStudyInstanceUid);
       counts.imported -= 1;
       counts.rejected += 1;
     }
@@ -163,20 +140,9 @@ export async function importPaths(
     const seriesUid = inst.series.seriesInstanceUid;
     const studyUid = inst.study.studyInstanceUid;
     const ids = { studyInstanceUid: studyUid, seriesInstanceUid: seriesUid, sopInstanceUid: sop };
-    // The three UIDs are the store path and the registry keys (PS3.3 C.7.2.1, C.7.3.1, C.12.1:
-    // all Type 1); an instance without one cannot be filed.
-    const missing = [
-      sop ? null : "SOP Instance UID",
-      seriesUid ? null : "Series Instance UID",
-      studyUid ? null : "Study Instance UID",
-    ].filter((m) => m !== null);
-    if (missing.length > 0) {
-      record({
-        path: filePath,
-        outcome: "rejected",
-        reason: `missing ${missing.join(", ")}`,
-        ...ids,
-      });
+    const missing = missingUids(ids);
+    if (missing) {
+      record({ path: filePath, outcome: "rejected", reason: missing, ...ids });
       return;
     }
     if (!touchedStudies.has(studyUid)) touchedStudies.set(studyUid, 0);
@@ -193,19 +159,7 @@ export async function importPaths(
     const storePath = storeRelativePath(studyUid, seriesUid, sop);
     store.write(storePath, data);
     pendingSops.add(sop);
-    const first = inst.frames[0];
-    batch.instances.push({
-      sopInstanceUid: sop,
-      sopClassUid: inst.sopClassUid,
-      transferSyntaxUid: inst.transferSyntaxUid,
-      instanceNumber: inst.instanceNumber,
-      frameCount: Math.max(1, inst.frames.length),
-      rows: first?.rows ?? 0,
-      columns: first?.columns ?? 0,
-      bValues: bValuesOf(inst),
-      storePath,
-      fileSize: data.byteLength,
-    });
+    batch.instances.push(instanceRow(inst, storePath, data.byteLength));
     const entry: FileOutcome = { path: filePath, outcome: "imported", reason: null, ...ids };
     record(entry);
     const list = pendingEntries.get(seriesUid) ?? [];

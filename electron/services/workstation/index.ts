@@ -15,6 +15,8 @@ import {
 import { importPaths, ManagedStore } from "../import/index";
 import { assignStudySequences, readInstance } from "../import/defaults";
 import { checkImportInputs, findImportWorker, ImportWorkers } from "../import/worker-client";
+import { networkControl, startConfiguredNode } from "../network/app";
+import type { DicomNode } from "../network/node";
 import { dataPaths } from "../paths";
 import { importSummary } from "../site/import-truth";
 import type { Importer } from "./imports";
@@ -92,7 +94,13 @@ export function openWorkstation(options: {
   actor?: string;
   /** The trained models' folder; defaults as for `livercad analyze`. */
   modelsRoot?: string;
-}): { registry: Registry; service: WorkstationService; close(): Promise<void> } {
+}): {
+  registry: Registry;
+  service: WorkstationService;
+  /** The DICOM listener when network.json enables it, else null. */
+  network: Promise<DicomNode | null>;
+  close(): Promise<void>;
+} {
   const registry = Registry.open(dataPaths(options.dbFile));
   const { engine, open } = modelOpener({
     root: options.modelsRoot ?? defaultModelsRoot(),
@@ -101,8 +109,15 @@ export function openWorkstation(options: {
   const analysis = new AnalysisService({ registry, openModels: open });
   const script = findImportWorker();
   const workers = script === null ? null : new ImportWorkers(script);
+  let network: Promise<DicomNode | null> = Promise.resolve(null);
+  let networkProblem: string | null = null;
   const service = new WorkstationService(registry, {
     analysis,
+    network: networkControl(
+      registry,
+      () => network,
+      () => networkProblem,
+    ),
     actor: options.actor ?? currentActor(),
     version: APP_VERSION,
     transport: options.transport,
@@ -111,11 +126,22 @@ export function openWorkstation(options: {
     modelsRoot: options.modelsRoot ?? defaultModelsRoot(),
     dbFile: options.dbFile,
   });
+  // The DICOM listener, when network.json enables it (issue 14). A port already taken or a bad
+  // settings file must not keep the workstation from opening: the reason is logged and shown.
+  network = startConfiguredNode(registry, {
+    arrived: (uids, analyze) => service.networkArrived(uids, analyze),
+  }).catch((err: unknown) => {
+    networkProblem = `DICOM listener not started: ${err instanceof Error ? err.message : String(err)}`;
+    console.error(networkProblem);
+    return null;
+  });
   return {
     registry,
     service,
+    network,
     async close() {
       await workers?.close();
+      await (await network)?.close();
       await engine.close();
       registry.close();
     },

@@ -8,7 +8,9 @@ import type {
   AppInfo,
   AssignmentView,
   Channel,
+  EchoView,
   JobView,
+  NetworkStatusView,
   Request,
   Response,
   ServiceEvent,
@@ -56,6 +58,11 @@ export interface ServiceOptions {
   /** The models folder (About shows each card's intended use) and the --db file, if any. */
   modelsRoot?: string;
   dbFile?: string | undefined;
+  /** The DICOM node (issue 14): status and echo for the Network panel. */
+  network?: {
+    status(): Promise<NetworkStatusView>;
+    echo(name: string): Promise<EchoView>;
+  };
 }
 
 export type Handlers = { [C in Channel]: (req: Request<C>) => Promise<Response<C>> };
@@ -91,6 +98,23 @@ export class WorkstationService {
       .finally(() => {
         this.analysisLoop = null;
       });
+  }
+
+  /**
+   * Studies whose DICOM arrival window closed (services/network): the worklist shows them, and
+   * those with all five sequences are queued and run like an "Analyze" click.
+   */
+  networkArrived(studyInstanceUids: string[], analyze: string[]): void {
+    if (analyze.length > 0) {
+      this.options.analysis.enqueue(analyze);
+      this.runAnalyses();
+    }
+    this.invalidate(studyInstanceUids);
+  }
+
+  private network(): NonNullable<ServiceOptions["network"]> {
+    if (!this.options.network) throw new UsageError("The DICOM network is not available here.");
+    return this.options.network;
   }
 
   private onAnalysisEvent(e: AnalysisEvent): void {
@@ -328,6 +352,8 @@ export class WorkstationService {
       this.invalidate(req.unanalyzed ? null : req.studyInstanceUids);
       return { queued: ids.length };
     },
+    "network:status": async () => this.network().status(),
+    "network:echo": async (req) => this.network().echo(req.name),
     "jobs:list": async () => [...this.imports.list(), ...analyzeJobs(this.registry.db)],
     "jobs:cancel": async (req) => {
       if (req.id < 0) return this.imports.cancel(req.id);

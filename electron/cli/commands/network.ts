@@ -1,0 +1,329 @@
+// `livercad nodes | echo | query | retrieve | send`: the SCU side of the DICOM node. A remote node
+// is a name from the data directory's network.json (`livercad nodes --add`) or AE@host:port.
+import path from "node:path";
+import { UsageError } from "../../contract/errors";
+import { Registry } from "../../registry";
+import { AnalysisService, defaultModelsRoot, modelOpener } from "../../services/analysis";
+import { collectFiles } from "../../services/import";
+import { assignStudySequences, readInstance } from "../../services/import/defaults";
+import { checkAeTitle, checkPort, parseRemoteNode } from "../../services/network/config";
+import { DicomNode } from "../../services/network/node";
+import {
+  echo,
+  find,
+  move,
+  send,
+  statusText,
+  type QueryFilter,
+  type QueryLevel,
+} from "../../services/network/scu";
+import {
+  readSettings,
+  removeNode,
+  resolveNode,
+  upsertNode,
+  writeSettings,
+  type NetworkSettings,
+} from "../../services/network/settings";
+import { dataPaths } from "../../services/paths";
+import { stringOption, type Command, type ParsedArgs } from "../command";
+import { eventLine } from "./listen";
+
+function hex(status: number | null): string {
+  return status === null ? "none" : `0x${status.toString(16).toUpperCase().padStart(4, "0")}`;
+}
+
+function settingsOf(args: ParsedArgs): { settings: NetworkSettings; root: string } {
+  const root = dataPaths(stringOption(args, "db")).root;
+  return { settings: readSettings(root), root };
+}
+
+function callingAe(args: ParsedArgs, settings: NetworkSettings): string {
+  return checkAeTitle(stringOption(args, "aet") ?? settings.local.aeTitle, "--aet");
+}
+
+function nodeArg(args: ParsedArgs): string {
+  const ref = args.positionals[0];
+  if (!ref) throw new UsageError("Give the remote node: a configured name or AE@host:port.");
+  return ref;
+}
+
+const common = {
+  db: { type: "string" },
+  aet: { type: "string" },
+} as const;
+
+export const nodesCommand: Command = {
+  name: "nodes",
+  summary: "List, add or remove the remote DICOM nodes (PACS, scanners) in network.json.",
+  usage: "[--add NAME AE@host:port] [--remove NAME] [--db FILE]",
+  help: [
+    "Options:",
+    "  --add NAME AE@HOST:PORT   add or replace a node (e.g. --add pacs PACS@10.0.0.5:104)",
+    "  --remove NAME             remove a node",
+    "Settings live in the data directory's network.json (local AE, port, bind, allow-list too).",
+  ].join("\n"),
+  options: { db: { type: "string" }, add: { type: "string" }, remove: { type: "string" } },
+  allowPositionals: true,
+  async run(args) {
+    const { settings, root } = settingsOf(args);
+    let next = settings;
+    const add = stringOption(args, "add");
+    if (add !== undefined) {
+      const spec = args.positionals[0];
+      if (!spec) throw new UsageError("--add NAME needs AE@host:port after it.");
+      next = upsertNode(next, { name: add, ...parseRemoteNode(spec) });
+    }
+    const remove = stringOption(args, "remove");
+    if (remove !== undefined) next = removeNode(next, remove);
+    if (next !== settings) writeSettings(root, next);
+    const l = next.local;
+    console.log(`local aet=${l.aeTitle} bind=${l.bind} port=${l.port} enabled=${l.enabled}`);
+    for (const n of next.nodes) console.log(`${n.name}\t${n.aeTitle}@${n.host}:${n.port}`);
+    return 0;
+  },
+};
+
+export const echoCommand: Command = {
+  name: "echo",
+  summary: "C-ECHO a remote node (verification).",
+  usage: "<node> [--aet AE] [--db FILE]",
+  help: "Prints `echo AE@host:port status=0x0000 ms=N`; exit code 1 when the node does not answer Success.",
+  options: { ...common },
+  allowPositionals: true,
+  async run(args) {
+    const { settings } = settingsOf(args);
+    const node = resolveNode(settings, nodeArg(args));
+    const r = await echo(node, { callingAeTitle: callingAe(args, settings) });
+    console.log(
+      `echo ${node.aeTitle}@${node.host}:${node.port} status=${hex(r.status)} ms=${r.ms.toFixed(1)}`,
+    );
+    return r.status === 0 ? 0 : 1;
+  },
+};
+
+export const queryCommand: Command = {
+  name: "query",
+  summary: "C-FIND studies (or a study's series) on a remote node.",
+  usage:
+    "<node> [--patient-name N] [--patient-id ID] [--date RANGE] [--accession A] " +
+    "[--modality MR] [--study UID] [--json]",
+  help: [
+    "Options:",
+    "  --patient-name N  PN match, wildcards * and ? allowed (e.g. 'DOE^*')",
+    "  --patient-id ID   Patient ID",
+    "  --date RANGE      YYYYMMDD, YYYYMMDD-YYYYMMDD, -YYYYMMDD or YYYYMMDD-",
+    "  --accession A     Accession Number",
+    "  --modality M      Modalities in Study (default MR; '' for any)",
+    "  --study UID       list the series of this study instead (series level)",
+    "  --json            print the matches as JSON",
+  ].join("\n"),
+  options: {
+    ...common,
+    "patient-name": { type: "string" },
+    "patient-id": { type: "string" },
+    date: { type: "string" },
+    accession: { type: "string" },
+    modality: { type: "string" },
+    study: { type: "string" },
+    json: { type: "boolean" },
+  },
+  allowPositionals: true,
+  async run(args) {
+    const { settings } = settingsOf(args);
+    const node = resolveNode(settings, nodeArg(args));
+    const date = stringOption(args, "date");
+    if (date !== undefined && !/^(\d{8})?-?(\d{8})?$/.test(date)) {
+      throw new UsageError(`--date "${date}" is not YYYYMMDD or a range YYYYMMDD-YYYYMMDD.`);
+    }
+    const study = stringOption(args, "study");
+    const level: QueryLevel = study ? "SERIES" : "STUDY";
+    const filter: QueryFilter = {};
+    const set = (key: keyof QueryFilter, v: string | undefined): void => {
+      if (v !== undefined && v !== "") filter[key] = v;
+    };
+    set("patientName", stringOption(args, "patient-name"));
+    set("patientId", stringOption(args, "patient-id"));
+    set("studyDate", date);
+    set("accessionNumber", stringOption(args, "accession"));
+    set("modality", stringOption(args, "modality") ?? (study ? undefined : "MR"));
+    set("studyInstanceUid", study);
+    const matches = await find(node, { callingAeTitle: callingAe(args, settings) }, level, filter);
+    if (args.values.json === true) {
+      console.log(JSON.stringify({ matches }, null, 2));
+      return 0;
+    }
+    for (const m of matches) {
+      console.log(
+        level === "STUDY"
+          ? [
+              m.studyInstanceUid,
+              m.studyDate,
+              m.patientId,
+              m.accessionNumber,
+              m.modalities,
+              m.instances ?? "",
+              m.description,
+            ].join("\t")
+          : [
+              m.seriesInstanceUid,
+              m.seriesNumber ?? "",
+              m.modalities,
+              m.instances ?? "",
+              m.description,
+            ].join("\t"),
+      );
+    }
+    console.log(`matches=${matches.length}`);
+    return 0;
+  },
+};
+
+export const retrieveCommand: Command = {
+  name: "retrieve",
+  summary: "C-MOVE studies from a remote node to this workstation, import and analyze them.",
+  usage:
+    "<node> <studyUID>... [--aet AE] [--port P] [--bind ADDR] [--no-listen] [--no-analyze] [--db FILE]",
+  help: [
+    "The remote node must know our AE title (--aet, default network.json's local AE) as a move",
+    "destination with this host and port. By default a receiver is started on --port (default",
+    "network.json's local port) for the retrieval; --no-listen when `livercad listen` already runs.",
+    "Retrieved studies are imported like received ones and queued for analysis (--no-analyze: not).",
+  ].join("\n"),
+  options: {
+    ...common,
+    port: { type: "string" },
+    bind: { type: "string" },
+    "no-listen": { type: "boolean" },
+    "no-analyze": { type: "boolean" },
+    models: { type: "string" },
+  },
+  allowPositionals: true,
+  async run(args) {
+    const { settings } = settingsOf(args);
+    const node = resolveNode(settings, nodeArg(args));
+    const studies = args.positionals.slice(1);
+    if (studies.length === 0) throw new UsageError("Give at least one Study Instance UID.");
+    const aet = callingAe(args, settings);
+    const listen = args.values["no-listen"] !== true;
+    const autoAnalyze = args.values["no-analyze"] !== true;
+    const registry = Registry.open(dataPaths(stringOption(args, "db")));
+    const { engine, open } = modelOpener({
+      root: path.resolve(stringOption(args, "models") ?? defaultModelsRoot()),
+    });
+    const analysis =
+      listen && autoAnalyze ? new AnalysisService({ registry, openModels: open }) : null;
+    const local = listen
+      ? new DicomNode({
+          registry,
+          receiver: {
+            aeTitle: aet,
+            port: checkPort(stringOption(args, "port") ?? settings.local.port, "--port"),
+            bind: stringOption(args, "bind") ?? settings.local.bind,
+            allowed: [{ aeTitle: node.aeTitle }, ...settings.local.allowed],
+          },
+          quietMs: 0,
+          autoAnalyze,
+          read: readInstance,
+          assign: assignStudySequences,
+          ...(analysis ? { enqueue: (uids: string[]) => analysis.enqueue(uids) } : {}),
+          onEvent: (e) => {
+            const line = e.kind === "association-ended" ? null : eventLine(e);
+            if (line) console.log(line);
+          },
+        })
+      : null;
+    let failed = 0;
+    try {
+      if (local) await local.start();
+      for (const uid of studies) {
+        const r = await move(node, { callingAeTitle: aet }, uid, aet, (p) => {
+          if (process.stderr.isTTY) {
+            process.stderr.write(
+              `\r${uid}: ${p.completed} done, ${p.remaining} to go, ${p.failed} failed`,
+            );
+          }
+        });
+        if (process.stderr.isTTY) process.stderr.write("\n");
+        const ok = r.status === 0 && r.failed === 0;
+        if (!ok) failed += 1;
+        console.log(
+          `retrieve ${uid} status=${hex(r.status)} (${statusText(r.status)}) completed=${r.completed} ` +
+            `failed=${r.failed} warnings=${r.warnings}`,
+        );
+      }
+    } finally {
+      await local?.close();
+      if (analysis) {
+        const summary = await analysis.processQueue().catch((err: Error) => {
+          console.log(`analysis not run: ${err.message}`);
+          return null;
+        });
+        if (summary) console.log(`analyzed done=${summary.done} failed=${summary.failed}`);
+      }
+      await engine.close();
+      registry.close();
+    }
+    return failed === 0 ? 0 : 1;
+  },
+};
+
+export const sendCommand: Command = {
+  name: "send",
+  summary: "C-STORE files, folders or a stored study to a remote node; every response checked.",
+  usage: "<node> [<path>...] [--study UID]... [--aet AE] [--db FILE]",
+  help: [
+    "Paths are files or folders (recursive): DICOM results (SR, presentation states, SEG) or images.",
+    "--study UID sends a stored study: its images and the result objects filed beside them.",
+    "Files go byte for byte (private tags kept). Prints each failure with its status, then",
+    "`sent=N failed=M`; exit code 1 when any instance was not stored by the peer.",
+  ].join("\n"),
+  options: { ...common, study: { type: "string", multiple: true } },
+  allowPositionals: true,
+  async run(args) {
+    const { settings } = settingsOf(args);
+    const node = resolveNode(settings, nodeArg(args));
+    const walk = collectFiles(args.positionals.slice(1));
+    const files = [...walk.files];
+    const studyArgs = args.values.study;
+    const studies = (Array.isArray(studyArgs) ? studyArgs : studyArgs ? [studyArgs] : []).filter(
+      (s): s is string => typeof s === "string",
+    );
+    if (studies.length > 0) {
+      const paths = dataPaths(stringOption(args, "db"));
+      const registry = Registry.open(paths);
+      try {
+        for (const uid of studies) {
+          const rows = registry.db
+            .prepare<[string], { store_path: string }>(
+              `SELECT i.store_path FROM instances i JOIN series se ON se.id = i.series_ref
+                 JOIN studies s ON s.id = se.study_ref WHERE s.study_instance_uid = ?`,
+            )
+            .all(uid);
+          if (rows.length === 0) throw new UsageError(`Study ${uid} is not in the registry.`);
+          const registered = new Set(
+            rows.map((r) => path.join(paths.store, ...r.store_path.split("/"))),
+          );
+          // Result objects received or written beside the study are in its store folder too.
+          const folder = path.dirname(path.dirname([...registered][0]!));
+          const all = collectFiles([folder]).files.filter((f) => f.endsWith(".dcm"));
+          files.push(...new Set([...registered, ...all]));
+        }
+      } finally {
+        registry.close();
+      }
+    }
+    for (const p of walk.problems) console.log(`not sent ${p.path}: ${p.reason}`);
+    if (files.length === 0)
+      throw new UsageError("Nothing to send: give files, folders or --study.");
+    const outcomes = await send(node, { callingAeTitle: callingAe(args, settings) }, files);
+    let failed = walk.problems.length;
+    for (const o of outcomes) {
+      if (o.ok) continue;
+      failed += 1;
+      console.log(`not stored ${o.path} status=${hex(o.status)}: ${o.reason ?? ""}`);
+    }
+    console.log(`sent=${outcomes.filter((o) => o.ok).length} failed=${failed}`);
+    return failed === 0 ? 0 : 1;
+  },
+};

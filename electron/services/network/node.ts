@@ -1,0 +1,297 @@
+// The workstation as a DICOM node: the receiver files each instance through the import's
+// per-instance way in (services/import/instance.ts), the arrival tracker closes each study's
+// window, sequence assignment runs once per window, and a complete study is queued for analysis.
+// `livercad listen` and the Electron main process both run this under plain Node.
+import { errorMessage } from "../../contract/errors";
+import { ImportWriter, type Registry } from "../../registry";
+import {
+  importInstance,
+  runAssignment,
+  studyReport,
+  type AssignFn,
+  type InstanceImportContext,
+  type ReadFn,
+} from "../import";
+import { missingUids } from "../import/instance";
+import { ManagedStore, storeRelativePath } from "../import/store";
+import { ArrivalTracker, type StudyArrival } from "./arrivals";
+import {
+  DicomReceiver,
+  STATUS,
+  type ReceivedInstance,
+  type ReceiverConfig,
+  type ReceiverEvent,
+  type StoreAnswer,
+} from "./receiver";
+import { isMrImageClass, RESULT_SOP_CLASSES } from "./sop-classes";
+
+export interface SettledStudy {
+  studyInstanceUid: string;
+  instances: number;
+  callingAeTitles: string[];
+  complete: boolean;
+  missing: string[];
+  /** Analysis job queued for it (auto-analysis on and all five sequences assigned). */
+  queued: boolean;
+  /** Seconds from the first to the last instance of the window. */
+  receiveSeconds: number;
+  error: string | null;
+}
+
+export type NodeEvent =
+  | ReceiverEvent
+  | {
+      kind: "instance";
+      associationId: number;
+      callingAeTitle: string;
+      sopInstanceUid: string;
+      studyInstanceUid: string | null;
+      outcome: "imported" | "duplicate" | "object" | "failed";
+      status: number;
+      reason: string | null;
+    }
+  | { kind: "settled"; study: SettledStudy };
+
+export interface NodeOptions {
+  registry: Registry;
+  receiver: ReceiverConfig;
+  /** Quiet period after the last association of a study ended, in ms. */
+  quietMs: number;
+  /** Queue complete studies for analysis when their arrival window closes (default on). */
+  autoAnalyze: boolean;
+  read: ReadFn;
+  assign: AssignFn;
+  /** The analysis service's enqueue (AnalysisService.enqueue); absent: nothing is queued. */
+  enqueue?: (studyInstanceUids: string[]) => unknown;
+  onEvent?: (event: NodeEvent) => void;
+  /** The managed store (default: the registry's); tests pass one whose disk fills up. */
+  store?: ManagedStore;
+}
+
+export interface NodeCounters {
+  associations: number;
+  rejectedAssociations: number;
+  imported: number;
+  duplicates: number;
+  objects: number;
+  failed: number;
+}
+
+export class DicomNode {
+  readonly receiver: DicomReceiver;
+  readonly arrivals: ArrivalTracker;
+  readonly counters: NodeCounters = {
+    associations: 0,
+    rejectedAssociations: 0,
+    imported: 0,
+    duplicates: 0,
+    objects: 0,
+    failed: 0,
+  };
+  private readonly ctx: InstanceImportContext;
+
+  constructor(private readonly options: NodeOptions) {
+    this.ctx = {
+      read: options.read,
+      writer: new ImportWriter(options.registry.db),
+      store: options.store ?? new ManagedStore(options.registry.paths.store),
+    };
+    this.arrivals = new ArrivalTracker({
+      quietMs: options.quietMs,
+      onSettled: (uid, arrival) => this.settled(uid, arrival),
+      onError: (uid, err) =>
+        this.emit({
+          kind: "settled",
+          study: {
+            studyInstanceUid: uid,
+            instances: 0,
+            callingAeTitles: [],
+            complete: false,
+            missing: [],
+            queued: false,
+            receiveSeconds: 0,
+            error: errorMessage(err),
+          },
+        }),
+    });
+    this.receiver = new DicomReceiver(options.receiver, {
+      store: (instance) => this.store(instance),
+      onEvent: (event) => {
+        if (event.kind === "association-accepted") this.counters.associations += 1;
+        if (event.kind === "association-rejected") this.counters.rejectedAssociations += 1;
+        if (event.kind === "association-ended") {
+          this.arrivals.associationEnded(event.summary.associationId);
+        }
+        this.emit(event);
+      },
+    });
+  }
+
+  start(): Promise<number> {
+    return this.receiver.start();
+  }
+
+  /** Stops listening, finishes filing, then closes every open arrival window. */
+  async close(): Promise<void> {
+    await this.receiver.close();
+    await this.arrivals.flush();
+  }
+
+  private emit(event: NodeEvent): void {
+    try {
+      this.options.onEvent?.(event);
+    } catch {
+      // A listener's bug must not fail a store.
+    }
+  }
+
+  private async store(instance: ReceivedInstance): Promise<StoreAnswer> {
+    const label = `instance ${instance.sopInstanceUid} from ${instance.callingAeTitle}`;
+    const answer = isMrImageClass(instance.sopClassUid)
+      ? await this.storeImage(instance, label)
+      : await this.storeObject(instance, label);
+    return answer;
+  }
+
+  private report(
+    instance: ReceivedInstance,
+    studyInstanceUid: string | null,
+    outcome: "imported" | "duplicate" | "object" | "failed",
+    answer: StoreAnswer,
+  ): StoreAnswer {
+    this.emit({
+      kind: "instance",
+      associationId: instance.associationId,
+      callingAeTitle: instance.callingAeTitle,
+      sopInstanceUid: instance.sopInstanceUid,
+      studyInstanceUid,
+      outcome,
+      status: answer.status,
+      reason: answer.comment ?? null,
+    });
+    return answer;
+  }
+
+  private async storeImage(instance: ReceivedInstance, label: string): Promise<StoreAnswer> {
+    const out = await importInstance(this.ctx, label, instance.file);
+    switch (out.kind) {
+      case "imported":
+        this.counters.imported += 1;
+        this.arrivals.instance(
+          out.studyInstanceUid!,
+          instance.associationId,
+          instance.callingAeTitle,
+        );
+        return this.report(instance, out.studyInstanceUid, "imported", {
+          status: STATUS.success,
+        });
+      case "duplicate":
+        // Already filed (a resend after a lost response): Success, so the sender may move on.
+        this.counters.duplicates += 1;
+        return this.report(instance, out.studyInstanceUid, "duplicate", {
+          status: STATUS.success,
+          comment: out.reason,
+        });
+      case "skipped":
+        // The request said MR (the context's abstract syntax) but the data set is something else.
+        this.counters.failed += 1;
+        return this.report(instance, out.studyInstanceUid, "failed", {
+          status: STATUS.dataSetDoesNotMatchSopClass,
+          comment: out.reason,
+        });
+      case "rejected":
+        this.counters.failed += 1;
+        return this.report(instance, out.studyInstanceUid, "failed", {
+          status: STATUS.cannotUnderstand,
+          comment: out.reason,
+        });
+      case "cannot-store":
+        this.counters.failed += 1;
+        return this.report(instance, out.studyInstanceUid, "failed", {
+          status: STATUS.outOfResources,
+          comment: out.reason,
+        });
+    }
+  }
+
+  /**
+   * SR, presentation states, SEG and KOS are kept as files beside their study in the managed
+   * store (same path scheme); the registry holds MR images only.
+   */
+  private async storeObject(instance: ReceivedInstance, label: string): Promise<StoreAnswer> {
+    let ids: { studyInstanceUid?: string; seriesInstanceUid?: string; sopInstanceUid?: string };
+    try {
+      const outcome = await this.ctx.read(label, instance.file);
+      ids =
+        outcome.kind === "skipped"
+          ? outcome
+          : {
+              studyInstanceUid: outcome.instance.study.studyInstanceUid,
+              seriesInstanceUid: outcome.instance.series.seriesInstanceUid,
+              sopInstanceUid: outcome.instance.sopInstanceUid,
+            };
+    } catch (err) {
+      this.counters.failed += 1;
+      return this.report(instance, null, "failed", {
+        status: STATUS.cannotUnderstand,
+        comment: errorMessage(err),
+      });
+    }
+    const missing = missingUids(ids);
+    if (missing || !ids.studyInstanceUid || !ids.seriesInstanceUid || !ids.sopInstanceUid) {
+      this.counters.failed += 1;
+      return this.report(instance, ids.studyInstanceUid ?? null, "failed", {
+        status: STATUS.cannotUnderstand,
+        comment: missing ?? "missing UIDs",
+      });
+    }
+    try {
+      const rel = storeRelativePath(
+        ids.studyInstanceUid,
+        ids.seriesInstanceUid,
+        ids.sopInstanceUid,
+      );
+      this.ctx.store.write(rel, instance.file, { durable: true });
+    } catch (err) {
+      this.counters.failed += 1;
+      return this.report(instance, ids.studyInstanceUid, "failed", {
+        status: STATUS.outOfResources,
+        comment: `store: ${errorMessage(err)}`,
+      });
+    }
+    this.counters.objects += 1;
+    return this.report(instance, ids.studyInstanceUid, "object", {
+      status: STATUS.success,
+      comment: RESULT_SOP_CLASSES[instance.sopClassUid],
+    });
+  }
+
+  private settled(uid: string, arrival: StudyArrival): void {
+    let error: string | null = null;
+    try {
+      runAssignment(this.options.registry, uid, this.options.assign);
+    } catch (err) {
+      error = `sequence assignment failed: ${errorMessage(err)}`;
+    }
+    const report = studyReport(this.options.registry, uid, arrival.instances, error);
+    const complete = report?.complete ?? false;
+    let queued = false;
+    if (complete && error === null && this.options.autoAnalyze && this.options.enqueue) {
+      this.options.enqueue([uid]);
+      queued = true;
+    }
+    this.emit({
+      kind: "settled",
+      study: {
+        studyInstanceUid: uid,
+        instances: arrival.instances,
+        callingAeTitles: arrival.callingAeTitles,
+        complete,
+        missing: report?.missing ?? [],
+        queued,
+        receiveSeconds: (arrival.lastAt - arrival.firstAt) / 1000,
+        error,
+      },
+    });
+  }
+}

@@ -1,0 +1,388 @@
+// The workstation as a service user (SCU): C-ECHO, C-FIND (study and series level, Study Root),
+// C-MOVE to our own AE, C-GET, and C-STORE of files byte for byte. Every request's responses are
+// counted: dcmjs-dimse drops a request that found no accepted presentation context with only a
+// log line (FIELD-NOTES), so a request that got no final response is reported as failed here.
+import fs from "node:fs";
+import {
+  Client,
+  Dataset,
+  requests as dimseRequests,
+  type association as dimseAssociation,
+  type responses,
+} from "dcmjs-dimse";
+import { AppError, errorMessage } from "../../contract/errors";
+import type { RemoteNode } from "./config";
+import { splitPart10 } from "./part10";
+import { STATUS } from "./receiver";
+
+export class NetworkError extends AppError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("NETWORK", message, options);
+  }
+}
+
+type Request = dimseRequests.Request;
+type Association = dimseAssociation.Association;
+
+/** The part of dcmjs-dimse's Network (not in its typings) that associate() adjusts. */
+interface ClientNetwork {
+  socket: { setNoDelay(v: boolean): void };
+  sendAssociationRequest(association: Association): void;
+}
+
+export interface ScuOptions {
+  /** Our AE title as the calling AE. */
+  callingAeTitle: string;
+  /** Connect + association + each PDU, ms (default 30 s). */
+  timeoutMs?: number;
+}
+
+/** PS3.8 Table 9-21: A-ASSOCIATE-RJ reasons, source service user (1) / provider (2, 3). */
+function rejectText(r: { result: number; source: number; reason: number }): string {
+  const user: Record<number, string> = {
+    1: "no reason given",
+    2: "application context name not supported",
+    3: "calling AE title not recognized",
+    7: "called AE title not recognized",
+  };
+  const reason =
+    r.source === 1 ? (user[r.reason] ?? `reason ${r.reason}`) : `provider reason ${r.reason}`;
+  return `association rejected (${r.result === 1 ? "permanent" : "transient"}): ${reason}`;
+}
+
+export function statusText(status: number): string {
+  if (status === 0) return "Success";
+  if (status === 0xff00 || status === 0xff01) return "Pending";
+  if (status === 0xfe00) return "Cancel";
+  if ((status & 0xf000) === 0xb000 || status === 0x0107 || status === 0x0116) return "Warning";
+  if ((status & 0xff00) === 0xa700) return "Out of Resources";
+  if ((status & 0xff00) === 0xa900) return "Data Set does not match SOP Class";
+  if ((status & 0xf000) === 0xc000) return "Cannot Understand";
+  if (status === 0x0122) return "SOP Class not supported";
+  if (status === 0xa801) return "Move Destination unknown";
+  return `Failure 0x${status.toString(16).padStart(4, "0")}`;
+}
+
+export function isSuccessOrWarning(status: number): boolean {
+  return status === 0 || statusText(status) === "Warning";
+}
+
+/** Runs one association to `node` with `requests`; resolves when the connection has closed. */
+function associate(
+  node: RemoteNode,
+  options: ScuOptions,
+  requests: Request[],
+  prepareAssociation?: (association: Association) => void,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const client = new Client();
+    for (const r of requests) client.addRequest(r);
+    let failure: Error | null = null;
+    client.on("associationRejected", (r: { result: number; source: number; reason: number }) => {
+      failure = new NetworkError(`${node.aeTitle}@${node.host}:${node.port}: ${rejectText(r)}`);
+    });
+    client.on("networkError", (e: Error) => {
+      failure ??= new NetworkError(`${node.aeTitle}@${node.host}:${node.port}: ${e.message}`, {
+        cause: e,
+      });
+    });
+    client.on("closed", () => (failure ? reject(failure) : resolve()));
+    const t = options.timeoutMs ?? 30_000;
+    try {
+      client.send(node.host, node.port, options.callingAeTitle, node.aeTitle, {
+        connectTimeout: t,
+        associationTimeout: t,
+        pduTimeout: t,
+      });
+      // send() has created the connection and its protocol machine synchronously; the TCP
+      // connect and the A-ASSOCIATE-RQ come later, so both can still be adjusted here.
+      const network = (client as unknown as { network?: ClientNetwork }).network;
+      // FIELD-NOTES: without TCP_NODELAY a store waits on Nagle + delayed ACK (~5x slower).
+      network?.socket.setNoDelay(true);
+      if (network && prepareAssociation) {
+        const original = network.sendAssociationRequest.bind(network);
+        network.sendAssociationRequest = (association) => {
+          prepareAssociation(association);
+          original(association);
+        };
+      }
+    } catch (err) {
+      reject(new NetworkError(`${node.aeTitle}: ${errorMessage(err)}`, { cause: err }));
+    }
+  });
+}
+
+export interface EchoResult {
+  status: number;
+  ms: number;
+}
+
+export async function echo(node: RemoteNode, options: ScuOptions): Promise<EchoResult> {
+  const started = performance.now();
+  const request = new dimseRequests.CEchoRequest();
+  let status: number | null = null;
+  request.on("response", (r: responses.CEchoResponse) => (status = r.getStatus()));
+  await associate(node, options, [request]);
+  if (status === null) throw new NetworkError(`${node.aeTitle}: no C-ECHO response`);
+  return { status, ms: performance.now() - started };
+}
+
+export type QueryLevel = "STUDY" | "SERIES";
+
+export interface QueryFilter {
+  patientName?: string;
+  patientId?: string;
+  /** YYYYMMDD, YYYYMMDD-YYYYMMDD, -YYYYMMDD or YYYYMMDD- (PS3.4 C.2.2.2.5.1). */
+  studyDate?: string;
+  accessionNumber?: string;
+  /** ModalitiesInStudy at study level, Modality at series level. */
+  modality?: string;
+  studyInstanceUid?: string;
+}
+
+export interface QueryMatch {
+  level: QueryLevel;
+  studyInstanceUid: string;
+  seriesInstanceUid: string | null;
+  patientName: string;
+  patientId: string;
+  studyDate: string;
+  accessionNumber: string;
+  description: string;
+  modalities: string;
+  seriesNumber: number | null;
+  instances: number | null;
+}
+
+function text(ds: Dataset | undefined, key: string): string {
+  const v = ds?.getElement(key) as unknown;
+  if (v === undefined || v === null) return "";
+  if (Array.isArray(v))
+    return v
+      .map((x) =>
+        typeof x === "object" && x ? ((x as { Alphabetic?: string }).Alphabetic ?? "") : String(x),
+      )
+      .join("\\");
+  if (typeof v === "object") return (v as { Alphabetic?: string }).Alphabetic ?? "";
+  return String(v);
+}
+
+function numberOrNull(s: string): number | null {
+  const n = Number(s);
+  return s !== "" && Number.isFinite(n) ? n : null;
+}
+
+export async function find(
+  node: RemoteNode,
+  options: ScuOptions,
+  level: QueryLevel,
+  filter: QueryFilter,
+): Promise<QueryMatch[]> {
+  const keys: Record<string, string> = {};
+  if (filter.patientName) keys.PatientName = filter.patientName;
+  if (filter.patientId) keys.PatientID = filter.patientId;
+  if (filter.studyDate) keys.StudyDate = filter.studyDate;
+  if (filter.accessionNumber) keys.AccessionNumber = filter.accessionNumber;
+  if (filter.studyInstanceUid) keys.StudyInstanceUID = filter.studyInstanceUid;
+  let request: dimseRequests.CFindRequest;
+  if (level === "STUDY") {
+    if (filter.modality) keys.ModalitiesInStudy = filter.modality;
+    request = dimseRequests.CFindRequest.createStudyFindRequest(keys);
+  } else {
+    if (!filter.studyInstanceUid) {
+      throw new NetworkError(
+        "A series-level query needs the Study Instance UID (Study Root, PS3.4 C.4.1.2.1).",
+      );
+    }
+    if (filter.modality) keys.Modality = filter.modality;
+    // Series level in Study Root carries no patient keys; they are matched at study level.
+    const seriesKeys = { ...keys };
+    delete seriesKeys.PatientName;
+    delete seriesKeys.PatientID;
+    delete seriesKeys.StudyDate;
+    delete seriesKeys.AccessionNumber;
+    request = dimseRequests.CFindRequest.createSeriesFindRequest(seriesKeys);
+  }
+  const matches: QueryMatch[] = [];
+  let final: number | null = null;
+  request.on("response", (r: responses.CFindResponse) => {
+    const status = r.getStatus();
+    if (status === 0xff00 || status === 0xff01) {
+      const ds = r.getDataset();
+      matches.push({
+        level,
+        studyInstanceUid: text(ds, "StudyInstanceUID"),
+        seriesInstanceUid: level === "SERIES" ? text(ds, "SeriesInstanceUID") : null,
+        patientName: text(ds, "PatientName"),
+        patientId: text(ds, "PatientID"),
+        studyDate: text(ds, "StudyDate"),
+        accessionNumber: text(ds, "AccessionNumber"),
+        description: text(ds, level === "STUDY" ? "StudyDescription" : "SeriesDescription"),
+        modalities: text(ds, level === "STUDY" ? "ModalitiesInStudy" : "Modality"),
+        seriesNumber: level === "SERIES" ? numberOrNull(text(ds, "SeriesNumber")) : null,
+        instances: numberOrNull(
+          text(
+            ds,
+            level === "STUDY" ? "NumberOfStudyRelatedInstances" : "NumberOfSeriesRelatedInstances",
+          ),
+        ),
+      });
+    } else final = status;
+  });
+  await associate(node, options, [request]);
+  if (final === null) throw new NetworkError(`${node.aeTitle}: C-FIND got no final response`);
+  if (final !== STATUS.success) {
+    throw new NetworkError(`${node.aeTitle}: C-FIND failed: ${statusText(final)}`);
+  }
+  // Modality filtering at study level is optional matching for some PACS: check it here too.
+  return filter.modality && level === "STUDY"
+    ? matches.filter(
+        (m) => m.modalities === "" || m.modalities.split("\\").includes(filter.modality!),
+      )
+    : matches;
+}
+
+export interface RetrieveProgress {
+  remaining: number;
+  completed: number;
+  failed: number;
+  warnings: number;
+}
+
+export interface RetrieveResult extends RetrieveProgress {
+  status: number;
+}
+
+/** C-MOVE of one study to `destinationAeTitle` (normally our own listener's AE). */
+export async function move(
+  node: RemoteNode,
+  options: ScuOptions,
+  studyInstanceUid: string,
+  destinationAeTitle: string,
+  onProgress?: (p: RetrieveProgress) => void,
+): Promise<RetrieveResult> {
+  const request = dimseRequests.CMoveRequest.createStudyMoveRequest(
+    destinationAeTitle,
+    studyInstanceUid,
+  );
+  let result: RetrieveResult | null = null;
+  request.on("response", (r: responses.CMoveResponse) => {
+    const p: RetrieveProgress = {
+      remaining: r.getRemaining() ?? 0,
+      completed: r.getCompleted() ?? 0,
+      failed: r.getFailures() ?? 0,
+      warnings: r.getWarnings() ?? 0,
+    };
+    const status = r.getStatus();
+    if (status === 0xff00) onProgress?.(p);
+    else result = { ...p, remaining: 0, status };
+  });
+  await associate(node, options, [request]);
+  if (result === null) throw new NetworkError(`${node.aeTitle}: C-MOVE got no final response`);
+  return result;
+}
+
+export interface SendOutcome {
+  path: string;
+  sopInstanceUid: string;
+  status: number | null;
+  ok: boolean;
+  reason: string | null;
+}
+
+/** A data set object whose encoded bytes are the file's own (no dcmjs round trip). */
+function rawDataset(bytes: Uint8Array): {
+  dataset: Dataset;
+  sopClassUid: string;
+  sopInstanceUid: string;
+} {
+  const split = splitPart10(bytes);
+  const dataset = new Dataset(
+    { SOPClassUID: split.sopClassUid, SOPInstanceUID: split.sopInstanceUid },
+    split.transferSyntaxUid,
+  );
+  const raw = Buffer.from(split.dataset.buffer, split.dataset.byteOffset, split.dataset.byteLength);
+  (dataset as unknown as { getDenaturalizedDataset: () => Buffer }).getDenaturalizedDataset = () =>
+    raw;
+  return { dataset, sopClassUid: split.sopClassUid, sopInstanceUid: split.sopInstanceUid };
+}
+
+/**
+ * C-STORE of each file in one association, the file's bytes as they are (private tags kept).
+ * Every file gets an outcome: its response status, or the reason it got none.
+ */
+export async function send(
+  node: RemoteNode,
+  options: ScuOptions,
+  files: string[],
+): Promise<SendOutcome[]> {
+  const outcomes: SendOutcome[] = [];
+  const requests: dimseRequests.CStoreRequest[] = [];
+  const byRequest = new Map<dimseRequests.CStoreRequest, SendOutcome>();
+  const syntaxes = new Map<string, Set<string>>();
+  for (const file of files) {
+    try {
+      const { dataset, sopClassUid, sopInstanceUid } = rawDataset(
+        new Uint8Array(fs.readFileSync(file)),
+      );
+      const set = syntaxes.get(sopClassUid) ?? new Set<string>();
+      set.add(dataset.getTransferSyntaxUid());
+      syntaxes.set(sopClassUid, set);
+      const request = new dimseRequests.CStoreRequest(dataset);
+      const outcome: SendOutcome = {
+        path: file,
+        sopInstanceUid,
+        status: null,
+        ok: false,
+        reason: null,
+      };
+      request.on("response", (r: responses.CStoreResponse) => {
+        outcome.status = r.getStatus();
+        outcome.ok = isSuccessOrWarning(outcome.status);
+        outcome.reason = outcome.ok
+          ? null
+          : `${statusText(outcome.status)}${r.getErrorComment() ? `: ${r.getErrorComment()}` : ""}`;
+      });
+      requests.push(request);
+      byRequest.set(request, outcome);
+      outcomes.push(outcome);
+    } catch (err) {
+      outcomes.push({
+        path: file,
+        sopInstanceUid: "",
+        status: null,
+        ok: false,
+        reason: `cannot read: ${errorMessage(err)}`,
+      });
+    }
+  }
+  if (requests.length === 0) return outcomes;
+  try {
+    // Files go as they are, so propose for each SOP class only the transfer syntaxes the files
+    // are in: dcmjs-dimse proposes Implicit and Explicit VR Little Endian for every request and
+    // would try to transcode when the peer picks the other one.
+    await associate(node, options, requests, (association) => {
+      for (const { context } of association.getPresentationContexts()) {
+        const mine = syntaxes.get(context.getAbstractSyntaxUid());
+        if (!mine) continue;
+        for (const ts of [...context.getTransferSyntaxUids()]) {
+          if (!mine.has(ts) && context.getTransferSyntaxUids().length > 1) {
+            context.removeTransferSyntaxUid(ts);
+          }
+        }
+      }
+    });
+  } catch (err) {
+    for (const o of byRequest.values()) {
+      if (o.status === null) o.reason = errorMessage(err);
+    }
+    return outcomes;
+  }
+  for (const o of byRequest.values()) {
+    if (o.status === null) {
+      o.reason =
+        "no response: the peer accepted no presentation context for this SOP class and transfer syntax";
+    }
+  }
+  return outcomes;
+}

@@ -1,0 +1,111 @@
+// The site's network settings: our listener (AE title, port, bind address, allow-list, arrival
+// window, auto-analysis) and the remote nodes we query, retrieve from and send to. One JSON file
+// in the data directory, `network.json`, so a headless site can edit it and the app and the CLI
+// read the same one; written atomically (tmp + rename). Validated on every read: a bad file is
+// refused with the field that is wrong, never silently replaced.
+import fs from "node:fs";
+import path from "node:path";
+import { z } from "zod";
+import { UsageError } from "../../contract/errors";
+import {
+  checkAeTitle,
+  checkPort,
+  DEFAULT_AE_TITLE,
+  DEFAULT_BIND,
+  DEFAULT_PORT,
+  DEFAULT_QUIET_SECONDS,
+  parseRemoteNode,
+  type RemoteNode,
+} from "./config";
+
+const aeTitle = z.string().refine(
+  (v) => {
+    try {
+      checkAeTitle(v);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: "not a valid AE title (1-16 ASCII characters, no backslash)" },
+);
+const port = z.number().int().min(1).max(65535);
+
+const Settings = z
+  .object({
+    local: z
+      .object({
+        aeTitle: aeTitle.default(DEFAULT_AE_TITLE),
+        port: port.default(DEFAULT_PORT),
+        bind: z.string().min(1).default(DEFAULT_BIND),
+        /** Start the listener with the app. */
+        enabled: z.boolean().default(false),
+        allowed: z
+          .array(z.object({ aeTitle, addresses: z.array(z.string()).optional() }).strict())
+          .default([]),
+        quietSeconds: z.number().min(0).default(DEFAULT_QUIET_SECONDS),
+        autoAnalyze: z.boolean().default(true),
+      })
+      .strict()
+      .prefault({}),
+    nodes: z
+      .array(z.object({ name: z.string().min(1), aeTitle, host: z.string().min(1), port }).strict())
+      .default([]),
+  })
+  .strict();
+
+export type NetworkSettings = z.infer<typeof Settings>;
+export type NamedNode = NetworkSettings["nodes"][number];
+
+export function settingsPath(dataRoot: string): string {
+  return path.join(dataRoot, "network.json");
+}
+
+export function readSettings(dataRoot: string): NetworkSettings {
+  const file = settingsPath(dataRoot);
+  if (!fs.existsSync(file)) return Settings.parse({});
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch (err) {
+    throw new UsageError(`${file} is not valid JSON: ${(err as Error).message}`);
+  }
+  const parsed = Settings.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new UsageError(`${file}: ${issue.path.join(".") || "(top)"}: ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+export function writeSettings(dataRoot: string, settings: NetworkSettings): void {
+  const valid = Settings.parse(settings);
+  const file = settingsPath(dataRoot);
+  fs.mkdirSync(dataRoot, { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, `${JSON.stringify(valid, null, 2)}\n`);
+  fs.renameSync(tmp, file);
+}
+
+/** Adds or replaces the node called `name`. */
+export function upsertNode(settings: NetworkSettings, node: NamedNode): NetworkSettings {
+  checkAeTitle(node.aeTitle, "remote AE title");
+  checkPort(node.port, "remote port");
+  return { ...settings, nodes: [...settings.nodes.filter((n) => n.name !== node.name), node] };
+}
+
+export function removeNode(settings: NetworkSettings, name: string): NetworkSettings {
+  if (!settings.nodes.some((n) => n.name === name)) {
+    throw new UsageError(`No remote node named "${name}".`);
+  }
+  return { ...settings, nodes: settings.nodes.filter((n) => n.name !== name) };
+}
+
+/** A configured node's name, or AE@host:port written out. */
+export function resolveNode(settings: NetworkSettings, ref: string): RemoteNode {
+  const named = settings.nodes.find((n) => n.name === ref);
+  if (named) return { aeTitle: named.aeTitle, host: named.host, port: named.port };
+  if (ref.includes("@")) return parseRemoteNode(ref);
+  const known = settings.nodes.map((n) => n.name).join(", ") || "none configured";
+  throw new UsageError(`Unknown node "${ref}": give a configured name (${known}) or AE@host:port.`);
+}

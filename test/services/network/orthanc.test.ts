@@ -1,0 +1,128 @@
+// Round trips with Orthanc (Debian's `Orthanc`, started here from a temp JSON config with its own
+// storage): livercad send -> echo -> query (study, series) -> retrieve (C-MOVE to our own AE).
+// Orthanc 1.10 binds 0.0.0.0 whatever its config says, so it runs inside a private network
+// namespace (`unshare -n`, loopback up) and the CLI runs in the same namespace; nothing listens
+// outside it. Skipped, saying so, where Orthanc or unshare is not available.
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CLI } from "../../helpers/cli";
+import { checkConsistency } from "../import/helpers";
+import { uids, writeSeries } from "../import/fixtures";
+
+const HAS_ORTHANC = spawnSync("Orthanc", ["--version"]).status === 0;
+const CAN_UNSHARE =
+  HAS_ORTHANC && spawnSync("unshare", ["-n", "ip", "link", "set", "lo", "up"]).status === 0;
+if (!CAN_UNSHARE) {
+  console.log(
+    "SKIPPED Orthanc round trips: Orthanc or `unshare -n` (network namespace) unavailable",
+  );
+}
+
+const ORTHANC_DICOM = 4242;
+const OUR_PORT = 11112;
+
+function section(out: string, name: string): string {
+  const start = out.indexOf(`### ${name}\n`);
+  if (start < 0) return "";
+  const rest = out.slice(start + name.length + 5);
+  const end = rest.indexOf("### ");
+  return end < 0 ? rest : rest.slice(0, end);
+}
+
+describe.skipIf(!CAN_UNSHARE)("Orthanc round trips (isolated loopback)", () => {
+  let dir: string;
+  let out = "";
+  const study = uids({ study: 7, series: 1 }).study;
+
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "livercad-orthanc-"));
+    const input = path.join(dir, "in");
+    writeSeries(input, { study: 7, series: 1, slices: 3, description: "t2 haste" });
+    writeSeries(input, { study: 7, series: 2, slices: 3, description: "t1 vibe pre" });
+    const config = {
+      Name: "livercad-test",
+      StorageDirectory: path.join(dir, "orthanc-storage"),
+      IndexDirectory: path.join(dir, "orthanc-index"),
+      DicomAet: "ORTHANC",
+      DicomPort: ORTHANC_DICOM,
+      HttpServerEnabled: false,
+      RemoteAccessAllowed: false,
+      AuthenticationEnabled: false,
+      DicomCheckCalledAet: false,
+      DicomAlwaysAllowEcho: true,
+      DicomAlwaysAllowStore: true,
+      DicomModalities: { livercad: ["LIVERCAD", "127.0.0.1", OUR_PORT] },
+      Plugins: [],
+    };
+    const cfg = path.join(dir, "orthanc.json");
+    fs.writeFileSync(cfg, JSON.stringify(config));
+    const node = `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)}`;
+    const peer = `ORTHANC@127.0.0.1:${ORTHANC_DICOM}`;
+    const script = [
+      "ip link set lo up",
+      `Orthanc ${JSON.stringify(cfg)} > ${JSON.stringify(path.join(dir, "orthanc.log"))} 2>&1 &`,
+      "OPID=$!",
+      `for i in $(seq 1 150); do echoscu -aec ORTHANC 127.0.0.1 ${ORTHANC_DICOM} 2>/dev/null && break; sleep 0.2; done`,
+      `echo "### send"; ${node} send ${peer} ${JSON.stringify(input)}; echo "rc=$?"`,
+      `echo "### echo"; ${node} echo ${peer}; echo "rc=$?"`,
+      `echo "### query"; ${node} query ${peer} --modality MR --json; echo "rc=$?"`,
+      `echo "### series"; ${node} query ${peer} --study ${study} --json; echo "rc=$?"`,
+      `echo "### nomatch"; ${node} query ${peer} --patient-id NOBODY; echo "rc=$?"`,
+      `echo "### retrieve"; ${node} retrieve ${peer} ${study} --port ${OUR_PORT} --no-analyze; echo "rc=$?"`,
+      `echo "### unknown"; ${node} retrieve ${peer} 1.2.3.4.5.6.7 --port ${OUR_PORT} --no-analyze; echo "rc=$?"`,
+      'kill $OPID; wait $OPID 2>/dev/null; echo "### end"',
+    ].join("\n");
+    const r = spawnSync("unshare", ["-n", "bash", "-c", script], {
+      encoding: "utf8",
+      env: { ...process.env, LIVERCAD_HOME: path.join(dir, "home") },
+      timeout: 240_000,
+    });
+    out = `${r.stdout}${r.stderr}`;
+  }, 300_000);
+
+  afterAll(() => {
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("sends a study to Orthanc with every response checked", () => {
+    expect(section(out, "send"), out).toMatch(/sent=6 failed=0\nrc=0/);
+  });
+
+  it("echoes Orthanc", () => {
+    expect(section(out, "echo")).toMatch(/status=0x0000 .*\nrc=0/);
+  });
+
+  it("finds the study at study level and its two series at series level", () => {
+    const q = section(out, "query");
+    const studies = JSON.parse(q.slice(0, q.lastIndexOf("rc="))) as {
+      matches: { studyInstanceUid: string; patientId: string }[];
+    };
+    expect(studies.matches.map((m) => [m.studyInstanceUid, m.patientId])).toEqual([
+      [study, "FIX7"],
+    ]);
+    const s = section(out, "series");
+    const series = JSON.parse(s.slice(0, s.lastIndexOf("rc="))) as {
+      matches: { seriesInstanceUid: string; description: string }[];
+    };
+    expect(series.matches.map((m) => m.description).sort()).toEqual(["t1 vibe pre", "t2 haste"]);
+    expect(section(out, "nomatch")).toMatch(/matches=0\nrc=0/);
+  });
+
+  it("retrieves the study by C-MOVE into this workstation's registry", () => {
+    expect(section(out, "retrieve"), out).toMatch(
+      new RegExp(
+        `retrieve ${study.replace(/\./g, "\\.")} status=0x0000 \\(Success\\) completed=6 failed=0`,
+      ),
+    );
+    expect(section(out, "retrieve")).toMatch(/rc=0/);
+    const c = checkConsistency(path.join(dir, "home", "registry.sqlite"));
+    expect(c.instances).toBe(6);
+    expect(c.series).toBe(2);
+    expect(c.missingFiles).toEqual([]);
+    // A study Orthanc does not have: a clear result, not a hang.
+    expect(section(out, "unknown")).toMatch(/completed=0/);
+  });
+});

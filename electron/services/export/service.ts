@@ -1,0 +1,182 @@
+// Export of analyzed studies to a folder: DICOM SR, GSPS, case sheets (CSV, XLSX, PDF) and the
+// de-identified study copy. One study failing never stops the others: each file's outcome is
+// reported (`written` or `error` with the reason), like the import report.
+import fs from "node:fs";
+import path from "node:path";
+import { AppError } from "../../contract/errors";
+import type { Registry } from "../../registry";
+import { APP_VERSION, SeriesSource, studiesToExport, type StudyExport } from "./context";
+import { writePart10 } from "./dcm";
+import { buildGsps } from "./gsps";
+import { buildSr } from "./sr-build";
+
+export const EXPORT_FORMATS = ["csv", "xlsx", "pdf", "sr", "gsps", "deid"] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+/** An export that cannot start: unknown study, nothing to export, unwritable folder. */
+export class ExportError extends AppError {
+  constructor(message: string) {
+    super("EXPORT", message);
+  }
+}
+
+export interface ExportFileOutcome {
+  /** Relative to the output folder; empty when the item failed before a file was named. */
+  file: string;
+  studyInstanceUid: string | null;
+  outcome: "written" | "error";
+  reason: string | null;
+}
+
+export interface ExportProgress {
+  done: number;
+  total: number;
+  file: ExportFileOutcome;
+}
+
+export interface ExportOptions {
+  format: ExportFormat;
+  out: string;
+  /** Study Instance UIDs; default every analyzed study. */
+  studies?: string[];
+  /** deid: also write key.csv (pseudonym -> identity). */
+  writeKey?: boolean;
+  /** deid: the date-shift / pseudonym secret (default: a fixed project salt). */
+  salt?: string;
+  onProgress?: (p: ExportProgress) => void;
+}
+
+export interface ExportReport {
+  format: ExportFormat;
+  out: string;
+  studies: number;
+  files: ExportFileOutcome[];
+}
+
+/** The studies to export, in registry order; unknown or never-analyzed UIDs are refused. */
+export function selectStudies(reg: Registry, uids?: string[]): StudyExport[] {
+  const all = studiesToExport(reg, uids);
+  if (uids) {
+    const found = new Set(all.map((s) => s.result.studyInstanceUid));
+    const missing = uids.filter((u) => !found.has(u));
+    if (missing.length > 0) {
+      throw new ExportError(
+        `No analysis to export for ${missing.length === 1 ? "study" : "studies"} ${missing.join(", ")} (not in the registry or never analyzed).`,
+      );
+    }
+  }
+  if (all.length === 0) throw new ExportError("No analyzed study to export.");
+  return all;
+}
+
+/** Folder-safe file stem of a study (UIDs are digits and dots). */
+export function stem(study: StudyExport): string {
+  return study.result.studyInstanceUid;
+}
+
+export async function srBytes(src: SeriesSource, study: StudyExport): Promise<Uint8Array> {
+  const dataset = buildSr({
+    result: study.result,
+    assessment: study.assessment,
+    header: src.header(study),
+    roiImages: await src.roiImages(study),
+    analysisId: study.analysisId,
+    appVersion: APP_VERSION,
+  });
+  return writePart10(dataset);
+}
+
+export async function gspsBytes(src: SeriesSource, study: StudyExport): Promise<Uint8Array | null> {
+  if (study.result.rois.length === 0) return null;
+  const images = await src.roiImages(study);
+  const sizes = new Map<string, { rows: number; columns: number }>();
+  for (const roi of study.result.rois) {
+    const g = (await src.load(roi.seriesInstanceUid, src.bValueOf(study, roi.sequence))).volume
+      .geometry;
+    sizes.set(roi.seriesInstanceUid, { rows: g.rows, columns: g.columns });
+  }
+  return writePart10(
+    buildGsps({
+      result: study.result,
+      header: src.header(study),
+      roiImages: images,
+      imageSizes: sizes,
+      analysisId: study.analysisId,
+      appVersion: APP_VERSION,
+    }),
+  );
+}
+
+function ensureDir(dir: string): void {
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw new ExportError(`Cannot create the output folder ${dir}: ${(e as Error).message}`);
+  }
+}
+
+export async function exportStudies(reg: Registry, options: ExportOptions): Promise<ExportReport> {
+  const studies = selectStudies(reg, options.studies);
+  ensureDir(options.out);
+  const src = new SeriesSource(reg);
+  const files: ExportFileOutcome[] = [];
+  const total = studies.length;
+  const report = (f: ExportFileOutcome): void => {
+    files.push(f);
+    options.onProgress?.({ done: files.length, total, file: f });
+  };
+  const perStudy = async (
+    name: (s: StudyExport) => string,
+    make: (s: StudyExport) => Promise<Uint8Array | null>,
+  ): Promise<void> => {
+    for (const s of studies) {
+      const file = name(s);
+      try {
+        const bytes = await make(s);
+        if (bytes === null) {
+          report({
+            file: "",
+            studyInstanceUid: s.result.studyInstanceUid,
+            outcome: "error",
+            reason: `No ROI to show (${s.result.status}): no presentation state written.`,
+          });
+          continue;
+        }
+        fs.writeFileSync(path.join(options.out, file), bytes);
+        report({
+          file,
+          studyInstanceUid: s.result.studyInstanceUid,
+          outcome: "written",
+          reason: null,
+        });
+      } catch (e) {
+        report({
+          file,
+          studyInstanceUid: s.result.studyInstanceUid,
+          outcome: "error",
+          reason: (e as Error).message,
+        });
+      }
+    }
+  };
+  switch (options.format) {
+    case "sr":
+      await perStudy(
+        (s) => `${stem(s)}.sr.dcm`,
+        (s) => srBytes(src, s),
+      );
+      break;
+    case "gsps":
+      await perStudy(
+        (s) => `${stem(s)}.gsps.dcm`,
+        (s) => gspsBytes(src, s),
+      );
+      break;
+    case "csv":
+    case "xlsx":
+    case "pdf":
+    case "deid":
+      throw new ExportError(`Format ${options.format} is not available yet.`);
+  }
+  return { format: options.format, out: options.out, studies: studies.length, files };
+}

@@ -171,6 +171,33 @@ export class SeriesSource {
     return out;
   }
 
+  private readonly spacingCache = new Map<string, [number, number] | null>();
+
+  /** PixelSpacing [row, column] in mm of a series' first stored image (null when absent). */
+  spacing(seriesInstanceUid: string): [number, number] | null {
+    if (this.spacingCache.has(seriesInstanceUid)) return this.spacingCache.get(seriesInstanceUid)!;
+    const file = this.files(seriesInstanceUid)[0];
+    let value: [number, number] | null = null;
+    if (file) {
+      const ps = readPart10(new Uint8Array(fs.readFileSync(file))).dataset.PixelSpacing;
+      if (Array.isArray(ps) && ps.length === 2) value = [Number(ps[0]), Number(ps[1])];
+    }
+    this.spacingCache.set(seriesInstanceUid, value);
+    return value;
+  }
+
+  /** Width x height in mm of the study's largest ROI (by area). */
+  largestRoiMm(study: StudyExport): [number, number] | null {
+    let best: [number, number] | null = null;
+    for (const roi of study.result.rois) {
+      const sp = this.spacing(roi.seriesInstanceUid) ?? [1, 1];
+      const w = (roi.box_px[2] - roi.box_px[0]) * sp[1];
+      const h = (roi.box_px[3] - roi.box_px[1]) * sp[0];
+      if (best === null || w * h > best[0] * best[1]) best = [w, h];
+    }
+    return best;
+  }
+
   private sopClassOf(sop: string): string {
     return this.reg.db
       .prepare<[string], { c: string }>(

@@ -8,6 +8,7 @@ import type { Registry } from "../../registry";
 import { APP_VERSION, SeriesSource, studiesToExport, type StudyExport } from "./context";
 import { writePart10 } from "./dcm";
 import { buildGsps } from "./gsps";
+import { csvBytes, xlsxBytes } from "./sheets";
 import { buildSr } from "./sr-build";
 
 export const EXPORT_FORMATS = ["csv", "xlsx", "pdf", "sr", "gsps", "deid"] as const;
@@ -107,6 +108,21 @@ export async function gspsBytes(src: SeriesSource, study: StudyExport): Promise<
   );
 }
 
+/**
+ * The date written into sheets and PDFs: the latest analysis or review time of the exported
+ * studies, so the same registry state always gives the same bytes (no wall-clock time).
+ */
+export function registryStateDate(studies: StudyExport[]): Date {
+  let latest = 0;
+  for (const s of studies) {
+    for (const t of [s.result.analyzedAt, s.review?.at]) {
+      const ms = t ? Date.parse(t) : NaN;
+      if (Number.isFinite(ms) && ms > latest) latest = ms;
+    }
+  }
+  return new Date(latest);
+}
+
 function ensureDir(dir: string): void {
   try {
     fs.mkdirSync(dir, { recursive: true });
@@ -173,7 +189,21 @@ export async function exportStudies(reg: Registry, options: ExportOptions): Prom
       );
       break;
     case "csv":
-    case "xlsx":
+    case "xlsx": {
+      const file = `case-sheet.${options.format}`;
+      try {
+        const extras = studies.map((s) => ({ largestRoiMm: src.largestRoiMm(s) }));
+        const bytes =
+          options.format === "csv"
+            ? csvBytes(studies, extras)
+            : await xlsxBytes(studies, extras, registryStateDate(studies));
+        fs.writeFileSync(path.join(options.out, file), bytes);
+        report({ file, studyInstanceUid: null, outcome: "written", reason: null });
+      } catch (e) {
+        report({ file, studyInstanceUid: null, outcome: "error", reason: (e as Error).message });
+      }
+      break;
+    }
     case "pdf":
     case "deid":
       throw new ExportError(`Format ${options.format} is not available yet.`);

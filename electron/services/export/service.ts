@@ -3,11 +3,14 @@
 // reported (`written` or `error` with the reason), like the import report.
 import fs from "node:fs";
 import path from "node:path";
+import { SEQUENCES, type SequenceId } from "../../contract/domain";
 import { AppError } from "../../contract/errors";
+import type { LoadedSeries } from "../../dicom/load-series";
 import type { Registry } from "../../registry";
 import { APP_VERSION, SeriesSource, studiesToExport, type StudyExport } from "./context";
 import { writePart10 } from "./dcm";
 import { buildGsps } from "./gsps";
+import { keyImages, pdfBytes, type CaseSheet } from "./pdf";
 import { csvBytes, xlsxBytes } from "./sheets";
 import { buildSr } from "./sr-build";
 
@@ -73,6 +76,19 @@ export function selectStudies(reg: Registry, uids?: string[]): StudyExport[] {
 /** Folder-safe file stem of a study (UIDs are digits and dots). */
 export function stem(study: StudyExport): string {
   return study.result.studyInstanceUid;
+}
+
+/** The five sequences the analysis read, through the app's volume loader (absent: left out). */
+export async function loadFive(
+  src: SeriesSource,
+  study: StudyExport,
+): Promise<Partial<Record<SequenceId, LoadedSeries>>> {
+  const out: Partial<Record<SequenceId, LoadedSeries>> = {};
+  for (const q of SEQUENCES) {
+    const uid = study.result.sequences[q];
+    if (uid && src.files(uid).length > 0) out[q] = await src.load(uid, src.bValueOf(study, q));
+  }
+  return out;
 }
 
 export async function srBytes(src: SeriesSource, study: StudyExport): Promise<Uint8Array> {
@@ -204,7 +220,28 @@ export async function exportStudies(reg: Registry, options: ExportOptions): Prom
       }
       break;
     }
-    case "pdf":
+    case "pdf": {
+      const sheets: CaseSheet[] = [];
+      await perStudy(
+        (s) => `${stem(s)}.pdf`,
+        async (s) => {
+          const sheet = { study: s, images: keyImages(s, await loadFive(src, s)) };
+          sheets.push(sheet);
+          return pdfBytes([sheet], registryStateDate([s]));
+        },
+      );
+      if (sheets.length > 1) {
+        const file = "case-sheets.pdf";
+        try {
+          const bytes = await pdfBytes(sheets, registryStateDate(sheets.map((x) => x.study)));
+          fs.writeFileSync(path.join(options.out, file), bytes);
+          report({ file, studyInstanceUid: null, outcome: "written", reason: null });
+        } catch (e) {
+          report({ file, studyInstanceUid: null, outcome: "error", reason: (e as Error).message });
+        }
+      }
+      break;
+    }
     case "deid":
       throw new ExportError(`Format ${options.format} is not available yet.`);
   }

@@ -139,6 +139,7 @@ export function keyImages(
 }
 
 const CJK = /[\u1100-\u11ff\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]/;
+const CJK_RUNS = /([\u1100-\u11ff\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]+)/;
 
 function pct(x: number | null | undefined): string {
   return x === null || x === undefined ? "-" : `${(x * 100).toFixed(1)}%`;
@@ -147,9 +148,14 @@ function pct(x: number | null | undefined): string {
 function page(doc: PDFKit.PDFDocument, sheet: CaseSheet, fonts: { cjk: boolean }): void {
   const { study: s, images } = sheet;
   const r = s.result;
+  // Runs of CJK text go to the fallback font, the rest to DejaVu: one font lacks the other's glyphs.
   const text = (t: string, opts: PDFKit.Mixins.TextOptions = {}, bold = false): void => {
-    doc.font(fonts.cjk && CJK.test(t) ? "cjk" : bold ? "bold" : "regular");
-    doc.text(t, opts);
+    const runs = fonts.cjk ? t.split(CJK_RUNS).filter((x) => x.length > 0) : [t];
+    if (runs.length === 0) runs.push("");
+    runs.forEach((run, i) => {
+      doc.font(fonts.cjk && CJK.test(run) ? "cjk" : bold ? "bold" : "regular");
+      doc.text(run, { ...opts, continued: i < runs.length - 1 });
+    });
   };
   const name = s.patientName.replace(/\^/g, " ").trim();
   doc.fontSize(15);

@@ -10,6 +10,16 @@ import type { Registry } from "../../registry";
 import { APP_VERSION, SeriesSource, studiesToExport, type StudyExport } from "./context";
 import { writePart10 } from "./dcm";
 import { buildGsps } from "./gsps";
+import {
+  deidResultObjects,
+  deidSecret,
+  deidStudyExport,
+  deidStudyFiles,
+  keyCsv,
+  patientContext,
+  type DeidStudy,
+} from "./deid/export";
+import { DeidKeys } from "./deid/deidentify";
 import { keyImages, pdfBytes, type CaseSheet } from "./pdf";
 import { csvBytes, xlsxBytes } from "./sheets";
 import { buildSr } from "./sr-build";
@@ -122,6 +132,59 @@ export async function gspsBytes(src: SeriesSource, study: StudyExport): Promise<
       appVersion: APP_VERSION,
     }),
   );
+}
+
+async function exportDeid(
+  reg: Registry,
+  src: SeriesSource,
+  studies: StudyExport[],
+  options: ExportOptions,
+  report: (f: ExportFileOutcome) => void,
+): Promise<void> {
+  const keys = new DeidKeys(options.salt ?? deidSecret(reg));
+  const done: DeidStudy[] = [];
+  for (const study of studies) {
+    const ctx = patientContext(keys, study);
+    const newStudyUid = keys.uid(study.result.studyInstanceUid);
+    const d: DeidStudy = { study, ctx, newStudyUid, folder: path.join(ctx.pseudonym, newStudyUid) };
+    const uid = study.result.studyInstanceUid;
+    for (const f of deidStudyFiles(reg, keys, d, options.out)) {
+      report({
+        file: f.file,
+        studyInstanceUid: uid,
+        outcome: f.error ? "error" : "written",
+        reason: f.error,
+      });
+    }
+    try {
+      const objects = await deidResultObjects(src, keys, d);
+      const srFile = path.join(d.folder, "LIVERCAD_SR.dcm");
+      fs.writeFileSync(path.join(options.out, srFile), objects.sr);
+      report({ file: srFile, studyInstanceUid: uid, outcome: "written", reason: null });
+      if (objects.gsps) {
+        const prFile = path.join(d.folder, "LIVERCAD_PR.dcm");
+        fs.writeFileSync(path.join(options.out, prFile), objects.gsps);
+        report({ file: prFile, studyInstanceUid: uid, outcome: "written", reason: null });
+      }
+    } catch (e) {
+      report({
+        file: path.join(d.folder, "LIVERCAD_SR.dcm"),
+        studyInstanceUid: uid,
+        outcome: "error",
+        reason: (e as Error).message,
+      });
+    }
+    done.push(d);
+  }
+  const sheet = "case-sheet.csv";
+  const mapped = done.map((d) => deidStudyExport(keys, d.study, d.ctx));
+  const extras = done.map((d) => ({ largestRoiMm: src.largestRoiMm(d.study) }));
+  fs.writeFileSync(path.join(options.out, sheet), csvBytes(mapped, extras));
+  report({ file: sheet, studyInstanceUid: null, outcome: "written", reason: null });
+  if (options.writeKey) {
+    fs.writeFileSync(path.join(options.out, "key.csv"), keyCsv(done));
+    report({ file: "key.csv", studyInstanceUid: null, outcome: "written", reason: null });
+  }
 }
 
 /**
@@ -243,7 +306,8 @@ export async function exportStudies(reg: Registry, options: ExportOptions): Prom
       break;
     }
     case "deid":
-      throw new ExportError(`Format ${options.format} is not available yet.`);
+      await exportDeid(reg, src, studies, options, report);
+      break;
   }
   return { format: options.format, out: options.out, studies: studies.length, files };
 }

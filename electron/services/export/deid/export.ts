@@ -14,14 +14,8 @@ import { APP_VERSION, type SeriesSource, type StudyExport } from "../context";
 import { readRaw, writePart10, type DataSet } from "../dcm";
 import { buildGsps } from "../gsps";
 import { buildSr, type RoiImage } from "../sr-build";
-import type {
-  DeidKeys} from "./deidentify";
-import {
-  deidentify,
-  cleanText,
-  type PatientContext,
-  type RawDataSet,
-} from "./deidentify";
+import type { DeidKeys } from "./deidentify";
+import { deidentify, cleanText, type PatientContext, type RawDataSet } from "./deidentify";
 
 /** Transfer syntaxes dcmjs rewrites faithfully (FIELD-NOTES: not deflate, not big endian). */
 const REWRITABLE = new Set(["1.2.840.10008.1.2", "1.2.840.10008.1.2.1"]);

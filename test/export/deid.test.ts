@@ -65,13 +65,18 @@ describe("livercad export --format deid (2-study phantom)", () => {
   const originals = new Map<string, string>(); // deid SOP UID -> original store file
   const identity: string[] = [];
   const originalUids = new Set<string>();
+  const progress: [number, number][] = [];
 
   beforeAll(async () => {
     dbFile = copyFixture(exportFixture());
     out = tempOut();
     const reg = Registry.open(dataPaths(dbFile));
     try {
-      report = await exportStudies(reg, { format: "deid", out });
+      report = await exportStudies(reg, {
+        format: "deid",
+        out,
+        onProgress: (p) => progress.push([p.done, p.total]),
+      });
       const keys = new DeidKeys(
         fs.readFileSync(path.join(path.dirname(dbFile), "deid-secret"), "utf8").trim(),
       );
@@ -106,6 +111,9 @@ describe("livercad export --format deid (2-study phantom)", () => {
 
   it("writes every stored instance, an SR and a PR per study, and the pseudonymous case sheet; no key unless asked", () => {
     expect(report.files.filter((f) => f.outcome === "error")).toEqual([]);
+    // The progress bar's total is known from the start and reached exactly.
+    expect(progress.at(-1)).toEqual([report.files.length, report.files.length]);
+    expect(new Set(progress.map((p) => p[1])).size).toBe(1);
     const images = files.filter((f) => !path.basename(f).startsWith("LIVERCAD_"));
     expect(images).toHaveLength(originals.size);
     expect(files.filter((f) => f.endsWith("LIVERCAD_SR.dcm"))).toHaveLength(2);

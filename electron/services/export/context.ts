@@ -147,8 +147,15 @@ export class SeriesSource {
         AccessionNumber: study.accessionNumber,
       };
     }
-    return readPart10(new Uint8Array(fs.readFileSync(file))).dataset;
+    let header = this.headers.get(file);
+    if (!header) {
+      header = readPart10(new Uint8Array(fs.readFileSync(file)), true).dataset;
+      this.headers.set(file, header);
+    }
+    return header;
   }
+
+  private readonly headers = new Map<string, DataSet>();
 
   /** Each ROI's source instance and frame: the slice index through the loader's slice order. */
   async roiImages(study: StudyExport): Promise<RoiImage[]> {
@@ -179,7 +186,7 @@ export class SeriesSource {
     const file = this.files(seriesInstanceUid)[0];
     let value: [number, number] | null = null;
     if (file) {
-      const ps = readPart10(new Uint8Array(fs.readFileSync(file))).dataset.PixelSpacing;
+      const ps = readPart10(new Uint8Array(fs.readFileSync(file)), true).dataset.PixelSpacing;
       if (Array.isArray(ps) && ps.length === 2) value = [Number(ps[0]), Number(ps[1])];
     }
     this.spacingCache.set(seriesInstanceUid, value);

@@ -21,7 +21,10 @@ interface Dcmjs {
   data: {
     DicomDict: new (meta: Record<string, unknown>) => DcmjsDict;
     DicomMessage: {
-      readFile(buffer: ArrayBuffer, options?: { ignoreErrors?: boolean }): DcmjsDict;
+      readFile(
+        buffer: ArrayBuffer,
+        options?: { ignoreErrors?: boolean; untilTag?: string; includeUntilTagValue?: boolean },
+      ): DcmjsDict;
     };
     DicomMetaDictionary: {
       naturalizeDataset(dict: Record<string, unknown>): DataSet;
@@ -81,10 +84,19 @@ export function writePart10(dataset: DataSet): Uint8Array {
   return new Uint8Array(dict.write());
 }
 
-/** Reads a Part 10 file's data set (naturalized) and its meta header. */
-export function readPart10(bytes: Uint8Array): { meta: DataSet; dataset: DataSet } {
+/**
+ * Reads a Part 10 file's data set (naturalized) and its meta header; `headerOnly` stops before
+ * Pixel Data (7FE0,0010), which is most of an image's bytes and parse time.
+ */
+export function readPart10(
+  bytes: Uint8Array,
+  headerOnly = false,
+): { meta: DataSet; dataset: DataSet } {
   const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
-  const dict = dcmjs.data.DicomMessage.readFile(buffer as ArrayBuffer, { ignoreErrors: true });
+  const dict = dcmjs.data.DicomMessage.readFile(buffer as ArrayBuffer, {
+    ignoreErrors: true,
+    ...(headerOnly ? { untilTag: "7FE00010", includeUntilTagValue: false } : {}),
+  });
   return {
     meta: dcmjs.data.DicomMetaDictionary.naturalizeDataset(dict.meta),
     dataset: dcmjs.data.DicomMetaDictionary.naturalizeDataset(dict.dict),

@@ -187,6 +187,29 @@ async function exportDeid(
   }
 }
 
+/** How many outcomes the export will report, for a progress bar. */
+function expectedFiles(reg: Registry, studies: StudyExport[], options: ExportOptions): number {
+  switch (options.format) {
+    case "sr":
+    case "gsps":
+      return studies.length;
+    case "pdf":
+      return studies.length + (studies.length > 1 ? 1 : 0);
+    case "csv":
+    case "xlsx":
+      return 1;
+    case "deid": {
+      const count = reg.db.prepare<[string], { n: number }>(
+        `SELECT COUNT(*) AS n FROM instances i JOIN series se ON se.id = i.series_ref
+           JOIN studies s ON s.id = se.study_ref WHERE s.study_instance_uid = ?`,
+      );
+      const instances = studies.reduce((a, s) => a + count.get(s.result.studyInstanceUid)!.n, 0);
+      const objects = studies.reduce((a, s) => a + (s.result.rois.length > 0 ? 2 : 1), 0);
+      return instances + objects + 1 + (options.writeKey ? 1 : 0);
+    }
+  }
+}
+
 /**
  * The date written into sheets and PDFs: the latest analysis or review time of the exported
  * studies, so the same registry state always gives the same bytes (no wall-clock time).
@@ -215,10 +238,10 @@ export async function exportStudies(reg: Registry, options: ExportOptions): Prom
   ensureDir(options.out);
   const src = new SeriesSource(reg);
   const files: ExportFileOutcome[] = [];
-  const total = studies.length;
+  const total = expectedFiles(reg, studies, options);
   const report = (f: ExportFileOutcome): void => {
     files.push(f);
-    options.onProgress?.({ done: files.length, total, file: f });
+    options.onProgress?.({ done: files.length, total: Math.max(total, files.length), file: f });
   };
   const perStudy = async (
     name: (s: StudyExport) => string,

@@ -17,6 +17,8 @@ const external = [
   "jpeg-lossless-decoder-js",
   // Drives Chromium from bench/ui.ts; it locates its own files at run time.
   "playwright-core",
+  // Reads its font metrics and ICC profile from its own folder at run time (issue 15's PDFs).
+  "pdfkit",
 ];
 const common = {
   bundle: true,

@@ -13,7 +13,7 @@
 // LIVERCAD_SKIP_TEST_DEPS=1 skips the check (for machines that provide the tools another way).
 import { spawnSync } from "node:child_process";
 
-/** Debian packages the test suite needs; .ci/run installs the same list. */
+/** Debian packages the test suite needs (.ci/run relies on this list through `npm test`). */
 export const TEST_PACKAGES = [
   "dcmtk",
   "dicom3tools",
@@ -24,6 +24,8 @@ export const TEST_PACKAGES = [
   "orthanc",
   "poppler-utils",
   "fonts-dejavu-core",
+  "fonts-droid-fallback",
+  "iproute2",
 ];
 
 function has(command) {

@@ -29,6 +29,8 @@ export interface BuiltVolume {
   volume: Volume;
   /** SOP Instance UID of each slice, in slice order (repeated for frames of one multi-frame file). */
   sopInstanceUids: string[];
+  /** Frame Number (1-based, PS3.3 C.7.6.6) of each slice within its instance, in slice order. */
+  frameNumbers: number[];
   nonUniformSpacing: boolean;
   warnings: string[];
 }
@@ -147,6 +149,7 @@ export function buildVolume(slices: SliceInput[]): BuiltVolume {
   return {
     volume: { geometry, data },
     sopInstanceUids: kept.map((o) => o.s.sopInstanceUid),
+    frameNumbers: kept.map((o) => o.s.frame.index + 1),
     nonUniformSpacing,
     warnings,
   };

@@ -5,6 +5,7 @@ import { analyzeCommand } from "./analyze";
 import { assignCommand } from "./assign";
 import { demoCommand } from "./demo";
 import { evaluateCommand } from "./evaluate";
+import { exportCommand } from "./export";
 import { exportTrainingCommand } from "./export-training";
 import { importCommand } from "./import";
 import { listCommand } from "./list";
@@ -38,4 +39,5 @@ export const COMMANDS: Command[] = [
   queryCommand,
   retrieveCommand,
   sendCommand,
+  exportCommand,
 ];

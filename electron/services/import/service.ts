@@ -14,6 +14,7 @@ import {
   type SeriesBatch,
   type SeriesRecord,
 } from "../../registry";
+import { looksLikeSr, restoreFromSr } from "../export/restore";
 import { runAssignment, studyReport } from "./assignment";
 import {
   DUPLICATE_REASON,
@@ -101,6 +102,7 @@ export async function importPaths(
   const pendingEntries = new Map<string, FileOutcome[]>();
   const pendingSops = new Set<string>();
   const touchedStudies = new Map<string, number>();
+  const srFiles: { entry: FileOutcome; data: Uint8Array }[] = [];
 
   // Files of a pending series are already in the store: commit only registers them.
   const flush = (seriesUid: string): void => {
@@ -198,14 +200,17 @@ export async function importPaths(
       });
     }
     if (outcome?.kind === "skipped") {
-      record({
+      const entry: FileOutcome = {
         path: filePath,
         outcome: "skipped",
         reason: outcome.reason,
         studyInstanceUid: outcome.studyInstanceUid ?? null,
         seriesInstanceUid: outcome.seriesInstanceUid ?? null,
         sopInstanceUid: outcome.sopInstanceUid ?? null,
-      });
+      };
+      record(entry);
+      // A result SR (issue 15) is read after every image is registered, whatever the file order.
+      if (data !== null && looksLikeSr(data)) srFiles.push({ entry, data });
     } else if (outcome?.kind === "instance" && data !== null) {
       accept(filePath, data, outcome.instance);
       const uid = outcome.instance.series.seriesInstanceUid;
@@ -227,6 +232,7 @@ export async function importPaths(
     const r = studyReport(registry, studyUid, added, error);
     if (r) studies.push(r);
   }
+  restoreSrs(registry, srFiles, counts);
   const complete = studies.filter((s) => s.complete).length;
   return {
     files,
@@ -243,4 +249,25 @@ export async function importPaths(
       seconds: Number(process.hrtime.bigint() - started) / 1e9,
     },
   };
+}
+
+/** LiverCAD SRs among the skipped files restore their study's analysis (services/export/restore). */
+function restoreSrs(
+  registry: Registry,
+  srFiles: { entry: FileOutcome; data: Uint8Array }[],
+  counts: ImportProgress,
+): void {
+  for (const { entry, data } of srFiles) {
+    const r = restoreFromSr(registry, data, entry.path);
+    if (r.kind === "restored") {
+      entry.outcome = "imported";
+      entry.reason = `LiverCAD SR: analysis result restored (analysis ${r.analysisId})`;
+      counts.skipped -= 1;
+      counts.imported += 1;
+    } else if (r.kind === "unchanged") {
+      entry.reason = r.reason;
+    } else if (r.reason !== "SR not written by LiverCAD") {
+      entry.reason = r.reason;
+    }
+  }
 }

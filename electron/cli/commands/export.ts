@@ -1,0 +1,68 @@
+// `livercad export`: results out of the workstation (issue 15): DICOM SR and GSPS, case sheets
+// (CSV, XLSX, PDF) and the de-identified study copy, written to a folder.
+import { UsageError } from "../../contract/errors";
+import { Registry } from "../../registry";
+import { dataPaths } from "../../services/paths";
+import { EXPORT_FORMATS, exportStudies, type ExportFormat } from "../../services/export/service";
+import { stringOption, type Command } from "../command";
+
+export const exportCommand: Command = {
+  name: "export",
+  summary: "Export results: DICOM SR / GSPS, case sheets (CSV, XLSX, PDF), de-identified DICOM.",
+  usage: "--format csv|xlsx|pdf|sr|gsps|deid --out DIR [--db FILE] [--studies UID,...]",
+  help: [
+    "Options:",
+    "  --format F        csv | xlsx | pdf | sr | gsps | deid",
+    "  --out DIR         output folder (created when missing)",
+    "  --studies UIDS    comma-separated Study Instance UIDs (default: every analyzed study)",
+    "  --key             deid: also write key.csv (pseudonym -> identity); keep it apart",
+    "  --json FILE       write the per-file report as JSON",
+    "  --db FILE         registry database",
+    "Exit code 0 when every file was written, 1 when some failed (each is listed).",
+  ].join("\n"),
+  options: {
+    format: { type: "string" },
+    out: { type: "string" },
+    studies: { type: "string" },
+    key: { type: "boolean" },
+    json: { type: "string" },
+    db: { type: "string" },
+  },
+  async run(args) {
+    const format = stringOption(args, "format");
+    if (!format || !(EXPORT_FORMATS as readonly string[]).includes(format)) {
+      throw new UsageError(`--format must be one of ${EXPORT_FORMATS.join(", ")}`);
+    }
+    const out = stringOption(args, "out");
+    if (!out) throw new UsageError("--out DIR is required");
+    const studiesArg = stringOption(args, "studies");
+    const studies = studiesArg
+      ?.split(",")
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0);
+    const registry = Registry.open(dataPaths(stringOption(args, "db")));
+    try {
+      const report = await exportStudies(registry, {
+        format: format as ExportFormat,
+        out,
+        studies,
+        writeKey: args.values.key === true,
+      });
+      const failed = report.files.filter((f) => f.outcome === "error");
+      for (const f of failed) {
+        console.error(`error: ${f.file || f.studyInstanceUid}: ${f.reason}`);
+      }
+      const jsonOut = stringOption(args, "json");
+      if (jsonOut) {
+        const fs = await import("node:fs");
+        fs.writeFileSync(jsonOut, JSON.stringify(report, null, 2));
+      }
+      console.log(
+        `format=${report.format} studies=${report.studies} written=${report.files.length - failed.length} errors=${failed.length} out=${report.out}`,
+      );
+      return failed.length > 0 ? 1 : 0;
+    } finally {
+      registry.close();
+    }
+  },
+};

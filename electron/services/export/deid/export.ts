@@ -1,0 +1,244 @@
+// `livercad export --format deid`: the selected studies' stored DICOM files de-identified
+// (deidentify.ts), the LiverCAD SR and GSPS rebuilt from the mapped UIDs beside them (so their
+// references point at the de-identified images), a pseudonymous case sheet, and the key
+// (pseudonym -> identity) only when asked. Layout: <out>/<pseudonym>/<new study UID>/
+// <new series UID>/<new SOP UID>.dcm, LIVERCAD_SR.dcm and LIVERCAD_PR.dcm in the study folder.
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { stringify } from "csv-stringify/sync";
+import type { Registry } from "../../../registry";
+import type { StudyResult } from "../../analysis/types";
+import { ManagedStore } from "../../import/store";
+import { APP_VERSION, type SeriesSource, type StudyExport } from "../context";
+import { readRaw, writePart10, type DataSet } from "../dcm";
+import { buildGsps } from "../gsps";
+import { buildSr, type RoiImage } from "../sr-build";
+import type { DeidKeys } from "./deidentify";
+import { deidentify, cleanText, type PatientContext, type RawDataSet } from "./deidentify";
+
+/** Transfer syntaxes dcmjs rewrites faithfully (FIELD-NOTES: not deflate, not big endian). */
+const REWRITABLE = new Set(["1.2.840.10008.1.2", "1.2.840.10008.1.2.1"]);
+
+/**
+ * The export secret: random, created once per data directory and kept beside the registry, so
+ * the same patient always gets the same pseudonym, UIDs and date offset from this workstation,
+ * and nobody without the file can recompute them from a known identity.
+ */
+export function deidSecret(reg: Registry): string {
+  const file = path.join(path.dirname(reg.paths.database), "deid-secret");
+  if (!fs.existsSync(file)) {
+    fs.writeFileSync(file, crypto.randomBytes(32).toString("hex"), { mode: 0o600, flag: "wx" });
+  }
+  return fs.readFileSync(file, "utf8").trim();
+}
+
+export interface DeidStudy {
+  study: StudyExport;
+  ctx: PatientContext;
+  newStudyUid: string;
+  folder: string;
+}
+
+export function patientContext(keys: DeidKeys, s: StudyExport): PatientContext {
+  const patientKey = [s.result.patientId, s.patientName, s.birthDate].join("\u0000");
+  return {
+    pseudonym: keys.pseudonym(patientKey),
+    dayOffset: keys.dayOffset(patientKey),
+    identifying: [
+      ...s.patientName.split(/[\^= ]+/),
+      s.result.patientId,
+      s.birthDate,
+      s.accessionNumber,
+    ].filter((x) => x.length > 0),
+  };
+}
+
+function shiftIso(iso: string, days: number): string {
+  const t = Date.parse(iso);
+  return Number.isFinite(t) ? new Date(t - days * 86_400_000).toISOString() : "";
+}
+
+/** The study's export record with identities replaced: what the pseudonymous case sheet shows. */
+export function deidStudyExport(keys: DeidKeys, s: StudyExport, ctx: PatientContext): StudyExport {
+  const r = s.result;
+  const map = (u: string | null) => (u ? keys.uid(u) : u);
+  const result: StudyResult = {
+    ...r,
+    studyInstanceUid: keys.uid(r.studyInstanceUid),
+    patientId: ctx.pseudonym,
+    sequences: Object.fromEntries(
+      Object.entries(r.sequences).map(([q, u]) => [q, map(u)]),
+    ) as StudyResult["sequences"],
+    rois: r.rois.map((roi) => ({ ...roi, seriesInstanceUid: keys.uid(roi.seriesInstanceUid) })),
+    analyzedAt: shiftIso(r.analyzedAt, ctx.dayOffset),
+  };
+  const shiftDa = (da: string) => {
+    const m = /^(\d{4})(\d{2})(\d{2})$/.exec(da);
+    if (!m) return "";
+    return shiftIso(`${m[1]}-${m[2]}-${m[3]}T00:00:00.000Z`, ctx.dayOffset)
+      .slice(0, 10)
+      .replace(/-/g, "");
+  };
+  return {
+    ...s,
+    result,
+    patientName: "",
+    birthDate: "",
+    sex: "",
+    accessionNumber: "",
+    studyDate: shiftDa(s.studyDate),
+    description: cleanText(s.description, ctx),
+    review: s.review
+      ? {
+          ...s.review,
+          actor: "",
+          comment: cleanText(s.review.comment, ctx),
+          at: shiftIso(s.review.at, ctx.dayOffset),
+        }
+      : null,
+  };
+}
+
+function fileOf(bytes: Uint8Array): { meta: RawDataSet; dict: RawDataSet; write(): ArrayBuffer } {
+  return readRaw(bytes) as unknown as { meta: RawDataSet; dict: RawDataSet; write(): ArrayBuffer };
+}
+
+const first = (el: { Value?: unknown[] } | undefined): string => String(el?.Value?.[0] ?? "");
+
+export interface DeidFileResult {
+  file: string;
+  error: string | null;
+}
+
+/** De-identifies every stored file of one study; yields each file's outcome. */
+export function deidStudyFiles(
+  reg: Registry,
+  keys: DeidKeys,
+  d: DeidStudy,
+  out: string,
+): DeidFileResult[] {
+  const store = new ManagedStore(reg.paths.store);
+  const rows = reg.db
+    .prepare<[string], { store_path: string; sop: string }>(
+      `SELECT i.store_path, i.sop_instance_uid AS sop FROM instances i
+         JOIN series se ON se.id = i.series_ref JOIN studies s ON s.id = se.study_ref
+        WHERE s.study_instance_uid = ? ORDER BY se.id, i.id`,
+    )
+    .all(d.study.result.studyInstanceUid);
+  const results: DeidFileResult[] = [];
+  for (const row of rows) {
+    let rel = "";
+    try {
+      const f = fileOf(new Uint8Array(fs.readFileSync(store.absolute(row.store_path))));
+      const ts = first(f.meta["00020010"]);
+      if (!REWRITABLE.has(ts)) {
+        throw new Error(
+          `instance ${row.sop}: transfer syntax ${ts} cannot be rewritten here (only uncompressed little endian)`,
+        );
+      }
+      const { dataset } = deidentify(f.dict, keys, d.ctx);
+      const sop = first(dataset["00080018"]);
+      const series = first(dataset["0020000E"]);
+      f.dict = dataset;
+      f.meta["00020003"] = { vr: "UI", Value: [sop] };
+      rel = path.join(d.folder, series, `${sop}.dcm`);
+      fs.mkdirSync(path.join(out, d.folder, series), { recursive: true });
+      fs.writeFileSync(path.join(out, rel), new Uint8Array(f.write()));
+      results.push({ file: rel, error: null });
+    } catch (e) {
+      results.push({ file: rel, error: (e as Error).message });
+    }
+  }
+  return results;
+}
+
+/** The SR and GSPS of the study, rebuilt on the de-identified UIDs and header. */
+export async function deidResultObjects(
+  src: SeriesSource,
+  keys: DeidKeys,
+  d: DeidStudy,
+): Promise<{ sr: Uint8Array; gsps: Uint8Array | null }> {
+  const s = d.study;
+  const mapped = deidStudyExport(keys, s, d.ctx);
+  const images: RoiImage[] = (await src.roiImages(s)).map((img) => ({
+    ...img,
+    sopInstanceUid: keys.uid(img.sopInstanceUid),
+  }));
+  const header: DataSet = {
+    PatientName: d.ctx.pseudonym,
+    PatientID: d.ctx.pseudonym,
+    PatientBirthDate: "",
+    PatientSex: "",
+    StudyInstanceUID: mapped.result.studyInstanceUid,
+    StudyDate: mapped.studyDate,
+    StudyTime: s.studyTime,
+    ReferringPhysicianName: "",
+    StudyID: "",
+    AccessionNumber: "",
+    StudyDescription: mapped.description,
+  };
+  const identity = {
+    PatientIdentityRemoved: "YES",
+    DeidentificationMethod: "PS3.15 E Basic Profile, Modified Dates, Clean Descriptors",
+  };
+  const sr = writePart10({
+    ...buildSr({
+      result: mapped.result,
+      assessment: s.assessment,
+      header,
+      roiImages: images,
+      analysisId: s.analysisId,
+      appVersion: APP_VERSION,
+    }),
+    ...identity,
+  });
+  let gsps: Uint8Array | null = null;
+  if (s.result.rois.length > 0) {
+    const sizes = new Map<string, { rows: number; columns: number }>();
+    for (const roi of s.result.rois) {
+      const g = (await src.load(roi.seriesInstanceUid, src.bValueOf(s, roi.sequence))).volume
+        .geometry;
+      sizes.set(keys.uid(roi.seriesInstanceUid), { rows: g.rows, columns: g.columns });
+    }
+    gsps = writePart10({
+      ...buildGsps({
+        result: mapped.result,
+        header,
+        roiImages: images,
+        imageSizes: sizes,
+        analysisId: s.analysisId,
+        appVersion: APP_VERSION,
+      }),
+      ...identity,
+    });
+  }
+  return { sr, gsps };
+}
+
+export function keyCsv(rows: DeidStudy[]): Uint8Array {
+  const text = stringify(
+    [
+      [
+        "pseudonym",
+        "patient_id",
+        "patient_name",
+        "birth_date",
+        "day_offset",
+        "study_instance_uid",
+        "deid_study_instance_uid",
+      ],
+      ...rows.map((d) => [
+        d.ctx.pseudonym,
+        d.study.result.patientId,
+        d.study.patientName,
+        d.study.birthDate,
+        String(d.ctx.dayOffset),
+        d.study.result.studyInstanceUid,
+        d.newStudyUid,
+      ]),
+    ],
+    { bom: true, escape_formulas: true, record_delimiter: "windows" },
+  );
+  return new Uint8Array(Buffer.from(text, "utf8"));
+}

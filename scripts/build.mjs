@@ -15,6 +15,8 @@ const external = [
   "jpeg-lossless-decoder-js",
   // Drives Chromium from bench/ui.ts; it locates its own files at run time.
   "playwright-core",
+  // Native rasterizer of the evaluation report's figures (issue 16): its .node binary loads at run time.
+  "@resvg/resvg-js",
 ];
 const common = {
   bundle: true,

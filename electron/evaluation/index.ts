@@ -1,4 +1,7 @@
 // Evaluation of CAD results against ground truth (pure: no Node, no DOM).
 export * from "./metrics";
 export * from "./match";
-export { formatTable } from "./table";
+export { formatTable, formatTable3 } from "./table";
+export * from "./csv";
+export * from "./cohort-files";
+export * from "./analytics";

@@ -21,3 +21,4 @@ export { appendAudit, auditForStudy, type AuditEntry } from "./audit";
 export { requeueInterruptedJobs } from "./jobs";
 export { roiRowReader, type RoiRow } from "./rois";
 export type * from "./types";
+export * from "./evaluation";

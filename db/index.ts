@@ -6,6 +6,7 @@ import { migration001 } from "./001-core";
 import { migration002 } from "./002-assignments-audit";
 import { migration003 } from "./003-analyses-jobs";
 import { migration004 } from "./004-reviews-status";
+import { migration006 } from "./006-confidence-assessment";
 import { migration009 } from "./009-ground-truth-readers";
 
 export type { Migration } from "./migration";
@@ -15,8 +16,6 @@ export const MIGRATIONS: readonly Migration[] = [
   migration002,
   migration003,
   migration004,
-  // Issue 16's branch only: versions 5-8 belong to other branches' migrations; these empty steps
-  // hold their numbers until the merge puts the real ones here (drop these four lines then).
-  ...[5, 6, 7, 8].map((version) => ({ version, name: `reserved v${version}`, up() {} })),
+  migration006,
   migration009,
 ];

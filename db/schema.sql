@@ -24,7 +24,7 @@ CREATE TABLE analyses (
         app_version TEXT NOT NULL,
         started_at TEXT NOT NULL,
         finished_at TEXT NOT NULL
-      ) STRICT;
+      , scores_json TEXT, assessment_json TEXT) STRICT;
 
 CREATE TABLE audit_log (
         id INTEGER PRIMARY KEY,

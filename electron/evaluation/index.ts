@@ -5,3 +5,4 @@ export { formatTable, formatTable3 } from "./table";
 export * from "./csv";
 export * from "./cohort-files";
 export * from "./analytics";
+export * from "./confidence-metrics";

@@ -1,6 +1,7 @@
 // The model manifest (`native-models/<id>/manifest.json`, STYLE.md 9): what a model folder must
 // declare so that code never hard-codes a model path, a tensor name or a class order (issue 5 §2).
 import { z } from "zod";
+import { SCORE_NAMES, type Calibration } from "../contract/calibration";
 import { LESION_CLASSES, SEQUENCES } from "../contract/domain";
 
 const dim = z.union([z.number().int().positive(), z.string().min(1)]);
@@ -58,6 +59,45 @@ const detectorManifest = z.object({
   }),
 });
 
+const probability = z.number().min(0).max(1);
+const bandCounts = <T extends z.ZodType>(v: T) => z.object({ high: v, medium: v, low: v });
+
+/**
+ * The classifier's calibration (issue 11 §3), written by `livercad calibrate` on a validation
+ * cohort's results; optional: a classifier without it gives analyses without an assessment.
+ */
+const calibrationSchema = z.object({
+  temperature: z.number().positive(),
+  rankScore: z.enum(SCORE_NAMES),
+  aurc: z.object(Object.fromEntries(SCORE_NAMES.map((s) => [s, z.number().nullable()]))),
+  ece: z.object({
+    bins: z.number().int().positive(),
+    before: z.number().nullable(),
+    after: z.number().nullable(),
+  }),
+  conformal: z.object({
+    method: z.literal("APS"),
+    coverage: z.number().gt(0).lt(1),
+    qhat: z.number().nullable(),
+    calibrationSize: z.number().int().nonnegative(),
+  }),
+  bands: z.object({
+    high: probability,
+    medium: probability,
+    accuracy: bandCounts(probability.nullable()),
+    count: bandCounts(z.number().int().nonnegative()),
+  }),
+  closeCallMargin: probability,
+  provenance: z.object({
+    cohort: z.string(),
+    studies: z.number().int().nonnegative(),
+    fitted: z.number().int().nonnegative(),
+    truthSha256: z.string().regex(/^[0-9a-f]{64}$/),
+    resultsDate: z.string().nullable(),
+    appVersion: z.string(),
+  }),
+});
+
 const classifierManifest = z.object({
   ...common,
   task: z.literal("classifier"),
@@ -77,6 +117,7 @@ const classifierManifest = z.object({
       logits: z.string().min(1),
     }),
   }),
+  calibration: calibrationSchema.optional(),
 });
 
 export const modelManifestSchema = z.discriminatedUnion("task", [
@@ -88,6 +129,12 @@ export type ModelManifest = z.infer<typeof modelManifestSchema>;
 export type DetectorManifest = z.infer<typeof detectorManifest>;
 export type ClassifierManifest = z.infer<typeof classifierManifest>;
 export type ModelFileSpec = z.infer<typeof modelFile>;
+export type CalibrationBlock = z.infer<typeof calibrationSchema>;
+
+/** The manifest's calibration as the pipeline reads it (aurc entries null when undefined). */
+export function calibrationOf(m: ClassifierManifest): Calibration | null {
+  return (m.calibration as Calibration | undefined) ?? null;
+}
 export type TensorSpec = z.infer<typeof tensorSpec>;
 
 /**
@@ -140,6 +187,10 @@ export function parseManifest(
     if (new Set(c.channels).size !== c.channels.length) problems.push("classifier.channels repeat");
     const missing = LESION_CLASSES.filter((cls) => !m.classes.includes(cls));
     if (missing.length > 0) problems.push(`classes lack ${missing.join(", ")}`);
+    const cal = m.calibration;
+    if (cal && cal.bands.medium > cal.bands.high) {
+      problems.push("calibration.bands.medium must not exceed calibration.bands.high");
+    }
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, manifest: m };
 }

@@ -4,6 +4,7 @@ import { SEQUENCES, type SequenceId } from "../contract/domain";
 import { ModelIntegrityError } from "../contract/errors";
 import type { DetectorModel, PipelineModels } from "../pipeline/run";
 import type { InferenceEngine } from "./engine";
+import { calibrationOf } from "./manifest";
 import { listModelIds, loadModel, type LoadedModel } from "./model-store";
 import type { ProviderName } from "./providers";
 import { openClassifier, openDetector } from "./runners";
@@ -88,6 +89,7 @@ export async function openPipelineModels(
         channels: c.manifest.classifier.channels,
         cropSize: c.manifest.classifier.cropSize,
         normalization: c.manifest.normalization,
+        calibration: calibrationOf(c.manifest),
       },
     },
     provenance,

@@ -1,5 +1,7 @@
-// Stage 6, aggregate. In: the ROIs' Monte-Carlo summaries and the classifier's class order.
-// Out: the study's probabilities, prediction, uncertainty and confidence, or "no-roi".
+// Stage 6, aggregate. In: the ROIs' Monte-Carlo summaries, the classifier's class order and its
+// manifest's calibration. Out: the study's probabilities, prediction, uncertainty, confidence,
+// candidate scores and assessment, or "no-roi".
+import { assess, confidenceScores, type Calibration } from "../contract/calibration";
 import { LESION_CLASSES, type LesionClass } from "../contract/domain";
 import type { RoiClassification, StudyOutcome } from "./types";
 
@@ -13,9 +15,18 @@ import type { RoiClassification, StudyOutcome } from "./types";
  * probability, averaged over the classes (classify.ts summarizeSamples). It uses every class
  * rather than only the predicted one, whose identity can change from sample to sample, and it is a
  * plain variance of a probability, so u lies in [0, 0.25] and confidence in [0.75, 1] whatever
- * the number of classes; the worklist ranks studies by it, so only its order matters there.
+ * the number of classes. With a dropout-only head it is tiny (0.999x for every study, issue 11), so
+ * the worklist ranks by the calibrated assessment's score when the classifier has a calibration
+ * (issue 11 §3); this confidence stays for the paper's evaluation.
+ *
+ * The study's mutual information is the mean of its ROIs', like the paper's uncertainty. Without a
+ * calibration block in the classifier's manifest there is no assessment (null), never a guessed one.
  */
-export function aggregate(rois: RoiClassification[], classOrder: readonly string[]): StudyOutcome {
+export function aggregate(
+  rois: RoiClassification[],
+  classOrder: readonly string[],
+  calibration: Calibration | null = null,
+): StudyOutcome {
   if (rois.length === 0) return { status: "no-roi" };
   const index = classIndex(classOrder);
   const probabilities = {} as Record<LesionClass, number>;
@@ -27,12 +38,17 @@ export function aggregate(rois: RoiClassification[], classOrder: readonly string
   for (const cls of LESION_CLASSES)
     if (probabilities[cls] > probabilities[prediction]) prediction = cls;
   const uncertainty = rois.reduce((s, r) => s + r.variance, 0) / rois.length;
+  const confidence = 1 - uncertainty;
+  const mi = rois.reduce((s, r) => s + r.mutualInformation, 0) / rois.length;
+  const scores = confidenceScores(probabilities, confidence, mi);
   return {
     status: "analyzed",
     probabilities,
     prediction,
     uncertainty,
-    confidence: 1 - uncertainty,
+    confidence,
+    scores,
+    assessment: calibration ? assess(probabilities, scores, calibration) : null,
   };
 }
 

@@ -1,5 +1,6 @@
 // Stage 5, classify. In: [R, 5, S, S] ROI crops, the classifier's backbone and head runners.
 // Out: per ROI, T Monte-Carlo dropout samples summarized as mean probabilities and variances.
+import { mutualInformation } from "../contract/calibration";
 import type { PipelineConfig } from "./config";
 import { dropoutMasks, seededRandom } from "./random";
 import type {
@@ -140,7 +141,8 @@ export function softmaxRows(logits: Float32Array, classes: number): Float64Array
  * Mean and across-sample variance per class of T probability vectors [T, classes]. The variance
  * uses the unbiased divisor T - 1 because the T samples estimate the spread of the model's
  * predictive distribution (at T = 100 the difference from 1/T is 1%); one sample has variance 0.
- * The ROI's variance is the mean of the per-class variances (aggregate.ts says why).
+ * The ROI's variance is the mean of the per-class variances (aggregate.ts says why); its mutual
+ * information (a candidate confidence score, issue 11 §3) needs the samples, so it is taken here.
  */
 export function summarizeSamples(
   probs: ArrayLike<number>,
@@ -161,6 +163,7 @@ export function summarizeSamples(
     meanProbabilities: mean,
     classVariances: variance,
     variance: variance.reduce((s, v) => s + v, 0) / classes,
+    mutualInformation: mutualInformation(probs, T, classes),
     samples: T,
   };
 }

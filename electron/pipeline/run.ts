@@ -1,5 +1,6 @@
 // The runner: wires prepare -> localize -> fuse -> crop -> classify -> aggregate over one study's
 // in-memory volumes (STYLE.md 3: it only wires; reading DICOM and writing results happen outside).
+import type { Calibration } from "../contract/calibration";
 import { LESION_CLASSES, SEQUENCES, type LesionClass, type SequenceId } from "../contract/domain";
 import { UsageError } from "../contract/errors";
 import { aggregate, classIndex } from "./aggregate";
@@ -24,6 +25,8 @@ export interface ClassifierModel extends ClassifyModel {
   channels: readonly SequenceId[];
   cropSize: number;
   normalization: Normalization;
+  /** The manifest's calibration block (issue 11 §3); absent: no assessment. */
+  calibration?: Calibration | null;
 }
 
 export interface PipelineModels {
@@ -85,7 +88,9 @@ export async function runPipeline(
     crop(rois, prepared.normalized, prepared.reference, models.classifier.channels, config),
   );
   const classified = await stage("classify", () => classify(crops, models.classifier, config));
-  const outcome = await stage("aggregate", () => aggregate(classified, models.classifier.classes));
+  const outcome = await stage("aggregate", () =>
+    aggregate(classified, models.classifier.classes, models.classifier.calibration ?? null),
+  );
 
   const index = classIndex(models.classifier.classes);
   const boxesPerSequence = {} as Record<SequenceId, number>;

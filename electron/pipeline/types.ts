@@ -1,5 +1,7 @@
 // Data passed between the CAD stages (prepare -> localize -> fuse -> crop -> classify -> aggregate)
 // and the model-runner signatures the stages receive, so that stages never see onnxruntime.
+import type { ConfidenceScores } from "../contract/calibration";
+import type { Assessment } from "../contract/confidence";
 import type { LesionClass, SequenceId, Vec3 } from "../contract/domain";
 import type { VolumeGeometry } from "../contract/volume";
 
@@ -98,6 +100,11 @@ export interface RoiClassification {
   classVariances: number[];
   /** Mean of classVariances: the ROI's uncertainty (see aggregate.ts for why). */
   variance: number;
+  /**
+   * Mutual information between the prediction and the dropout masks over the T samples
+   * (contract/calibration.ts mutualInformation): needs the samples, so it is computed here.
+   */
+  mutualInformation: number;
   samples: number;
 }
 
@@ -109,4 +116,8 @@ export type StudyOutcome =
       prediction: LesionClass;
       uncertainty: number;
       confidence: number;
+      /** The five candidate confidence scores (issue 11 §3; `paper` = confidence). */
+      scores: ConfidenceScores;
+      /** The nurse's reading under the classifier's calibration; null without one. */
+      assessment: Assessment | null;
     };

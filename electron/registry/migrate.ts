@@ -6,7 +6,9 @@ import type { Database } from "better-sqlite3";
 import { MIGRATIONS, type Migration } from "../../db/index";
 import { RegistryError } from "../contract/errors";
 
-export const SCHEMA_VERSION = MIGRATIONS.length;
+/** The newest version this app knows: the last migration's (versions may skip numbers while
+ * parallel branches each add theirs; they only ever increase). */
+export const SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;
 
 export function schemaVersion(db: Database): number {
   return db.pragma("user_version", { simple: true }) as number;
@@ -21,14 +23,14 @@ export interface MigrationResult {
 export function migrate(
   db: Database,
   migrations: readonly Migration[] = MIGRATIONS,
-  target: number = migrations.length,
+  target: number = migrations.at(-1)?.version ?? 0,
 ): MigrationResult {
   migrations.forEach((m, i) => {
-    if (m.version !== i + 1) {
+    if (m.version <= (i === 0 ? 0 : migrations[i - 1]!.version)) {
       throw new RegistryError(`Migration list is out of order at ${m.name} (v${m.version}).`);
     }
   });
-  const known = migrations.length;
+  const known = migrations.at(-1)?.version ?? 0;
   const from = schemaVersion(db);
   if (from > known) {
     throw new RegistryError(

@@ -1,13 +1,15 @@
 import { describe, expect, it } from "vitest";
+import { DEFAULT_BANDS, type Calibration } from "../../electron/contract/calibration";
 import { aggregate } from "../../electron/pipeline/aggregate";
 import { classify, summarizeSamples } from "../../electron/pipeline/classify";
 import { dropoutMasks, seededRandom } from "../../electron/pipeline/random";
 import type { RoiClassification, Tensor } from "../../electron/pipeline/types";
 
-const roi = (mean: number[], variance: number): RoiClassification => ({
+const roi = (mean: number[], variance: number, mutualInformation = 0): RoiClassification => ({
   meanProbabilities: mean,
   classVariances: mean.map(() => variance),
   variance,
+  mutualInformation,
   samples: 100,
 });
 
@@ -25,6 +27,56 @@ describe("aggregate", () => {
     // uncertainty = (0.02 + 0.04) / 2 = 0.03; confidence = 0.97.
     expect(out.uncertainty).toBeCloseTo(0.03, 12);
     expect(out.confidence).toBeCloseTo(0.97, 12);
+    expect(out.assessment).toBeNull();
+  });
+
+  it("computes the five candidate scores, the ROIs' mutual information averaged (by hand)", () => {
+    const rois = [roi([0.6, 0.3, 0.1], 0.02, 0.1), roi([0.4, 0.3, 0.3], 0.04, 0.3)];
+    const out = aggregate(rois, ["HCC", "ICC", "metastasis"]);
+    if (out.status !== "analyzed") throw new Error("expected analyzed");
+    // Study probabilities (0.5, 0.3, 0.2): maxProb 0.5, margin 0.2, MI (0.1 + 0.3) / 2 = 0.2.
+    expect(out.scores.paper).toBeCloseTo(0.97, 12);
+    expect(out.scores.maxProb).toBeCloseTo(0.5, 12);
+    expect(out.scores.margin).toBeCloseTo(0.2, 12);
+    expect(out.scores.negMutualInfo).toBeCloseTo(-0.2, 12);
+    const h = -(0.5 * Math.log(0.5) + 0.3 * Math.log(0.3) + 0.2 * Math.log(0.2));
+    expect(out.scores.negEntropy).toBeCloseTo(-h, 12);
+  });
+
+  it("applies the classifier's calibration: temperature, band, close call, conformal set", () => {
+    const calibration: Calibration = {
+      temperature: 0.5,
+      rankScore: "maxProb",
+      aurc: { paper: 0.3, maxProb: 0.1, negEntropy: 0.2, margin: 0.15, negMutualInfo: 0.25 },
+      ece: { bins: 15, before: 0.1, after: 0.04 },
+      conformal: { method: "APS", coverage: 0.9, qhat: 0.95, calibrationSize: 40 },
+      bands: {
+        ...DEFAULT_BANDS,
+        accuracy: { high: 1, medium: 0.75, low: 0.5 },
+        count: { high: 10, medium: 20, low: 10 },
+      },
+      closeCallMargin: 0.1,
+      provenance: {
+        cohort: "val.json",
+        studies: 40,
+        fitted: 40,
+        truthSha256: "a".repeat(64),
+        resultsDate: null,
+        appVersion: "0.1.0",
+      },
+    };
+    const out = aggregate([roi([0.6, 0.3, 0.1], 0.01)], ["HCC", "ICC", "metastasis"], calibration);
+    if (out.status !== "analyzed") throw new Error("expected analyzed");
+    // T = 0.5 squares: (0.36, 0.09, 0.01) / 0.46 = (0.7826, 0.1957, 0.0217).
+    const a = out.assessment!;
+    expect(a.calibratedProbabilities.HCC).toBeCloseTo(0.36 / 0.46, 12);
+    expect(a.probCorrect).toBeCloseTo(0.36 / 0.46, 12);
+    expect(a.band).toBe("medium");
+    expect(a.closeCall).toBe(false);
+    // Cumulative 0.7826 < 0.95, 0.9783 >= 0.95: {HCC, ICC}.
+    expect(a.predictionSet).toEqual(["HCC", "ICC"]);
+    expect(a.rankScoreName).toBe("maxProb");
+    expect(a.rankScore).toBeCloseTo(0.6, 12); // the uncalibrated score, as AURC chose it
   });
 
   it("reports no-roi for a study without ROIs and refuses a class order that lacks a class", () => {
@@ -48,6 +100,9 @@ describe("summarizeSamples", () => {
     expect(t.classVariances[0]).toBeCloseTo(0.04, 12);
     expect(t.variance).toBeCloseTo(0.04, 12);
     expect(summarizeSamples([0.3, 0.7], 1, 2).variance).toBe(0);
+    // Mutual information of [1, 0] and [0, 1]: H(0.5, 0.5) - 0 = ln 2; one sample: 0.
+    expect(s.mutualInformation).toBeCloseTo(Math.log(2), 12);
+    expect(summarizeSamples([0.3, 0.7], 1, 2).mutualInformation).toBe(0);
   });
 });
 

@@ -163,6 +163,29 @@ describe("registry migrations", () => {
     expect(count(db, "reviews")).toBe(1);
   });
 
+  it("v6 adds scores and assessment to analyses; earlier analyses keep theirs and read null", () => {
+    const db = dbAt(4);
+    importStudy(db, "1");
+    const now = "2026-01-01T00:00:00.000Z";
+    db.prepare(
+      `INSERT INTO analyses (study_ref, status, prediction, confidence, sequences_json,
+         models_json, provider, parameters_json, timings_json, app_version, started_at,
+         finished_at)
+       VALUES (1, 'analyzed', 'HCC', 0.9991, '{}', '[]', 'cpu', '{}', '{}', '0.1.0', ?, ?)`,
+    ).run(now, now);
+    migrate(db, MIGRATIONS, 6);
+    expect(schemaVersion(db)).toBe(6);
+    const row = db
+      .prepare("SELECT confidence, scores_json, assessment_json FROM analyses WHERE id = 1")
+      .get();
+    expect(row).toEqual({ confidence: 0.9991, scores_json: null, assessment_json: null });
+    db.prepare("UPDATE analyses SET scores_json = ?, assessment_json = ? WHERE id = 1").run(
+      '{"paper":0.9991}',
+      '{"probCorrect":0.8}',
+    );
+    expect(listStudies(db)[0]!.status).toBe("analyzed");
+  });
+
   it("refuses a database written by a newer app, leaving it untouched", () => {
     const file = path.join(tempDir(), "registry.sqlite");
     const db = openDatabase(file);

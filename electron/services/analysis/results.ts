@@ -7,6 +7,8 @@ import {
   type LesionClass,
   type SequenceId,
 } from "../../contract/domain";
+import type { ConfidenceScores } from "../../contract/calibration";
+import type { Assessment } from "../../contract/confidence";
 import { roiRowReader, type Db } from "../../registry";
 import type { AnalysisStatus, ModelRecord, RoiRecord, StudyResult } from "./types";
 
@@ -21,6 +23,9 @@ export interface AnalysisToSave {
   probabilities: Record<LesionClass, number> | null;
   confidence: number | null;
   uncertainty: number | null;
+  /** Candidate confidence scores and the calibrated assessment (issue 11 §3; db/006). */
+  scores?: ConfidenceScores | null;
+  assessment?: Assessment | null;
   /** Study-level per-class variance (mean of the ROIs' per-class variances) and sample count. */
   classVariances: Record<LesionClass, number> | null;
   samples: number | null;
@@ -62,8 +67,8 @@ export function saveAnalysis(db: Db, a: AnalysisToSave): number {
             `INSERT INTO analyses (study_ref, job_ref, status, error, prediction,
                probabilities_json, confidence, uncertainty, mc_stats_json, sequences_json,
                models_json, provider, parameters_json, timings_json, app_version, started_at,
-               finished_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+               finished_at, scores_json, assessment_json)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
           .run(
             a.studyRef,
@@ -83,6 +88,8 @@ export function saveAnalysis(db: Db, a: AnalysisToSave): number {
             APP_VERSION,
             a.startedAt,
             a.finishedAt,
+            a.scores ? JSON.stringify(a.scores) : null,
+            a.assessment ? JSON.stringify(a.assessment) : null,
           ).lastInsertRowid,
       );
       const seriesRef = db.prepare<[string], { id: number }>(
@@ -135,6 +142,8 @@ interface AnalysisRow {
   parameters_json: string;
   timings_json: string;
   finished_at: string;
+  scores_json: string | null;
+  assessment_json: string | null;
 }
 
 /** The latest analysis of every analyzed study (or of the given studies), in registry order. */
@@ -143,7 +152,8 @@ export function studyResults(db: Db, studyInstanceUids?: string[]): StudyResult[
     .prepare<[], AnalysisRow>(
       `SELECT a.id, s.study_instance_uid AS uid, p.patient_id, a.status, a.error, a.prediction,
               a.probabilities_json, a.confidence, a.uncertainty, a.sequences_json, a.models_json,
-              a.provider, a.parameters_json, a.timings_json, a.finished_at
+              a.provider, a.parameters_json, a.timings_json, a.finished_at, a.scores_json,
+              a.assessment_json
          FROM studies s
          JOIN patients p ON p.id = s.patient_ref
          JOIN analyses a ON a.id = (SELECT MAX(x.id) FROM analyses x WHERE x.study_ref = s.id)
@@ -168,6 +178,8 @@ export function studyResults(db: Db, studyInstanceUids?: string[]): StudyResult[
           : null,
         confidence: a.confidence,
         uncertainty: a.uncertainty,
+        ...(a.scores_json ? { scores: JSON.parse(a.scores_json) as ConfidenceScores } : {}),
+        ...(a.assessment_json ? { assessment: JSON.parse(a.assessment_json) as Assessment } : {}),
         sequences: Object.fromEntries(SEQUENCES.map((s) => [s, sequences[s] ?? null])) as Record<
           SequenceId,
           string | null

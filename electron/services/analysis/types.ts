@@ -1,5 +1,7 @@
 // The analysis service's public vocabulary: job events for the UI's analysis queue and the result
 // document that `livercad analyze --json` writes (issue 4 §4 fixes its field names).
+import type { ConfidenceScores } from "../../contract/calibration";
+import type { Assessment } from "../../contract/confidence";
 import type { LesionClass, SequenceId, Vec3 } from "../../contract/domain";
 import type { StageName } from "../../pipeline/run";
 
@@ -69,6 +71,13 @@ export interface StudyResult {
   probabilities: Record<LesionClass, number> | null;
   confidence: number | null;
   uncertainty: number | null;
+  /**
+   * The five candidate confidence scores (issue 11 §3); absent on analyses stored before them and
+   * on studies that were not analyzed.
+   */
+  scores?: ConfidenceScores;
+  /** The calibrated reading; absent when the classifier had no calibration (or older analyses). */
+  assessment?: Assessment;
   sequences: Record<SequenceId, string | null>;
   rois: RoiRecord[];
   model: { models: ModelRecord[]; config: unknown };

@@ -3,9 +3,22 @@
 // CAD, the HCC-vs-others LROC with readers' operating points, the <= 2 cm / > 2 cm subgroups,
 // Fig. 5 (accuracy and mean F1 against the confidence cutoff), Fig. 6 (LROC on the 70% most
 // confident), the confusion matrix and the wrong cases. No Node, no DOM.
-import { confidentCount } from "../contract/confidence";
+import { confidentCount, type Assessment } from "../contract/confidence";
 import { LESION_CLASSES, type LesionClass } from "../contract/domain";
 import type { ReaderRead, TruthEntry } from "./cohort-files";
+import {
+  aurc,
+  eAurc,
+  ece,
+  fitTemperature,
+  reliabilityBins,
+  riskCoverage,
+  topCalls,
+  type LabeledProbabilities,
+  type ReliabilityBin,
+  type RiskCoveragePoint,
+  type ScoredCall,
+} from "./confidence-metrics";
 import { withinLesion, type ResultsLike } from "./match";
 import { hccLroc, metrics, type EvalCase, type LrocResult, type Metrics } from "./metrics";
 
@@ -15,6 +28,8 @@ export interface CohortCase extends EvalCase {
   /** Cross-validation fold of the study (0-based), or null outside a CV run. */
   fold: number | null;
   patientId: string | null;
+  /** The calibrated reading of the analysis (issue 11), absent on older analyses. */
+  assessment: Assessment | null;
 }
 
 /** Paper, "Diagnostic Performance" subgroups: largest lesion <= 2 cm and > 2 cm. */
@@ -37,6 +52,7 @@ export function matchTruth(
       largestLesionMm: t.largestLesionMm,
       fold: folds?.get(t.studyInstanceUid) ?? null,
       patientId: (r as { patientId?: string } | undefined)?.patientId ?? null,
+      assessment: (r as { assessment?: Assessment } | undefined)?.assessment ?? null,
     };
     if (!r) {
       return {
@@ -97,6 +113,7 @@ export function readerCases(
         largestLesionMm: t.largestLesionMm,
         fold: folds?.get(t.studyInstanceUid) ?? null,
         patientId: null,
+        assessment: null,
       },
     ];
   });
@@ -418,6 +435,91 @@ export function wrongCases(cases: CohortCase[]): WrongCase[] {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Beyond the paper: failure detection, calibration, conformal sets (confidence-metrics.ts)
+
+export interface ConfidenceAnalytics {
+  /** The score studies are ranked by: the assessment's rank score when every analysis has one. */
+  scoreName: string;
+  riskCoverage: RiskCoveragePoint[];
+  aurc: number;
+  eAurc: number;
+  reliability: {
+    before: { ece: number; bins: ReliabilityBin[] };
+    after: { ece: number; bins: ReliabilityBin[]; how: string } | null;
+  };
+  conformal: { nominal: number; coverage: number; meanSetSize: number; n: number } | null;
+}
+
+/**
+ * Risk-coverage over every study (one without a call ranks last and counts as an error, as the
+ * paper counts it), reliability of the analyzed studies' top-class probability before and after
+ * calibration, and the empirical coverage of the conformal sets the analyses carry.
+ */
+export function confidenceAnalytics(cases: CohortCase[]): ConfidenceAnalytics {
+  const analyzed = cases.filter(
+    (c) => c.status === "analyzed" && c.prediction !== null && c.probabilities !== null,
+  );
+  const assessed = analyzed.filter((c) => c.assessment !== null);
+  const useAssessment = analyzed.length > 0 && assessed.length === analyzed.length;
+  // -MAX_VALUE, not -Infinity: a difference of two must stay a number for the sort.
+  const LAST = -Number.MAX_VALUE;
+  const calls: ScoredCall[] = cases.map((c) => {
+    const made = c.status === "analyzed" && c.prediction !== null;
+    const score = !made ? LAST : useAssessment ? c.assessment!.rankScore : (c.confidence ?? LAST);
+    return { score, correct: made && c.prediction === c.truth };
+  });
+  const raw: LabeledProbabilities[] = analyzed.map((c) => ({
+    probabilities: c.probabilities!,
+    truth: c.truth,
+  }));
+  const before = topCalls(raw);
+  let after: ConfidenceAnalytics["reliability"]["after"] = null;
+  if (useAssessment) {
+    const cal = topCalls(
+      assessed.map((c) => ({
+        probabilities: c.assessment!.calibratedProbabilities,
+        truth: c.truth,
+      })),
+    );
+    after = {
+      ece: ece(cal),
+      bins: reliabilityBins(cal),
+      how: "the classifier manifest's calibration",
+    };
+  } else if (raw.length >= 2) {
+    // No stored calibration: a temperature fitted on this cohort shows what calibration would do
+    // (in-sample, so optimistic; the report says so).
+    const t = fitTemperature(raw);
+    const cal = topCalls(raw, t);
+    after = {
+      ece: ece(cal),
+      bins: reliabilityBins(cal),
+      how: `temperature ${t.toFixed(3)} fitted on this cohort (in-sample)`,
+    };
+  }
+  const conformal =
+    useAssessment && assessed.length > 0
+      ? {
+          nominal: assessed[0]!.assessment!.coverage,
+          coverage:
+            assessed.filter((c) => c.assessment!.predictionSet.includes(c.truth)).length /
+            assessed.length,
+          meanSetSize:
+            assessed.reduce((s, c) => s + c.assessment!.predictionSet.length, 0) / assessed.length,
+          n: assessed.length,
+        }
+      : null;
+  return {
+    scoreName: useAssessment ? assessed[0]!.assessment!.rankScoreName : "paper confidence",
+    riskCoverage: riskCoverage(calls),
+    aurc: aurc(calls),
+    eAurc: eAurc(calls),
+    reliability: { before: { ece: ece(before), bins: reliabilityBins(before) }, after },
+    conformal,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
 // The whole analysis of a cohort
 
 export interface SubgroupResult {
@@ -454,6 +556,7 @@ export interface CohortAnalytics {
   };
   confusion: ConfusionMatrix;
   wrong: WrongCase[];
+  confidence: ConfidenceAnalytics;
   bootstrap: { resamples: number; seed: string };
 }
 
@@ -542,6 +645,7 @@ export function cohortAnalytics(
     },
     confusion: confusionMatrix(cad),
     wrong: wrongCases(cad),
+    confidence: confidenceAnalytics(cad),
     bootstrap: { resamples, seed },
   };
 }

@@ -240,6 +240,94 @@ export function confusionFigure(doc: PlotDocument, a: CohortAnalytics): Figure {
   };
 }
 
+/** Risk-coverage (beyond the paper): error rate among the k most confident, k = 1..n. */
+export function riskCoverageFigure(doc: PlotDocument, a: CohortAnalytics): Figure {
+  const c = a.confidence;
+  const pts = c.riskCoverage.map((p, i) => ({ ...p, k: i + 1 }));
+  const svg = Plot.plot(
+    base(doc, {
+      x: {
+        domain: [0, 1],
+        label: "Coverage (share of studies kept, most confident first)",
+        grid: true,
+      },
+      y: {
+        label: "Risk (error rate among kept)",
+        grid: true,
+        domain: [0, Math.max(0.05, ...pts.map((p) => p.risk))],
+      },
+      marks: [
+        Plot.line(pts, { x: "coverage", y: "risk", stroke: "#a83b1f" }),
+        Plot.dot(pts, {
+          x: "coverage",
+          y: "risk",
+          r: 2,
+          fill: "#a83b1f",
+          title: (p: (typeof pts)[number]) =>
+            `${p.k} most confident kept (${pct(p.coverage)}): error rate ${pct(p.risk)}`,
+        }),
+        Plot.text([`AURC ${num(c.aurc)}  E-AURC ${num(c.eAurc)} (${c.scoreName})`], {
+          frameAnchor: "top-left",
+          dx: 8,
+          dy: 8,
+          textAnchor: "start",
+        }),
+      ],
+    }),
+  );
+  return {
+    id: "risk-coverage",
+    title: "Risk-coverage curve with AURC and E-AURC",
+    points: pts.length,
+    svg: finish(svg),
+  };
+}
+
+/** Reliability diagram (beyond the paper): accuracy against confidence per bin, before / after. */
+export function reliabilityFigure(doc: PlotDocument, a: CohortAnalytics): Figure {
+  const r = a.confidence.reliability;
+  const rows = [
+    ...r.before.bins.map((b) => ({ ...b, when: "before" })),
+    ...(r.after?.bins ?? []).map((b) => ({ ...b, when: "after" })),
+  ].filter((b) => b.count > 0);
+  const label =
+    `ECE before ${num(r.before.ece)}` +
+    (r.after ? `, after ${num(r.after.ece)}` : ", no calibration");
+  const svg = Plot.plot(
+    base(doc, {
+      x: { domain: [0, 1], label: "Top-class probability (bin mean)", grid: true },
+      y: { domain: [0, 1], label: "Accuracy in bin", grid: true },
+      color: { legend: false, domain: ["before", "after"], range: ["#999", "#1f5fa8"] },
+      marks: [
+        Plot.line(
+          [
+            [0, 0],
+            [1, 1],
+          ],
+          { stroke: "#bbb", strokeDasharray: "4,3" },
+        ),
+        Plot.line(rows, { x: "meanConfidence", y: "accuracy", stroke: "when", z: "when" }),
+        Plot.dot(rows, {
+          x: "meanConfidence",
+          y: "accuracy",
+          fill: "when",
+          r: (b: (typeof rows)[number]) => 2 + Math.sqrt(b.count),
+          title: (b: (typeof rows)[number]) =>
+            `${b.when} calibration, bin (${b.lower.toFixed(2)}, ${b.upper.toFixed(2)}]: ` +
+            `${b.count} studies, mean probability ${num(b.meanConfidence)}, accuracy ${pct(b.accuracy)}`,
+        }),
+        Plot.text([label], { frameAnchor: "top-left", dx: 8, dy: 8, textAnchor: "start" }),
+      ],
+    }),
+  );
+  return {
+    id: "reliability",
+    title: `Reliability diagram: grey before, blue after calibration${r.after ? ` (${r.after.how})` : ""}`,
+    points: rows.length,
+    svg: finish(svg),
+  };
+}
+
 /** Every figure of a cohort's analytics, in the report's order. */
 export function allFigures(doc: PlotDocument, a: CohortAnalytics): Figure[] {
   const figs = [
@@ -274,6 +362,8 @@ export function allFigures(doc: PlotDocument, a: CohortAnalytics): Figure[] {
       a.topLroc.cad.auc,
     ),
     confusionFigure(doc, a),
+    riskCoverageFigure(doc, a),
+    reliabilityFigure(doc, a),
   );
   return figs;
 }

@@ -126,6 +126,16 @@ function wrongHtml(a: CohortAnalytics): string {
     .join("")}</tbody></table>`;
 }
 
+function confidenceHtml(a: CohortAnalytics): string {
+  const c = a.confidence;
+  const r = c.reliability;
+  return `<ul>
+<li>Risk-coverage ranked by ${esc(c.scoreName)}: AURC ${f3(c.aurc)}, E-AURC ${f3(c.eAurc)} (lower is better; E-AURC 0 = a perfect ranking)</li>
+<li>Expected calibration error (15 bins): before ${f3(r.before.ece)}${r.after ? `, after ${f3(r.after.ece)} (${esc(r.after.how)})` : "; no calibration available"}</li>
+<li>Conformal prediction sets: ${c.conformal ? `nominal ${f3(c.conformal.nominal)}, empirical coverage ${f3(c.conformal.coverage)}, mean set size ${f3(c.conformal.meanSetSize)} (n=${c.conformal.n})` : "the analyses carry no conformal sets (the classifier has no calibration block)"}</li>
+</ul>`;
+}
+
 export function reportHtml(a: CohortAnalytics, meta: ReportMeta, figures: Figure[]): string {
   const figs = figures
     .map(
@@ -162,6 +172,7 @@ ${table3Html(a)}
 <h2>Subgroups by largest lesion</h2>${subgroupHtml(a)}
 <h2>Figures</h2>${figs}
 <h2>Confusion matrix (CAD)</h2>${confusionHtml(a)}
+<h2>Confidence beyond the paper</h2>${confidenceHtml(a)}
 <h2>Wrong cases (${a.wrong.length})</h2>${wrongHtml(a)}
 </body></html>
 `;

@@ -28,6 +28,7 @@ import {
 } from "../../registry/workstation-queries";
 import { UsageError } from "../../contract/errors";
 import type { AnalysisEvent, AnalysisService } from "../analysis/index";
+import { evaluationHandlers } from "../evaluation/handlers";
 import { ImportQueue, type Importer } from "./imports";
 import { VolumeCache, type VolumeLoader } from "./volumes";
 import { WorklistIndex } from "./worklist";
@@ -283,5 +284,10 @@ export class WorkstationService {
       this.options.analysis.cancel(req.id);
       return analyzeJobs(this.registry.db).find((j) => j.id === req.id) ?? null;
     },
+    ...evaluationHandlers(() => ({
+      registry: this.registry,
+      actor: this.options.actor,
+      changed: (uids) => this.invalidate(uids),
+    })),
   };
 }

@@ -5,6 +5,7 @@ import { useEffect, useState } from "react";
 import type { AppInfo } from "../electron/contract/ipc";
 import { call } from "./api";
 import { StudyView } from "./viewer/StudyView";
+import { Analytics } from "./analytics/Analytics";
 import { Worklist } from "./worklist/Worklist";
 import type { QueryState } from "./worklist/useWorklist";
 
@@ -23,6 +24,7 @@ export function App() {
   const [selected, setSelected] = useState<string | null>(null);
   const [open, setOpen] = useState<{ uid: string; at: number } | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [screen, setScreen] = useState<"worklist" | "analytics">("worklist");
 
   useEffect(() => {
     Promise.all([call("app:info", {}), call("settings:get", {})]).then(
@@ -69,6 +71,22 @@ export function App() {
           Liver<b>CAD</b>
         </span>
         <span className="muted small">Workstation {info?.version ?? ""}</span>
+        <nav className="screens" aria-label="Screens">
+          <button
+            type="button"
+            className={screen === "worklist" ? "tab active" : "tab"}
+            onClick={() => setScreen("worklist")}
+          >
+            Worklist
+          </button>
+          <button
+            type="button"
+            className={screen === "analytics" ? "tab active" : "tab"}
+            onClick={() => setScreen("analytics")}
+          >
+            Analytics
+          </button>
+        </nav>
         <span className="spacer" />
         <span className="small" aria-label="Signed in user">
           {info ? `User: ${info.actor}` : ""}
@@ -83,7 +101,10 @@ export function App() {
             Cannot reach the workstation services: {error}
           </div>
         )}
-        {query && !open && (
+        {screen === "analytics" && info && !open && (
+          <Analytics dataDir={info.dataDir} onOpen={openStudy} />
+        )}
+        {query && !open && screen === "worklist" && (
           <Worklist
             query={query}
             setQuery={setQuery}

@@ -8,6 +8,7 @@ import type { AnalysisView, RoiView, StudyDetail } from "../../electron/contract
 import { call } from "../api";
 import { percent, statusLabel } from "../format";
 import { forgetSeries } from "./series";
+import { TruthPanel } from "../analytics/TruthPanel";
 
 /** Per class: a line from the lowest to the highest sample, a box of mean ± 1 SD, the mean. */
 function McPlot({ a }: { a: AnalysisView }) {
@@ -373,6 +374,7 @@ export function SidePanel(props: {
         <NotAnalyzed detail={detail} />
       )}
       <NurseActions detail={detail} onChanged={props.onChanged} />
+      <TruthPanel uid={detail.studyInstanceUid} onChanged={props.onChanged} />
       <Assignments detail={detail} onChanged={props.onChanged} />
     </aside>
   );

@@ -142,8 +142,16 @@ describe("livercad evaluate on a site's files", () => {
       `${truth} line 5: duplicate: study 1.2.826.0.1.1 already given on line 2`,
     );
     const noCol = write("nocol.csv", "reader,study_uid,diagnosis\nR1,1.2.826.0.1.1,HCC\n");
-    const r3 = runCli(["evaluate", "--truth", truth, "--readers", noCol, "--results", results]);
-    expect(r3.status).toBe(1);
-    expect(r3.stderr).toContain("missing column(s) confidence");
+    const r2 = runCli([
+      "evaluate",
+      "--truth",
+      path.join(dir, "labels.json"),
+      "--readers",
+      noCol,
+      "--results",
+      results,
+    ]);
+    expect(r2.status).toBe(1);
+    expect(r2.stderr).toContain("missing column(s) confidence");
   });
 });

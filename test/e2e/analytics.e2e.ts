@@ -16,9 +16,12 @@ interface TruthJson {
 }
 
 beforeAll(async () => {
+  // The screen is under test here, not the models: the fixture's labelled analysis rows (no
+  // inference run, fixture.ts) keep the set-up within minutes on a loaded 2-core machine.
+  process.env.LIVERCAD_E2E_FIXTURE_ANALYSES = "1";
   fx = await buildFixture();
   h = await startHarness(fx.dbFile);
-});
+}, 400_000);
 
 afterAll(async () => {
   await h?.close();

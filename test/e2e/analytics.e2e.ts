@@ -123,8 +123,13 @@ describe("Analytics screen", () => {
     expect(await top.count()).toBe(a.topLroc.points.length + a.topLroc.readers.length);
     expect(await page.locator(".an-figure").count()).toBe(9);
 
-    // Hover: threshold and counts.
-    await lroc.locator('svg g[aria-label="dot"]').first().locator("> *").nth(1).hover();
+    // Hover: threshold and counts (dispatched: a reader diamond may lie over the curve point).
+    await lroc
+      .locator('svg g[aria-label="dot"]')
+      .first()
+      .locator("> *")
+      .nth(1)
+      .dispatchEvent("mouseover");
     await expect
       .poll(() => lroc.getByTestId("hover").textContent())
       .toMatch(
@@ -147,5 +152,16 @@ describe("Analytics screen", () => {
     expect(
       fs.readdirSync(path.join(out, "figures")).filter((f) => f.endsWith(".png")),
     ).toHaveLength(9);
+
+    // LIVERCAD_SCREENSHOTS=docs: the README's pictures of the screen and of one report page.
+    const shots = process.env.LIVERCAD_SCREENSHOTS;
+    if (shots) {
+      await page.getByTestId("table3").scrollIntoViewIfNeeded();
+      await page.screenshot({ path: path.join(shots, "analytics-screen.png") });
+      const report = await h.browser.newPage({ viewport: { width: 1100, height: 1500 } });
+      await report.goto(`file://${path.join(out, "report.html")}`);
+      await report.screenshot({ path: path.join(shots, "evaluation-report.png") });
+      await report.close();
+    }
   });
 });

@@ -73,6 +73,7 @@ describe("evaluation handlers", () => {
       ["R1", 2],
     ]);
     expect(a.table3[1]!.cells.accuracy.value).toBe(0.5);
+    expect(a.wrong.map((x) => x.patientId)).toEqual(["PAT1", "PAT2", "PAT3"]);
     const out = path.join(dir, "report");
     const rep = await h["evaluation:report"]({
       importId: null,

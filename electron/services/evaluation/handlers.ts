@@ -45,9 +45,16 @@ export function registryAnalytics(registry: Registry, q: CohortQuery): CohortAna
   const db = registry.db;
   const truth = cohortTruth(db, { importId: q.importId, search: q.search });
   const uids = truth.map((t) => t.studyInstanceUid);
-  return cohortAnalytics(truth, { studies: studyResults(db, uids) }, cohortReads(db, uids), {
+  const a = cohortAnalytics(truth, { studies: studyResults(db, uids) }, cohortReads(db, uids), {
     topPercent: q.topPercent,
   });
+  // A study never analyzed has no result to name its patient: the registry does.
+  const patient = db.prepare<[string], { patient_id: string }>(
+    `SELECT p.patient_id FROM studies s JOIN patients p ON p.id = s.patient_ref
+      WHERE s.study_instance_uid = ?`,
+  );
+  for (const w of a.wrong) w.patientId ??= patient.get(w.studyInstanceUid)?.patient_id ?? null;
+  return a;
 }
 
 export interface EvaluationContext {

@@ -9,6 +9,7 @@ import { migration004 } from "./004-reviews-status";
 import { migration005 } from "./005-job-leases";
 import { migration006 } from "./006-confidence-assessment";
 import { migration007 } from "./007-site-safety";
+import { migration009 } from "./009-ground-truth-readers";
 
 export type { Migration } from "./migration";
 
@@ -20,4 +21,5 @@ export const MIGRATIONS: readonly Migration[] = [
   migration005,
   migration006,
   migration007,
+  migration009,
 ];

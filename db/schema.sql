@@ -1,5 +1,5 @@
 -- Generated from db/ migrations by test/registry/schema.test.ts (UPDATE_SCHEMA_SNAPSHOT=1 rewrites it).
--- PRAGMA user_version = 7;
+-- PRAGMA user_version = 9;
 
 CREATE TABLE analyses (
         id INTEGER PRIMARY KEY,
@@ -24,15 +24,7 @@ CREATE TABLE analyses (
         app_version TEXT NOT NULL,
         started_at TEXT NOT NULL,
         finished_at TEXT NOT NULL
-      ) STRICT;
-
-CREATE TABLE analysis_quality (
-        analysis_ref INTEGER PRIMARY KEY REFERENCES analyses(id) ON DELETE CASCADE,
-        status TEXT NOT NULL CHECK (status IN ('ok', 'incomplete', 'refused')),
-        -- QualityFlag: {status, policy, findings: [{sequence, seriesInstanceUid, severity, code,
-        -- message}]}; messages name series numbers and descriptions, never the patient.
-        flag_json TEXT NOT NULL CHECK (json_valid(flag_json))
-      ) STRICT;
+      , scores_json TEXT, assessment_json TEXT) STRICT;
 
 CREATE TABLE audit_log (
         id INTEGER PRIMARY KEY,
@@ -41,6 +33,26 @@ CREATE TABLE audit_log (
         action TEXT NOT NULL,
         study_ref INTEGER REFERENCES studies(id) ON DELETE SET NULL,
         details_json TEXT NOT NULL CHECK (json_valid(details_json))
+      ) STRICT;
+
+CREATE TABLE evaluation_imports (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('truth', 'readers')),
+        file_name TEXT NOT NULL,
+        row_count INTEGER NOT NULL CHECK (row_count >= 0),
+        actor TEXT NOT NULL,
+        at TEXT NOT NULL
+      ) STRICT;
+
+CREATE TABLE ground_truth (
+        study_ref INTEGER PRIMARY KEY REFERENCES studies(id) ON DELETE CASCADE,
+        label TEXT NOT NULL CHECK (label IN ('HCC', 'ICC', 'metastasis')),
+        largest_lesion_mm REAL CHECK (largest_lesion_mm IS NULL OR largest_lesion_mm > 0),
+        lesions_json TEXT CHECK (lesions_json IS NULL OR json_valid(lesions_json)),
+        source TEXT NOT NULL CHECK (source IN ('file', 'manual')),
+        import_ref INTEGER REFERENCES evaluation_imports(id) ON DELETE SET NULL,
+        actor TEXT NOT NULL,
+        at TEXT NOT NULL
       ) STRICT;
 
 CREATE TABLE instances (
@@ -90,6 +102,16 @@ CREATE TABLE patients (
         -- PS3.3 C.7.1.1 Patient ID is only unique within its issuer and is often empty on
         -- anonymized media: name and birth date disambiguate.
         UNIQUE (patient_id, patient_name, birth_date)
+      ) STRICT;
+
+CREATE TABLE reader_reads (
+        id INTEGER PRIMARY KEY,
+        study_ref INTEGER NOT NULL REFERENCES studies(id) ON DELETE CASCADE,
+        reader TEXT NOT NULL,
+        diagnosis TEXT NOT NULL CHECK (diagnosis IN ('HCC', 'ICC', 'metastasis')),
+        confidence INTEGER NOT NULL CHECK (confidence BETWEEN 1 AND 5),
+        import_ref INTEGER NOT NULL REFERENCES evaluation_imports(id) ON DELETE CASCADE,
+        UNIQUE (reader, study_ref)
       ) STRICT;
 
 CREATE TABLE reviews (
@@ -168,13 +190,6 @@ CREATE TABLE series_exclusions (
         decided_at TEXT NOT NULL
       ) STRICT;
 
-CREATE TABLE site_settings (
-        key TEXT PRIMARY KEY,
-        value_json TEXT NOT NULL CHECK (json_valid(value_json)),
-        updated_at TEXT NOT NULL,
-        updated_by TEXT NOT NULL
-      ) STRICT;
-
 CREATE TABLE studies (
         id INTEGER PRIMARY KEY,
         patient_ref INTEGER NOT NULL REFERENCES patients(id),
@@ -191,11 +206,15 @@ CREATE INDEX analyses_study ON analyses(study_ref, id);
 
 CREATE INDEX audit_log_study ON audit_log(study_ref, id);
 
+CREATE INDEX ground_truth_import ON ground_truth(import_ref);
+
 CREATE INDEX instances_series ON instances(series_ref);
 
 CREATE INDEX jobs_state ON jobs(state, id);
 
 CREATE INDEX jobs_study ON jobs(study_ref, state);
+
+CREATE INDEX reader_reads_study ON reader_reads(study_ref);
 
 CREATE INDEX reviews_study ON reviews(study_ref, id);
 

@@ -8,6 +8,7 @@ import { NetworkPanel } from "./network/NetworkPanel";
 import { StudyView } from "./viewer/StudyView";
 import { About } from "./safety/About";
 import { RESEARCH_NOTICE } from "../electron/contract/site";
+import { Analytics } from "./analytics/Analytics";
 import { Worklist } from "./worklist/Worklist";
 import type { QueryState } from "./worklist/useWorklist";
 
@@ -28,6 +29,7 @@ export function App() {
   const [error, setError] = useState<string | null>(null);
   const [showAbout, setShowAbout] = useState(false);
   const [network, setNetwork] = useState(false);
+  const [screen, setScreen] = useState<"worklist" | "analytics">("worklist");
 
   useEffect(() => {
     document.title = `LiverCAD Workstation: ${RESEARCH_NOTICE}`;
@@ -82,6 +84,22 @@ export function App() {
           Liver<b>CAD</b>
         </span>
         <span className="muted small">Workstation {info?.version ?? ""}</span>
+        <nav className="screens" aria-label="Screens">
+          <button
+            type="button"
+            className={screen === "worklist" ? "tab active" : "tab"}
+            onClick={() => setScreen("worklist")}
+          >
+            Worklist
+          </button>
+          <button
+            type="button"
+            className={screen === "analytics" ? "tab active" : "tab"}
+            onClick={() => setScreen("analytics")}
+          >
+            Analytics
+          </button>
+        </nav>
         <span className="spacer" />
         <span className="small" aria-label="Signed in user">
           {info ? `User: ${info.actor}` : ""}
@@ -104,7 +122,10 @@ export function App() {
         )}
         {showAbout && <About onClose={() => setShowAbout(false)} />}
         {network && <NetworkPanel onClose={() => setNetwork(false)} />}
-        {query && !open && !showAbout && !network && (
+        {screen === "analytics" && info && !open && !showAbout && !network && (
+          <Analytics dataDir={info.dataDir} onOpen={openStudy} />
+        )}
+        {query && !open && !showAbout && !network && screen === "worklist" && (
           <Worklist
             query={query}
             setQuery={setQuery}

@@ -23,6 +23,8 @@ const node = {
     "pngjs",
     "@cornerstonejs/*",
     "jpeg-lossless-decoder-js",
+    // The evaluation report's PNG rasterizer (issue 16): a native .node binary.
+    "@resvg/resvg-js",
   ],
 };
 

@@ -19,6 +19,8 @@ const external = [
   "playwright-core",
   // Reads its font metrics and ICC profile from its own folder at run time (issue 15's PDFs).
   "pdfkit",
+  // Native rasterizer of the evaluation report's figures (issue 16): its .node binary loads at run time.
+  "@resvg/resvg-js",
 ];
 const common = {
   bundle: true,

@@ -13,6 +13,7 @@ import type { PatientIdentity } from "./identity";
 import type { QualityFlag } from "./quality";
 import { INCOMPLETE_POLICIES } from "./quality";
 import type { AboutInfo, SiteSettingsView } from "./site";
+import type { CohortAnalytics } from "../evaluation/analytics";
 
 const uid = z
   .string()
@@ -281,6 +282,41 @@ export interface EchoView {
   error: string | null;
 }
 
+/** A study's final (pathology) diagnosis, as the study view shows and edits it (issue 16 §1). */
+export interface TruthView {
+  label: LesionClass;
+  largestLesionMm: number | null;
+  source: "file" | "manual";
+  actor: string;
+  at: string;
+}
+
+/** One imported ground-truth or reader file: an Analytics cohort can be "this file's studies". */
+export interface EvaluationImportView {
+  id: number;
+  kind: "truth" | "readers";
+  fileName: string;
+  rowCount: number;
+  actor: string;
+  at: string;
+}
+
+/** The outcome of importing a file: stored rows, or every bad row and nothing stored. */
+export interface EvaluationImportResult {
+  fileName: string;
+  importId: number | null;
+  stored: number;
+  errors: { line: number; message: string }[];
+}
+
+/** Which studies the Analytics screen evaluates: one truth import (or all), narrowed by a search. */
+const cohortQuery = z.object({
+  importId: z.number().int().min(1).nullable(),
+  search: z.string().max(200),
+  topPercent: z.number().min(1).max(100),
+});
+export type CohortQuery = z.infer<typeof cohortQuery>;
+
 const studyRef = z.object({ studyInstanceUid: uid });
 
 /**
@@ -363,6 +399,40 @@ export const CHANNELS = {
   "network:echo": {
     request: z.object({ name: z.string().min(1).max(200) }),
     response: null as unknown as EchoView,
+  },
+  /** Issue 16: ground truth / reader files in, the Analytics screen's cohort and its exports. */
+  "evaluation:import": {
+    request: z.object({ kind: z.enum(["truth", "readers"]), path: z.string().min(1).max(4096) }),
+    response: null as unknown as EvaluationImportResult,
+  },
+  "evaluation:imports": {
+    request: z.object({}),
+    response: null as unknown as EvaluationImportView[],
+  },
+  "evaluation:analytics": {
+    request: cohortQuery,
+    response: null as unknown as CohortAnalytics,
+  },
+  "evaluation:report": {
+    request: cohortQuery.extend({ dir: z.string().min(1).max(4096) }),
+    response: null as unknown as { files: string[] },
+  },
+  "evaluation:export-figure": {
+    request: z.object({
+      dir: z.string().min(1).max(4096),
+      id: z.string().regex(/^[a-z0-9-]{1,64}$/, "a figure id"),
+      svg: z.string().min(1).max(5_000_000),
+    }),
+    response: null as unknown as { files: string[] },
+  },
+  "truth:get": { request: studyRef, response: null as unknown as TruthView | null },
+  "truth:set": {
+    request: z.object({
+      studyInstanceUid: uid,
+      label: z.enum(["HCC", "ICC", "metastasis"]).nullable(),
+      largestLesionMm: z.number().gt(0).lt(500).nullable(),
+    }),
+    response: null as unknown as TruthView | null,
   },
 } as const;
 

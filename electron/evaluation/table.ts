@@ -1,5 +1,6 @@
 // A Table-3-style text table of an Evaluation: all studies beside the most confident share.
 import { SCORE_NAMES } from "../contract/calibration";
+import { TABLE3_KEYS, TABLE3_LABELS, type Table3Column, type Table3Key } from "./analytics";
 import type { Evaluation, Metrics } from "./metrics";
 
 const fmt = (v: number): string => (Number.isNaN(v) ? "  n/a" : v.toFixed(3));
@@ -68,4 +69,20 @@ export function formatConfidence(e: Evaluation): string {
         `(n=${c.conformal.n})`,
   ];
   return lines.join("\n");
+}
+
+/** Table 3 as text: one column per CAD / reader, value and 95% interval (and folds' mean +- SD). */
+export function formatTable3(columns: Table3Column[]): string {
+  const cell = (c: Table3Column, k: Table3Key): string => {
+    const m = c.cells[k];
+    if (Number.isNaN(m.value)) return "n/a";
+    const folds = m.folds ? ` ${fmt(m.folds.mean)}±${fmt(m.folds.sd)}` : "";
+    return `${fmt(m.value)} (${fmt(m.ci[0])}-${fmt(m.ci[1])})${folds}`;
+  };
+  const head = ["", ...columns.map((c) => `${c.name} (n=${c.n})`)];
+  const rows = TABLE3_KEYS.map((k) => [TABLE3_LABELS[k], ...columns.map((c) => cell(c, k))]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]): string =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+  return [line(head), ...rows.map(line)].join("\n");
 }

@@ -33,3 +33,4 @@ export {
 } from "./jobs";
 export { roiRowReader, type RoiRow } from "./rois";
 export type * from "./types";
+export * from "./evaluation";

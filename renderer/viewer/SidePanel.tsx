@@ -10,6 +10,7 @@ import { AssessmentRows } from "../confidence/Assessment";
 import { percent, statusLabel } from "../format";
 import { forgetSeries } from "./series";
 import { AssignmentRow } from "../safety/AssignmentRow";
+import { TruthPanel } from "../analytics/TruthPanel";
 
 /** Per class: a line from the lowest to the highest sample, a box of mean ± 1 SD, the mean. */
 function McPlot({ a }: { a: AnalysisView }) {
@@ -337,6 +338,7 @@ export function SidePanel(props: {
         <NotAnalyzed detail={detail} />
       )}
       <NurseActions detail={detail} onChanged={props.onChanged} />
+      <TruthPanel uid={detail.studyInstanceUid} onChanged={props.onChanged} />
       <Assignments detail={detail} onChanged={props.onChanged} />
     </aside>
   );

@@ -30,6 +30,7 @@ import {
 } from "../../registry/workstation-queries";
 import { UsageError } from "../../contract/errors";
 import type { AnalysisEvent, AnalysisService } from "../analysis/index";
+import { evaluationHandlers } from "../evaluation/handlers";
 import { ImportQueue, type Importer } from "./imports";
 import { VolumeCache, type VolumeLoader } from "./volumes";
 import { WorklistIndex } from "./worklist";
@@ -366,6 +367,11 @@ export class WorkstationService {
       version: this.options.version,
       modelsRoot: this.options.modelsRoot ?? defaultModelsRoot(),
       dbFile: this.options.dbFile,
+    })),
+    ...evaluationHandlers(() => ({
+      registry: this.registry,
+      actor: this.options.actor,
+      changed: (uids) => this.invalidate(uids),
     })),
   };
 }

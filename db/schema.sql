@@ -26,6 +26,14 @@ CREATE TABLE analyses (
         finished_at TEXT NOT NULL
       , scores_json TEXT, assessment_json TEXT) STRICT;
 
+CREATE TABLE analysis_quality (
+        analysis_ref INTEGER PRIMARY KEY REFERENCES analyses(id) ON DELETE CASCADE,
+        status TEXT NOT NULL CHECK (status IN ('ok', 'incomplete', 'refused')),
+        -- QualityFlag: {status, policy, findings: [{sequence, seriesInstanceUid, severity, code,
+        -- message}]}; messages name series numbers and descriptions, never the patient.
+        flag_json TEXT NOT NULL CHECK (json_valid(flag_json))
+      ) STRICT;
+
 CREATE TABLE audit_log (
         id INTEGER PRIMARY KEY,
         at TEXT NOT NULL,
@@ -90,7 +98,7 @@ CREATE TABLE jobs (
         started_at TEXT,
         finished_at TEXT,
         updated_at TEXT NOT NULL
-      ) STRICT;
+      , owner TEXT, lease_expires_at TEXT, heartbeat_at TEXT) STRICT;
 
 CREATE TABLE patients (
         id INTEGER PRIMARY KEY,
@@ -188,6 +196,13 @@ CREATE TABLE series_exclusions (
         rule TEXT NOT NULL,
         reason TEXT NOT NULL,
         decided_at TEXT NOT NULL
+      ) STRICT;
+
+CREATE TABLE site_settings (
+        key TEXT PRIMARY KEY,
+        value_json TEXT NOT NULL CHECK (json_valid(value_json)),
+        updated_at TEXT NOT NULL,
+        updated_by TEXT NOT NULL
       ) STRICT;
 
 CREATE TABLE studies (

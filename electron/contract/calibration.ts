@@ -157,6 +157,38 @@ export function bandExplanation(band: ConfidenceBand, bands: BandThresholds): st
 }
 
 /** Default close-call margin on calibrated probabilities (issue 11: P 0.40 vs 0.47 is one). */
+/**
+ * LAC set (Sadinle, Lei & Wasserman 2019, "least ambiguous set-valued classifiers"; the "THR"
+ * score of Angelopoulos & Bates 2021 §1): every class whose calibrated probability is at least
+ * 1 - qhat. Deterministic APS needs its whole last class to cross qhat, so a model that ranks the
+ * true class third in more than 1 - coverage of the studies gets qhat = 1 and sets of every
+ * class (measured on the round-5 validation cohort: 100% coverage, mean size 3.0); LAC's score
+ * moves continuously with the probability, so its coverage sits at the nominal level with the
+ * smallest mean set. Never empty: the most probable class is always in.
+ */
+export function lacSet(p: Record<LesionClass, number>, qhat: number): LesionClass[] {
+  const ranked = rankedClasses(p);
+  const set = ranked.filter((c) => 1 - p[c] <= qhat + 1e-12);
+  return set.length > 0 ? set : [ranked[0]!];
+}
+
+/** LAC conformal score of the true class: 1 - its probability. */
+export function lacScore(p: Record<LesionClass, number>, truth: LesionClass): number {
+  return 1 - p[truth];
+}
+
+/** The set of a conformal method at qhat (Infinity: every class). */
+export function conformalSet(
+  method: ConformalMethod,
+  p: Record<LesionClass, number>,
+  qhat: number,
+): LesionClass[] {
+  return method === "LAC" ? lacSet(p, qhat) : apsSet(p, qhat);
+}
+
+export const CONFORMAL_METHODS = ["LAC", "APS"] as const;
+export type ConformalMethod = (typeof CONFORMAL_METHODS)[number];
+
 export const DEFAULT_CLOSE_CALL_MARGIN = 0.1;
 
 /** The `calibration` block of the classifier manifest, written by `livercad calibrate`. */
@@ -169,7 +201,12 @@ export interface Calibration {
   aurc: Record<ScoreName, number | null>;
   /** Expected calibration error (15 equal-width bins) before and after temperature scaling. */
   ece: { bins: number; before: number | null; after: number | null };
-  conformal: { method: "APS"; coverage: number; qhat: number | null; calibrationSize: number };
+  conformal: {
+    method: ConformalMethod;
+    coverage: number;
+    qhat: number | null;
+    calibrationSize: number;
+  };
   bands: BandThresholds & {
     /** Accuracy of the calibration cohort's studies in each band (null: none in the band). */
     accuracy: Record<ConfidenceBand, number | null>;
@@ -207,7 +244,11 @@ export function assess(
     probCorrect,
     band: bandOf(probCorrect, calibration.bands),
     closeCall: probCorrect - calibrated[second!] < calibration.closeCallMargin,
-    predictionSet: apsSet(calibrated, calibration.conformal.qhat ?? Number.POSITIVE_INFINITY),
+    predictionSet: conformalSet(
+      calibration.conformal.method,
+      calibrated,
+      calibration.conformal.qhat ?? Number.POSITIVE_INFINITY,
+    ),
     coverage: calibration.conformal.coverage,
     rankScore: scores[calibration.rankScore],
     rankScoreName: calibration.rankScore,

@@ -21,6 +21,7 @@ import {
   eAurc,
   ece,
   fitAps,
+  fitLac,
   fitTemperature,
   topCalls,
   type LabeledProbabilities,
@@ -49,6 +50,8 @@ export interface CalibrationFit {
   accuracy: number;
   /** Coverage and mean set size of the fitted sets on the fitting cohort itself. */
   conformal: { coverage: number; meanSetSize: number };
+  /** Deterministic APS at the same coverage, for comparison (not used by the sets). */
+  aps: { qhat: number | null; coverage: number; meanSetSize: number };
   closeCalls: { count: number; accuracy: number };
 }
 
@@ -119,7 +122,10 @@ export function fitCalibration(cases: EvalCase[], options: CalibrateOptions = {}
     probabilities: temperatureScale(c.probabilities, temperature),
     truth: c.truth,
   }));
-  const qhat = fitAps(calibrated, coverage);
+  // LAC sets (calibration.ts lacSet): deterministic APS degenerates to every class whenever the
+  // true class is ranked last in more than 1 - coverage of the studies; APS is still reported.
+  const qhat = fitLac(calibrated, coverage);
+  const apsQhat = fitAps(calibrated, coverage);
   const counts: Record<ConfidenceBand, number> = { high: 0, medium: 0, low: 0 };
   const right: Record<ConfidenceBand, number> = { high: 0, medium: 0, low: 0 };
   let closeCount = 0;
@@ -147,7 +153,7 @@ export function fitCalibration(cases: EvalCase[], options: CalibrateOptions = {}
         before: nullIfNaN(ece(topCalls(labeled), ECE_BINS)),
         after: nullIfNaN(ece(topCalls(calibrated), ECE_BINS)),
       },
-      conformal: { method: "APS", coverage, qhat, calibrationSize: used.length },
+      conformal: { method: "LAC", coverage, qhat, calibrationSize: used.length },
       bands: {
         high: bands.high,
         medium: bands.medium,
@@ -164,7 +170,8 @@ export function fitCalibration(cases: EvalCase[], options: CalibrateOptions = {}
     skipped,
     eAurc: eAurcs,
     accuracy: used.filter((c) => c.prediction === c.truth).length / used.length,
-    conformal: conformalReport(calibrated, qhat),
+    conformal: conformalReport(calibrated, qhat, "LAC"),
+    aps: { qhat: apsQhat, ...conformalReport(calibrated, apsQhat, "APS") },
     closeCalls: {
       count: closeCount,
       accuracy: closeCount === 0 ? Number.NaN : closeRight / closeCount,

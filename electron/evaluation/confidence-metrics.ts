@@ -1,12 +1,14 @@
 // Metrics of a confidence score and the fits of the classifier's calibration (issue 11 §3), as pure
 // functions of per-study numbers: risk-coverage, AURC / E-AURC, ECE with reliability bins,
-// temperature scaling, split-conformal APS. No Node, no DOM. The apply side (scores, temperature,
+// temperature scaling, split-conformal LAC and APS. No Node, no DOM. The apply side (scores, temperature,
 // APS set, bands) is contract/calibration.ts, shared with the pipeline.
 import {
   SCORE_NAMES,
   apsScore,
-  apsSet,
+  conformalSet,
+  lacScore,
   rankedClasses,
+  type ConformalMethod,
   temperatureScale,
   type ScoreName,
 } from "../contract/calibration";
@@ -17,6 +19,9 @@ export {
   SCORE_NAMES,
   apsScore,
   apsSet,
+  lacScore,
+  lacSet,
+  conformalSet,
   confidenceScores,
   entropy,
   mutualInformation,
@@ -212,16 +217,25 @@ export function fitAps(cases: LabeledProbabilities[], coverage: number): number 
   );
 }
 
-/** Empirical coverage and mean set size of APS sets at qhat on (calibrated) probabilities. */
+/** The LAC threshold fitted on (already calibrated) probabilities. */
+export function fitLac(cases: LabeledProbabilities[], coverage: number): number | null {
+  return conformalQuantile(
+    cases.map((c) => lacScore(c.probabilities, c.truth)),
+    coverage,
+  );
+}
+
+/** Empirical coverage and mean set size of a method's sets at qhat on (calibrated) probabilities. */
 export function conformalReport(
   cases: LabeledProbabilities[],
   qhat: number | null,
+  method: ConformalMethod = "APS",
 ): { coverage: number; meanSetSize: number } {
   if (cases.length === 0) return { coverage: Number.NaN, meanSetSize: Number.NaN };
   let covered = 0;
   let size = 0;
   for (const c of cases) {
-    const set = apsSet(c.probabilities, qhat ?? Number.POSITIVE_INFINITY);
+    const set = conformalSet(method, c.probabilities, qhat ?? Number.POSITIVE_INFINITY);
     if (set.includes(c.truth)) covered++;
     size += set.length;
   }

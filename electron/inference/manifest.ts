@@ -1,7 +1,7 @@
 // The model manifest (`native-models/<id>/manifest.json`, STYLE.md 9): what a model folder must
 // declare so that code never hard-codes a model path, a tensor name or a class order (issue 5 §2).
 import { z } from "zod";
-import { SCORE_NAMES, type Calibration } from "../contract/calibration";
+import { CONFORMAL_METHODS, SCORE_NAMES, type Calibration } from "../contract/calibration";
 import { LESION_CLASSES, SEQUENCES } from "../contract/domain";
 
 const dim = z.union([z.number().int().positive(), z.string().min(1)]);
@@ -76,7 +76,7 @@ const calibrationSchema = z.object({
     after: z.number().nullable(),
   }),
   conformal: z.object({
-    method: z.literal("APS"),
+    method: z.enum(CONFORMAL_METHODS),
     coverage: z.number().gt(0).lt(1),
     qhat: z.number().nullable(),
     calibrationSize: z.number().int().nonnegative(),

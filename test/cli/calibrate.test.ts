@@ -101,7 +101,7 @@ describe("livercad calibrate", () => {
     expect(calibration).toMatchObject({
       rankScore: "negMutualInfo",
       closeCallMargin: 0.15,
-      conformal: { method: "APS", coverage: 0.8, calibrationSize: 12 },
+      conformal: { method: "LAC", coverage: 0.8, calibrationSize: 12 },
       provenance: {
         cohort: resultsFile,
         studies: 14,

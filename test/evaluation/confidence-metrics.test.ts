@@ -11,6 +11,10 @@ import type { LesionClass, Vec3 } from "../../electron/contract/domain";
 import {
   apsScore,
   apsSet,
+  conformalSet,
+  fitLac,
+  lacScore,
+  lacSet,
   aurc,
   confidenceScores,
   conformalQuantile,
@@ -158,6 +162,41 @@ describe("split-conformal APS", () => {
   });
 });
 
+describe("split-conformal LAC", () => {
+  it("keeps every class whose probability is at least 1 - qhat, never an empty set", () => {
+    const p = P(0.6, 0.3, 0.1);
+    expect(lacSet(p, 0.5)).toEqual(["HCC"]);
+    expect(lacSet(p, 0.7)).toEqual(["HCC", "ICC"]);
+    expect(lacSet(p, 0.1)).toEqual(["HCC"]); // nothing reaches 0.9: the top class stays
+    expect(lacSet(p, Number.POSITIVE_INFINITY)).toEqual(["HCC", "ICC", "metastasis"]);
+    expect(lacScore(p, "ICC")).toBeCloseTo(0.7, 12);
+  });
+  it("does not degenerate where deterministic APS does: true classes ranked last", () => {
+    // 10 studies at 80% (k = ceil(8.8) = 9): 7 clear right calls and 3 near-ties whose true class
+    // is ranked last. APS scores those 1.0, so its 9th smallest is 1 and every set holds all three
+    // classes; LAC scores them 1 - 0.33, so the clear calls keep one class and the ties all three.
+    const cases: LabeledProbabilities[] = [
+      ...Array.from({ length: 7 }, () => ({
+        probabilities: P(0.9, 0.06, 0.04),
+        truth: "HCC" as const,
+      })),
+      ...Array.from({ length: 3 }, () => ({
+        probabilities: P(0.34, 0.33, 0.33),
+        truth: "metastasis" as const,
+      })),
+    ];
+    const aps = fitAps(cases, 0.8)!;
+    expect(aps).toBeCloseTo(1, 12);
+    expect(conformalReport(cases, aps, "APS")).toEqual({ coverage: 1, meanSetSize: 3 });
+    const q = fitLac(cases, 0.8)!;
+    expect(q).toBeCloseTo(0.67, 12);
+    const lac = conformalReport(cases, q, "LAC");
+    expect(lac.coverage).toBe(1);
+    expect(lac.meanSetSize).toBeCloseTo(1.6, 12);
+    expect(conformalSet("LAC", cases[0]!.probabilities, q)).toEqual(["HCC"]);
+  });
+});
+
 describe("candidate scores", () => {
   it("mutual information is H(mean) - mean H", () => {
     expect(mutualInformation([1, 0, 0, 0, 1, 0], 2, 3)).toBeCloseTo(Math.log(2), 12);
@@ -273,7 +312,7 @@ describe("fitting a calibration on a cohort", () => {
     expect(fit.accuracy).toBe(0.75);
   });
 
-  it("fits the temperature, the APS threshold and the bands on the calibrated probabilities", () => {
+  it("fits the temperature, the LAC threshold and the bands on the calibrated probabilities", () => {
     const fit = fitCalibration(cohort, { coverage: 0.8, margin: 0.2 });
     const labeled = cohort
       .slice(0, 12)
@@ -285,14 +324,20 @@ describe("fitting a calibration on a cohort", () => {
       truth: c.truth,
     }));
     expect(fit.calibration.conformal).toEqual({
-      method: "APS",
+      method: "LAC",
       coverage: 0.8,
       qhat: conformalQuantile(
-        calibrated.map((c) => apsScore(c.probabilities, c.truth)),
+        calibrated.map((c) => lacScore(c.probabilities, c.truth)),
         0.8,
       ),
       calibrationSize: 12,
     });
+    expect(fit.aps.qhat).toBe(
+      conformalQuantile(
+        calibrated.map((c) => apsScore(c.probabilities, c.truth)),
+        0.8,
+      ),
+    );
     // The NLL's temperature, not ECE's: on this cohort (confident errors) it even raises ECE.
     expect(fit.calibration.ece.before).toBeCloseTo(ece(topCalls(labeled)), 12);
     expect(fit.calibration.ece.after).toBeCloseTo(ece(topCalls(labeled, T)), 12);

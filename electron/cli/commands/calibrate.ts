@@ -51,9 +51,11 @@ export function calibrationText(c: Calibration, fit: CalibrationFit, file: strin
     ),
     `temperature=${c.temperature.toFixed(4)}`,
     `ece_before=${f3(c.ece.before)} ece_after=${f3(c.ece.after)} (${c.ece.bins} bins)`,
-    `conformal APS coverage=${c.conformal.coverage} qhat=${f3(c.conformal.qhat)}` +
+    `conformal ${c.conformal.method} coverage=${c.conformal.coverage} qhat=${f3(c.conformal.qhat)}` +
       ` (on this cohort: covered ${pct(fit.conformal.coverage)},` +
       ` mean set size ${f3(fit.conformal.meanSetSize)})`,
+    `  APS at the same coverage: qhat=${f3(fit.aps.qhat)} (covered ${pct(fit.aps.coverage)},` +
+      ` mean set size ${f3(fit.aps.meanSetSize)})`,
     ...(["high", "medium", "low"] as const).map((b) => {
       const rule =
         b === "high"
@@ -85,7 +87,7 @@ export const calibrateCommand: Command = {
     "  --margin M       close-call margin on calibrated probabilities (default 0.1)",
     "  --json           print the block and the fit report as JSON",
     "Fits: the rank score by lowest AURC of five candidates, the temperature (NLL), ECE before",
-    "and after (15 bins), the split-conformal APS threshold, band accuracies. Use a cohort that",
+    "and after (15 bins), the split-conformal LAC threshold (APS reported beside it), band accuracies. Use a cohort that",
     "was not used for training, and verify with `livercad evaluate` on a held-out one.",
   ].join("\n"),
   options: {

@@ -150,6 +150,9 @@ describe("worklist", () => {
       );
       expect(await row.locator(".close-call").count()).toBe(a.closeCall ? 1 : 0);
     }
+    // README screenshots on request (LIVERCAD_SCREENSHOT_DIR=docs), never in a plain test run.
+    const shots = process.env.LIVERCAD_SCREENSHOT_DIR;
+    if (shots) await h.page.screenshot({ path: `${shots}/screenshot-confidence-worklist.png` });
     // The fixed threshold: the confident list is every study at or above 90% likely right.
     await h.page.locator("[data-testid=threshold-mode]").check();
     const atLeast90 = assessed.filter((s) => s.assessment!.probCorrect >= 0.9).length;
@@ -175,6 +178,7 @@ describe("worklist", () => {
     expect(await h.page.locator("[data-testid=study-confidence]").textContent()).toBe(
       first.confidence!.toFixed(4),
     );
+    if (shots) await h.page.screenshot({ path: `${shots}/screenshot-confidence-study.png` });
     await h.page.getByRole("button", { name: /Back to worklist/ }).click();
   });
 });

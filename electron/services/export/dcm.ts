@@ -3,6 +3,7 @@
 // back. dcmjs ships no types, so the slice of it used here is declared narrowly below.
 import crypto from "node:crypto";
 import { IMPLEMENTATION_CLASS_UID } from "../../phantom/dicom-writer";
+import { encodePart10 } from "./encode";
 
 export const EXPLICIT_VR_LITTLE_ENDIAN = "1.2.840.10008.1.2.1";
 export const COMPREHENSIVE_SR = "1.2.840.10008.5.1.4.1.1.88.33";
@@ -67,21 +68,19 @@ export function dateTime(iso: string): { date: string; time: string } {
   };
 }
 
-/** Part 10 bytes of a naturalized data set (Explicit VR Little Endian). */
+/** Part 10 bytes of a naturalized data set (Explicit VR Little Endian, encode.ts). */
 export function writePart10(dataset: DataSet): Uint8Array {
-  const sopClass = dataset.SOPClassUID as string;
-  const sopInstance = dataset.SOPInstanceUID as string;
-  const meta = dcmjs.data.DicomMetaDictionary.denaturalizeDataset({
-    FileMetaInformationVersion: new Uint8Array([0, 1]).buffer,
-    MediaStorageSOPClassUID: sopClass,
-    MediaStorageSOPInstanceUID: sopInstance,
-    TransferSyntaxUID: EXPLICIT_VR_LITTLE_ENDIAN,
-    ImplementationClassUID: IMPLEMENTATION_CLASS_UID,
-    ImplementationVersionName: "LIVERCAD_010",
-  });
-  const dict = new dcmjs.data.DicomDict(meta);
-  dict.dict = dcmjs.data.DicomMetaDictionary.denaturalizeDataset(dataset);
-  return new Uint8Array(dict.write());
+  return encodePart10(
+    {
+      FileMetaInformationVersion: new Uint8Array([0, 1]).buffer,
+      MediaStorageSOPClassUID: dataset.SOPClassUID,
+      MediaStorageSOPInstanceUID: dataset.SOPInstanceUID,
+      TransferSyntaxUID: EXPLICIT_VR_LITTLE_ENDIAN,
+      ImplementationClassUID: IMPLEMENTATION_CLASS_UID,
+      ImplementationVersionName: "LIVERCAD_010",
+    },
+    dataset,
+  );
 }
 
 /**

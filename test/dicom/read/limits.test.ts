@@ -163,7 +163,7 @@ describe("deflated data sets", () => {
     const err = await rejection(bomb);
     expect(err).toBeInstanceOf(DicomParseError);
     expect(err.message).toMatch(
-      /^deflated data set inflates past 32\.0 MiB \(0\.0 MiB compressed; limit from 4 x 4 x 1 frame\(s\) of 16 bits declared, plus 32 MiB for the header\): refused as a decompression bomb \(PS3\.5 A\.5\)$/,
+      /^deflated data set inflates past 8\.0 MiB \(0\.0 MiB compressed; limit from 4 x 4 x 1 frame\(s\) of 16 bits declared, plus 8 MiB for the header\): refused as a decompression bomb \(PS3\.5 A\.5\)$/,
     );
     expect(process.memoryUsage().rss - rss0).toBeLessThan(256 * 2 ** 20);
   });

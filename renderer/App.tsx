@@ -26,6 +26,7 @@ export function App() {
   const [open, setOpen] = useState<{ uid: string; at: number } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [showAbout, setShowAbout] = useState(false);
+  const [endOfList, setEndOfList] = useState<string | null>(null);
 
   useEffect(() => {
     document.title = `LiverCAD Workstation: ${RESEARCH_NOTICE}`;
@@ -53,7 +54,17 @@ export function App() {
       direction,
       query: { ...query, offset: 0, limit: 1 },
     });
-    if (r.studyInstanceUid) openStudy(r.studyInstanceUid);
+    if (r.studyInstanceUid) {
+      setEndOfList(null);
+      openStudy(r.studyInstanceUid);
+    } else {
+      // Issue 13 §4: a key press that goes nowhere says so instead of doing nothing.
+      setEndOfList(
+        direction === "next"
+          ? "This is the last study in the list."
+          : "This is the first study in the list.",
+      );
+    }
   }
 
   /** Once a study is on screen, the next one in the list is decoded in the background. */
@@ -94,6 +105,11 @@ export function App() {
           </div>
         )}
         {showAbout && <About onClose={() => setShowAbout(false)} />}
+        {open && endOfList && (
+          <p role="status" className="end-of-list" data-testid="end-of-list">
+            {endOfList}
+          </p>
+        )}
         {query && !open && !showAbout && (
           <Worklist
             query={query}
@@ -111,7 +127,10 @@ export function App() {
           <StudyView
             uid={open.uid}
             openedAt={open.at}
-            onClose={() => setOpen(null)}
+            onClose={() => {
+              setEndOfList(null);
+              setOpen(null);
+            }}
             onNeighbour={(d) => void neighbour(d)}
             onPanesDrawn={() => void prefetchNext()}
           />

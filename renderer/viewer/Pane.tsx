@@ -48,6 +48,52 @@ export function placement(
   };
 }
 
+/**
+ * The view after zooming to `zoom` about the screen point (x, y): the image centre sits at
+ * (w/2 + panX, h/2 + panY) and every image point moves away from (x, y) by the zoom ratio.
+ */
+export function zoomAt(
+  view: View,
+  zoom: number,
+  x: number,
+  y: number,
+  size: { w: number; h: number },
+): View {
+  const k = zoom / view.zoom;
+  const cx = size.w / 2;
+  const cy = size.h / 2;
+  return { zoom, panX: x - (x - cx - view.panX) * k - cx, panY: y - (y - cy - view.panY) * k - cy };
+}
+
+/** The patient direction a unit vector points to most (LPS: +x left, +y posterior, +z head). */
+export function directionLetter(v: readonly number[]): string {
+  const a = v.map(Math.abs);
+  const i = a[0]! >= a[1]! && a[0]! >= a[2]! ? 0 : a[1]! >= a[2]! ? 1 : 2;
+  const pos = v[i]! >= 0;
+  return i === 0 ? (pos ? "L" : "R") : i === 1 ? (pos ? "P" : "A") : pos ? "H" : "F";
+}
+
+/** R/L/A/P (H/F) at the pane's edges from the image orientation (PS3.3 C.7.6.2.1.1). */
+function OrientationMarkers(props: { row: readonly number[]; column: readonly number[] }) {
+  const neg = (v: readonly number[]) => v.map((x) => -x);
+  return (
+    <>
+      <div className="orient orient-left" data-testid="orient-left">
+        {directionLetter(neg(props.row))}
+      </div>
+      <div className="orient orient-right" data-testid="orient-right">
+        {directionLetter(props.row)}
+      </div>
+      <div className="orient orient-top" data-testid="orient-top">
+        {directionLetter(neg(props.column))}
+      </div>
+      <div className="orient orient-bottom" data-testid="orient-bottom">
+        {directionLetter(props.column)}
+      </div>
+    </>
+  );
+}
+
 export function Pane(props: {
   sequence: SequenceId;
   series: LoadedSeries | null;
@@ -191,10 +237,10 @@ export function Pane(props: {
         onWheel={(e) => {
           props.onActivate();
           if (e.ctrlKey) {
-            props.onView({
-              ...view,
-              zoom: Math.min(20, Math.max(0.2, view.zoom * Math.exp(-e.deltaY / 400))),
-            });
+            // Zoom about the cursor (issue 13 §4): the image point under it stays under it.
+            const zoom = Math.min(20, Math.max(0.2, view.zoom * Math.exp(-e.deltaY / 400)));
+            const rect = e.currentTarget.getBoundingClientRect();
+            props.onView(zoomAt(view, zoom, e.clientX - rect.left, e.clientY - rect.top, size));
           } else props.onScroll(e.deltaY > 0 ? 1 : -1);
         }}
         onPointerDown={onPointerDown}
@@ -229,6 +275,7 @@ export function Pane(props: {
         <b>{label}</b>
         <span className="muted">{props.seriesDescription ?? ""}</span>
       </div>
+      {g && <OrientationMarkers row={g.rowDirection} column={g.columnDirection} />}
       <div className="pane-label bottom-left small">
         {g && drawn !== null ? `Im ${drawn + 1}/${g.slices}` : ""}
         {z ? ` · z ${z[2].toFixed(1)} mm` : ""}

@@ -7,6 +7,7 @@ import { SEQUENCE_LABELS } from "../../electron/contract/domain";
 import type { LoadedSeries } from "./series";
 import { cachedSlice, fetchSlice, prefetchAround } from "./series";
 import { roiVisibility, type PaneRoi } from "../overlays/roi";
+import { directionLetter, zoomAt } from "./orientation";
 
 export interface Windowing {
   center: number;
@@ -46,31 +47,6 @@ export function placement(
     sx,
     sy,
   };
-}
-
-/**
- * The view after zooming to `zoom` about the screen point (x, y): the image centre sits at
- * (w/2 + panX, h/2 + panY) and every image point moves away from (x, y) by the zoom ratio.
- */
-export function zoomAt(
-  view: View,
-  zoom: number,
-  x: number,
-  y: number,
-  size: { w: number; h: number },
-): View {
-  const k = zoom / view.zoom;
-  const cx = size.w / 2;
-  const cy = size.h / 2;
-  return { zoom, panX: x - (x - cx - view.panX) * k - cx, panY: y - (y - cy - view.panY) * k - cy };
-}
-
-/** The patient direction a unit vector points to most (LPS: +x left, +y posterior, +z head). */
-export function directionLetter(v: readonly number[]): string {
-  const a = v.map(Math.abs);
-  const i = a[0]! >= a[1]! && a[0]! >= a[2]! ? 0 : a[1]! >= a[2]! ? 1 : 2;
-  const pos = v[i]! >= 0;
-  return i === 0 ? (pos ? "L" : "R") : i === 1 ? (pos ? "P" : "A") : pos ? "H" : "F";
 }
 
 /** R/L/A/P (H/F) at the pane's edges from the image orientation (PS3.3 C.7.6.2.1.1). */

@@ -30,6 +30,7 @@ export function App() {
   const [showAbout, setShowAbout] = useState(false);
   const [network, setNetwork] = useState(false);
   const [screen, setScreen] = useState<"worklist" | "analytics">("worklist");
+  const [endOfList, setEndOfList] = useState<string | null>(null);
 
   useEffect(() => {
     document.title = `LiverCAD Workstation: ${RESEARCH_NOTICE}`;
@@ -61,7 +62,17 @@ export function App() {
       direction,
       query: { ...query, offset: 0, limit: 1 },
     });
-    if (r.studyInstanceUid) openStudy(r.studyInstanceUid);
+    if (r.studyInstanceUid) {
+      setEndOfList(null);
+      openStudy(r.studyInstanceUid);
+    } else {
+      // Issue 13 §4: a key press that goes nowhere says so instead of doing nothing.
+      setEndOfList(
+        direction === "next"
+          ? "This is the last study in the list."
+          : "This is the first study in the list.",
+      );
+    }
   }
 
   /** Once a study is on screen, the next one in the list is decoded in the background. */
@@ -122,6 +133,11 @@ export function App() {
         )}
         {showAbout && <About onClose={() => setShowAbout(false)} />}
         {network && <NetworkPanel onClose={() => setNetwork(false)} />}
+        {open && endOfList && (
+          <p role="status" className="end-of-list" data-testid="end-of-list">
+            {endOfList}
+          </p>
+        )}
         {screen === "analytics" && info && !open && !showAbout && !network && (
           <Analytics dataDir={info.dataDir} onOpen={openStudy} />
         )}
@@ -142,7 +158,10 @@ export function App() {
           <StudyView
             uid={open.uid}
             openedAt={open.at}
-            onClose={() => setOpen(null)}
+            onClose={() => {
+              setEndOfList(null);
+              setOpen(null);
+            }}
             onNeighbour={(d) => void neighbour(d)}
             onPanesDrawn={() => void prefetchNext()}
           />

@@ -7,6 +7,7 @@ import { SEQUENCE_LABELS } from "../../electron/contract/domain";
 import type { LoadedSeries } from "./series";
 import { cachedSlice, fetchSlice, prefetchAround } from "./series";
 import { roiVisibility, type PaneRoi } from "../overlays/roi";
+import { directionLetter, zoomAt } from "./orientation";
 
 export interface Windowing {
   center: number;
@@ -46,6 +47,27 @@ export function placement(
     sx,
     sy,
   };
+}
+
+/** R/L/A/P (H/F) at the pane's edges from the image orientation (PS3.3 C.7.6.2.1.1). */
+function OrientationMarkers(props: { row: readonly number[]; column: readonly number[] }) {
+  const neg = (v: readonly number[]) => v.map((x) => -x);
+  return (
+    <>
+      <div className="orient orient-left" data-testid="orient-left">
+        {directionLetter(neg(props.row))}
+      </div>
+      <div className="orient orient-right" data-testid="orient-right">
+        {directionLetter(props.row)}
+      </div>
+      <div className="orient orient-top" data-testid="orient-top">
+        {directionLetter(neg(props.column))}
+      </div>
+      <div className="orient orient-bottom" data-testid="orient-bottom">
+        {directionLetter(props.column)}
+      </div>
+    </>
+  );
 }
 
 export function Pane(props: {
@@ -191,10 +213,10 @@ export function Pane(props: {
         onWheel={(e) => {
           props.onActivate();
           if (e.ctrlKey) {
-            props.onView({
-              ...view,
-              zoom: Math.min(20, Math.max(0.2, view.zoom * Math.exp(-e.deltaY / 400))),
-            });
+            // Zoom about the cursor (issue 13 §4): the image point under it stays under it.
+            const zoom = Math.min(20, Math.max(0.2, view.zoom * Math.exp(-e.deltaY / 400)));
+            const rect = e.currentTarget.getBoundingClientRect();
+            props.onView(zoomAt(view, zoom, e.clientX - rect.left, e.clientY - rect.top, size));
           } else props.onScroll(e.deltaY > 0 ? 1 : -1);
         }}
         onPointerDown={onPointerDown}
@@ -229,6 +251,7 @@ export function Pane(props: {
         <b>{label}</b>
         <span className="muted">{props.seriesDescription ?? ""}</span>
       </div>
+      {g && <OrientationMarkers row={g.rowDirection} column={g.columnDirection} />}
       <div className="pane-label bottom-left small">
         {g && drawn !== null ? `Im ${drawn + 1}/${g.slices}` : ""}
         {z ? ` · z ${z[2].toFixed(1)} mm` : ""}

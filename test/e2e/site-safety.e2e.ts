@@ -170,6 +170,26 @@ describe("issue 13 screens", () => {
     expect(await banner.getAttribute("data-status")).toBe("incomplete");
     expect(await banner.textContent()).toContain("Analyzed with a quality flag");
     await shot("screenshot-quality-banner.png");
+    // Orientation markers (issue 13 §4): the phantom is axial in the standard orientation.
+    const venous = h.page.locator('.pane[data-sequence="T1_venous"]');
+    expect(
+      await Promise.all(
+        ["left", "right", "top", "bottom"].map((e) =>
+          venous.getByTestId(`orient-${e}`).textContent(),
+        ),
+      ),
+    ).toEqual(["R", "L", "A", "P"]);
+    // PgDn past the last study says so instead of doing nothing.
+    let said = false;
+    for (let n = 0; n < fx.studies.length + 1 && !said; n++) {
+      await h.page.keyboard.press("PageDown");
+      await h.page.waitForTimeout(500);
+      said = await h.page.getByTestId("end-of-list").isVisible();
+    }
+    expect(said).toBe(true);
+    expect(await h.page.getByTestId("end-of-list").textContent()).toBe(
+      "This is the last study in the list.",
+    );
   });
 
   it("About shows the data directory and each model's intended use; a site setting change is audited", async () => {

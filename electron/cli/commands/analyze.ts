@@ -62,6 +62,7 @@ export const analyzeCommand: Command = {
     "  --models DIR    model root: one folder per model with a manifest.json",
     "                  (default: $LIVERCAD_MODELS, else native-models/)",
     "  --config FILE   JSON overrides of the pipeline parameters (threshold, top fraction, T ...)",
+    "  --study UID     analyze this study again even if it was analyzed (repeatable)",
     "Analyses run as jobs in the registry: a run killed mid-way resumes on the next start.",
   ].join("\n"),
   options: {
@@ -69,6 +70,7 @@ export const analyzeCommand: Command = {
     json: { type: "string" },
     models: { type: "string" },
     config: { type: "string" },
+    study: { type: "string", multiple: true },
   },
   allowPositionals: true,
   async run(args) {
@@ -92,7 +94,9 @@ export const analyzeCommand: Command = {
         });
         console.log(summaryText(report));
       }
-      const queued = service.enqueueUnanalyzed();
+      // --study UID: analyze again (a refused or stale study; issue 13 §2-3).
+      const again = (args.values.study as string[] | undefined) ?? [];
+      const queued = [...service.enqueue(again), ...service.enqueueUnanalyzed()];
       const ran = new Set<string>();
       const tty = process.stderr.isTTY === true;
       let done = 0;

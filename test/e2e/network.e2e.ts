@@ -1,0 +1,69 @@
+// The Network panel in Chromium over the loopback bridge: the workstation opens with network.json
+// enabling its listener, a dcmtk storescp (spawned here, 127.0.0.1, free port) is a configured
+// node; the panel shows where we listen and the Echo button reaches the peer.
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readSettings, writeSettings } from "../../electron/services/network/settings";
+import { startHarness, type Harness } from "./harness";
+
+const HAS_DCMTK = spawnSync("storescp", ["--version"]).status === 0;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const a = s.address();
+      s.close(() => (typeof a === "object" && a ? resolve(a.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+describe.skipIf(!HAS_DCMTK)("Network panel", () => {
+  let dir: string;
+  let harness: Harness;
+  let scp: ChildProcess;
+  let ourPort: number;
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "livercad-e2e-network-"));
+    ourPort = await freePort();
+    const scpPort = await freePort();
+    scp = spawn("storescp", ["-aet", "STORESCP", String(scpPort)]);
+    const settings = readSettings(dir);
+    writeSettings(dir, {
+      local: { ...settings.local, enabled: true, port: ourPort, aeTitle: "WS_E2E" },
+      nodes: [
+        { name: "archive", aeTitle: "STORESCP", host: "127.0.0.1", port: scpPort },
+        { name: "offline", aeTitle: "GONE", host: "127.0.0.1", port: await freePort() },
+      ],
+    });
+    harness = await startHarness(path.join(dir, "registry.sqlite"));
+  });
+
+  afterAll(async () => {
+    await harness?.close();
+    scp?.kill();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("shows where the workstation listens and echoes the configured nodes", async () => {
+    const page = harness.page;
+    await page.getByRole("button", { name: "Network" }).click();
+    await page.getByTestId("listener-state").filter({ hasText: "listening" }).waitFor();
+    expect(await page.getByTestId("local-aet").textContent()).toBe("WS_E2E");
+    expect(await page.getByTestId("local-address").textContent()).toBe(`127.0.0.1:${ourPort}`);
+    const rows = page.getByRole("table", { name: "Remote nodes" }).locator("tbody tr");
+    expect(await rows.count()).toBe(2);
+    await rows.nth(0).getByRole("button", { name: "Echo" }).click();
+    await page.getByLabel("Echo archive").filter({ hasText: /^OK/ }).waitFor();
+    await rows.nth(1).getByRole("button", { name: "Echo" }).click();
+    await page
+      .getByLabel("Echo offline")
+      .filter({ hasText: /failed: .*ECONNREFUSED/ })
+      .waitFor();
+  });
+});

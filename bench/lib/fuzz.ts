@@ -22,7 +22,19 @@ export function random(seed: number): () => number {
   };
 }
 
-export const SAMPLES = path.resolve(__dirname, "..", "..", "..", "..", "shared", "dicom-samples");
+/** The repository root: the nearest folder above this file (source or bundle) with package.json. */
+function repoRoot(): string {
+  let dir = __dirname;
+  while (!fs.existsSync(path.join(dir, "package.json"))) {
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error(`no package.json above ${__dirname}`);
+    dir = up;
+  }
+  return dir;
+}
+
+/** The shared DICOM corpus beside the checkout (../shared/dicom-samples), as every test reads it. */
+export const SAMPLES = path.resolve(repoRoot(), "..", "shared", "dicom-samples");
 
 /** Seed files: every syntax the reader decodes, classic and enhanced MR, and a deflated object. */
 export const SEED_FILES = [

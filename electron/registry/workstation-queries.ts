@@ -89,8 +89,8 @@ export function worklistIndexRows(db: Db, studyInstanceUids?: string[]): Worklis
               CASE WHEN a.status = 'analyzed'
                 THEN json_extract(a.assessment_json, '$.rankScore') END AS rank_score,
               CASE WHEN a.status = 'analyzed'
-                THEN json_extract(a.assessment_json, '$.probCorrect') END AS prob_correct
-              r.reviewed, r.urgent, p.birth_date, p.sex, s.accession_number,
+                THEN json_extract(a.assessment_json, '$.probCorrect') END AS prob_correct,
+              p.birth_date, p.sex, s.accession_number,
               aq.flag_json AS quality_json
          FROM studies s
          JOIN patients p ON p.id = s.patient_ref

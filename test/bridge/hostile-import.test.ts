@@ -85,8 +85,8 @@ describe("bridge under a hostile import", () => {
     // import that stored nothing says so); what matters here is that it ended and others were served.
     expect(state).toBe("failed");
     expect(error).toMatch(/^Nothing imported from .*: 31 file\(s\) rejected/);
-    // The import outlasted many requests (slow.dcm alone takes seconds to read).
-    expect(during.length).toBeGreaterThan(10);
+    // The import outlasted several requests (31 hostile files, each walked to its limit).
+    expect(during.length).toBeGreaterThanOrEqual(3);
     expect(Math.max(...during) - baseline).toBeLessThan(200);
     const jobs = await call<JobView[]>("jobs:list", {});
     const job = jobs.ok ? jobs.value.find((j) => j.id === id) : undefined;

@@ -236,9 +236,19 @@ describe("study view", () => {
         expect(Math.abs((z as number) - ref)).toBeLessThanOrEqual(spacing[q as string]! / 2 + 1e-3);
       }
     }
-    // Keyboard: arrows move slices of the active pane, Page Down opens the next study.
+    // Keyboard: arrows move slices of the active pane, Page Down opens the next study; on the
+    // last study of the list it says so (issue 13 §4), and Page Up opens the previous one.
     const title = await h.page.locator(".study-title").textContent();
     await h.page.keyboard.press("PageDown");
+    const endOfList = h.page.locator("[data-testid=end-of-list]");
+    await expect
+      .poll(
+        async () =>
+          (await endOfList.isVisible()) ||
+          (await h.page.locator(".study-title").textContent()) !== title,
+      )
+      .toBe(true);
+    if (await endOfList.isVisible()) await h.page.keyboard.press("PageUp");
     await expect.poll(() => h.page.locator(".study-title").textContent()).not.toBe(title);
   });
 

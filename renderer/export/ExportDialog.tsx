@@ -218,10 +218,7 @@ export function ExportDialog(props: { scope: ExportScope; onClose(): void }) {
                 Done: {job.written} file{job.written === 1 ? "" : "s"} written
                 {job.fileErrors.length > 0 ? `, ${job.done - job.written} failed` : ""} for{" "}
                 {job.studies} stud{job.studies === 1 ? "y" : "ies"} into <code>{job.outDir}</code>
-                {job.files.length > 0 && job.files.length <= 3 && (
-                  <> ({job.files.join(", ")})</>
-                )}
-                .
+                {job.files.length > 0 && job.files.length <= 3 && <> ({job.files.join(", ")})</>}.
               </p>
             )}
             {job.state === "failed" && (

@@ -152,7 +152,8 @@ export function StudyView(props: {
 
   useEffect(() => {
     function onKey(e: KeyboardEvent) {
-      if (e.target instanceof Element && e.target.closest("input, textarea, select, [role=dialog]")) return;
+      if (e.target instanceof Element && e.target.closest("input, textarea, select, [role=dialog]"))
+        return;
       if (e.key === "ArrowDown" || e.key === "ArrowRight") scroll(active, 1);
       else if (e.key === "ArrowUp" || e.key === "ArrowLeft") scroll(active, -1);
       else if (e.key === "PageDown" || e.key === "n") props.onNeighbour("next");

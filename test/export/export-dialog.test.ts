@@ -84,9 +84,12 @@ describe("export:start / export:status", () => {
     });
     const csv = fs.readFileSync(path.join(out, "case-sheet.csv"));
     expect([...csv.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
-    expect(csv.toString("utf8").split(/\r?\n/).filter((l) => l.length > 0).length).toBe(
-      uids.length + 1,
-    );
+    expect(
+      csv
+        .toString("utf8")
+        .split(/\r?\n/)
+        .filter((l) => l.length > 0).length,
+    ).toBe(uids.length + 1);
     const audit = reg.db
       .prepare<[], { actor: string; details_json: string }>(
         "SELECT actor, details_json FROM audit_log WHERE action = 'export' ORDER BY id DESC",

@@ -51,6 +51,25 @@ describe("Export dialog", () => {
     await dialog.waitFor({ state: "detached" });
   });
 
+  it("lists the files that could not be written", async () => {
+    const page = h.page;
+    await page.getByTestId("worklist-export").click();
+    const dialog = page.getByRole("dialog", { name: "Export results" });
+    const out = tempOut();
+    fs.mkdirSync(path.join(out, "case-sheet.csv"));
+    await dialog.getByLabel("Output folder").fill(out);
+    await dialog.getByRole("button", { name: "Start export" }).click();
+    await dialog.getByTestId("export-summary").waitFor({ timeout: 30_000 });
+    expect(await dialog.getByTestId("export-summary").textContent()).toMatch(
+      /Done: 0 files written, 1 failed/,
+    );
+    const errors = dialog.getByRole("list", { name: "Export file errors" }).locator("li");
+    expect(await errors.count()).toBe(1);
+    expect(await errors.first().textContent()).toMatch(/^case-sheet\.csv: .*(EISDIR|directory)/i);
+    await dialog.getByRole("button", { name: "Close" }).click();
+    await dialog.waitFor({ state: "detached" });
+  });
+
   it("exports the open study's DICOM SR from the study view", async () => {
     const page = h.page;
     const row = page.locator(".vrow[data-uid]").first();

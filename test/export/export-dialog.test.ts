@@ -106,6 +106,20 @@ describe("export:start / export:status", () => {
     expect(audit!.details_json).not.toContain(out);
   });
 
+  it("lists a file that cannot be written as a per-file error", async () => {
+    const out = tempOut();
+    fs.mkdirSync(path.join(out, "case-sheet.xlsx"));
+    const r = await start({ format: "xlsx", outDir: out, studyInstanceUids: [] });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    await jobs.idle();
+    const s = jobs.status((r.value as ExportJobView).id);
+    expect(s).toMatchObject({ state: "done", done: 1, total: 1, written: 0, files: [] });
+    expect(s.fileErrors).toHaveLength(1);
+    expect(s.fileErrors[0]).toMatchObject({ file: "case-sheet.xlsx", studyInstanceUid: null });
+    expect(s.fileErrors[0]!.reason).toMatch(/EISDIR|directory/i);
+  });
+
   it("exports one study's SR with per-file progress", async () => {
     const out = tempOut();
     const seen: number[] = [];

@@ -317,6 +317,29 @@ const cohortQuery = z.object({
 });
 export type CohortQuery = z.infer<typeof cohortQuery>;
 
+/** Issue 15 §4: what the Export dialog can write (the same formats as `livercad export`). */
+export const EXPORT_DIALOG_FORMATS = ["csv", "xlsx", "pdf", "sr", "gsps", "deid"] as const;
+export type ExportDialogFormat = (typeof EXPORT_DIALOG_FORMATS)[number];
+
+/** One export started from the dialog: progress per file, every failed file with its reason. */
+export interface ExportJobView {
+  id: number;
+  format: ExportDialogFormat;
+  outDir: string;
+  state: "running" | "done" | "failed";
+  /** Files reported so far and the total expected (known from the start). */
+  done: number;
+  total: number;
+  studies: number;
+  written: number;
+  /** Per-file errors: the file (relative to outDir, may be empty), its study and the reason. */
+  fileErrors: { file: string; studyInstanceUid: string | null; reason: string }[];
+  /** Written files, relative to outDir (the done summary lists them). */
+  files: string[];
+  /** Why the whole export stopped (state "failed"); null otherwise. */
+  error: string | null;
+}
+
 const studyRef = z.object({ studyInstanceUid: uid });
 
 /**
@@ -433,6 +456,20 @@ export const CHANNELS = {
       largestLesionMm: z.number().gt(0).lt(500).nullable(),
     }),
     response: null as unknown as TruthView | null,
+  },
+  /** Issue 15 §4: the Export dialog. Empty studyInstanceUids: every analyzed study. */
+  "export:start": {
+    request: z.object({
+      format: z.enum(EXPORT_DIALOG_FORMATS),
+      outDir: z.string().min(1).max(4096),
+      studyInstanceUids: z.array(uid).max(100_000),
+      key: z.boolean().optional(),
+    }),
+    response: null as unknown as ExportJobView,
+  },
+  "export:status": {
+    request: z.object({ id: z.number().int().min(1) }),
+    response: null as unknown as ExportJobView,
   },
 } as const;
 

@@ -14,6 +14,7 @@ import { Pane, RESET_VIEW, type View, type Windowing } from "./Pane";
 import { loadSeries, useSeries, type LoadedSeries } from "./series";
 import { SidePanel } from "./SidePanel";
 import { ViewerHelp } from "./ViewerHelp";
+import { ExportDialog } from "../export/ExportDialog";
 
 const PRESETS: { name: string; apply(p1: number, p99: number): Windowing }[] = [
   { name: "Auto (1–99%)", apply: (p1, p99) => ({ center: (p1 + p99) / 2, width: p99 - p1 }) },
@@ -53,6 +54,7 @@ export function StudyView(props: {
   const [windowing, setWindowing] = useState<Partial<Record<SequenceId, Windowing>>>({});
   const [views, setViews] = useState<Partial<Record<SequenceId, View>>>({});
   const [showRois, setShowRois] = useState(true);
+  const [exporting, setExporting] = useState(false);
   const [roiSources, setRoiSources] = useState<Map<string, LoadedSeries>>(new Map());
   const drawnPanes = useRef(new Set<SequenceId>());
   const openRecorded = useRef(false);
@@ -150,7 +152,8 @@ export function StudyView(props: {
 
   useEffect(() => {
     function onKey(e: KeyboardEvent) {
-      if (e.target instanceof Element && e.target.closest("input, textarea, select")) return;
+      if (e.target instanceof Element && e.target.closest("input, textarea, select, [role=dialog]"))
+        return;
       if (e.key === "ArrowDown" || e.key === "ArrowRight") scroll(active, 1);
       else if (e.key === "ArrowUp" || e.key === "ArrowLeft") scroll(active, -1);
       else if (e.key === "PageDown" || e.key === "n") props.onNeighbour("next");
@@ -238,7 +241,20 @@ export function StudyView(props: {
             Key #{r.rank}
           </button>
         ))}
+        <button type="button" data-testid="study-export" onClick={() => setExporting(true)}>
+          Export…
+        </button>
       </div>
+      {exporting && (
+        <ExportDialog
+          scope={{
+            kind: "study",
+            studyInstanceUid: props.uid,
+            label: detail ? `${detail.patientName} · ${detail.studyDate}` : props.uid,
+          }}
+          onClose={() => setExporting(false)}
+        />
+      )}
       <QualityBanner flag={detail?.quality ?? null} />
       {detail && <ReanalyzeBar detail={detail} />}
       <div className="study-body">

@@ -6,6 +6,7 @@ import type { ClassSummary, WorklistQueue, WorklistRow } from "../../electron/co
 import { call } from "../api";
 import { perf, recordAfterPaint } from "../perf";
 import { ImportPanel } from "../import/ImportPanel";
+import { ExportDialog } from "../export/ExportDialog";
 import { VirtualTable } from "./VirtualTable";
 import { useWorklist, type QueryState } from "./useWorklist";
 
@@ -51,6 +52,7 @@ export function Worklist(props: {
   const { query, setQuery } = props;
   const { page, pageKey, queryKey, error, need, rowAt } = useWorklist(query);
   const [slider, setSlider] = useState(query.topPercent);
+  const [exporting, setExporting] = useState(false);
   const sliderStart = useRef<number | null>(null);
   const saveTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
@@ -176,7 +178,13 @@ export function Worklist(props: {
             </option>
           ))}
         </select>
+        <button type="button" data-testid="worklist-export" onClick={() => setExporting(true)}>
+          Export…
+        </button>
       </div>
+      {exporting && (
+        <ExportDialog scope={{ kind: "worklist", query }} onClose={() => setExporting(false)} />
+      )}
       <div className="summaries">
         <Summary title="Confident" s={page?.summary.confident} />
         <Summary title="Review" s={page?.summary.review} />

@@ -47,6 +47,7 @@ import {
 } from "../site/audit-events";
 import { staleSequences, unusableSeries } from "../../registry/series-usability";
 import { defaultModelsRoot } from "../analysis/models";
+import { ExportJobs } from "../export/jobs";
 
 export interface ServiceOptions {
   actor: string;
@@ -78,12 +79,15 @@ export class WorkstationService {
   private readonly imports: ImportQueue;
   /** Inputs per import job, for its audit entry. */
   private readonly importInputs = new Map<number, number>();
+  /** Exports started from the Export dialog (issue 15 §4). */
+  readonly exports: ExportJobs;
 
   constructor(
     private readonly registry: Registry,
     private readonly options: ServiceOptions,
   ) {
     this.volumes = new VolumeCache(options.loadVolume);
+    this.exports = new ExportJobs(registry, () => this.options.actor);
     this.imports = new ImportQueue(options.importer, (job) => this.onImportJob(job));
     options.analysis.on((e) => this.onAnalysisEvent(e));
   }
@@ -361,6 +365,8 @@ export class WorkstationService {
       this.options.analysis.cancel(req.id);
       return analyzeJobs(this.registry.db).find((j) => j.id === req.id) ?? null;
     },
+    "export:start": async (req) => this.exports.start(req),
+    "export:status": async (req) => this.exports.status(req.id),
     ...siteHandlers(() => ({
       registry: this.registry,
       actor: () => this.options.actor,

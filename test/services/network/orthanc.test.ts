@@ -8,7 +8,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLI } from "../../helpers/cli";
+import { exportFixture } from "../../export/fixture";
+import { CLI, runCli } from "../../helpers/cli";
 import { checkConsistency } from "../import/helpers";
 import { uids, writeSeries } from "../import/fixtures";
 
@@ -59,6 +60,14 @@ describe.skipIf(!CAN_UNSHARE)("Orthanc round trips (isolated loopback)", () => {
     };
     const cfg = path.join(dir, "orthanc.json");
     fs.writeFileSync(cfg, JSON.stringify(config));
+    // Issue 15's result objects (TID 1500 SR and GSPS of two analyzed phantom studies), written by
+    // `livercad export`, go to Orthanc too: it must accept every one of them.
+    const results = path.join(dir, "results");
+    const fx = exportFixture();
+    for (const format of ["sr", "gsps"]) {
+      const e = runCli(["export", "--format", format, "--out", results, "--db", fx.dbFile]);
+      if (e.status !== 0) throw new Error(`export ${format}: ${e.stderr}`);
+    }
     const node = `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)}`;
     const peer = `ORTHANC@127.0.0.1:${ORTHANC_DICOM}`;
     const script = [
@@ -67,6 +76,7 @@ describe.skipIf(!CAN_UNSHARE)("Orthanc round trips (isolated loopback)", () => {
       "OPID=$!",
       `for i in $(seq 1 150); do echoscu -aec ORTHANC 127.0.0.1 ${ORTHANC_DICOM} 2>/dev/null && break; sleep 0.2; done`,
       `echo "### send"; ${node} send ${peer} ${JSON.stringify(input)}; echo "rc=$?"`,
+      `echo "### results"; ${node} send ${peer} ${JSON.stringify(results)}; echo "rc=$?"`,
       `echo "### echo"; ${node} echo ${peer}; echo "rc=$?"`,
       `echo "### query"; ${node} query ${peer} --modality MR --json; echo "rc=$?"`,
       `echo "### series"; ${node} query ${peer} --study ${study} --json; echo "rc=$?"`,
@@ -89,6 +99,11 @@ describe.skipIf(!CAN_UNSHARE)("Orthanc round trips (isolated loopback)", () => {
 
   it("sends a study to Orthanc with every response checked", () => {
     expect(section(out, "send"), out).toMatch(/sent=6 failed=0\nrc=0/);
+  });
+
+  it("has Orthanc accept the SR and GSPS that livercad export writes (issue 15)", () => {
+    // Two analyzed studies: one SR and one GSPS each, every C-STORE answered Success.
+    expect(section(out, "results"), out).toMatch(/sent=4 failed=0\nrc=0/);
   });
 
   it("echoes Orthanc", () => {

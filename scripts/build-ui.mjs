@@ -25,6 +25,9 @@ const node = {
     "jpeg-lossless-decoder-js",
     // The evaluation report's PNG rasterizer (issue 16): a native .node binary.
     "@resvg/resvg-js",
+    // Reads its font metrics and ICC profile from its own folder at run time (issue 15's PDFs,
+    // reached from the export dialog's handlers).
+    "pdfkit",
   ],
 };
 

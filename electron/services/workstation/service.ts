@@ -11,8 +11,10 @@ import type {
   EchoView,
   JobView,
   NetworkStatusView,
+  QueryStudyView,
   Request,
   Response,
+  RetrievalView,
   ServiceEvent,
   Settings,
   StudyDetail,
@@ -63,6 +65,8 @@ export interface ServiceOptions {
   network?: {
     status(): Promise<NetworkStatusView>;
     echo(name: string): Promise<EchoView>;
+    query(req: Request<"network:query">): Promise<{ matches: QueryStudyView[] }>;
+    retrieve(req: Request<"network:retrieve">): Promise<RetrievalView[]>;
   };
 }
 
@@ -355,6 +359,8 @@ export class WorkstationService {
     },
     "network:status": async () => this.network().status(),
     "network:echo": async (req) => this.network().echo(req.name),
+    "network:query": async (req) => this.network().query(req),
+    "network:retrieve": async (req) => this.network().retrieve(req),
     "jobs:list": async () => [...this.imports.list(), ...analyzeJobs(this.registry.db)],
     "jobs:cancel": async (req) => {
       if (req.id < 0) return this.imports.cancel(req.id);

@@ -6,6 +6,7 @@ import type { ClassSummary, WorklistQueue, WorklistRow } from "../../electron/co
 import { call } from "../api";
 import { perf, recordAfterPaint } from "../perf";
 import { ImportPanel } from "../import/ImportPanel";
+import { useReceiving } from "../network/useReceiving";
 import { VirtualTable } from "./VirtualTable";
 import { useWorklist, type QueryState } from "./useWorklist";
 
@@ -51,6 +52,7 @@ export function Worklist(props: {
   const { query, setQuery } = props;
   const { page, pageKey, queryKey, error, need, rowAt } = useWorklist(query);
   const [slider, setSlider] = useState(query.topPercent);
+  const receiving = useReceiving();
   const sliderStart = useRef<number | null>(null);
   const saveTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
@@ -207,6 +209,7 @@ export function Worklist(props: {
         onSelect={props.setSelected}
         resetKey={JSON.stringify(query)}
         onRowsDrawn={onRowsDrawn}
+        receiving={receiving}
       />
       <ImportPanel />
     </section>

@@ -3,8 +3,21 @@
 // calls network:query and network:retrieve through the validating dispatcher, follows the
 // retrieval through network:status, and prints every answer as one JSON object.
 import { readSettings, writeSettings } from "../../../electron/services/network/settings";
-import { dispatch, openWorkstation } from "../../../electron/services/workstation/index";
+import type { NetworkStatusView } from "../../../electron/contract/ipc";
+import {
+  dispatch as untypedDispatch,
+  openWorkstation,
+} from "../../../electron/services/workstation/index";
 import { checkConsistency } from "../import/helpers";
+
+type Handlers = Parameters<typeof untypedDispatch>[0];
+async function status(
+  h: Handlers,
+): Promise<{ ok: true; value: NetworkStatusView } | { ok: false }> {
+  return (await untypedDispatch(h, "network:status", {})) as
+    { ok: true; value: NetworkStatusView } | { ok: false };
+}
+const dispatch = untypedDispatch;
 
 async function main(): Promise<void> {
   const [home, ourPort, qrPort] = process.argv.slice(2) as [string, string, string];
@@ -57,7 +70,7 @@ async function main(): Promise<void> {
     const deadline = Date.now() + 60_000;
     let last: unknown = null;
     while (Date.now() < deadline) {
-      const s = await dispatch(h, "network:status", {});
+      const s = await status(h);
       if (!s.ok) break;
       last = s.value.retrievals;
       for (const r of s.value.retrievals ?? []) seen.add(`${r.studyInstanceUid}:${r.state}`);
@@ -71,7 +84,7 @@ async function main(): Promise<void> {
     // The arrival window closes (quiet period) and the study is on the worklist like a received one.
     const settle = Date.now() + 60_000;
     while (Date.now() < settle) {
-      const s = await dispatch(h, "network:status", {});
+      const s = await status(h);
       if (s.ok && s.value.arrivals.every((a) => a.state === "settled")) {
         out.arrivals = s.value.arrivals;
         break;

@@ -10,7 +10,6 @@ export function useReceiving(intervalMs = 2000): Receiving {
   const [receiving, setReceiving] = useState<Receiving>(new Map());
   useEffect(() => {
     let stopped = false;
-    let timer: ReturnType<typeof setInterval> | undefined;
     const load = () =>
       call("network:status", {}).then(
         (s) => {
@@ -24,8 +23,8 @@ export function useReceiving(intervalMs = 2000): Receiving {
         },
         () => clearInterval(timer),
       );
+    const timer = setInterval(() => void load(), intervalMs);
     void load();
-    timer = setInterval(() => void load(), intervalMs);
     return () => {
       stopped = true;
       clearInterval(timer);

@@ -288,6 +288,15 @@ export interface QueryStudyView {
   instances: number | null;
 }
 
+/** One series of a study (the Query PACS screen's "Series" view of a result row). */
+export interface QuerySeriesView {
+  seriesInstanceUid: string;
+  seriesNumber: number | null;
+  modality: string;
+  description: string;
+  instances: number | null;
+}
+
 /** One study's C-MOVE to this workstation's listener, followed through network:status. */
 export interface RetrievalView {
   id: number;
@@ -447,8 +456,10 @@ export const CHANNELS = {
       accessionNumber: z.string().max(16).optional(),
       /** Modalities in Study; "" for any (default MR). */
       modality: z.string().max(16).optional(),
+      /** Series level instead: this study's series (the other fields are then ignored). */
+      studyInstanceUid: uid.optional(),
     }),
-    response: null as unknown as { matches: QueryStudyView[] },
+    response: null as unknown as { matches: QueryStudyView[]; series?: QuerySeriesView[] },
   },
   /**
    * C-MOVE of studies from a configured node to our own listener, one after another in the

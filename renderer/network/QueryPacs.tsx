@@ -3,9 +3,10 @@
 // C-MOVE to this workstation's listener. Each retrieval's progress (instances done, to go,
 // failed) and final state come from network:status; retrieved studies arrive like received ones:
 // imported, on the worklist, and analyzed when auto-analysis is on.
-import { useEffect, useState } from "react";
+import { Fragment, useEffect, useState } from "react";
 import type {
   NetworkStatusView,
+  QuerySeriesView,
   QueryStudyView,
   Request,
   RetrievalView,
@@ -44,6 +45,8 @@ export function QueryPacs({ onClose }: { onClose: () => void }) {
   const [error, setError] = useState<string | null>(null);
   // Retrieval ids per study started from this screen; their state comes from network:status.
   const [started, setStarted] = useState<Record<string, number>>({});
+  // A result row's series (series-level C-FIND), shown under it when asked for.
+  const [series, setSeries] = useState<Record<string, QuerySeriesView[] | "loading">>({});
 
   useEffect(() => {
     let stopped = false;
@@ -83,6 +86,29 @@ export function QueryPacs({ onClose }: { onClose: () => void }) {
       setError(err instanceof Error ? err.message : String(err));
     } finally {
       setSearching(false);
+    }
+  }
+
+  async function toggleSeries(uid: string) {
+    if (series[uid] !== undefined) {
+      setSeries((s) => {
+        const next = { ...s };
+        delete next[uid];
+        return next;
+      });
+      return;
+    }
+    setSeries((s) => ({ ...s, [uid]: "loading" }));
+    try {
+      const r = await call("network:query", { name: node, studyInstanceUid: uid });
+      setSeries((s) => ({ ...s, [uid]: r.series ?? [] }));
+    } catch (err) {
+      setSeries((s) => {
+        const next = { ...s };
+        delete next[uid];
+        return next;
+      });
+      setError(err instanceof Error ? err.message : String(err));
     }
   }
 
@@ -220,28 +246,58 @@ export function QueryPacs({ onClose }: { onClose: () => void }) {
               const id = started[m.studyInstanceUid];
               const r = id === undefined ? undefined : byId.get(id);
               const busy = r !== undefined && (r.state === "queued" || r.state === "running");
+              const rows = series[m.studyInstanceUid];
               return (
-                <tr key={m.studyInstanceUid} data-study={m.studyInstanceUid}>
-                  <td>{m.patientName}</td>
-                  <td>{m.patientId}</td>
-                  <td>{showDate(m.studyDate)}</td>
-                  <td>{m.accessionNumber}</td>
-                  <td>{m.modalities}</td>
-                  <td>{m.instances ?? ""}</td>
-                  <td>{m.description}</td>
-                  <td>
-                    <button
-                      className="small"
-                      disabled={busy || !status?.listening}
-                      onClick={() => void retrieve(m.studyInstanceUid)}
-                    >
-                      Retrieve
-                    </button>{" "}
-                    <span data-testid="retrieval-state" role="status">
-                      {r ? retrievalText(r) : id !== undefined ? "queued" : ""}
-                    </span>
-                  </td>
-                </tr>
+                <Fragment key={m.studyInstanceUid}>
+                  <tr data-study={m.studyInstanceUid}>
+                    <td>{m.patientName}</td>
+                    <td>{m.patientId}</td>
+                    <td>{showDate(m.studyDate)}</td>
+                    <td>{m.accessionNumber}</td>
+                    <td>{m.modalities}</td>
+                    <td>{m.instances ?? ""}</td>
+                    <td>{m.description}</td>
+                    <td>
+                      <button
+                        className="small"
+                        aria-pressed={rows !== undefined}
+                        onClick={() => void toggleSeries(m.studyInstanceUid)}
+                      >
+                        Series
+                      </button>{" "}
+                      <button
+                        className="small"
+                        disabled={busy || !status?.listening}
+                        onClick={() => void retrieve(m.studyInstanceUid)}
+                      >
+                        Retrieve
+                      </button>{" "}
+                      <span data-testid="retrieval-state" role="status">
+                        {r ? retrievalText(r) : id !== undefined ? "queued" : ""}
+                      </span>
+                    </td>
+                  </tr>
+                  {rows !== undefined && (
+                    <tr data-series-of={m.studyInstanceUid}>
+                      <td />
+                      <td colSpan={7}>
+                        {rows === "loading" ? (
+                          "Loading series…"
+                        ) : rows.length === 0 ? (
+                          "No series listed by the node."
+                        ) : (
+                          <ul className="small" aria-label="Series">
+                            {rows.map((x) => (
+                              <li key={x.seriesInstanceUid}>
+                                {`#${x.seriesNumber ?? "?"} ${x.modality} ${x.description} (${x.instances ?? "?"} instances)`}
+                              </li>
+                            ))}
+                          </ul>
+                        )}
+                      </td>
+                    </tr>
+                  )}
+                </Fragment>
               );
             })}
           </tbody>

@@ -5,6 +5,7 @@
 import type {
   EchoView,
   NetworkStatusView,
+  QuerySeriesView,
   QueryStudyView,
   Request,
   RetrievalView,
@@ -98,7 +99,9 @@ export function networkControl(
 ): {
   status(): Promise<NetworkStatusView>;
   echo(name: string): Promise<EchoView>;
-  query(req: Request<"network:query">): Promise<{ matches: QueryStudyView[] }>;
+  query(
+    req: Request<"network:query">,
+  ): Promise<{ matches: QueryStudyView[]; series?: QuerySeriesView[] }>;
   retrieve(req: Request<"network:retrieve">): Promise<RetrievalView[]>;
 } {
   const retrievals: RetrievalView[] = [];
@@ -154,6 +157,26 @@ export function networkControl(
     async query(req) {
       const settings = readSettings(registry.paths.root);
       const target = namedNode(settings, req.name);
+      if (req.studyInstanceUid !== undefined) {
+        const series = await find(
+          target,
+          { callingAeTitle: settings.local.aeTitle, timeoutMs: 30_000 },
+          "SERIES",
+          { studyInstanceUid: req.studyInstanceUid },
+        );
+        return {
+          matches: [],
+          series: series
+            .map((m) => ({
+              seriesInstanceUid: m.seriesInstanceUid ?? "",
+              seriesNumber: m.seriesNumber,
+              modality: m.modalities,
+              description: m.description,
+              instances: m.instances,
+            }))
+            .sort((a, b) => (a.seriesNumber ?? 1e9) - (b.seriesNumber ?? 1e9)),
+        };
+      }
       const matches = await find(
         target,
         { callingAeTitle: settings.local.aeTitle, timeoutMs: 30_000 },

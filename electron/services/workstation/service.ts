@@ -11,6 +11,7 @@ import type {
   EchoView,
   JobView,
   NetworkStatusView,
+  QuerySeriesView,
   QueryStudyView,
   Request,
   Response,
@@ -65,7 +66,9 @@ export interface ServiceOptions {
   network?: {
     status(): Promise<NetworkStatusView>;
     echo(name: string): Promise<EchoView>;
-    query(req: Request<"network:query">): Promise<{ matches: QueryStudyView[] }>;
+    query(
+      req: Request<"network:query">,
+    ): Promise<{ matches: QueryStudyView[]; series?: QuerySeriesView[] }>;
     retrieve(req: Request<"network:retrieve">): Promise<RetrievalView[]>;
   };
 }

@@ -50,6 +50,10 @@ async function main(): Promise<void> {
       dateTo: "20260201",
     });
     out.outOfRange = await dispatch(h, "network:query", { name: "pacs", dateFrom: "20270101" });
+    out.series = await dispatch(h, "network:query", {
+      name: "pacs",
+      studyInstanceUid: process.argv[5]!,
+    });
     out.badRange = await dispatch(h, "network:query", {
       name: "pacs",
       dateFrom: "20260201",

@@ -129,6 +129,20 @@ describe.skipIf(!CAN_UNSHARE)("network:query and network:retrieve against dcmqrs
     }
   });
 
+  it("lists a study's series at series level", () => {
+    // dcmqrscp's index keeps no Series Description: the series are checked by UID and modality.
+    const a = result.series as Answer<{
+      series: { seriesInstanceUid: string; modality: string }[];
+    }>;
+    expect(a, out).toMatchObject({ ok: true });
+    if (a.ok) {
+      expect(a.value.series.map((x) => x.seriesInstanceUid).sort()).toEqual(
+        [uids({ study: 7, series: 1 }).series, uids({ study: 7, series: 2 }).series].sort(),
+      );
+      expect(a.value.series.map((x) => x.modality)).toEqual(["MR", "MR"]);
+    }
+  });
+
   it("answers clear client errors for a bad range, a bad date, an unknown node, a bad UID", () => {
     expect(result.badRange).toMatchObject({ ok: false, error: { code: "USAGE" } });
     expect(JSON.stringify(result.badRange)).toMatch(/starts \(20260201\) after it ends/);

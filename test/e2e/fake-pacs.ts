@@ -14,6 +14,12 @@ export interface FakeStudy {
   accessionNumber: string;
   description: string;
   files: string[];
+  series: {
+    seriesInstanceUid: string;
+    seriesNumber: number;
+    description: string;
+    instances: number;
+  }[];
 }
 
 const STUDY_FIND = "1.2.840.10008.5.1.4.1.2.2.1";
@@ -60,7 +66,24 @@ export async function startFakePacs(options: {
       const keys = request.getDataset()?.getElements() as Record<string, unknown> | undefined;
       const id = typeof keys?.PatientID === "string" ? keys.PatientID : "";
       const out: responses.CFindResponse[] = [];
-      if (id === "" || id === study.patientId) {
+      if (keys?.QueryRetrieveLevel === "SERIES") {
+        for (const x of keys.StudyInstanceUID === study.studyInstanceUid ? study.series : []) {
+          const r = responses.CFindResponse.fromRequest(request);
+          r.setDataset(
+            new Dataset({
+              QueryRetrieveLevel: "SERIES",
+              StudyInstanceUID: study.studyInstanceUid,
+              SeriesInstanceUID: x.seriesInstanceUid,
+              SeriesNumber: String(x.seriesNumber),
+              SeriesDescription: x.description,
+              Modality: "MR",
+              NumberOfSeriesRelatedInstances: String(x.instances),
+            }),
+          );
+          r.setStatus(constants.Status.Pending);
+          out.push(r);
+        }
+      } else if (id === "" || id === study.patientId) {
         const r = responses.CFindResponse.fromRequest(request);
         r.setDataset(
           new Dataset({

@@ -55,6 +55,20 @@ describe("Query PACS screen", () => {
         accessionNumber: "ACC41",
         description: "Liver MRI",
         files: filesUnder(input),
+        series: [
+          {
+            seriesInstanceUid: uids({ study: 41, series: 1 }).series,
+            seriesNumber: 1,
+            description: "t2 haste",
+            instances: 3,
+          },
+          {
+            seriesInstanceUid: uids({ study: 41, series: 2 }).series,
+            seriesNumber: 2,
+            description: "t1 vibe pre",
+            instances: 3,
+          },
+        ],
       },
       destinations: { WS_QR: { host: "127.0.0.1", port: ourPort } },
     });
@@ -92,6 +106,14 @@ describe("Query PACS screen", () => {
     await row.waitFor();
     expect(await row.textContent()).toContain("ACC41");
     expect(await row.textContent()).toContain("2026-01-01");
+    // The study's series, by a series-level C-FIND.
+    await row.getByRole("button", { name: "Series" }).click();
+    const series = page.locator(`tr[data-series-of="${study}"] li`);
+    await series.nth(1).waitFor();
+    expect(await series.allTextContents()).toEqual([
+      "#1 MR t2 haste (3 instances)",
+      "#2 MR t1 vibe pre (3 instances)",
+    ]);
     await row.getByRole("button", { name: "Retrieve" }).click();
     await row
       .getByTestId("retrieval-state")

@@ -2,7 +2,8 @@
 // listener enabled and a configured node "pacs" (a minimal query/retrieve SCP on 127.0.0.1,
 // fake-pacs.ts) holding one fixture study. The screen searches by patient ID, shows the study in
 // its results table, retrieves it by C-MOVE with its state shown on the row, and the study is
-// then imported like a received one.
+// then imported like a received one, its worklist row marked "receiving…" until its arrival
+// window closes.
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
@@ -79,7 +80,8 @@ describe("Query PACS screen", () => {
         enabled: true,
         port: ourPort,
         aeTitle: "WS_QR",
-        quietSeconds: 1,
+        // Long enough to see the worklist row's "receiving…" before the window closes.
+        quietSeconds: 8,
         autoAnalyze: false,
       },
       nodes: [{ name: "pacs", aeTitle: "FAKEPACS", host: "127.0.0.1", port: pacs.port }],
@@ -121,20 +123,25 @@ describe("Query PACS screen", () => {
       .waitFor({
         timeout: 30_000,
       });
-    // Imported like a received study: its instances are in the registry, its arrival settles.
+    // Imported like a received study: its instances are in the registry, and while its arrival
+    // window is open its worklist row says "receiving…"; then the window closes.
     const c = checkConsistency(path.join(dir, "registry.sqlite"));
     expect(c.instances).toBe(6);
     expect(c.series).toBe(2);
     expect(c.missingFiles).toEqual([]);
+    await page.getByRole("button", { name: "Close" }).click();
+    await page.locator("[data-testid=queue-all]").click();
+    const worklistRow = page.locator(`[data-uid="${study}"]`);
+    await worklistRow.getByTestId("receiving").waitFor({ timeout: 6_000 });
     await expect
       .poll(
         async () => {
           const s = await dispatch(harness.service.handlers, "network:status", {});
           return s.ok ? (s.value as NetworkStatusView).arrivals.map((a) => a.state) : [];
         },
-        { timeout: 20_000 },
+        { timeout: 30_000 },
       )
       .toEqual(["settled"]);
-    await page.getByRole("button", { name: "Close" }).click();
+    await worklistRow.getByTestId("receiving").waitFor({ state: "detached", timeout: 6_000 });
   });
 });

@@ -54,6 +54,8 @@ export function queryFilter(req: Omit<Request<"network:query">, "name">): QueryF
 export interface AppNodeHooks {
   /** A study's arrival window closed; `analyze` holds it when it should be queued. */
   arrived(studyInstanceUids: string[], analyze: string[]): void;
+  /** A study's first instance of an arrival window was filed: its row can show "receiving". */
+  receiving?(studyInstanceUid: string): void;
   onEvent?(event: NodeEvent): void;
 }
 
@@ -65,6 +67,8 @@ export async function startConfiguredNode(
   const settings = readSettings(registry.paths.root);
   const local = settings.local;
   if (!local.enabled) return null;
+  // Studies announced to the worklist in their current window: once each, not per instance.
+  const announced = new Set<string>();
   const node = new DicomNode({
     registry,
     receiver: {
@@ -79,7 +83,17 @@ export async function startConfiguredNode(
     assign: assignStudySequences,
     // Queuing goes through the workstation, which also runs the queue and refreshes the worklist.
     onEvent: (event) => {
+      if (
+        event.kind === "instance" &&
+        event.outcome === "imported" &&
+        event.studyInstanceUid !== null &&
+        !announced.has(event.studyInstanceUid)
+      ) {
+        announced.add(event.studyInstanceUid);
+        hooks.receiving?.(event.studyInstanceUid);
+      }
       if (event.kind === "settled") {
+        announced.delete(event.study.studyInstanceUid);
         const s = event.study;
         const analyze = s.complete && s.error === null && local.autoAnalyze;
         hooks.arrived([s.studyInstanceUid], analyze ? [s.studyInstanceUid] : []);

@@ -5,6 +5,7 @@ import { useEffect, useState } from "react";
 import type { AppInfo } from "../electron/contract/ipc";
 import { call } from "./api";
 import { NetworkPanel } from "./network/NetworkPanel";
+import { QueryPacs } from "./network/QueryPacs";
 import { StudyView } from "./viewer/StudyView";
 import { About } from "./safety/About";
 import { RESEARCH_NOTICE } from "../electron/contract/site";
@@ -29,6 +30,7 @@ export function App() {
   const [error, setError] = useState<string | null>(null);
   const [showAbout, setShowAbout] = useState(false);
   const [network, setNetwork] = useState(false);
+  const [pacs, setPacs] = useState(false);
   const [screen, setScreen] = useState<"worklist" | "analytics">("worklist");
   const [endOfList, setEndOfList] = useState<string | null>(null);
 
@@ -118,6 +120,9 @@ export function App() {
         <button className="small" onClick={() => setNetwork((v) => !v)} aria-pressed={network}>
           Network
         </button>
+        <button className="small" onClick={() => setPacs((v) => !v)} aria-pressed={pacs}>
+          Query PACS
+        </button>
         <span className="badge small" title={info?.dataDir}>
           {info?.transport === "bridge" ? "browser bridge" : "desktop"}
         </span>
@@ -133,15 +138,16 @@ export function App() {
         )}
         {showAbout && <About onClose={() => setShowAbout(false)} />}
         {network && <NetworkPanel onClose={() => setNetwork(false)} />}
+        {pacs && !network && <QueryPacs onClose={() => setPacs(false)} />}
         {open && endOfList && (
           <p role="status" className="end-of-list" data-testid="end-of-list">
             {endOfList}
           </p>
         )}
-        {screen === "analytics" && info && !open && !showAbout && !network && (
+        {screen === "analytics" && info && !open && !showAbout && !network && !pacs && (
           <Analytics dataDir={info.dataDir} onOpen={openStudy} />
         )}
-        {query && !open && !showAbout && !network && screen === "worklist" && (
+        {query && !open && !showAbout && !network && !pacs && screen === "worklist" && (
           <Worklist
             query={query}
             setQuery={setQuery}

@@ -272,6 +272,44 @@ export interface NetworkStatusView {
   }[];
   /** Why the listener is not running when it should (port taken, bad network.json). */
   problem: string | null;
+  /** C-MOVE retrievals started from the Query PACS screen, newest first (issue 14 §2). */
+  retrievals?: RetrievalView[];
+}
+
+/** One study a remote node's C-FIND returned (the Query PACS screen's results table). */
+export interface QueryStudyView {
+  studyInstanceUid: string;
+  patientName: string;
+  patientId: string;
+  studyDate: string;
+  accessionNumber: string;
+  description: string;
+  modalities: string;
+  instances: number | null;
+}
+
+/** One series of a study (the Query PACS screen's "Series" view of a result row). */
+export interface QuerySeriesView {
+  seriesInstanceUid: string;
+  seriesNumber: number | null;
+  modality: string;
+  description: string;
+  instances: number | null;
+}
+
+/** One study's C-MOVE to this workstation's listener, followed through network:status. */
+export interface RetrievalView {
+  id: number;
+  node: string;
+  studyInstanceUid: string;
+  state: "queued" | "running" | "done" | "failed";
+  completed: number;
+  remaining: number;
+  failed: number;
+  warnings: number;
+  /** The final C-MOVE status, when one came. */
+  status: number | null;
+  error: string | null;
 }
 
 export interface EchoView {
@@ -422,6 +460,41 @@ export const CHANNELS = {
   "network:echo": {
     request: z.object({ name: z.string().min(1).max(200) }),
     response: null as unknown as EchoView,
+  },
+  /** C-FIND at study level on a configured node (the Query PACS screen). */
+  "network:query": {
+    request: z.object({
+      name: z.string().min(1).max(200),
+      patientName: z.string().max(64).optional(),
+      patientId: z.string().max(64).optional(),
+      /** YYYYMMDD, inclusive; either end may be open. */
+      dateFrom: z
+        .string()
+        .regex(/^\d{8}$/, "a date YYYYMMDD")
+        .optional(),
+      dateTo: z
+        .string()
+        .regex(/^\d{8}$/, "a date YYYYMMDD")
+        .optional(),
+      accessionNumber: z.string().max(16).optional(),
+      /** Modalities in Study; "" for any (default MR). */
+      modality: z.string().max(16).optional(),
+      /** Series level instead: this study's series (the other fields are then ignored). */
+      studyInstanceUid: uid.optional(),
+    }),
+    response: null as unknown as { matches: QueryStudyView[]; series?: QuerySeriesView[] },
+  },
+  /**
+   * C-MOVE of studies from a configured node to our own listener, one after another in the
+   * background; progress and final state come with network:status's `retrievals`. Retrieved
+   * instances arrive like received ones (imported, and analyzed when auto-analysis is on).
+   */
+  "network:retrieve": {
+    request: z.object({
+      name: z.string().min(1).max(200),
+      studyInstanceUids: z.array(uid).min(1).max(100),
+    }),
+    response: null as unknown as RetrievalView[],
   },
   /** Issue 16: ground truth / reader files in, the Analytics screen's cohort and its exports. */
   "evaluation:import": {

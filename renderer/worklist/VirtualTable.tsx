@@ -59,6 +59,8 @@ export function VirtualTable(props: {
   /** Bumped when the query changes, so the list scrolls back to the top. */
   resetKey: string;
   onRowsDrawn?(): void;
+  /** Studies whose DICOM arrival window is still open (issue 14), with their arrival state. */
+  receiving?: ReadonlyMap<string, { state: string; instances: number }>;
 }) {
   const scroller = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
@@ -167,6 +169,16 @@ export function VirtualTable(props: {
         </span>
         <span role="gridcell">
           <span className={`status st-${row.status}`}>{statusLabel(row.status)}</span>
+          {props.receiving?.has(row.studyInstanceUid) && (
+            <span
+              className="badge small receiving"
+              data-testid="receiving"
+              title={`DICOM arrival ${props.receiving.get(row.studyInstanceUid)!.state}: ${props.receiving.get(row.studyInstanceUid)!.instances} instances so far`}
+            >
+              {" "}
+              receiving…
+            </span>
+          )}
         </span>
         <span role="gridcell" className="flags">
           {row.reviewed && (

@@ -7,6 +7,7 @@ import { call } from "../api";
 import { perf, recordAfterPaint } from "../perf";
 import { ImportPanel } from "../import/ImportPanel";
 import { ExportDialog } from "../export/ExportDialog";
+import { useReceiving } from "../network/useReceiving";
 import { VirtualTable } from "./VirtualTable";
 import { useWorklist, type QueryState } from "./useWorklist";
 
@@ -53,6 +54,7 @@ export function Worklist(props: {
   const { page, pageKey, queryKey, error, need, rowAt } = useWorklist(query);
   const [slider, setSlider] = useState(query.topPercent);
   const [exporting, setExporting] = useState(false);
+  const receiving = useReceiving();
   const sliderStart = useRef<number | null>(null);
   const saveTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
@@ -215,6 +217,7 @@ export function Worklist(props: {
         onSelect={props.setSelected}
         resetKey={JSON.stringify(query)}
         onRowsDrawn={onRowsDrawn}
+        receiving={receiving}
       />
       <ImportPanel />
     </section>

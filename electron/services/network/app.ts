@@ -2,17 +2,60 @@
 // network.json says `local.enabled`, with its AE title, port, bind address, allow-list, quiet
 // period and auto-analysis; received studies appear on the worklist and complete ones are queued
 // through the workstation's own analysis queue. Runs under plain Node (Electron main, dev:web).
-import type { EchoView, NetworkStatusView } from "../../contract/ipc";
-import { errorMessage } from "../../contract/errors";
+import type {
+  EchoView,
+  NetworkStatusView,
+  QuerySeriesView,
+  QueryStudyView,
+  Request,
+  RetrievalView,
+} from "../../contract/ipc";
+import { errorMessage, UsageError } from "../../contract/errors";
 import type { Registry } from "../../registry";
 import { assignStudySequences, readInstance } from "../import/defaults";
 import { DicomNode, type NodeEvent } from "./node";
-import { echo } from "./scu";
-import { readSettings, resolveNode } from "./settings";
+import { echo, find, move, statusText, type QueryFilter } from "./scu";
+import { readSettings, resolveNode, type NetworkSettings } from "./settings";
+import type { RemoteNode } from "./config";
+
+/** A configured node by name only: the renderer cannot point the workstation at any address. */
+function namedNode(settings: NetworkSettings, name: string): RemoteNode {
+  const n = settings.nodes.find((x) => x.name === name);
+  if (!n) {
+    const known = settings.nodes.map((x) => x.name).join(", ") || "none configured";
+    throw new UsageError(`Unknown node "${name}" (configured: ${known}).`);
+  }
+  return { aeTitle: n.aeTitle, host: n.host, port: n.port };
+}
+
+/** The Query PACS screen's search fields as a study-level C-FIND filter, checked. */
+export function queryFilter(req: Omit<Request<"network:query">, "name">): QueryFilter {
+  const filter: QueryFilter = {};
+  const put = (key: keyof QueryFilter, label: string, v: string | undefined): void => {
+    const t = v?.trim();
+    if (t === undefined || t === "") return;
+    // A backslash is DICOM's value separator: it would turn one key into several.
+    if (t.includes("\\")) throw new UsageError(`${label} must not contain a backslash.`);
+    filter[key] = t;
+  };
+  put("patientName", "Patient name", req.patientName);
+  put("patientId", "Patient ID", req.patientId);
+  put("accessionNumber", "Accession number", req.accessionNumber);
+  put("modality", "Modality", req.modality === undefined ? "MR" : req.modality);
+  const from = req.dateFrom ?? "";
+  const to = req.dateTo ?? "";
+  if (from !== "" && to !== "" && from > to) {
+    throw new UsageError(`The date range starts (${from}) after it ends (${to}).`);
+  }
+  if (from !== "" || to !== "") filter.studyDate = from === to ? from : `${from}-${to}`;
+  return filter;
+}
 
 export interface AppNodeHooks {
   /** A study's arrival window closed; `analyze` holds it when it should be queued. */
   arrived(studyInstanceUids: string[], analyze: string[]): void;
+  /** A study's first instance of an arrival window was filed: its row can show "receiving". */
+  receiving?(studyInstanceUid: string): void;
   onEvent?(event: NodeEvent): void;
 }
 
@@ -24,6 +67,8 @@ export async function startConfiguredNode(
   const settings = readSettings(registry.paths.root);
   const local = settings.local;
   if (!local.enabled) return null;
+  // Studies announced to the worklist in their current window: once each, not per instance.
+  const announced = new Set<string>();
   const node = new DicomNode({
     registry,
     receiver: {
@@ -38,7 +83,17 @@ export async function startConfiguredNode(
     assign: assignStudySequences,
     // Queuing goes through the workstation, which also runs the queue and refreshes the worklist.
     onEvent: (event) => {
+      if (
+        event.kind === "instance" &&
+        event.outcome === "imported" &&
+        event.studyInstanceUid !== null &&
+        !announced.has(event.studyInstanceUid)
+      ) {
+        announced.add(event.studyInstanceUid);
+        hooks.receiving?.(event.studyInstanceUid);
+      }
       if (event.kind === "settled") {
+        announced.delete(event.study.studyInstanceUid);
         const s = event.study;
         const analyze = s.complete && s.error === null && local.autoAnalyze;
         hooks.arrived([s.studyInstanceUid], analyze ? [s.studyInstanceUid] : []);
@@ -55,7 +110,18 @@ export function networkControl(
   registry: Registry,
   node: () => Promise<DicomNode | null>,
   problem: () => string | null,
-): { status(): Promise<NetworkStatusView>; echo(name: string): Promise<EchoView> } {
+): {
+  status(): Promise<NetworkStatusView>;
+  echo(name: string): Promise<EchoView>;
+  query(
+    req: Request<"network:query">,
+  ): Promise<{ matches: QueryStudyView[]; series?: QuerySeriesView[] }>;
+  retrieve(req: Request<"network:retrieve">): Promise<RetrievalView[]>;
+} {
+  const retrievals: RetrievalView[] = [];
+  let nextRetrieval = 1;
+  // One C-MOVE at a time: studies arrive one after another, each with its own progress.
+  let chain: Promise<void> = Promise.resolve();
   return {
     async status() {
       const settings = readSettings(registry.paths.root);
@@ -82,6 +148,7 @@ export function networkControl(
           callingAeTitles: a.callingAeTitles,
         })),
         problem: problem(),
+        retrievals: retrievals.map((r) => ({ ...r })),
       };
     },
     async echo(name) {
@@ -100,6 +167,110 @@ export function networkControl(
           error: errorMessage(err),
         };
       }
+    },
+    async query(req) {
+      const settings = readSettings(registry.paths.root);
+      const target = namedNode(settings, req.name);
+      if (req.studyInstanceUid !== undefined) {
+        const series = await find(
+          target,
+          { callingAeTitle: settings.local.aeTitle, timeoutMs: 30_000 },
+          "SERIES",
+          { studyInstanceUid: req.studyInstanceUid },
+        );
+        return {
+          matches: [],
+          series: series
+            .map((m) => ({
+              seriesInstanceUid: m.seriesInstanceUid ?? "",
+              seriesNumber: m.seriesNumber,
+              modality: m.modalities,
+              description: m.description,
+              instances: m.instances,
+            }))
+            .sort((a, b) => (a.seriesNumber ?? 1e9) - (b.seriesNumber ?? 1e9)),
+        };
+      }
+      const matches = await find(
+        target,
+        { callingAeTitle: settings.local.aeTitle, timeoutMs: 30_000 },
+        "STUDY",
+        queryFilter(req),
+      );
+      return {
+        matches: matches.map((m) => ({
+          studyInstanceUid: m.studyInstanceUid,
+          patientName: m.patientName,
+          patientId: m.patientId,
+          studyDate: m.studyDate,
+          accessionNumber: m.accessionNumber,
+          description: m.description,
+          modalities: m.modalities,
+          instances: m.instances,
+        })),
+      };
+    },
+    async retrieve(req) {
+      const settings = readSettings(registry.paths.root);
+      const target = namedNode(settings, req.name);
+      const running = await node();
+      if (!running) {
+        throw new UsageError(
+          "The DICOM listener is not running, so nothing can receive a retrieval: enable it " +
+            "(network.json local.enabled) and make this workstation's AE a move destination on the PACS.",
+        );
+      }
+      const allowed = running.receiver.config.allowed;
+      if (allowed.length > 0 && !allowed.some((a) => a.aeTitle === target.aeTitle)) {
+        throw new UsageError(
+          `The listener's allow-list does not include "${target.aeTitle}": the retrieved ` +
+            "instances would be refused. Add it to network.json local.allowed.",
+        );
+      }
+      const aet = running.receiver.config.aeTitle;
+      const views = req.studyInstanceUids.map((uid): RetrievalView => ({
+        id: nextRetrieval++,
+        node: req.name,
+        studyInstanceUid: uid,
+        state: "queued",
+        completed: 0,
+        remaining: 0,
+        failed: 0,
+        warnings: 0,
+        status: null,
+        error: null,
+      }));
+      retrievals.unshift(...[...views].reverse());
+      retrievals.splice(100);
+      for (const view of views) {
+        chain = chain.then(async () => {
+          view.state = "running";
+          try {
+            const r = await move(
+              target,
+              { callingAeTitle: aet, timeoutMs: 60_000 },
+              view.studyInstanceUid,
+              aet,
+              (p) => {
+                Object.assign(view, p);
+              },
+            );
+            Object.assign(view, r);
+            const ok = r.status === 0 && r.failed === 0;
+            view.state = ok ? "done" : "failed";
+            if (!ok) {
+              view.error =
+                r.failed > 0
+                  ? `${r.failed} instance(s) failed (${statusText(r.status)})`
+                  : `C-MOVE: ${statusText(r.status)}`;
+            }
+          } catch (err) {
+            view.state = "failed";
+            view.error = errorMessage(err);
+          }
+        });
+      }
+      return views.map((v) => ({ ...v }));
     },
   };
 }

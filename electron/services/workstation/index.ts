@@ -130,6 +130,7 @@ export function openWorkstation(options: {
   // settings file must not keep the workstation from opening: the reason is logged and shown.
   network = startConfiguredNode(registry, {
     arrived: (uids, analyze) => service.networkArrived(uids, analyze),
+    receiving: (uid) => service.networkArrived([uid], []),
   }).catch((err: unknown) => {
     networkProblem = `DICOM listener not started: ${err instanceof Error ? err.message : String(err)}`;
     console.error(networkProblem);

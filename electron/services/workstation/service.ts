@@ -11,8 +11,11 @@ import type {
   EchoView,
   JobView,
   NetworkStatusView,
+  QuerySeriesView,
+  QueryStudyView,
   Request,
   Response,
+  RetrievalView,
   ServiceEvent,
   Settings,
   StudyDetail,
@@ -64,6 +67,10 @@ export interface ServiceOptions {
   network?: {
     status(): Promise<NetworkStatusView>;
     echo(name: string): Promise<EchoView>;
+    query(
+      req: Request<"network:query">,
+    ): Promise<{ matches: QueryStudyView[]; series?: QuerySeriesView[] }>;
+    retrieve(req: Request<"network:retrieve">): Promise<RetrievalView[]>;
   };
 }
 
@@ -359,6 +366,8 @@ export class WorkstationService {
     },
     "network:status": async () => this.network().status(),
     "network:echo": async (req) => this.network().echo(req.name),
+    "network:query": async (req) => this.network().query(req),
+    "network:retrieve": async (req) => this.network().retrieve(req),
     "jobs:list": async () => [...this.imports.list(), ...analyzeJobs(this.registry.db)],
     "jobs:cancel": async (req) => {
       if (req.id < 0) return this.imports.cancel(req.id);

@@ -1,0 +1,147 @@
+// The Query PACS screen in Chromium over the loopback bridge: the workstation opens with its
+// listener enabled and a configured node "pacs" (a minimal query/retrieve SCP on 127.0.0.1,
+// fake-pacs.ts) holding one fixture study. The screen searches by patient ID, shows the study in
+// its results table, retrieves it by C-MOVE with its state shown on the row, and the study is
+// then imported like a received one, its worklist row marked "receiving…" until its arrival
+// window closes.
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readSettings, writeSettings } from "../../electron/services/network/settings";
+import type { NetworkStatusView } from "../../electron/contract/ipc";
+import { dispatch } from "../../electron/services/workstation/index";
+import { checkConsistency } from "../services/import/helpers";
+import { uids, writeSeries } from "../services/import/fixtures";
+import { startFakePacs } from "./fake-pacs";
+import { startHarness, type Harness } from "./harness";
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const a = s.address();
+      s.close(() => (typeof a === "object" && a ? resolve(a.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+function filesUnder(dir: string): string[] {
+  return fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath, e.name));
+}
+
+describe("Query PACS screen", () => {
+  let dir: string;
+  let harness: Harness;
+  let pacs: Awaited<ReturnType<typeof startFakePacs>>;
+  const study = uids({ study: 41, series: 1 }).study;
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "livercad-e2e-qr-"));
+    const input = path.join(dir, "pacs-files");
+    writeSeries(input, { study: 41, series: 1, slices: 3, description: "t2 haste" });
+    writeSeries(input, { study: 41, series: 2, slices: 3, description: "t1 vibe pre" });
+    const ourPort = await freePort();
+    pacs = await startFakePacs({
+      aeTitle: "FAKEPACS",
+      study: {
+        studyInstanceUid: study,
+        patientName: "Test^Fixture41",
+        patientId: "FIX41",
+        studyDate: "20260101",
+        accessionNumber: "ACC41",
+        description: "Liver MRI",
+        files: filesUnder(input),
+        series: [
+          {
+            seriesInstanceUid: uids({ study: 41, series: 1 }).series,
+            seriesNumber: 1,
+            description: "t2 haste",
+            instances: 3,
+          },
+          {
+            seriesInstanceUid: uids({ study: 41, series: 2 }).series,
+            seriesNumber: 2,
+            description: "t1 vibe pre",
+            instances: 3,
+          },
+        ],
+      },
+      destinations: { WS_QR: { host: "127.0.0.1", port: ourPort } },
+    });
+    const settings = readSettings(dir);
+    writeSettings(dir, {
+      local: {
+        ...settings.local,
+        enabled: true,
+        port: ourPort,
+        aeTitle: "WS_QR",
+        // Long enough to see the worklist row's "receiving…" before the window closes.
+        quietSeconds: 8,
+        autoAnalyze: false,
+      },
+      nodes: [{ name: "pacs", aeTitle: "FAKEPACS", host: "127.0.0.1", port: pacs.port }],
+    });
+    harness = await startHarness(path.join(dir, "registry.sqlite"));
+  });
+
+  afterAll(async () => {
+    await harness?.close();
+    await pacs?.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("searches the node, shows the study, retrieves it with its state on the row", async () => {
+    const page = harness.page;
+    await page.getByRole("button", { name: "Query PACS" }).click();
+    await page.getByLabel("Node").filter({ hasText: "pacs" }).waitFor();
+    await page.getByLabel("Patient ID").fill("NOBODY");
+    await page.getByRole("button", { name: "Search" }).click();
+    await page.getByText("No study matches.").waitFor();
+    await page.getByLabel("Patient ID").fill("FIX41");
+    await page.getByRole("button", { name: "Search" }).click();
+    const row = page.locator(`tr[data-study="${study}"]`);
+    await row.waitFor();
+    expect(await row.textContent()).toContain("ACC41");
+    expect(await row.textContent()).toContain("2026-01-01");
+    // The study's series, by a series-level C-FIND.
+    await row.getByRole("button", { name: "Series" }).click();
+    const series = page.locator(`tr[data-series-of="${study}"] li`);
+    await series.nth(1).waitFor();
+    expect(await series.allTextContents()).toEqual([
+      "#1 MR t2 haste (3 instances)",
+      "#2 MR t1 vibe pre (3 instances)",
+    ]);
+    await row.getByRole("button", { name: "Retrieve" }).click();
+    await row
+      .getByTestId("retrieval-state")
+      .filter({ hasText: "retrieved (6 instances)" })
+      .waitFor({
+        timeout: 30_000,
+      });
+    // Imported like a received study: its instances are in the registry, and while its arrival
+    // window is open its worklist row says "receiving…"; then the window closes.
+    const c = checkConsistency(path.join(dir, "registry.sqlite"));
+    expect(c.instances).toBe(6);
+    expect(c.series).toBe(2);
+    expect(c.missingFiles).toEqual([]);
+    await page.getByRole("button", { name: "Close" }).click();
+    await page.locator("[data-testid=queue-all]").click();
+    const worklistRow = page.locator(`[data-uid="${study}"]`);
+    await worklistRow.getByTestId("receiving").waitFor({ timeout: 6_000 });
+    await expect
+      .poll(
+        async () => {
+          const s = await dispatch(harness.service.handlers, "network:status", {});
+          return s.ok ? (s.value as NetworkStatusView).arrivals.map((a) => a.state) : [];
+        },
+        { timeout: 30_000 },
+      )
+      .toEqual(["settled"]);
+    await worklistRow.getByTestId("receiving").waitFor({ state: "detached", timeout: 6_000 });
+  });
+});

@@ -19,7 +19,7 @@ import {
   type RiskCoveragePoint,
   type ScoredCall,
 } from "./confidence-metrics";
-import { HIT_TOLERANCE_MM, withinLesion, type ResultsLike } from "./match";
+import { HIT_TOLERANCE_MM, topRoi, withinLesion, type ResultsLike } from "./match";
 import { hccLroc, metrics, type EvalCase, type LrocResult, type Metrics } from "./metrics";
 
 /** A matched case plus what the analytics split on: lesion size, the CV fold, the patient. */
@@ -68,11 +68,7 @@ export function matchTruth(
     }
     const rois = r.rois ?? [];
     const lesions = t.lesions;
-    // The top ROI: rank 1 where ranks are given, else the first (out.json lists them by rank).
-    const topRoi = rois.reduce<(typeof rois)[number] | undefined>(
-      (best, roi) => (best === undefined || (roi.rank ?? 0) < (best.rank ?? 0) ? roi : best),
-      undefined,
-    );
+    const top = topRoi(rois);
     const anyRoi = r.status === "analyzed" && rois.length > 0;
     return {
       studyInstanceUid: t.studyInstanceUid,
@@ -89,8 +85,8 @@ export function matchTruth(
       hit:
         lesions === null
           ? anyRoi
-          : topRoi !== undefined &&
-            lesions.some((l) => withinLesion(topRoi.center_mm, l, HIT_TOLERANCE_MM)),
+          : top !== undefined &&
+            lesions.some((l) => withinLesion(top.center_mm, l, HIT_TOLERANCE_MM)),
       roiCount: rois.length,
       scores: r.scores ?? null,
       ...extra,

@@ -52,6 +52,14 @@ export function withinLesion(
 
 const STATUSES = new Set(["analyzed", "no-roi", "incomplete", "error"]);
 
+/** The top ROI: rank 1 where ranks are given, else the first (out.json lists them by rank). */
+export function topRoi<R extends { rank?: number }>(rois: readonly R[]): R | undefined {
+  return rois.reduce<R | undefined>(
+    (best, roi) => (best === undefined || (roi.rank ?? 0) < (best.rank ?? 0) ? roi : best),
+    undefined,
+  );
+}
+
 export function matchCases(
   truth: TruthLike,
   results: ResultsLike,
@@ -80,11 +88,7 @@ export function matchCases(
       throw new Error(`result of ${t.studyInstanceUid} has status "${r.status}"`);
     }
     const rois = r.rois ?? [];
-    // The top ROI: rank 1 where ranks are given, else the first (out.json lists them by rank).
-    const top = rois.reduce<(typeof rois)[number] | undefined>(
-      (best, roi) => (best === undefined || (roi.rank ?? 0) < (best.rank ?? 0) ? roi : best),
-      undefined,
-    );
+    const top = topRoi(rois);
     return {
       studyInstanceUid: t.studyInstanceUid,
       truth: t.label,

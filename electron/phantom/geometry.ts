@@ -68,7 +68,7 @@ export interface SeriesPlan {
 }
 
 /** Base gain and noise per kind, chosen so stored liver values land in the hundreds-thousands. */
-const GAIN: Record<SeriesKind, number> = {
+export const GAIN: Record<SeriesKind, number> = {
   localizer: 900,
   T2: 1500,
   in_phase: 1000,
@@ -81,7 +81,7 @@ const GAIN: Record<SeriesKind, number> = {
   T1_delayed: 1100,
 };
 /** Noise sigma per kind: SNR of liver ~ 20-30 on T1/T2, ~8-10 on DWI b800 (EPI). */
-const NOISE: Record<SeriesKind, number> = {
+export const NOISE: Record<SeriesKind, number> = {
   localizer: 0.02,
   T2: 0.013,
   in_phase: 0.02,

@@ -12,7 +12,7 @@
 import type { Vec3 } from "../contract/domain";
 import type { AnatomyPlan, Capsule, Ellipsoid } from "./anatomy";
 import { liverBaseSdf, nonLiverSdf } from "./anatomy";
-import { localizerSlices, round, type SeriesPlan, type SlicePlan } from "./geometry";
+import { GAIN, localizerSlices, NOISE, round, type SeriesPlan, type SlicePlan } from "./geometry";
 import type { LesionPlan, StudyPlan } from "./plan";
 import { INJECTION_MINUTE, PROTOCOL, type Preset, type SeriesKind } from "./protocol";
 import { deterministicUid, Rng } from "./random";
@@ -273,32 +273,6 @@ function axialGrid(
     return { position: [x0, y0, z] as Vec3, orientation: [1, 0, 0, 0, 1, 0], location: z };
   });
 }
-
-/** Gain per kind as in geometry.ts (stored liver values in the hundreds to thousands). */
-const GAIN: Record<SeriesKind, number> = {
-  localizer: 900,
-  T2: 1500,
-  in_phase: 1000,
-  opposed_phase: 1000,
-  DWI: 2200,
-  ADC: 1,
-  T1_pre: 1100,
-  T1_arterial: 1100,
-  T1_venous: 1100,
-  T1_delayed: 1100,
-};
-const NOISE: Record<SeriesKind, number> = {
-  localizer: 0.02,
-  T2: 0.013,
-  in_phase: 0.02,
-  opposed_phase: 0.02,
-  DWI: 0.024,
-  ADC: 110,
-  T1_pre: 0.022,
-  T1_arterial: 0.022,
-  T1_venous: 0.022,
-  T1_delayed: 0.022,
-};
 
 /** Every series of a randomized or shifted study, drawn from its own stream. */
 export function planRandomizedSeries(study: StudyPlan, preset: RandomizedPreset): SeriesPlan[] {

@@ -19,7 +19,7 @@ import {
   type RiskCoveragePoint,
   type ScoredCall,
 } from "./confidence-metrics";
-import { HIT_TOLERANCE_MM, topRoi, withinLesion, type ResultsLike } from "./match";
+import { HIT_TOLERANCE_MM, missingCase, topRoi, withinLesion, type ResultsLike } from "./match";
 import { hccLroc, metrics, type EvalCase, type LrocResult, type Metrics } from "./metrics";
 
 /** A matched case plus what the analytics split on: lesion size, the CV fold, the patient. */
@@ -54,18 +54,7 @@ export function matchTruth(
       patientId: (r as { patientId?: string } | undefined)?.patientId ?? null,
       assessment: (r as { assessment?: Assessment } | undefined)?.assessment ?? null,
     };
-    if (!r) {
-      return {
-        studyInstanceUid: t.studyInstanceUid,
-        truth: t.label,
-        status: "missing",
-        prediction: null,
-        probabilities: null,
-        confidence: null,
-        localized: false,
-        ...extra,
-      };
-    }
+    if (!r) return { ...missingCase(t.studyInstanceUid, t.label), ...extra };
     const rois = r.rois ?? [];
     const lesions = t.lesions;
     const top = topRoi(rois);

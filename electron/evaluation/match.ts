@@ -60,6 +60,21 @@ export function topRoi<R extends { rank?: number }>(rois: readonly R[]): R | und
   );
 }
 
+/** A truth study without any result: counted like an unlocalized study (paper, Table 3). */
+export function missingCase(studyInstanceUid: string, truth: LesionClass): EvalCase {
+  return {
+    studyInstanceUid,
+    truth,
+    status: "missing",
+    prediction: null,
+    probabilities: null,
+    confidence: null,
+    localized: false,
+    hit: false,
+    roiCount: 0,
+  };
+}
+
 export function matchCases(
   truth: TruthLike,
   results: ResultsLike,
@@ -71,19 +86,7 @@ export function matchCases(
       throw new Error(`truth study ${t.studyInstanceUid} has label "${t.label}"`);
     }
     const r = byUid.get(t.studyInstanceUid);
-    if (!r) {
-      return {
-        studyInstanceUid: t.studyInstanceUid,
-        truth: t.label,
-        status: "missing",
-        prediction: null,
-        probabilities: null,
-        confidence: null,
-        localized: false,
-        hit: false,
-        roiCount: 0,
-      };
-    }
+    if (!r) return missingCase(t.studyInstanceUid, t.label);
     if (!STATUSES.has(r.status)) {
       throw new Error(`result of ${t.studyInstanceUid} has status "${r.status}"`);
     }

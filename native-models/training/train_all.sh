@@ -162,6 +162,7 @@ analyze_cohort() {
   for k in "${pids[@]}"; do wait "$k"; done
   $PY native-models/training/train.py merge-results --out "$WORK/$name-results.json" \
     "$WORK/$name-results-0.json" "$WORK/$name-results-1.json" >/dev/null
+  rm -rf "${WORK:?}/$name-db" # the registries' store copies (~5 GB per cohort): the results are merged
   evaluate_to "$cohort/truth.json" "$WORK/$name-results.json" "$WORK/$name"
 }
 # evaluate_to TRUTH RESULTS PREFIX: `livercad evaluate` as PREFIX-metrics.json and PREFIX-metrics.txt.

@@ -7,9 +7,8 @@ import { SEQUENCES, type SequenceId } from "../../contract/domain";
 import { AppError } from "../../contract/errors";
 import type { LoadedSeries } from "../../dicom/load-series";
 import type { Registry } from "../../registry";
-import { APP_VERSION, SeriesSource, studiesToExport, type StudyExport } from "./context";
+import { SeriesSource, studiesToExport, type StudyExport } from "./context";
 import { writePart10 } from "./dcm";
-import { buildGsps } from "./gsps";
 import {
   deidResultObjects,
   deidSecret,
@@ -22,7 +21,7 @@ import {
 import { DeidKeys } from "./deid/deidentify";
 import { keyImages, pdfBytes, type CaseSheet } from "./pdf";
 import { csvBytes, xlsxBytes } from "./sheets";
-import { buildSr } from "./sr-build";
+import { ensureResultObject, gspsDataset, srDataset, storedBytes } from "./result-objects";
 
 export const EXPORT_FORMATS = ["csv", "xlsx", "pdf", "sr", "gsps", "deid"] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -102,36 +101,12 @@ export async function loadFive(
 }
 
 export async function srBytes(src: SeriesSource, study: StudyExport): Promise<Uint8Array> {
-  const dataset = buildSr({
-    result: study.result,
-    assessment: study.assessment,
-    header: src.header(study),
-    roiImages: await src.roiImages(study),
-    analysisId: study.analysisId,
-    appVersion: APP_VERSION,
-  });
-  return writePart10(dataset);
+  return writePart10(await srDataset(src, study));
 }
 
 export async function gspsBytes(src: SeriesSource, study: StudyExport): Promise<Uint8Array | null> {
-  if (study.result.rois.length === 0) return null;
-  const images = await src.roiImages(study);
-  const sizes = new Map<string, { rows: number; columns: number }>();
-  for (const roi of study.result.rois) {
-    const g = (await src.load(roi.seriesInstanceUid, src.bValueOf(study, roi.sequence))).volume
-      .geometry;
-    sizes.set(roi.seriesInstanceUid, { rows: g.rows, columns: g.columns });
-  }
-  return writePart10(
-    buildGsps({
-      result: study.result,
-      header: src.header(study),
-      roiImages: images,
-      imageSizes: sizes,
-      analysisId: study.analysisId,
-      appVersion: APP_VERSION,
-    }),
-  );
+  const ds = await gspsDataset(src, study);
+  return ds ? writePart10(ds) : null;
 }
 
 async function exportDeid(
@@ -278,18 +253,20 @@ export async function exportStudies(reg: Registry, options: ExportOptions): Prom
     }
   };
   switch (options.format) {
+    // The registry's stored objects (result-objects.ts): written on first use, then the same
+    // UIDs and bytes on every export and send.
     case "sr":
+    case "gsps": {
+      const kind = options.format;
       await perStudy(
-        (s) => `${stem(s)}.sr.dcm`,
-        (s) => srBytes(src, s),
+        (s) => `${stem(s)}.${kind}.dcm`,
+        async (s) => {
+          const o = await ensureResultObject(reg, src, s, kind);
+          return o ? storedBytes(o) : null;
+        },
       );
       break;
-    case "gsps":
-      await perStudy(
-        (s) => `${stem(s)}.gsps.dcm`,
-        (s) => gspsBytes(src, s),
-      );
-      break;
+    }
     case "csv":
     case "xlsx": {
       const file = `case-sheet.${options.format}`;

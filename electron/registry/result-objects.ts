@@ -126,7 +126,8 @@ export function insertResultObject(db: Db, o: NewResultObject): ResultObjectRow 
     o.sizeBytes,
     o.createdAt,
   );
-  const stored = resultObjectBySop(db, o.sopInstanceUid) ?? resultObjectOf(db, o.analysisId, o.kind);
+  const stored =
+    resultObjectBySop(db, o.sopInstanceUid) ?? resultObjectOf(db, o.analysisId, o.kind);
   if (!stored) throw new Error(`result object ${o.sopInstanceUid} was not recorded`);
   return stored;
 }

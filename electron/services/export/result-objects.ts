@@ -246,21 +246,21 @@ export function listResultObjects(reg: Registry, studyInstanceUid: string): Resu
     .get(studyRef);
   if (latest) {
     const kinds: ResultObjectKind[] = latest.rois > 0 ? ["sr", "gsps"] : ["sr"];
-    const pending = kinds.filter((k) => !rows.some((r) => r.analysisId === latest.id && r.kind === k));
+    const pending = kinds.filter(
+      (k) => !rows.some((r) => r.analysisId === latest.id && r.kind === k),
+    );
     views.unshift(
-      ...pending.map(
-        (kind): ResultObjectView => ({
-          kind,
-          origin: "written",
-          state: "pending",
-          analysisId: latest.id,
-          sopInstanceUid: null,
-          seriesInstanceUid: null,
-          createdAt: null,
-          supersededAt: null,
-          sizeBytes: null,
-        }),
-      ),
+      ...pending.map((kind): ResultObjectView => ({
+        kind,
+        origin: "written",
+        state: "pending",
+        analysisId: latest.id,
+        sopInstanceUid: null,
+        seriesInstanceUid: null,
+        createdAt: null,
+        supersededAt: null,
+        sizeBytes: null,
+      })),
     );
   }
   return views;

@@ -6,6 +6,7 @@ import { Registry } from "../../registry";
 import { AnalysisService, defaultModelsRoot, modelOpener } from "../../services/analysis";
 import { collectFiles } from "../../services/import";
 import { assignStudySequences, readInstance } from "../../services/import/defaults";
+import { resultFilesForSend } from "../../services/export/result-handlers";
 import { checkAeTitle, checkPort, parseRemoteNode } from "../../services/network/config";
 import { DicomNode } from "../../services/network/node";
 import {
@@ -306,8 +307,13 @@ export const sendCommand: Command = {
           );
           // Result objects received or written beside the study are in its store folder too.
           const folder = path.dirname(path.dirname([...registered][0]!));
-          const all = collectFiles([folder]).files.filter((f) => f.endsWith(".dcm"));
-          files.push(...new Set([...registered, ...all]));
+          // The current analysis' SR / GSPS (stored on first use, issue 15); superseded ones stay.
+          const results = await resultFilesForSend(registry, uid);
+          if (results.problem) console.log(`not sent results of ${uid}: ${results.problem}`);
+          const all = collectFiles([folder]).files.filter(
+            (f) => f.endsWith(".dcm") && !results.superseded.has(f),
+          );
+          files.push(...new Set([...registered, ...results.current, ...all]));
         }
       } finally {
         registry.close();

@@ -33,6 +33,23 @@ export class ExportError extends AppError {
   }
 }
 
+/**
+ * The export was cancelled (dialog's Stop, SIGINT in the CLI): every file this run had written is
+ * removed again, so the folder never holds a partial export that looks complete. Objects written
+ * into the managed store on the way (result-objects.ts) are complete files and stay.
+ */
+export class ExportCancelledError extends AppError {
+  constructor(
+    readonly out: string,
+    readonly removed: number,
+  ) {
+    super(
+      "EXPORT_CANCELLED",
+      `Export cancelled: ${removed} partial file${removed === 1 ? "" : "s"} removed from ${out}.`,
+    );
+  }
+}
+
 export interface ExportFileOutcome {
   /** Relative to the output folder; empty when the item failed before a file was named. */
   file: string;
@@ -57,6 +74,8 @@ export interface ExportOptions {
   /** deid: the date-shift / pseudonym secret (default: a fixed project salt). */
   salt?: string;
   onProgress?: (p: ExportProgress) => void;
+  /** Stops the export between files; what it wrote is removed (ExportCancelledError). */
+  signal?: AbortSignal;
 }
 
 export interface ExportReport {
@@ -115,6 +134,7 @@ async function exportDeid(
   studies: StudyExport[],
   options: ExportOptions,
   report: (f: ExportFileOutcome) => void,
+  checkpoint: () => void,
 ): Promise<void> {
   const keys = new DeidKeys(options.salt ?? deidSecret(reg));
   const done: DeidStudy[] = [];
@@ -123,7 +143,8 @@ async function exportDeid(
     const newStudyUid = keys.uid(study.result.studyInstanceUid);
     const d: DeidStudy = { study, ctx, newStudyUid, folder: path.join(ctx.pseudonym, newStudyUid) };
     const uid = study.result.studyInstanceUid;
-    for (const f of deidStudyFiles(reg, keys, d, options.out)) {
+    checkpoint();
+    for (const f of await deidStudyFiles(reg, keys, d, options.out, options.signal)) {
       report({
         file: f.file,
         studyInstanceUid: uid,
@@ -131,6 +152,7 @@ async function exportDeid(
         reason: f.error,
       });
     }
+    checkpoint();
     try {
       const objects = await deidResultObjects(src, keys, d);
       const srFile = path.join(d.folder, "LIVERCAD_SR.dcm");
@@ -151,6 +173,7 @@ async function exportDeid(
     }
     done.push(d);
   }
+  checkpoint();
   const sheet = "case-sheet.csv";
   const mapped = done.map((d) => deidStudyExport(keys, d.study, d.ctx));
   const extras = done.map((d) => ({ largestRoiMm: src.largestRoiMm(d.study) }));
@@ -218,11 +241,58 @@ export async function exportStudies(reg: Registry, options: ExportOptions): Prom
     files.push(f);
     options.onProgress?.({ done: files.length, total: Math.max(total, files.length), file: f });
   };
+  const checkpoint = (): void => {
+    if (options.signal?.aborted) throw new ExportCancelledError(options.out, 0);
+  };
+  try {
+    await runFormat(reg, src, studies, options, report, checkpoint);
+  } catch (e) {
+    if (e instanceof ExportCancelledError) {
+      throw new ExportCancelledError(options.out, removePartial(options.out, files));
+    }
+    throw e;
+  }
+  return { format: options.format, out: options.out, studies: studies.length, files };
+}
+
+/** Removes the files an export wrote (and the folders it left empty); answers how many. */
+function removePartial(out: string, files: ExportFileOutcome[]): number {
+  let removed = 0;
+  const root = path.resolve(out);
+  for (const f of files) {
+    if (f.outcome !== "written" || f.file === "") continue;
+    const file = path.resolve(root, f.file);
+    try {
+      fs.rmSync(file);
+      removed++;
+    } catch {
+      continue;
+    }
+    for (let dir = path.dirname(file); dir.startsWith(root + path.sep); dir = path.dirname(dir)) {
+      try {
+        fs.rmdirSync(dir);
+      } catch {
+        break;
+      }
+    }
+  }
+  return removed;
+}
+
+async function runFormat(
+  reg: Registry,
+  src: SeriesSource,
+  studies: StudyExport[],
+  options: ExportOptions,
+  report: (f: ExportFileOutcome) => void,
+  checkpoint: () => void,
+): Promise<void> {
   const perStudy = async (
     name: (s: StudyExport) => string,
     make: (s: StudyExport) => Promise<Uint8Array | null>,
   ): Promise<void> => {
     for (const s of studies) {
+      checkpoint();
       const file = name(s);
       try {
         const bytes = await make(s);
@@ -243,6 +313,7 @@ export async function exportStudies(reg: Registry, options: ExportOptions): Prom
           reason: null,
         });
       } catch (e) {
+        if (e instanceof ExportCancelledError) throw e;
         report({
           file,
           studyInstanceUid: s.result.studyInstanceUid,
@@ -276,9 +347,11 @@ export async function exportStudies(reg: Registry, options: ExportOptions): Prom
           options.format === "csv"
             ? csvBytes(studies, extras)
             : await xlsxBytes(studies, extras, registryStateDate(studies));
+        checkpoint();
         fs.writeFileSync(path.join(options.out, file), bytes);
         report({ file, studyInstanceUid: null, outcome: "written", reason: null });
       } catch (e) {
+        if (e instanceof ExportCancelledError) throw e;
         report({ file, studyInstanceUid: null, outcome: "error", reason: (e as Error).message });
       }
       break;
@@ -294,6 +367,7 @@ export async function exportStudies(reg: Registry, options: ExportOptions): Prom
         },
       );
       if (sheets.length > 1) {
+        checkpoint();
         const file = "case-sheets.pdf";
         try {
           const bytes = await pdfBytes(sheets, registryStateDate(sheets.map((x) => x.study)));
@@ -306,8 +380,7 @@ export async function exportStudies(reg: Registry, options: ExportOptions): Prom
       break;
     }
     case "deid":
-      await exportDeid(reg, src, studies, options, report);
+      await exportDeid(reg, src, studies, options, report, checkpoint);
       break;
   }
-  return { format: options.format, out: options.out, studies: studies.length, files };
 }

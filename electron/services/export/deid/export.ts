@@ -161,13 +161,18 @@ export function deidFile(
   return { bytes, sop, series };
 }
 
-/** De-identifies every stored file of one study; yields each file's outcome. */
-export function deidStudyFiles(
+/**
+ * De-identifies every stored file of one study; answers each file's outcome. Yields to the event
+ * loop between files so a cancel (dialog, SIGINT) is heard, and stops at the next file once
+ * `signal` is aborted.
+ */
+export async function deidStudyFiles(
   reg: Registry,
   keys: DeidKeys,
   d: DeidStudy,
   out: string,
-): DeidFileResult[] {
+  signal?: AbortSignal,
+): Promise<DeidFileResult[]> {
   const store = new ManagedStore(reg.paths.store);
   const rows = reg.db
     .prepare<[string], { store_path: string; sop: string }>(
@@ -178,6 +183,8 @@ export function deidStudyFiles(
     .all(d.study.result.studyInstanceUid);
   const results: DeidFileResult[] = [];
   for (const row of rows) {
+    await new Promise((r) => setImmediate(r));
+    if (signal?.aborted) break;
     let rel = "";
     try {
       const source = new Uint8Array(fs.readFileSync(store.absolute(row.store_path)));

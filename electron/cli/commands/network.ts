@@ -290,6 +290,7 @@ export const sendCommand: Command = {
     const studies = (Array.isArray(studyArgs) ? studyArgs : studyArgs ? [studyArgs] : []).filter(
       (s): s is string => typeof s === "string",
     );
+    let resultProblems = 0;
     if (studies.length > 0) {
       const paths = dataPaths(stringOption(args, "db"));
       const registry = Registry.open(paths);
@@ -309,7 +310,10 @@ export const sendCommand: Command = {
           const folder = path.dirname(path.dirname([...registered][0]!));
           // The current analysis' SR / GSPS (stored on first use, issue 15); superseded ones stay.
           const results = await resultFilesForSend(registry, uid);
-          if (results.problem) console.log(`not sent results of ${uid}: ${results.problem}`);
+          if (results.problem) {
+            console.log(`not sent results of ${uid}: ${results.problem}`);
+            resultProblems += 1;
+          }
           const all = collectFiles([folder]).files.filter(
             (f) => f.endsWith(".dcm") && !results.superseded.has(f),
           );
@@ -323,7 +327,7 @@ export const sendCommand: Command = {
     if (files.length === 0)
       throw new UsageError("Nothing to send: give files, folders or --study.");
     const outcomes = await send(node, { callingAeTitle: callingAe(args, settings) }, files);
-    let failed = walk.problems.length;
+    let failed = walk.problems.length + resultProblems;
     for (const o of outcomes) {
       if (o.ok) continue;
       failed += 1;

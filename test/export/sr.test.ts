@@ -424,6 +424,17 @@ describe("exported SR and GSPS files (2-study phantom, shipped models)", () => {
         "LiverCAD SR already the study's current result",
       ]);
       expect(studyResults(other.db).length).toBe(original.length);
+      // An SR restored before result objects were stored (a registry from before db/010): the
+      // next import of it stores it, still without a new analysis.
+      other.db.prepare("DELETE FROM result_objects").run();
+      await importPaths(other, [path.dirname(files.sr[0]!)], IMPORT);
+      expect(
+        other.db
+          .prepare("SELECT origin FROM result_objects ORDER BY id")
+          .all()
+          .map((r) => (r as { origin: string }).origin),
+      ).toEqual(["imported", "imported"]);
+      expect(studyResults(other.db).length).toBe(original.length);
     } finally {
       other.close();
     }

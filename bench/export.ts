@@ -7,7 +7,8 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { Registry } from "../electron/registry";
+import { Registry, SCHEMA_VERSION } from "../electron/registry";
+import { ensureResultObject } from "../electron/services/export/result-objects";
 import {
   SeriesSource,
   studiesToExport,
@@ -21,7 +22,9 @@ import { dataPaths } from "../electron/services/paths";
 const CLI = path.join(process.cwd(), "bin", "livercad.cjs");
 
 function fixture(): string {
-  const dir = path.join(os.tmpdir(), "livercad-bench-export-1515");
+  // Keyed by schema version: opening a registry migrates it, and an older app sharing the temp
+  // folder must not meet a database it refuses as newer.
+  const dir = path.join(os.tmpdir(), `livercad-bench-export-1515-v${SCHEMA_VERSION}`);
   const db = path.join(dir, "data", "registry.sqlite");
   if (fs.existsSync(path.join(dir, "ready"))) return db;
   fs.rmSync(dir, { recursive: true, force: true });
@@ -67,6 +70,26 @@ async function main(): Promise<void> {
     const srWarm = ms(t) / (rounds * studies.length);
     console.log(
       `sr_ms_cold=${srCold.toFixed(1)} sr_ms_warm=${srWarm.toFixed(2)} ratio_warm_to_50ms=${(srWarm / 50).toFixed(3)} ratio_cold_to_50ms=${(srCold / 50).toFixed(2)}`,
+    );
+
+    // Stored objects (issue 15 §1): the first export writes each SR into the managed store
+    // (fsynced) with its row; every later one finds it (read back + sha256) instead of rebuilding.
+    for (const r of reg.db
+      .prepare<[], { p: string }>("SELECT store_path AS p FROM result_objects")
+      .all()) {
+      fs.rmSync(path.join(reg.paths.store, ...r.p.split("/")), { force: true });
+    }
+    reg.db.prepare("DELETE FROM result_objects").run();
+    t = now();
+    for (const s of studies) await ensureResultObject(reg, src, s, "sr");
+    const storeFirst = ms(t) / studies.length;
+    t = now();
+    for (let r = 0; r < rounds; r++) {
+      for (const s of studies) await ensureResultObject(reg, src, s, "sr");
+    }
+    const foundAgain = ms(t) / (rounds * studies.length);
+    console.log(
+      `sr_store_first_ms=${storeFirst.toFixed(2)} sr_found_again_ms=${foundAgain.toFixed(2)} ratio_found_to_50ms=${(foundAgain / 50).toFixed(3)}`,
     );
 
     // PDF: each study from a fresh source (series read again), key images, one PDF.

@@ -1,5 +1,5 @@
 -- Generated from db/ migrations by test/registry/schema.test.ts (UPDATE_SCHEMA_SNAPSHOT=1 rewrites it).
--- PRAGMA user_version = 9;
+-- PRAGMA user_version = 10;
 
 CREATE TABLE analyses (
         id INTEGER PRIMARY KEY,
@@ -122,6 +122,27 @@ CREATE TABLE reader_reads (
         UNIQUE (reader, study_ref)
       ) STRICT;
 
+CREATE TABLE result_objects (
+        id INTEGER PRIMARY KEY,
+        study_ref INTEGER NOT NULL REFERENCES studies(id) ON DELETE CASCADE,
+        -- The analysis the object reports (written) or restored (imported).
+        analysis_ref INTEGER NOT NULL REFERENCES analyses(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL CHECK (kind IN ('sr', 'gsps')),
+        origin TEXT NOT NULL CHECK (origin IN ('written', 'imported')),
+        sop_class_uid TEXT NOT NULL,
+        series_instance_uid TEXT NOT NULL,
+        sop_instance_uid TEXT NOT NULL UNIQUE,
+        -- Relative to the managed store root, like instances.store_path.
+        store_path TEXT NOT NULL UNIQUE,
+        sha256 TEXT NOT NULL CHECK (length(sha256) = 64),
+        size_bytes INTEGER NOT NULL CHECK (size_bytes > 0),
+        created_at TEXT NOT NULL,
+        -- Set when a later analysis of the study replaced this one (NULL: current).
+        superseded_at TEXT,
+        superseded_by INTEGER REFERENCES analyses(id) ON DELETE SET NULL,
+        UNIQUE (analysis_ref, kind)
+      ) STRICT;
+
 CREATE TABLE reviews (
         id INTEGER PRIMARY KEY,
         study_ref INTEGER NOT NULL REFERENCES studies(id) ON DELETE CASCADE,
@@ -230,6 +251,8 @@ CREATE INDEX jobs_state ON jobs(state, id);
 CREATE INDEX jobs_study ON jobs(study_ref, state);
 
 CREATE INDEX reader_reads_study ON reader_reads(study_ref);
+
+CREATE INDEX result_objects_study ON result_objects(study_ref);
 
 CREATE INDEX reviews_study ON reviews(study_ref, id);
 

@@ -13,6 +13,7 @@ import type { PatientIdentity } from "./identity";
 import type { QualityFlag } from "./quality";
 import { INCOMPLETE_POLICIES } from "./quality";
 import type { AboutInfo, SiteSettingsView } from "./site";
+import type { ResultObjectsOutcome, ResultObjectView } from "./results";
 import type { CohortAnalytics } from "../evaluation/analytics";
 
 const uid = z
@@ -364,7 +365,8 @@ export interface ExportJobView {
   id: number;
   format: ExportDialogFormat;
   outDir: string;
-  state: "running" | "done" | "failed";
+  /** cancelled: stopped from the dialog; the files it had written were removed. */
+  state: "running" | "done" | "failed" | "cancelled";
   /** Files reported so far and the total expected (known from the start). */
   done: number;
   total: number;
@@ -543,6 +545,23 @@ export const CHANNELS = {
   "export:status": {
     request: z.object({ id: z.number().int().min(1) }),
     response: null as unknown as ExportJobView,
+  },
+  /** Stops a running export between files; the files it wrote are removed (issue 15). */
+  "export:cancel": {
+    request: z.object({ id: z.number().int().min(1) }),
+    response: null as unknown as ExportJobView,
+  },
+  /** Issue 15 §1: the study's SR / GSPS as stored objects (the study view's Results in DICOM). */
+  "results:list": { request: studyRef, response: null as unknown as ResultObjectView[] },
+  /** Copies the current analysis' stored objects (written first if pending) into a folder. */
+  "results:export": {
+    request: z.object({ studyInstanceUid: uid, outDir: z.string().min(1).max(4096) }),
+    response: null as unknown as ResultObjectsOutcome,
+  },
+  /** C-STOREs the current analysis' stored objects to a configured node, by name. */
+  "results:send": {
+    request: z.object({ studyInstanceUid: uid, name: z.string().min(1).max(200) }),
+    response: null as unknown as ResultObjectsOutcome,
   },
 } as const;
 

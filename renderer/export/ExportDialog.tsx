@@ -2,7 +2,8 @@
 // or the de-identified copy of the chosen studies, written to a folder. Opened from the worklist
 // (the current list's analyzed studies, or every analyzed study) and from the study view (that
 // study). A progress bar follows the export file by file; every failed file is listed with its
-// reason, and the done summary says how many were written where.
+// reason, and the done summary says how many were written where. "Stop export" cancels it between
+// files (export:cancel); the files it had written are removed.
 import { useEffect, useRef, useState } from "react";
 import {
   EXPORT_DIALOG_FORMATS,
@@ -52,6 +53,7 @@ export function ExportDialog(props: { scope: ExportScope; onClose(): void }) {
   const [job, setJob] = useState<ExportJobView | null>(null);
   const [message, setMessage] = useState<string | null>(null);
   const [starting, setStarting] = useState(false);
+  const [stopping, setStopping] = useState(false);
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
   useEffect(() => () => clearTimeout(timer.current), []);
@@ -93,12 +95,23 @@ export function ExportDialog(props: { scope: ExportScope; onClose(): void }) {
         studyInstanceUids,
         ...(format === "deid" && key ? { key: true } : {}),
       });
+      setStopping(false);
       setJob(j);
       follow(j.id);
     } catch (err) {
       setMessage(err instanceof Error ? err.message : String(err));
     } finally {
       setStarting(false);
+    }
+  }
+
+  /** Stops the running export between files; its files are removed (job state "cancelled"). */
+  async function stop(id: number) {
+    setStopping(true);
+    try {
+      setJob(await call("export:cancel", { id }));
+    } catch (err) {
+      setMessage(err instanceof Error ? err.message : String(err));
     }
   }
 
@@ -197,6 +210,16 @@ export function ExportDialog(props: { scope: ExportScope; onClose(): void }) {
             <button type="submit" disabled={running || outDir.trim() === ""}>
               Start export
             </button>
+            {job?.state === "running" && (
+              <button
+                type="button"
+                data-testid="export-stop"
+                disabled={stopping}
+                onClick={() => void stop(job.id)}
+              >
+                {stopping ? "Stopping…" : "Stop export"}
+              </button>
+            )}
             <button type="button" onClick={props.onClose}>
               {job && job.state !== "running" ? "Close" : "Cancel"}
             </button>
@@ -219,6 +242,11 @@ export function ExportDialog(props: { scope: ExportScope; onClose(): void }) {
                 {job.fileErrors.length > 0 ? `, ${job.done - job.written} failed` : ""} for{" "}
                 {job.studies} stud{job.studies === 1 ? "y" : "ies"} into <code>{job.outDir}</code>
                 {job.files.length > 0 && job.files.length <= 3 && <> ({job.files.join(", ")})</>}.
+              </p>
+            )}
+            {job.state === "cancelled" && (
+              <p role="status" className="small" data-testid="export-summary">
+                {job.error}
               </p>
             )}
             {job.state === "failed" && (

@@ -11,6 +11,7 @@ import { percent, statusLabel } from "../format";
 import { forgetSeries } from "./series";
 import { AssignmentRow } from "../safety/AssignmentRow";
 import { TruthPanel } from "../analytics/TruthPanel";
+import { ResultsPanel } from "../export/ResultsPanel";
 
 /** Per class: a line from the lowest to the highest sample, a box of mean ± 1 SD, the mean. */
 function McPlot({ a }: { a: AnalysisView }) {
@@ -339,6 +340,9 @@ export function SidePanel(props: {
       )}
       <NurseActions detail={detail} onChanged={props.onChanged} />
       <TruthPanel uid={detail.studyInstanceUid} onChanged={props.onChanged} />
+      {detail.analysis && (
+        <ResultsPanel uid={detail.studyInstanceUid} analyzedAt={detail.analysis.finishedAt} />
+      )}
       <Assignments detail={detail} onChanged={props.onChanged} />
     </aside>
   );

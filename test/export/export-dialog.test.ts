@@ -25,6 +25,7 @@ describe("export:start / export:status", () => {
     handlers = {
       "export:start": async (req) => jobs.start(req),
       "export:status": async (req) => jobs.status(req.id),
+      "export:cancel": async (req) => jobs.cancel(req.id),
     } as Partial<Handlers> as Handlers;
     uids = reg.db
       .prepare<[], { uid: string }>("SELECT study_instance_uid AS uid FROM studies ORDER BY id")
@@ -59,6 +60,11 @@ describe("export:start / export:status", () => {
     expect(key).toMatchObject({ ok: false, error: { code: "USAGE" } });
     const status = await dispatch(handlers, "export:status", { id: 999 });
     expect(status).toMatchObject({ ok: false, error: { code: "USAGE" } });
+    // export:cancel: an id is checked by the contract, an unknown one named by the service.
+    const badId = await dispatch(handlers, "export:cancel", { id: 0 });
+    expect(badId).toMatchObject({ ok: false, error: { code: "INVALID_REQUEST" } });
+    const unknownJob = await dispatch(handlers, "export:cancel", { id: 999 });
+    expect(unknownJob).toMatchObject({ ok: false, error: { code: "USAGE" } });
   });
 
   it("exports the selection's CSV in the background, with progress and an audit entry", async () => {

@@ -257,11 +257,13 @@ describe("SR content tree follows TID 1500 (PS3.16 Annex A)", () => {
 
 describe("exported SR and GSPS files (2-study phantom, shipped models)", () => {
   const fixture = exportFixture();
+  // Exports store the SR / GSPS in the registry (result-objects.ts): work on a private copy.
+  const dbFile = copyFixture(fixture);
   const out = tempOut();
   const files: Record<"sr" | "gsps", string[]> = { sr: [], gsps: [] };
 
   it("export writes one SR and one GSPS per analyzed study, byte-identical on a second run", async () => {
-    const reg = Registry.open(dataPaths(fixture.dbFile));
+    const reg = Registry.open(dataPaths(dbFile));
     try {
       for (const format of ["sr", "gsps"] as const) {
         const r = await exportStudies(reg, { format, out });
@@ -305,7 +307,7 @@ describe("exported SR and GSPS files (2-study phantom, shipped models)", () => {
   });
 
   it("pydicom reads the SRs: the ROI count and the prediction's SNOMED code", () => {
-    const reg = Registry.open(dataPaths(fixture.dbFile));
+    const reg = Registry.open(dataPaths(dbFile));
     const results = studyResults(reg.db);
     reg.close();
     const script = [
@@ -331,7 +333,7 @@ describe("exported SR and GSPS files (2-study phantom, shipped models)", () => {
   });
 
   it("round trip: the cohort + the SRs imported into another registry restore the same results", async () => {
-    const source = Registry.open(dataPaths(fixture.dbFile));
+    const source = Registry.open(dataPaths(dbFile));
     const original = studyResults(source.db);
     source.close();
     const otherDb = path.join(tempOut(), "other", "registry.sqlite");
@@ -378,6 +380,42 @@ describe("exported SR and GSPS files (2-study phantom, shipped models)", () => {
           roi.box_px.forEach((v, i) => expect(v).toBeCloseTo(want.box_px[i]!, 3));
         });
       }
+      // Each imported SR is stored as its restored analysis' result object, byte for byte, and an
+      // export finds it instead of writing one of its own (same UIDs on every workstation).
+      const stored = other.db
+        .prepare<[], { kind: string; origin: string; sop: string; path: string }>(
+          "SELECT kind, origin, sop_instance_uid AS sop, store_path AS path FROM result_objects ORDER BY id",
+        )
+        .all();
+      expect(stored.map((r) => [r.kind, r.origin])).toEqual([
+        ["sr", "imported"],
+        ["sr", "imported"],
+      ]);
+      const sourceBySop = new Map(
+        files.sr.map((f) => {
+          const bytes = fs.readFileSync(f);
+          return [str(readPart10(new Uint8Array(bytes)).dataset.SOPInstanceUID), bytes];
+        }),
+      );
+      for (const r of stored) {
+        expect(fs.readFileSync(path.join(other.paths.store, ...r.path.split("/")))).toEqual(
+          sourceBySop.get(r.sop),
+        );
+      }
+      const reexport = tempOut();
+      const r2 = await exportStudies(other, { format: "sr", out: reexport });
+      for (const f of r2.files) {
+        const bytes = fs.readFileSync(path.join(reexport, f.file));
+        const sop = str(readPart10(new Uint8Array(bytes)).dataset.SOPInstanceUID);
+        expect(bytes).toEqual(sourceBySop.get(sop));
+      }
+      expect(
+        (
+          other.db.prepare("SELECT COUNT(*) AS n FROM result_objects WHERE kind = 'sr'").get() as {
+            n: number;
+          }
+        ).n,
+      ).toBe(2);
       // Importing the same SRs again changes nothing.
       const again = await importPaths(other, [path.dirname(files.sr[0]!)], IMPORT);
       const srAgain = again.files.filter((f) => f.path.endsWith(".sr.dcm"));
@@ -385,6 +423,17 @@ describe("exported SR and GSPS files (2-study phantom, shipped models)", () => {
         "LiverCAD SR already the study's current result",
         "LiverCAD SR already the study's current result",
       ]);
+      expect(studyResults(other.db).length).toBe(original.length);
+      // An SR restored before result objects were stored (a registry from before db/010): the
+      // next import of it stores it, still without a new analysis.
+      other.db.prepare("DELETE FROM result_objects").run();
+      await importPaths(other, [path.dirname(files.sr[0]!)], IMPORT);
+      expect(
+        other.db
+          .prepare("SELECT origin FROM result_objects ORDER BY id")
+          .all()
+          .map((r) => (r as { origin: string }).origin),
+      ).toEqual(["imported", "imported"]);
       expect(studyResults(other.db).length).toBe(original.length);
     } finally {
       other.close();
@@ -410,7 +459,7 @@ describe("exported SR and GSPS files (2-study phantom, shipped models)", () => {
   });
 
   it("unknown study UIDs are refused by name; nothing is written", async () => {
-    const reg = Registry.open(dataPaths(fixture.dbFile));
+    const reg = Registry.open(dataPaths(dbFile));
     try {
       const dir = path.join(tempOut(), "x");
       await expect(

@@ -3,7 +3,12 @@
 import { UsageError } from "../../contract/errors";
 import { Registry } from "../../registry";
 import { dataPaths } from "../../services/paths";
-import { EXPORT_FORMATS, exportStudies, type ExportFormat } from "../../services/export/service";
+import {
+  EXPORT_FORMATS,
+  ExportCancelledError,
+  exportStudies,
+  type ExportFormat,
+} from "../../services/export/service";
 import { stringOption, type Command } from "../command";
 
 export const exportCommand: Command = {
@@ -19,6 +24,7 @@ export const exportCommand: Command = {
     "  --json FILE       write the per-file report as JSON",
     "  --db FILE         registry database",
     "Exit code 0 when every file was written, 1 when some failed (each is listed).",
+    "Ctrl-C (SIGINT) stops between files and removes what this run wrote; exit code 130.",
   ].join("\n"),
   options: {
     format: { type: "string" },
@@ -41,13 +47,28 @@ export const exportCommand: Command = {
       .map((s) => s.trim())
       .filter((s) => s.length > 0);
     const registry = Registry.open(dataPaths(stringOption(args, "db")));
+    // SIGINT stops the export between files instead of killing it mid-file (issue 15).
+    const stop = new AbortController();
+    const onSigint = (): void => {
+      console.error("export: stopping after the current file (SIGINT)…");
+      stop.abort();
+    };
+    process.once("SIGINT", onSigint);
     try {
-      const report = await exportStudies(registry, {
-        format: format as ExportFormat,
-        out,
-        studies,
-        writeKey: args.values.key === true,
-      });
+      let report;
+      try {
+        report = await exportStudies(registry, {
+          format: format as ExportFormat,
+          out,
+          studies,
+          writeKey: args.values.key === true,
+          signal: stop.signal,
+        });
+      } catch (e) {
+        if (!(e instanceof ExportCancelledError)) throw e;
+        console.log(`cancelled=1 removed=${e.removed} format=${format} out=${out}`);
+        return 130;
+      }
       const failed = report.files.filter((f) => f.outcome === "error");
       for (const f of failed) {
         console.error(`error: ${f.file || f.studyInstanceUid}: ${f.reason}`);
@@ -62,6 +83,7 @@ export const exportCommand: Command = {
       );
       return failed.length > 0 ? 1 : 0;
     } finally {
+      process.removeListener("SIGINT", onSigint);
       registry.close();
     }
   },

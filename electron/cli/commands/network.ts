@@ -6,6 +6,7 @@ import { Registry } from "../../registry";
 import { AnalysisService, defaultModelsRoot, modelOpener } from "../../services/analysis";
 import { collectFiles } from "../../services/import";
 import { assignStudySequences, readInstance } from "../../services/import/defaults";
+import { resultFilesForSend } from "../../services/export/result-handlers";
 import { checkAeTitle, checkPort, parseRemoteNode } from "../../services/network/config";
 import { DicomNode } from "../../services/network/node";
 import {
@@ -289,6 +290,7 @@ export const sendCommand: Command = {
     const studies = (Array.isArray(studyArgs) ? studyArgs : studyArgs ? [studyArgs] : []).filter(
       (s): s is string => typeof s === "string",
     );
+    let resultProblems = 0;
     if (studies.length > 0) {
       const paths = dataPaths(stringOption(args, "db"));
       const registry = Registry.open(paths);
@@ -306,8 +308,16 @@ export const sendCommand: Command = {
           );
           // Result objects received or written beside the study are in its store folder too.
           const folder = path.dirname(path.dirname([...registered][0]!));
-          const all = collectFiles([folder]).files.filter((f) => f.endsWith(".dcm"));
-          files.push(...new Set([...registered, ...all]));
+          // The current analysis' SR / GSPS (stored on first use, issue 15); superseded ones stay.
+          const results = await resultFilesForSend(registry, uid);
+          if (results.problem) {
+            console.log(`not sent results of ${uid}: ${results.problem}`);
+            resultProblems += 1;
+          }
+          const all = collectFiles([folder]).files.filter(
+            (f) => f.endsWith(".dcm") && !results.superseded.has(f),
+          );
+          files.push(...new Set([...registered, ...results.current, ...all]));
         }
       } finally {
         registry.close();
@@ -317,7 +327,7 @@ export const sendCommand: Command = {
     if (files.length === 0)
       throw new UsageError("Nothing to send: give files, folders or --study.");
     const outcomes = await send(node, { callingAeTitle: callingAe(args, settings) }, files);
-    let failed = walk.problems.length;
+    let failed = walk.problems.length + resultProblems;
     for (const o of outcomes) {
       if (o.ok) continue;
       failed += 1;

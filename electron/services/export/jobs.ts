@@ -9,7 +9,7 @@ import { UsageError } from "../../contract/errors";
 import type { ExportJobView, Request } from "../../contract/ipc";
 import { appendAudit, type Registry } from "../../registry";
 import { studyRefOf } from "../../registry/workstation-queries";
-import { ExportError, exportStudies, selectStudies } from "./service";
+import { ExportCancelledError, ExportError, exportStudies, selectStudies } from "./service";
 
 /** Finished exports still answered by `export:status`. */
 const KEEP_FINISHED = 20;
@@ -21,6 +21,7 @@ const MAX_FILES = 500;
 export class ExportJobs {
   private nextId = 1;
   private readonly jobs = new Map<number, ExportJobView>();
+  private readonly controllers = new Map<number, AbortController>();
 
   constructor(
     private readonly registry: Registry,
@@ -59,6 +60,7 @@ export class ExportJobs {
       error: null,
     };
     this.jobs.set(job.id, job);
+    this.controllers.set(job.id, new AbortController());
     this.prune();
     setImmediate(() => void this.run(job, uids, req.key === true));
     return snapshot(job);
@@ -67,6 +69,17 @@ export class ExportJobs {
   status(id: number): ExportJobView {
     const job = this.jobs.get(id);
     if (!job) throw new UsageError(`No export ${id} (finished long ago or never started).`);
+    return snapshot(job);
+  }
+
+  /**
+   * Asks a running export to stop (between files); it ends "cancelled" with the files it wrote
+   * removed. A finished export is answered as it is.
+   */
+  cancel(id: number): ExportJobView {
+    const job = this.jobs.get(id);
+    if (!job) throw new UsageError(`No export ${id} (finished long ago or never started).`);
+    if (job.state === "running") this.controllers.get(id)?.abort();
     return snapshot(job);
   }
 
@@ -84,6 +97,7 @@ export class ExportJobs {
         out: job.outDir,
         studies: uids,
         writeKey: key,
+        signal: this.controllers.get(job.id)?.signal,
         onProgress: (p) => {
           job.done = p.done;
           job.total = p.total;
@@ -103,9 +117,10 @@ export class ExportJobs {
       job.total = Math.max(job.total, job.done);
       job.state = "done";
     } catch (e) {
-      job.state = "failed";
+      job.state = e instanceof ExportCancelledError ? "cancelled" : "failed";
       job.error = (e as Error).message;
     }
+    this.controllers.delete(job.id);
     this.audit(job, uids, key);
   }
 

@@ -12,12 +12,21 @@ import { appendAudit, type Registry } from "../../registry";
 import { saveAnalysis } from "../analysis/results";
 import type { RoiRecord } from "../analysis/types";
 import { SR_IMPORT_PROVIDER } from "./codes";
-import { readPart10 } from "./dcm";
+import { readPart10, str } from "./dcm";
+import { resultObjectBySop } from "../../registry/result-objects";
+import { storeImportedSr } from "./result-objects";
 import { srUids } from "./sr-build";
 import { isLiverCadSr, modelRecordsOf, readSr, type SrAnalysis } from "./sr-read";
 
 export type RestoreOutcome =
-  | { kind: "restored"; analysisId: number; studyInstanceUid: string; sopInstanceUid: string }
+  | {
+      kind: "restored";
+      analysisId: number;
+      studyInstanceUid: string;
+      sopInstanceUid: string;
+      /** Set when the analysis was restored but the SR file could not be stored (why). */
+      storeProblem?: string;
+    }
   | { kind: "unchanged"; studyInstanceUid: string; sopInstanceUid: string; reason: string }
   | {
       kind: "error";
@@ -42,8 +51,10 @@ interface LatestRow {
 
 export function restoreFromSr(reg: Registry, bytes: Uint8Array, file: string): RestoreOutcome {
   let sr: SrAnalysis;
+  let seriesInstanceUid = "";
   try {
     const { dataset } = readPart10(bytes);
+    seriesInstanceUid = str(dataset.SeriesInstanceUID);
     if (!isLiverCadSr(dataset)) {
       return {
         kind: "error",
@@ -85,6 +96,13 @@ export function restoreFromSr(reg: Registry, bytes: Uint8Array, file: string): R
       srUids(sr.studyInstanceUid, latest.id).instance === sr.sopInstanceUid ||
       params.importedFromSr?.sopInstanceUid === sr.sopInstanceUid
     ) {
+      // An SR restored before result objects were stored (db/010): store it now.
+      if (
+        params.importedFromSr?.sopInstanceUid === sr.sopInstanceUid &&
+        !resultObjectBySop(reg.db, sr.sopInstanceUid)
+      ) {
+        storeSr(reg, bytes, { ...ids, seriesInstanceUid }, latest.id);
+      }
       return {
         kind: "unchanged",
         ...ids,
@@ -169,7 +187,24 @@ export function restoreFromSr(reg: Registry, bytes: Uint8Array, file: string): R
     studyRef: study.id,
     details: { analysisId, srSopInstanceUid: sr.sopInstanceUid },
   });
-  return { kind: "restored", analysisId, ...ids };
+  const problem = storeSr(reg, bytes, { ...ids, seriesInstanceUid }, analysisId);
+  return { kind: "restored", analysisId, ...ids, ...(problem ? { storeProblem: problem } : {}) };
+}
+
+/** Stores the imported SR as its analysis' result object; answers why not when it cannot. */
+function storeSr(
+  reg: Registry,
+  bytes: Uint8Array,
+  ids: { studyInstanceUid: string; seriesInstanceUid: string; sopInstanceUid: string },
+  analysisId: number,
+): string | null {
+  if (!ids.seriesInstanceUid) return "SR not stored: it has no Series Instance UID";
+  try {
+    storeImportedSr(reg, bytes, ids, analysisId);
+    return null;
+  } catch (e) {
+    return `SR not stored: ${(e as Error).message}`;
+  }
 }
 
 function effectiveSequenceOf(reg: Registry, studyRef: number, series: string): SequenceId | null {

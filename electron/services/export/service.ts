@@ -7,9 +7,8 @@ import { SEQUENCES, type SequenceId } from "../../contract/domain";
 import { AppError } from "../../contract/errors";
 import type { LoadedSeries } from "../../dicom/load-series";
 import type { Registry } from "../../registry";
-import { APP_VERSION, SeriesSource, studiesToExport, type StudyExport } from "./context";
+import { SeriesSource, studiesToExport, type StudyExport } from "./context";
 import { writePart10 } from "./dcm";
-import { buildGsps } from "./gsps";
 import {
   deidResultObjects,
   deidSecret,
@@ -22,7 +21,7 @@ import {
 import { DeidKeys } from "./deid/deidentify";
 import { keyImages, pdfBytes, type CaseSheet } from "./pdf";
 import { csvBytes, xlsxBytes } from "./sheets";
-import { buildSr } from "./sr-build";
+import { ensureResultObject, gspsDataset, srDataset, storedBytes } from "./result-objects";
 
 export const EXPORT_FORMATS = ["csv", "xlsx", "pdf", "sr", "gsps", "deid"] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -31,6 +30,23 @@ export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 export class ExportError extends AppError {
   constructor(message: string) {
     super("EXPORT", message);
+  }
+}
+
+/**
+ * The export was cancelled (dialog's Stop, SIGINT in the CLI): every file this run had written is
+ * removed again, so the folder never holds a partial export that looks complete. Objects written
+ * into the managed store on the way (result-objects.ts) are complete files and stay.
+ */
+export class ExportCancelledError extends AppError {
+  constructor(
+    readonly out: string,
+    readonly removed: number,
+  ) {
+    super(
+      "EXPORT_CANCELLED",
+      `Export cancelled: ${removed} partial file${removed === 1 ? "" : "s"} removed from ${out}.`,
+    );
   }
 }
 
@@ -58,6 +74,8 @@ export interface ExportOptions {
   /** deid: the date-shift / pseudonym secret (default: a fixed project salt). */
   salt?: string;
   onProgress?: (p: ExportProgress) => void;
+  /** Stops the export between files; what it wrote is removed (ExportCancelledError). */
+  signal?: AbortSignal;
 }
 
 export interface ExportReport {
@@ -102,36 +120,12 @@ export async function loadFive(
 }
 
 export async function srBytes(src: SeriesSource, study: StudyExport): Promise<Uint8Array> {
-  const dataset = buildSr({
-    result: study.result,
-    assessment: study.assessment,
-    header: src.header(study),
-    roiImages: await src.roiImages(study),
-    analysisId: study.analysisId,
-    appVersion: APP_VERSION,
-  });
-  return writePart10(dataset);
+  return writePart10(await srDataset(src, study));
 }
 
 export async function gspsBytes(src: SeriesSource, study: StudyExport): Promise<Uint8Array | null> {
-  if (study.result.rois.length === 0) return null;
-  const images = await src.roiImages(study);
-  const sizes = new Map<string, { rows: number; columns: number }>();
-  for (const roi of study.result.rois) {
-    const g = (await src.load(roi.seriesInstanceUid, src.bValueOf(study, roi.sequence))).volume
-      .geometry;
-    sizes.set(roi.seriesInstanceUid, { rows: g.rows, columns: g.columns });
-  }
-  return writePart10(
-    buildGsps({
-      result: study.result,
-      header: src.header(study),
-      roiImages: images,
-      imageSizes: sizes,
-      analysisId: study.analysisId,
-      appVersion: APP_VERSION,
-    }),
-  );
+  const ds = await gspsDataset(src, study);
+  return ds ? writePart10(ds) : null;
 }
 
 async function exportDeid(
@@ -140,6 +134,7 @@ async function exportDeid(
   studies: StudyExport[],
   options: ExportOptions,
   report: (f: ExportFileOutcome) => void,
+  checkpoint: () => void,
 ): Promise<void> {
   const keys = new DeidKeys(options.salt ?? deidSecret(reg));
   const done: DeidStudy[] = [];
@@ -148,7 +143,8 @@ async function exportDeid(
     const newStudyUid = keys.uid(study.result.studyInstanceUid);
     const d: DeidStudy = { study, ctx, newStudyUid, folder: path.join(ctx.pseudonym, newStudyUid) };
     const uid = study.result.studyInstanceUid;
-    for (const f of deidStudyFiles(reg, keys, d, options.out)) {
+    checkpoint();
+    for (const f of await deidStudyFiles(reg, keys, d, options.out, options.signal)) {
       report({
         file: f.file,
         studyInstanceUid: uid,
@@ -156,6 +152,7 @@ async function exportDeid(
         reason: f.error,
       });
     }
+    checkpoint();
     try {
       const objects = await deidResultObjects(src, keys, d);
       const srFile = path.join(d.folder, "LIVERCAD_SR.dcm");
@@ -176,6 +173,7 @@ async function exportDeid(
     }
     done.push(d);
   }
+  checkpoint();
   const sheet = "case-sheet.csv";
   const mapped = done.map((d) => deidStudyExport(keys, d.study, d.ctx));
   const extras = done.map((d) => ({ largestRoiMm: src.largestRoiMm(d.study) }));
@@ -243,11 +241,58 @@ export async function exportStudies(reg: Registry, options: ExportOptions): Prom
     files.push(f);
     options.onProgress?.({ done: files.length, total: Math.max(total, files.length), file: f });
   };
+  const checkpoint = (): void => {
+    if (options.signal?.aborted) throw new ExportCancelledError(options.out, 0);
+  };
+  try {
+    await runFormat(reg, src, studies, options, report, checkpoint);
+  } catch (e) {
+    if (e instanceof ExportCancelledError) {
+      throw new ExportCancelledError(options.out, removePartial(options.out, files));
+    }
+    throw e;
+  }
+  return { format: options.format, out: options.out, studies: studies.length, files };
+}
+
+/** Removes the files an export wrote (and the folders it left empty); answers how many. */
+function removePartial(out: string, files: ExportFileOutcome[]): number {
+  let removed = 0;
+  const root = path.resolve(out);
+  for (const f of files) {
+    if (f.outcome !== "written" || f.file === "") continue;
+    const file = path.resolve(root, f.file);
+    try {
+      fs.rmSync(file);
+      removed++;
+    } catch {
+      continue;
+    }
+    for (let dir = path.dirname(file); dir.startsWith(root + path.sep); dir = path.dirname(dir)) {
+      try {
+        fs.rmdirSync(dir);
+      } catch {
+        break;
+      }
+    }
+  }
+  return removed;
+}
+
+async function runFormat(
+  reg: Registry,
+  src: SeriesSource,
+  studies: StudyExport[],
+  options: ExportOptions,
+  report: (f: ExportFileOutcome) => void,
+  checkpoint: () => void,
+): Promise<void> {
   const perStudy = async (
     name: (s: StudyExport) => string,
     make: (s: StudyExport) => Promise<Uint8Array | null>,
   ): Promise<void> => {
     for (const s of studies) {
+      checkpoint();
       const file = name(s);
       try {
         const bytes = await make(s);
@@ -268,6 +313,7 @@ export async function exportStudies(reg: Registry, options: ExportOptions): Prom
           reason: null,
         });
       } catch (e) {
+        if (e instanceof ExportCancelledError) throw e;
         report({
           file,
           studyInstanceUid: s.result.studyInstanceUid,
@@ -278,18 +324,20 @@ export async function exportStudies(reg: Registry, options: ExportOptions): Prom
     }
   };
   switch (options.format) {
+    // The registry's stored objects (result-objects.ts): written on first use, then the same
+    // UIDs and bytes on every export and send.
     case "sr":
+    case "gsps": {
+      const kind = options.format;
       await perStudy(
-        (s) => `${stem(s)}.sr.dcm`,
-        (s) => srBytes(src, s),
+        (s) => `${stem(s)}.${kind}.dcm`,
+        async (s) => {
+          const o = await ensureResultObject(reg, src, s, kind);
+          return o ? storedBytes(o) : null;
+        },
       );
       break;
-    case "gsps":
-      await perStudy(
-        (s) => `${stem(s)}.gsps.dcm`,
-        (s) => gspsBytes(src, s),
-      );
-      break;
+    }
     case "csv":
     case "xlsx": {
       const file = `case-sheet.${options.format}`;
@@ -299,9 +347,11 @@ export async function exportStudies(reg: Registry, options: ExportOptions): Prom
           options.format === "csv"
             ? csvBytes(studies, extras)
             : await xlsxBytes(studies, extras, registryStateDate(studies));
+        checkpoint();
         fs.writeFileSync(path.join(options.out, file), bytes);
         report({ file, studyInstanceUid: null, outcome: "written", reason: null });
       } catch (e) {
+        if (e instanceof ExportCancelledError) throw e;
         report({ file, studyInstanceUid: null, outcome: "error", reason: (e as Error).message });
       }
       break;
@@ -317,6 +367,7 @@ export async function exportStudies(reg: Registry, options: ExportOptions): Prom
         },
       );
       if (sheets.length > 1) {
+        checkpoint();
         const file = "case-sheets.pdf";
         try {
           const bytes = await pdfBytes(sheets, registryStateDate(sheets.map((x) => x.study)));
@@ -329,8 +380,7 @@ export async function exportStudies(reg: Registry, options: ExportOptions): Prom
       break;
     }
     case "deid":
-      await exportDeid(reg, src, studies, options, report);
+      await exportDeid(reg, src, studies, options, report, checkpoint);
       break;
   }
-  return { format: options.format, out: options.out, studies: studies.length, files };
 }

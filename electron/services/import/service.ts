@@ -261,7 +261,7 @@ function restoreSrs(
     const r = restoreFromSr(registry, data, entry.path);
     if (r.kind === "restored") {
       entry.outcome = "imported";
-      entry.reason = `LiverCAD SR: analysis result restored (analysis ${r.analysisId})`;
+      entry.reason = `LiverCAD SR: analysis result restored (analysis ${r.analysisId})${r.storeProblem ? `; ${r.storeProblem}` : ""}`;
       counts.skipped -= 1;
       counts.imported += 1;
     } else if (r.kind === "unchanged") {

@@ -51,6 +51,7 @@ import {
 import { staleSequences, unusableSeries } from "../../registry/series-usability";
 import { defaultModelsRoot } from "../analysis/models";
 import { ExportJobs } from "../export/jobs";
+import { resultHandlers } from "../export/result-handlers";
 
 export interface ServiceOptions {
   actor: string;
@@ -376,6 +377,8 @@ export class WorkstationService {
     },
     "export:start": async (req) => this.exports.start(req),
     "export:status": async (req) => this.exports.status(req.id),
+    "export:cancel": async (req) => this.exports.cancel(req.id),
+    ...resultHandlers(() => ({ registry: this.registry, actor: () => this.options.actor })),
     ...siteHandlers(() => ({
       registry: this.registry,
       actor: () => this.options.actor,

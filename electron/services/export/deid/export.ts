@@ -11,14 +11,13 @@ import type { Registry } from "../../../registry";
 import type { StudyResult } from "../../analysis/types";
 import { ManagedStore } from "../../import/store";
 import { APP_VERSION, type SeriesSource, type StudyExport } from "../context";
-import { readRaw, writePart10, type DataSet } from "../dcm";
+import { EXPLICIT_VR_LITTLE_ENDIAN, readRaw, writePart10, type DataSet } from "../dcm";
 import { buildGsps } from "../gsps";
 import { buildSr, type RoiImage } from "../sr-build";
 import type { DeidKeys } from "./deidentify";
 import { deidentify, cleanText, type PatientContext, type RawDataSet } from "./deidentify";
-
-/** Transfer syntaxes dcmjs rewrites faithfully (FIELD-NOTES: not deflate, not big endian). */
-const REWRITABLE = new Set(["1.2.840.10008.1.2", "1.2.840.10008.1.2.1"]);
+import { encapsulatedFile, headerOnly, planFor, swapWords } from "./syntax";
+import { IMPLEMENTATION_CLASS_UID } from "../../../phantom/dicom-writer";
 
 /**
  * The export secret: random, created once per data directory and kept beside the registry, so
@@ -111,13 +110,69 @@ export interface DeidFileResult {
   error: string | null;
 }
 
-/** De-identifies every stored file of one study; yields each file's outcome. */
-export function deidStudyFiles(
+/**
+ * One stored file de-identified (deidentify.ts) and written back per its transfer syntax
+ * (syntax.ts): the new file's bytes and its new SOP / series UIDs. `label` names the file in errors.
+ */
+export function deidFile(
+  source: Uint8Array,
+  keys: DeidKeys,
+  ctx: PatientContext,
+  label: string,
+): { bytes: Uint8Array; sop: string; series: string } {
+  const f = fileOf(source);
+  const ts = first(f.meta["00020010"]);
+  const plan = planFor(ts);
+  if (plan.kind === "refused") {
+    throw new Error(`${label}: ${plan.reason}; not exported`);
+  }
+  // PS3.15 E.3.1: without the Clean Pixel Data option an image whose pixels carry burned-in
+  // text may still identify the patient: it is not released.
+  if (first(f.dict["00280301"]).toUpperCase() === "YES") {
+    throw new Error(
+      `${label}: Burned In Annotation is YES and the Clean Pixel Data option is not implemented; not exported`,
+    );
+  }
+  const { dataset } = deidentify(plan.kind === "swap" ? swapWords(f.dict) : f.dict, keys, ctx);
+  const sop = first(dataset["00080018"]);
+  const series = first(dataset["0020000E"]);
+  f.meta["00020003"] = { vr: "UI", Value: [sop] };
+  f.meta["00020010"] = {
+    vr: "UI",
+    Value: [plan.kind === "encapsulated" ? EXPLICIT_VR_LITTLE_ENDIAN : plan.outputSyntax],
+  };
+  let bytes: Uint8Array;
+  if (plan.kind === "encapsulated") {
+    f.dict = headerOnly(dataset);
+    bytes = encapsulatedFile(
+      source,
+      {
+        sopClassUid: first(dataset["00080016"]),
+        sopInstanceUid: sop,
+        transferSyntax: plan.outputSyntax,
+        implementation: IMPLEMENTATION_CLASS_UID,
+      },
+      new Uint8Array(f.write()),
+    );
+  } else {
+    f.dict = dataset;
+    bytes = new Uint8Array(f.write());
+  }
+  return { bytes, sop, series };
+}
+
+/**
+ * De-identifies every stored file of one study; answers each file's outcome. Yields to the event
+ * loop between files so a cancel (dialog, SIGINT) is heard, and stops at the next file once
+ * `signal` is aborted.
+ */
+export async function deidStudyFiles(
   reg: Registry,
   keys: DeidKeys,
   d: DeidStudy,
   out: string,
-): DeidFileResult[] {
+  signal?: AbortSignal,
+): Promise<DeidFileResult[]> {
   const store = new ManagedStore(reg.paths.store);
   const rows = reg.db
     .prepare<[string], { store_path: string; sop: string }>(
@@ -128,23 +183,15 @@ export function deidStudyFiles(
     .all(d.study.result.studyInstanceUid);
   const results: DeidFileResult[] = [];
   for (const row of rows) {
+    await new Promise((r) => setImmediate(r));
+    if (signal?.aborted) break;
     let rel = "";
     try {
-      const f = fileOf(new Uint8Array(fs.readFileSync(store.absolute(row.store_path))));
-      const ts = first(f.meta["00020010"]);
-      if (!REWRITABLE.has(ts)) {
-        throw new Error(
-          `instance ${row.sop}: transfer syntax ${ts} cannot be rewritten here (only uncompressed little endian)`,
-        );
-      }
-      const { dataset } = deidentify(f.dict, keys, d.ctx);
-      const sop = first(dataset["00080018"]);
-      const series = first(dataset["0020000E"]);
-      f.dict = dataset;
-      f.meta["00020003"] = { vr: "UI", Value: [sop] };
+      const source = new Uint8Array(fs.readFileSync(store.absolute(row.store_path)));
+      const { bytes, sop, series } = deidFile(source, keys, d.ctx, `instance ${row.sop}`);
       rel = path.join(d.folder, series, `${sop}.dcm`);
       fs.mkdirSync(path.join(out, d.folder, series), { recursive: true });
-      fs.writeFileSync(path.join(out, rel), new Uint8Array(f.write()));
+      fs.writeFileSync(path.join(out, rel), bytes);
       results.push({ file: rel, error: null });
     } catch (e) {
       results.push({ file: rel, error: (e as Error).message });

@@ -51,6 +51,9 @@ import {
 import { staleSequences, unusableSeries } from "../../registry/series-usability";
 import { defaultModelsRoot } from "../analysis/models";
 import { ExportJobs } from "../export/jobs";
+import { setReviewFlag } from "../../registry/review-flags";
+import { readSiteSettings } from "../../registry/site-settings";
+import { triageClock, type TriageClock } from "./triage";
 
 export interface ServiceOptions {
   actor: string;
@@ -209,6 +212,11 @@ export class WorkstationService {
     return this.index;
   }
 
+  /** Now and the site's overdue limit (issue 13 §4), read at each page: a change applies at once. */
+  private triageClock(): TriageClock {
+    return triageClock(readSiteSettings(this.registry.db).overdueHours);
+  }
+
   private get settingsFile(): string {
     return path.join(this.registry.paths.root, "workstation-settings.json");
   }
@@ -289,7 +297,10 @@ export class WorkstationService {
     "settings:get": async () => this.readSettings(),
     "settings:set": async (req) => {
       const before = this.readSettings();
-      auditThreshold(this.registry.db, this.options.actor, before.topPercent, req.topPercent);
+      auditThreshold(this.registry.db, this.options.actor, before.topPercent, req.topPercent, {
+        from: before.minProbCorrect ?? null,
+        to: req.minProbCorrect === undefined ? (before.minProbCorrect ?? null) : req.minProbCorrect,
+      });
       const next: Settings = {
         ...before,
         topPercent: req.topPercent,
@@ -302,9 +313,14 @@ export class WorkstationService {
       fs.renameSync(tmp, this.settingsFile);
       return next;
     },
-    "worklist:page": async (req) => this.worklist().page(req),
+    "worklist:page": async (req) => this.worklist().page(req, this.triageClock()),
     "worklist:neighbour": async (req) => ({
-      studyInstanceUid: this.worklist().neighbour(req.studyInstanceUid, req.direction, req.query),
+      studyInstanceUid: this.worklist().neighbour(
+        req.studyInstanceUid,
+        req.direction,
+        req.query,
+        this.triageClock(),
+      ),
     }),
     "study:detail": async (req) => {
       const detail = this.studyDetail(req.studyInstanceUid);
@@ -376,6 +392,17 @@ export class WorkstationService {
     },
     "export:start": async (req) => this.exports.start(req),
     "export:status": async (req) => this.exports.status(req.id),
+    "review:flag": async (req) => {
+      const state = setReviewFlag(
+        this.registry.db,
+        req.studyInstanceUid,
+        req.flag,
+        req.value,
+        this.options.actor,
+      );
+      this.invalidate([req.studyInstanceUid]);
+      return state;
+    },
     ...siteHandlers(() => ({
       registry: this.registry,
       actor: () => this.options.actor,

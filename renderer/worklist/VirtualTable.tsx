@@ -45,7 +45,7 @@ export const COLUMNS: Column[] = [
   { key: null, label: "Born (age) sex", width: "150px" },
   { key: null, label: "Accession", width: "minmax(80px, 0.6fr)" },
   { key: "studyDate", label: "Date", width: "96px" },
-  { key: null, label: "In queue", width: "108px" },
+  { key: null, label: "In queue", width: "140px" },
   { key: null, label: "Description", width: "minmax(90px, 0.8fr)" },
   { key: "prediction", label: "Prediction", width: "100px" },
   { key: null, label: "Probabilities", width: "120px" },

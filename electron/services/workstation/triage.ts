@@ -59,15 +59,19 @@ export function isOverdue(row: WorklistIndexRow, clock: TriageClock): boolean {
   return overdueAt(arrivalMs(row.arrivedAt), row.reviewed, clock);
 }
 
-/** True when the query narrows or regroups the list beyond queue/search/status/sort. */
-export function hasTriage(q: WorklistQuery): boolean {
+/** True when the query narrows the list beyond queue/search/status. */
+export function hasTriageFilter(q: WorklistQuery): boolean {
   return (
     q.dateFrom !== undefined ||
     q.dateTo !== undefined ||
-    q.urgentFirst === true ||
     q.unreviewedOnly === true ||
     q.overdueOnly === true
   );
+}
+
+/** True when the query narrows or regroups the list beyond queue/search/status/sort. */
+export function hasTriage(q: WorklistQuery): boolean {
+  return hasTriageFilter(q) || q.urgentFirst === true;
 }
 
 /**

@@ -27,6 +27,7 @@ import type { Assessment } from "../../contract/confidence";
 import {
   arrivalMs,
   hasTriage,
+  hasTriageFilter,
   localDay,
   overdueAt,
   passesTriage,
@@ -229,9 +230,9 @@ export class WorklistIndex {
   /** Row positions matching the query, in its order. */
   private matching(q: WorklistQuery, keep: number, clock: TriageClock): ArrayLike<number> {
     const needle = q.search.trim().toLowerCase();
-    const triage = hasTriage(q);
+    const filters = hasTriageFilter(q);
     if (
-      !triage &&
+      !hasTriage(q) &&
       needle === "" &&
       q.status === "" &&
       q.sort === "confidence" &&
@@ -257,8 +258,10 @@ export class WorklistIndex {
       const r = this.rows[i]!;
       if (q.status !== "" && r.status !== q.status) continue;
       if (needle !== "" && !matchesSearch(r, text[i]!, needle)) continue;
-      if (triage && !passesTriage(r, q, this.overdue(i, clock), () => this.arrivalDay(i))) {
-        continue;
+      if (filters) {
+        // Overdue is computed only when asked for: the loop runs over every study.
+        const overdue = q.overdueOnly === true && this.overdue(i, clock);
+        if (!passesTriage(r, q, overdue, () => this.arrivalDay(i))) continue;
       }
       out.push(i);
     }
@@ -266,7 +269,8 @@ export class WorklistIndex {
     // Urgent, then overdue, then the rest; each group keeps the chosen sort (a stable pass).
     const groups: number[][] = [[], [], []];
     for (const i of out) groups[triageGroup(this.rows[i]!, this.overdue(i, clock))]!.push(i);
-    return groups.flat();
+    // concat, not flat(): flat is ~10x slower on arrays of 100k positions.
+    return groups[0]!.concat(groups[1]!, groups[2]!);
   }
 
   private overdue(i: number, clock: TriageClock): boolean {

@@ -14,6 +14,7 @@ import type { QualityFlag } from "./quality";
 import { INCOMPLETE_POLICIES } from "./quality";
 import type { AboutInfo, SiteSettingsView } from "./site";
 import type { ResultObjectsOutcome, ResultObjectView } from "./results";
+import { OVERDUE_HOURS } from "./site";
 import type { CohortAnalytics } from "../evaluation/analytics";
 
 const uid = z
@@ -37,7 +38,12 @@ export type WorklistSortKey = (typeof WORKLIST_SORT_KEYS)[number];
 export const WORKLIST_QUEUES = ["confident", "review", "all"] as const;
 export type WorklistQueue = (typeof WORKLIST_QUEUES)[number];
 
-const worklistQuery = z.object({
+/** Issue 13 §4: which date a worklist date filter reads (the DICOM study date or the arrival). */
+export const WORKLIST_DATE_FIELDS = ["study", "arrival"] as const;
+export type WorklistDateField = (typeof WORKLIST_DATE_FIELDS)[number];
+const yyyymmdd = z.string().regex(/^\d{8}$/, "a date YYYYMMDD");
+
+const worklistQueryFields = z.object({
   queue: z.enum(WORKLIST_QUEUES),
   /** "Show the N% most confident": 0..100, the share of scored studies that stays in the list. */
   topPercent: z.number().min(0).max(100),
@@ -54,7 +60,25 @@ const worklistQuery = z.object({
    * are imported. null or absent: the topPercent rule.
    */
   minProbCorrect: z.number().min(0).max(1).nullable().optional(),
+  /**
+   * Issue 13 §4, triage filters (absent: off). dateFrom/dateTo are inclusive YYYYMMDD days on
+   * the study date (DICOM StudyDate) or the arrival date (first stored here, the workstation's
+   * local day); either end may be open.
+   */
+  dateField: z.enum(WORKLIST_DATE_FIELDS).optional(),
+  dateFrom: yyyymmdd.optional(),
+  dateTo: yyyymmdd.optional(),
+  /** Urgent studies first, then overdue ones, each group in the chosen sort. */
+  urgentFirst: z.boolean().optional(),
+  /** Only studies not flagged reviewed. */
+  unreviewedOnly: z.boolean().optional(),
+  /** Only studies waiting longer than the site's overdue limit without a review. */
+  overdueOnly: z.boolean().optional(),
 });
+const worklistQuery = worklistQueryFields.refine(
+  (q) => q.dateFrom === undefined || q.dateTo === undefined || q.dateFrom <= q.dateTo,
+  { message: "the date range ends before it starts (dateFrom after dateTo)", path: ["dateTo"] },
+);
 export type WorklistQuery = z.infer<typeof worklistQuery>;
 
 export interface WorklistRow {
@@ -79,6 +103,23 @@ export interface WorklistRow {
   identity: PatientIdentity;
   /** The image-quality gate's verdict of the latest analysis (issue 13 §3); null when none. */
   quality: QualityFlag | null;
+  /** Issue 13 §4: the latest review comment ("" when none). */
+  comment?: string;
+  /** When the study first arrived here (ISO 8601), and when it was flagged reviewed (or null). */
+  arrivedAt?: string;
+  reviewedAt?: string | null;
+  /** Minutes from arrival until reviewed, or until now while unreviewed. */
+  queueMinutes?: number;
+  /** Unreviewed for longer than the site's overdue limit. */
+  overdue?: boolean;
+}
+
+/** Issue 13 §4: studies waiting past the site's limit, so none waits unseen below the cut. */
+export interface OverdueSummary {
+  limitHours: number;
+  /** Overdue studies in the whole worklist, and those among them outside the confident list. */
+  total: number;
+  belowCut: number;
 }
 
 export interface ClassSummary {
@@ -99,6 +140,8 @@ export interface WorklistPage {
   confidenceCut: number | null;
   /** Calibrated probCorrect of that study when it has an assessment (issue 11 §3). */
   cutProbCorrect?: number | null;
+  /** Overdue studies under the site's limit (issue 13 §4). */
+  overdue?: OverdueSummary;
 }
 
 export interface SeriesOption {
@@ -453,7 +496,13 @@ export const CHANNELS = {
   "site:settings": { request: z.object({}), response: null as unknown as SiteSettingsView },
   /** Changes one site setting; audited with the user, old and new value (issue 13). */
   "site:set": {
-    request: z.object({ incompleteSeries: z.enum(INCOMPLETE_POLICIES) }),
+    request: z
+      .object({
+        incompleteSeries: z.enum(INCOMPLETE_POLICIES).optional(),
+        /** Issue 13 §4: hours unreviewed before a study is flagged overdue. */
+        overdueHours: z.number().min(OVERDUE_HOURS.min).max(OVERDUE_HOURS.max).optional(),
+      })
+      .refine((r) => Object.keys(r).length > 0, { message: "name at least one setting" }),
     response: null as unknown as SiteSettingsView,
   },
   /** The DICOM node's state (issue 14): listener address, AE, allow-list, remote nodes. */
@@ -562,6 +611,18 @@ export const CHANNELS = {
   "results:send": {
     request: z.object({ studyInstanceUid: uid, name: z.string().min(1).max(200) }),
     response: null as unknown as ResultObjectsOutcome,
+  },
+  /**
+   * Issue 13 §4: one review flag set from the worklist row (mouse or key); the other flag and the
+   * comment stay as the latest review left them. Appended and audited like review:set.
+   */
+  "review:flag": {
+    request: z.object({
+      studyInstanceUid: uid,
+      flag: z.enum(["reviewed", "urgent"]),
+      value: z.boolean(),
+    }),
+    response: null as unknown as ReviewState,
   },
 } as const;
 

@@ -26,4 +26,12 @@ export interface AboutInfo {
 
 export interface SiteSettingsView {
   incompleteSeries: "block" | "warn";
+  /** Hours a study may wait unreviewed before the worklist flags it overdue (issue 13 §4). */
+  overdueHours: number;
 }
+
+/**
+ * The overdue limit's default and bounds (issue 13 §4): a day is the usual reporting target for
+ * routine MRI; at most 30 days, at least one hour.
+ */
+export const OVERDUE_HOURS = { default: 24, min: 1, max: 720 } as const;

@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { UsageError } from "../contract/errors";
 import { INCOMPLETE_POLICIES } from "../contract/quality";
+import { OVERDUE_HOURS } from "../contract/site";
 import { appendAudit } from "./audit";
 import type { Db } from "./open";
 
@@ -14,6 +15,12 @@ export const SITE_SETTINGS = {
     schema: z.enum(INCOMPLETE_POLICIES),
     default: "block" as (typeof INCOMPLETE_POLICIES)[number],
     help: "block | warn: analyze a series with missing slices (warn, flagged) or not (block)",
+  },
+  /** Hours a study may wait unreviewed before the worklist flags it overdue (issue 13 §4). */
+  overdueHours: {
+    schema: z.number().min(OVERDUE_HOURS.min).max(OVERDUE_HOURS.max),
+    default: OVERDUE_HOURS.default as number,
+    help: `hours (${OVERDUE_HOURS.min}-${OVERDUE_HOURS.max}) a study may wait unreviewed before the worklist flags it overdue`,
   },
 } as const;
 

@@ -44,6 +44,13 @@ export interface WorklistIndexRow {
   accession?: string;
   /** The quality gate's flag of the latest analysis (db/007), as stored; null when none. */
   qualityJson?: string | null;
+  /**
+   * Issue 13 §4: when the study first arrived (studies.created_at), when the current run of
+   * "reviewed" reviews began (null while unreviewed), and the latest review comment.
+   */
+  arrivedAt?: string;
+  reviewedAt?: string | null;
+  comment?: string;
 }
 
 interface IndexSqlRow {
@@ -67,6 +74,9 @@ interface IndexSqlRow {
   sex: string;
   accession_number: string;
   quality_json: string | null;
+  arrived_at: string;
+  reviewed_at: string | null;
+  comment: string | null;
 }
 
 /**
@@ -91,7 +101,14 @@ export function worklistIndexRows(db: Db, studyInstanceUids?: string[]): Worklis
               CASE WHEN a.status = 'analyzed'
                 THEN json_extract(a.assessment_json, '$.probCorrect') END AS prob_correct,
               p.birth_date, p.sex, s.accession_number,
-              aq.flag_json AS quality_json
+              aq.flag_json AS quality_json,
+              s.created_at AS arrived_at, r.comment,
+              CASE WHEN r.reviewed = 1 THEN
+                (SELECT MIN(rv.at) FROM reviews rv
+                  WHERE rv.study_ref = s.id AND rv.reviewed = 1
+                    AND rv.id > COALESCE((SELECT MAX(id) FROM reviews
+                                           WHERE study_ref = s.id AND reviewed = 0), 0))
+              END AS reviewed_at
          FROM studies s
          JOIN patients p ON p.id = s.patient_ref
          JOIN study_status st ON st.study_ref = s.id
@@ -122,6 +139,9 @@ export function worklistIndexRows(db: Db, studyInstanceUids?: string[]): Worklis
     sex: r.sex,
     accession: r.accession_number,
     qualityJson: r.quality_json,
+    arrivedAt: r.arrived_at,
+    reviewedAt: r.reviewed_at,
+    comment: r.comment ?? "",
   }));
 }
 

@@ -3,6 +3,7 @@
 // (each change audited by the service).
 import { useEffect, useState } from "react";
 import type { AboutInfo, SiteSettingsView } from "../../electron/contract/site";
+import { OVERDUE_HOURS } from "../../electron/contract/site";
 import { call } from "../api";
 
 const LOCATION: Record<AboutInfo["dataLocation"], string> = {
@@ -30,6 +31,23 @@ export function About(props: { onClose(): void }) {
   async function setIncomplete(value: SiteSettingsView["incompleteSeries"]) {
     try {
       setSettings(await call("site:set", { incompleteSeries: value }));
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+    }
+  }
+
+  /** Issue 13 §4: the overdue limit is saved with its button (each save is one audit entry). */
+  const [overdueText, setOverdueText] = useState<string | null>(null);
+  async function saveOverdue() {
+    const hours = Number(overdueText);
+    if (overdueText === null || overdueText.trim() === "" || !Number.isFinite(hours)) {
+      setError(`Overdue limit "${overdueText ?? ""}" is not a number of hours.`);
+      return;
+    }
+    try {
+      setSettings(await call("site:set", { overdueHours: hours }));
+      setOverdueText(null);
+      setError(null);
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e));
     }
@@ -104,6 +122,28 @@ export function About(props: { onClose(): void }) {
               <option value="warn">is analyzed with a visible quality flag (warn)</option>
             </select>
           </label>
+          <label className="inline">
+            A study unreviewed for more than
+            <input
+              type="number"
+              min={OVERDUE_HOURS.min}
+              max={OVERDUE_HOURS.max}
+              step={1}
+              aria-label="Overdue limit in hours"
+              data-testid="overdue-hours"
+              value={overdueText ?? String(settings.overdueHours)}
+              onChange={(e) => setOverdueText(e.target.value)}
+            />
+            hours is flagged overdue in the worklist
+          </label>
+          <button
+            type="button"
+            data-testid="overdue-save"
+            disabled={overdueText === null}
+            onClick={() => void saveOverdue()}
+          >
+            Save limit
+          </button>
           <p className="muted small">Every change is recorded in the audit log with your name.</p>
         </>
       )}

@@ -7,7 +7,7 @@ import { SEQUENCE_LABELS } from "../../electron/contract/domain";
 import type { LoadedSeries } from "./series";
 import { cachedSlice, fetchSlice, prefetchAround } from "./series";
 import { roiVisibility, type PaneRoi } from "../overlays/roi";
-import { directionLetter, zoomAt } from "./orientation";
+import { paneMarkers, zoomAt } from "./orientation";
 
 export interface Windowing {
   center: number;
@@ -51,20 +51,20 @@ export function placement(
 
 /** R/L/A/P (H/F) at the pane's edges from the image orientation (PS3.3 C.7.6.2.1.1). */
 function OrientationMarkers(props: { row: readonly number[]; column: readonly number[] }) {
-  const neg = (v: readonly number[]) => v.map((x) => -x);
+  const m = paneMarkers(props.row, props.column);
   return (
     <>
       <div className="orient orient-left" data-testid="orient-left">
-        {directionLetter(neg(props.row))}
+        {m.left}
       </div>
       <div className="orient orient-right" data-testid="orient-right">
-        {directionLetter(props.row)}
+        {m.right}
       </div>
       <div className="orient orient-top" data-testid="orient-top">
-        {directionLetter(neg(props.column))}
+        {m.top}
       </div>
       <div className="orient orient-bottom" data-testid="orient-bottom">
-        {directionLetter(props.column)}
+        {m.bottom}
       </div>
     </>
   );
@@ -95,7 +95,13 @@ export function Pane(props: {
   const [size, setSize] = useState({ w: 300, h: 300 });
   const [drawn, setDrawn] = useState<number | null>(null);
   const [pixelsVersion, setPixelsVersion] = useState(0);
-  const drag = useRef<{ x: number; y: number; mode: "wl" | "zoom" | "pan" } | null>(null);
+  const drag = useRef<{
+    x: number;
+    y: number;
+    mode: "wl" | "zoom" | "pan";
+    /** Where a zoom drag started, in pane pixels: the point that stays still (issue 13 §4). */
+    anchor: { x: number; y: number };
+  } | null>(null);
   const uid = series?.info.seriesInstanceUid ?? null;
 
   useLayoutEffect(() => {
@@ -163,7 +169,9 @@ export function Pane(props: {
   function onPointerDown(e: PointerEvent) {
     props.onActivate();
     const mode = e.button === 2 ? "zoom" : e.button === 1 || e.shiftKey ? "pan" : "wl";
-    drag.current = { x: e.clientX, y: e.clientY, mode };
+    const rect = e.currentTarget.getBoundingClientRect();
+    const anchor = { x: e.clientX - rect.left, y: e.clientY - rect.top };
+    drag.current = { x: e.clientX, y: e.clientY, mode, anchor };
     (e.target as Element).setPointerCapture(e.pointerId);
   }
   function onPointerMove(e: PointerEvent) {
@@ -181,7 +189,8 @@ export function Pane(props: {
         center: windowing.center - dy * unit,
       });
     } else if (d.mode === "zoom") {
-      props.onView({ ...view, zoom: Math.min(20, Math.max(0.2, view.zoom * Math.exp(-dy / 150))) });
+      const zoom = Math.min(20, Math.max(0.2, view.zoom * Math.exp(-dy / 150)));
+      props.onView(zoomAt(view, zoom, d.anchor.x, d.anchor.y, size));
     } else if (d.mode === "pan") {
       props.onView({ ...view, panX: view.panX + dx, panY: view.panY + dy });
     }

@@ -24,3 +24,44 @@ export function directionLetter(v: readonly number[]): string {
   const pos = v[i]! >= 0;
   return i === 0 ? (pos ? "L" : "R") : i === 1 ? (pos ? "P" : "A") : pos ? "H" : "F";
 }
+
+/**
+ * Every patient direction a unit vector points to by a clear share, strongest first: "L" for an
+ * axial row, "PF" for a column tilted 30 degrees from axial towards the feet. A component counts
+ * from 0.25 (about 15 degrees of tilt); smaller ones are scanner noise in the cosines.
+ */
+export function directionLetters(v: readonly number[], min = 0.25): string {
+  const letters = [
+    ["L", "R"],
+    ["P", "A"],
+    ["H", "F"],
+  ] as const;
+  const parts = [0, 1, 2]
+    .map((i) => ({ i, c: v[i] ?? 0 }))
+    .filter((p) => Math.abs(p.c) >= min)
+    .sort((a, b) => Math.abs(b.c) - Math.abs(a.c))
+    .map((p) => letters[p.i]![p.c >= 0 ? 0 : 1]);
+  return parts.length === 0 ? directionLetter(v) : parts.join("");
+}
+
+export interface PaneMarkers {
+  left: string;
+  right: string;
+  top: string;
+  bottom: string;
+}
+
+/**
+ * The letters at a pane's four edges from ImageOrientationPatient (PS3.3 C.7.6.2.1.1): the row
+ * cosines point from the left edge to the right one (increasing column), the column cosines from
+ * the top to the bottom (increasing row), in LPS patient coordinates.
+ */
+export function paneMarkers(row: readonly number[], column: readonly number[]): PaneMarkers {
+  const neg = (v: readonly number[]) => v.map((x) => -x);
+  return {
+    left: directionLetters(neg(row)),
+    right: directionLetters(row),
+    top: directionLetters(neg(column)),
+    bottom: directionLetters(column),
+  };
+}

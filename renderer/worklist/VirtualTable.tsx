@@ -6,6 +6,29 @@ import { LESION_CLASSES } from "../../electron/contract/domain";
 import { AssessmentCell } from "../confidence/Assessment";
 import { QualityBadge } from "../safety/QualityBanner";
 import { formatBirthAgeSex, formatDate, statusLabel } from "../format";
+import { formatQueueTime } from "./triage";
+
+/** Issue 13 §4: keys on a focused row that set its review flags (shown in the buttons' titles). */
+const FLAG_KEYS: Record<string, "reviewed" | "urgent"> = { r: "reviewed", u: "urgent" };
+
+function QueueTime({ row }: { row: WorklistRow }) {
+  if (row.queueMinutes === undefined) return <span className="muted">—</span>;
+  const time = formatQueueTime(row.queueMinutes);
+  const title = row.reviewedAt
+    ? `Arrived ${row.arrivedAt ?? "?"}, reviewed ${row.reviewedAt}: ${time} in queue`
+    : `Arrived ${row.arrivedAt ?? "?"}: waiting ${time}, not reviewed yet`;
+  return (
+    <span title={title} data-testid="queue-time" data-minutes={row.queueMinutes}>
+      {time}
+      {row.overdue && (
+        <span className="badge overdue-badge" data-testid="overdue-badge">
+          {" "}
+          overdue
+        </span>
+      )}
+    </span>
+  );
+}
 
 export const ROW_HEIGHT = 28;
 const OVERSCAN = 8;
@@ -22,13 +45,15 @@ export const COLUMNS: Column[] = [
   { key: null, label: "Born (age) sex", width: "150px" },
   { key: null, label: "Accession", width: "minmax(80px, 0.6fr)" },
   { key: "studyDate", label: "Date", width: "96px" },
+  { key: null, label: "In queue", width: "140px" },
   { key: null, label: "Description", width: "minmax(90px, 0.8fr)" },
   { key: "prediction", label: "Prediction", width: "100px" },
   { key: null, label: "Probabilities", width: "120px" },
   { key: "confidence", label: "Confidence", width: "92px" },
   { key: null, label: "Call right", width: "minmax(150px, 1fr)" },
   { key: "status", label: "Status", width: "132px" },
-  { key: null, label: "Flags", width: "72px" },
+  { key: null, label: "Comment", width: "minmax(90px, 0.8fr)" },
+  { key: null, label: "Flags", width: "92px" },
 ];
 const GRID = COLUMNS.map((c) => c.width).join(" ");
 
@@ -61,6 +86,8 @@ export function VirtualTable(props: {
   onRowsDrawn?(): void;
   /** Studies whose DICOM arrival window is still open (issue 14), with their arrival state. */
   receiving?: ReadonlyMap<string, { state: string; instances: number }>;
+  /** Sets one review flag of a row (issue 13 §4): a click on its button or R / U on the row. */
+  onFlag?(row: WorklistRow, flag: "reviewed" | "urgent", value: boolean): void;
 }) {
   const scroller = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
@@ -87,6 +114,20 @@ export function VirtualTable(props: {
   useEffect(() => onRowsDrawn?.());
 
   const onScroll = useCallback(() => setScrollTop(scroller.current?.scrollTop ?? 0), []);
+
+  // Issue 13 §4: on load the first row takes the keyboard focus (visibly), unless the user is
+  // already somewhere else (typing a search, another control): arrows, Enter, R and U work at once.
+  const autoFocused = useRef(false);
+  const firstRow = props.rowAt(0);
+  useEffect(() => {
+    if (autoFocused.current || !firstRow) return;
+    const active = document.activeElement;
+    if (active !== null && active !== document.body) return;
+    autoFocused.current = true;
+    scroller.current
+      ?.querySelector<HTMLElement>(`[data-uid="${firstRow.studyInstanceUid}"]`)
+      ?.focus({ preventScroll: true });
+  }, [firstRow]);
 
   /** Keyboard: arrows move the selection (and focus) row by row, scrolling it into view. */
   function moveSelection(index: number) {
@@ -136,10 +177,14 @@ export function VirtualTable(props: {
         onClick={() => props.onSelect(row.studyInstanceUid)}
         onDoubleClick={() => props.onOpen(row)}
         onKeyDown={(e) => {
+          const flag = FLAG_KEYS[e.key.toLowerCase()];
           if (e.key === "Enter") props.onOpen(row);
           else if (e.key === "ArrowDown" || e.key === "ArrowUp") {
             e.preventDefault();
             moveSelection(i + (e.key === "ArrowDown" ? 1 : -1));
+          } else if (flag && props.onFlag && !e.ctrlKey && !e.metaKey && !e.altKey) {
+            e.preventDefault();
+            props.onFlag(row, flag, !row[flag]);
           }
         }}
       >
@@ -152,6 +197,9 @@ export function VirtualTable(props: {
         </span>
         <span role="gridcell">{row.identity.accession}</span>
         <span role="gridcell">{formatDate(row.studyDate)}</span>
+        <span role="gridcell" className={row.overdue ? "overdue" : undefined}>
+          <QueueTime row={row} />
+        </span>
         <span role="gridcell" title={row.description}>
           {row.description}
         </span>
@@ -180,16 +228,28 @@ export function VirtualTable(props: {
             </span>
           )}
         </span>
+        <span role="gridcell" className="comment" title={row.comment ?? ""} data-testid="comment">
+          {row.comment ?? ""}
+        </span>
         <span role="gridcell" className="flags">
-          {row.reviewed && (
-            <span className="flag ok" title="Reviewed" aria-label="Reviewed">
-              ✓
-            </span>
-          )}
-          {row.urgent && (
-            <span className="flag urgent" title="Urgent" aria-label="Urgent">
-              !
-            </span>
+          {props.onFlag ? (
+            <>
+              <FlagButton row={row} flag="reviewed" onFlag={props.onFlag} />
+              <FlagButton row={row} flag="urgent" onFlag={props.onFlag} />
+            </>
+          ) : (
+            <>
+              {row.reviewed && (
+                <span className="flag ok" title="Reviewed" aria-label="Reviewed">
+                  ✓
+                </span>
+              )}
+              {row.urgent && (
+                <span className="flag urgent" title="Urgent" aria-label="Urgent">
+                  !
+                </span>
+              )}
+            </>
           )}
           <QualityBadge flag={row.quality} />
         </span>
@@ -219,6 +279,38 @@ export function VirtualTable(props: {
         {total === 0 && <p className="empty muted">No studies in this list.</p>}
       </div>
     </div>
+  );
+}
+
+/** A review flag as a toggle in the row: the mouse path of R / U. */
+function FlagButton(props: {
+  row: WorklistRow;
+  flag: "reviewed" | "urgent";
+  onFlag(row: WorklistRow, flag: "reviewed" | "urgent", value: boolean): void;
+}) {
+  const on = props.row[props.flag];
+  const reviewed = props.flag === "reviewed";
+  return (
+    <button
+      type="button"
+      tabIndex={-1}
+      className={`flag-btn ${reviewed ? "ok" : "urgent"}${on ? " on" : ""}`}
+      aria-pressed={on}
+      aria-label={reviewed ? "Mark reviewed" : "Mark urgent"}
+      title={
+        reviewed
+          ? `${on ? "Reviewed: click (or R) to clear" : "Not reviewed: click (or R) to mark reviewed"}`
+          : `${on ? "Urgent: click (or U) to clear" : "Not urgent: click (or U) to mark urgent"}`
+      }
+      data-testid={`flag-${props.flag}`}
+      onClick={(e) => {
+        e.stopPropagation();
+        props.onFlag(props.row, props.flag, !on);
+      }}
+      onDoubleClick={(e) => e.stopPropagation()}
+    >
+      {reviewed ? "✓" : "!"}
+    </button>
   );
 }
 

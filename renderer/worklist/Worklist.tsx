@@ -9,7 +9,11 @@ import { ImportPanel } from "../import/ImportPanel";
 import { ExportDialog } from "../export/ExportDialog";
 import { useReceiving } from "../network/useReceiving";
 import { VirtualTable } from "./VirtualTable";
+import { TriageBar } from "./TriageBar";
 import { useWorklist, type QueryState } from "./useWorklist";
+
+/** A slider value resting this long (keyboard, typed) is saved: one entry per adjustment. */
+const SAVE_AFTER_MS = 800;
 
 const STATUSES = [
   "",
@@ -54,18 +58,35 @@ export function Worklist(props: {
   const { page, pageKey, queryKey, error, need, rowAt } = useWorklist(query);
   const [slider, setSlider] = useState(query.topPercent);
   const [exporting, setExporting] = useState(false);
+  const [flagError, setFlagError] = useState<string | null>(null);
   const receiving = useReceiving();
   const sliderStart = useRef<number | null>(null);
   const saveTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  /** The slider's value not yet saved, and whether the pointer is still dragging it. */
+  const unsaved = useRef<number | null>(null);
+  const dragging = useRef(false);
 
   useEffect(() => setSlider(query.topPercent), [query.topPercent]);
+
+  /**
+   * Issue 13 §4: every saved change is one audit entry (worklist.threshold), so a drag is saved
+   * once, when the pointer lets go; keys and typed values once they rest for SAVE_AFTER_MS.
+   */
+  function saveSlider() {
+    clearTimeout(saveTimer.current);
+    const value = unsaved.current;
+    unsaved.current = null;
+    if (value !== null) void call("settings:set", { topPercent: value }).catch(() => undefined);
+  }
+  useEffect(() => saveSlider, []);
 
   function onSlider(value: number) {
     sliderStart.current = performance.now();
     setSlider(value);
     setQuery({ ...query, topPercent: value });
+    unsaved.current = value;
     clearTimeout(saveTimer.current);
-    saveTimer.current = setTimeout(() => void call("settings:set", { topPercent: value }), 300);
+    if (!dragging.current) saveTimer.current = setTimeout(saveSlider, SAVE_AFTER_MS);
   }
 
   /** Issue 11 §3: a fixed calibrated threshold instead of the percentage (null: percentage). */
@@ -81,7 +102,12 @@ export function Worklist(props: {
     sliderStart.current = null;
   }
 
-  const queues: { id: WorklistQueue; label: string; count: number | undefined }[] = [
+  const queues: {
+    id: WorklistQueue;
+    label: string;
+    count: number | undefined;
+    overdue?: number | undefined;
+  }[] = [
     {
       id: "confident",
       label:
@@ -90,7 +116,12 @@ export function Worklist(props: {
           : `P(right) ≥ ${Math.round(threshold * 100)}%`,
       count: page?.counts.confident,
     },
-    { id: "review", label: "Needs radiologist review", count: page?.counts.review },
+    {
+      id: "review",
+      label: "Needs radiologist review",
+      count: page?.counts.review,
+      overdue: page?.overdue?.belowCut,
+    },
     { id: "all", label: "All studies", count: page?.counts.all },
   ];
 
@@ -110,6 +141,15 @@ export function Worklist(props: {
             value={slider}
             aria-valuetext={`${slider} percent most confident`}
             onChange={(e) => onSlider(Number(e.target.value))}
+            onPointerDown={() => (dragging.current = true)}
+            onPointerUp={() => {
+              dragging.current = false;
+              saveSlider();
+            }}
+            onBlur={() => {
+              dragging.current = false;
+              saveSlider();
+            }}
           />
           <span className="muted small" data-testid="confidence-cut">
             {page !== null && page.cutProbCorrect !== null && page.cutProbCorrect !== undefined
@@ -158,6 +198,15 @@ export function Worklist(props: {
               onClick={() => setQuery({ ...query, queue: q.id })}
             >
               {q.label} <span className="count">{q.count ?? "…"}</span>
+              {q.overdue !== undefined && q.overdue > 0 && (
+                <span
+                  className="badge overdue-badge"
+                  data-testid="review-overdue"
+                  title="Studies in this queue unreviewed past the site's overdue limit"
+                >
+                  {q.overdue} overdue
+                </span>
+              )}
             </button>
           ))}
         </div>
@@ -184,6 +233,7 @@ export function Worklist(props: {
           Export…
         </button>
       </div>
+      <TriageBar query={query} setQuery={setQuery} overdue={page?.overdue} />
       {exporting && (
         <ExportDialog scope={{ kind: "worklist", query }} onClose={() => setExporting(false)} />
       )}
@@ -197,6 +247,11 @@ export function Worklist(props: {
       {error && (
         <div role="alert" className="error">
           {error}
+        </div>
+      )}
+      {flagError && (
+        <div role="alert" className="error" data-testid="flag-error">
+          The flag was not saved: {flagError}
         </div>
       )}
       <VirtualTable
@@ -218,6 +273,12 @@ export function Worklist(props: {
         resetKey={JSON.stringify(query)}
         onRowsDrawn={onRowsDrawn}
         receiving={receiving}
+        onFlag={(row, flag, value) => {
+          call("review:flag", { studyInstanceUid: row.studyInstanceUid, flag, value }).then(
+            () => setFlagError(null),
+            (e: unknown) => setFlagError(e instanceof Error ? e.message : String(e)),
+          );
+        }}
       />
       <ImportPanel />
     </section>

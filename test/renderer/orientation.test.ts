@@ -1,7 +1,12 @@
 // Viewer geometry (issue 13 §4): zoom keeps the point under the cursor still; edge letters follow
 // the image orientation (LPS).
 import { describe, expect, it } from "vitest";
-import { directionLetter, zoomAt } from "../../renderer/viewer/orientation";
+import {
+  directionLetter,
+  directionLetters,
+  paneMarkers,
+  zoomAt,
+} from "../../renderer/viewer/orientation";
 
 describe("zoomAt", () => {
   it("keeps the image point under the cursor where it was", () => {
@@ -28,5 +33,56 @@ describe("directionLetter", () => {
     expect(directionLetter([0, -1, 0])).toBe("A");
     expect(directionLetter([0, 0, -1])).toBe("F");
     expect(directionLetter([0.2, 0.1, 0.97])).toBe("H");
+  });
+});
+
+describe("paneMarkers", () => {
+  const cos30 = Math.cos(Math.PI / 6);
+  it("axial: R at the left edge, L right, A top, P bottom", () => {
+    expect(paneMarkers([1, 0, 0], [0, 1, 0])).toEqual({
+      left: "R",
+      right: "L",
+      top: "A",
+      bottom: "P",
+    });
+  });
+  it("coronal: R/L across, H top, F bottom", () => {
+    expect(paneMarkers([1, 0, 0], [0, 0, -1])).toEqual({
+      left: "R",
+      right: "L",
+      top: "H",
+      bottom: "F",
+    });
+  });
+  it("sagittal: A left, P right, H top, F bottom", () => {
+    expect(paneMarkers([0, 1, 0], [0, 0, -1])).toEqual({
+      left: "A",
+      right: "P",
+      top: "H",
+      bottom: "F",
+    });
+  });
+  it("oblique: both directions of a tilted axis, the stronger first", () => {
+    // An axial plane tilted 30 degrees about the patient's left-right axis (feet-wards).
+    expect(paneMarkers([1, 0, 0], [0, cos30, -0.5])).toEqual({
+      left: "R",
+      right: "L",
+      top: "AH",
+      bottom: "PF",
+    });
+    // Rotated 45 degrees in plane: the rows run left and posterior equally.
+    const s = Math.SQRT1_2;
+    expect(paneMarkers([s, s, 0], [-s, s, 0]).right).toBe("LP");
+    // Scanner noise in the cosines does not add a letter.
+    expect(directionLetters([0.999, 0.04, -0.02])).toBe("L");
+    expect(directionLetters([0, 0, 0])).toBe(directionLetter([0, 0, 0]));
+  });
+  it("flipped (patient prone or image mirrored): the letters follow the cosines", () => {
+    expect(paneMarkers([-1, 0, 0], [0, -1, 0])).toEqual({
+      left: "L",
+      right: "R",
+      top: "P",
+      bottom: "A",
+    });
   });
 });

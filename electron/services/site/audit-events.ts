@@ -51,12 +51,23 @@ export function auditAnalysisRequest(
   });
 }
 
-export function auditThreshold(db: Db, actor: string, from: number, to: number): void {
-  if (from === to) return;
-  appendAudit(db, {
-    actor,
-    action: "worklist.threshold",
-    studyRef: null,
-    details: { topPercent: { from, to } },
-  });
+/**
+ * The worklist's confidence cut (issue 13 §4): the slider's percentage and, when it changes, the
+ * fixed calibrated threshold mode (minProbCorrect; null = the percentage rule). The renderer
+ * saves once per drag, so one drag is one entry.
+ */
+export function auditThreshold(
+  db: Db,
+  actor: string,
+  from: number,
+  to: number,
+  minProbCorrect?: { from: number | null; to: number | null },
+): void {
+  const details: Record<string, unknown> = {};
+  if (from !== to) details.topPercent = { from, to };
+  if (minProbCorrect !== undefined && minProbCorrect.from !== minProbCorrect.to) {
+    details.minProbCorrect = minProbCorrect;
+  }
+  if (Object.keys(details).length === 0) return;
+  appendAudit(db, { actor, action: "worklist.threshold", studyRef: null, details });
 }

@@ -32,6 +32,7 @@ export function siteHandlers(context: () => SiteContext): Pick<Handlers, SiteCha
     "site:set": async (req) => {
       const ctx = context();
       for (const [key, value] of Object.entries(req)) {
+        if (value === undefined) continue;
         writeSiteSetting(ctx.registry.db, key, value, ctx.actor());
       }
       return readSiteSettings(ctx.registry.db);

@@ -52,6 +52,9 @@ import { staleSequences, unusableSeries } from "../../registry/series-usability"
 import { defaultModelsRoot } from "../analysis/models";
 import { ExportJobs } from "../export/jobs";
 import { resultHandlers } from "../export/result-handlers";
+import { setReviewFlag } from "../../registry/review-flags";
+import { readSiteSettings } from "../../registry/site-settings";
+import { triageClock, type TriageClock } from "./triage";
 
 export interface ServiceOptions {
   actor: string;
@@ -210,6 +213,11 @@ export class WorkstationService {
     return this.index;
   }
 
+  /** Now and the site's overdue limit (issue 13 §4), read at each page: a change applies at once. */
+  private triageClock(): TriageClock {
+    return triageClock(readSiteSettings(this.registry.db).overdueHours);
+  }
+
   private get settingsFile(): string {
     return path.join(this.registry.paths.root, "workstation-settings.json");
   }
@@ -290,7 +298,10 @@ export class WorkstationService {
     "settings:get": async () => this.readSettings(),
     "settings:set": async (req) => {
       const before = this.readSettings();
-      auditThreshold(this.registry.db, this.options.actor, before.topPercent, req.topPercent);
+      auditThreshold(this.registry.db, this.options.actor, before.topPercent, req.topPercent, {
+        from: before.minProbCorrect ?? null,
+        to: req.minProbCorrect === undefined ? (before.minProbCorrect ?? null) : req.minProbCorrect,
+      });
       const next: Settings = {
         ...before,
         topPercent: req.topPercent,
@@ -303,9 +314,14 @@ export class WorkstationService {
       fs.renameSync(tmp, this.settingsFile);
       return next;
     },
-    "worklist:page": async (req) => this.worklist().page(req),
+    "worklist:page": async (req) => this.worklist().page(req, this.triageClock()),
     "worklist:neighbour": async (req) => ({
-      studyInstanceUid: this.worklist().neighbour(req.studyInstanceUid, req.direction, req.query),
+      studyInstanceUid: this.worklist().neighbour(
+        req.studyInstanceUid,
+        req.direction,
+        req.query,
+        this.triageClock(),
+      ),
     }),
     "study:detail": async (req) => {
       const detail = this.studyDetail(req.studyInstanceUid);
@@ -379,6 +395,17 @@ export class WorkstationService {
     "export:status": async (req) => this.exports.status(req.id),
     "export:cancel": async (req) => this.exports.cancel(req.id),
     ...resultHandlers(() => ({ registry: this.registry, actor: () => this.options.actor })),
+    "review:flag": async (req) => {
+      const state = setReviewFlag(
+        this.registry.db,
+        req.studyInstanceUid,
+        req.flag,
+        req.value,
+        this.options.actor,
+      );
+      this.invalidate([req.studyInstanceUid]);
+      return state;
+    },
     ...siteHandlers(() => ({
       registry: this.registry,
       actor: () => this.options.actor,

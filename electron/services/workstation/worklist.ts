@@ -16,6 +16,7 @@ import type { QualityFlag } from "../../contract/quality";
 import { identityOf, identitySearchText, type PatientIdentity } from "../../contract/identity";
 import type {
   ClassSummary,
+  OverdueSummary,
   WorklistPage,
   WorklistQuery,
   WorklistRow,
@@ -23,6 +24,18 @@ import type {
 } from "../../contract/ipc";
 import { parseProbabilities, type WorklistIndexRow } from "../../registry/workstation-queries";
 import type { Assessment } from "../../contract/confidence";
+import {
+  arrivalMs,
+  hasTriage,
+  hasTriageFilter,
+  localDay,
+  overdueAt,
+  passesTriage,
+  queueMinutes,
+  triageClock,
+  triageGroup,
+  type TriageClock,
+} from "./triage";
 
 /** Statuses whose study is finished by the CAD but has no confidence: a radiologist must look. */
 const REVIEW_WITHOUT_SCORE = new Set(["no-roi", "error"]);
@@ -72,6 +85,10 @@ export class WorklistIndex {
   private readonly sorted = new Map<string, Int32Array>();
   /** Per row: the lower-cased text a search matches (the name as displayed, ID, accession). */
   private searchText: string[] | null = null;
+  /** Per row: the local arrival day (YYYYMMDD), built on the first arrival-date filter. */
+  private arrivalDays: string[] | null = null;
+  /** Per row: arrival time in ms (NaN when unknown), for the overdue flag on every page. */
+  private arrivedMs: Float64Array = new Float64Array(0);
 
   constructor(rows: WorklistIndexRow[]) {
     this.rows = rows;
@@ -100,6 +117,9 @@ export class WorklistIndex {
     this.unscoredReview = Int32Array.from(unscored);
     this.rankings.clear();
     this.sorted.clear();
+    this.arrivalDays = null;
+    this.searchText = null;
+    this.arrivedMs = Float64Array.from(rows, (r) => arrivalMs(r.arrivedAt));
     this.use("percent");
   }
 
@@ -146,7 +166,6 @@ export class WorklistIndex {
       keep++;
     }
     return keep;
-    this.searchText = null;
   }
 
   /** Replaces the rows of some studies (after a review or an override) and re-ranks. */
@@ -209,9 +228,16 @@ export class WorklistIndex {
   }
 
   /** Row positions matching the query, in its order. */
-  private matching(q: WorklistQuery, keep: number): ArrayLike<number> {
+  private matching(q: WorklistQuery, keep: number, clock: TriageClock): ArrayLike<number> {
     const needle = q.search.trim().toLowerCase();
-    if (needle === "" && q.status === "" && q.sort === "confidence" && q.queue !== "all") {
+    const filters = hasTriageFilter(q);
+    if (
+      !hasTriage(q) &&
+      needle === "" &&
+      q.status === "" &&
+      q.sort === "confidence" &&
+      q.queue !== "all"
+    ) {
       // Fast path: the queues are contiguous runs of the confidence ranking; studies without a
       // confidence count as the least confident (the comparator's order).
       const scoredRun =
@@ -232,9 +258,41 @@ export class WorklistIndex {
       const r = this.rows[i]!;
       if (q.status !== "" && r.status !== q.status) continue;
       if (needle !== "" && !matchesSearch(r, text[i]!, needle)) continue;
+      if (filters) {
+        // Overdue is computed only when asked for: the loop runs over every study.
+        const overdue = q.overdueOnly === true && this.overdue(i, clock);
+        if (!passesTriage(r, q, overdue, () => this.arrivalDay(i))) continue;
+      }
       out.push(i);
     }
-    return out;
+    if (!q.urgentFirst) return out;
+    // Urgent, then overdue, then the rest; each group keeps the chosen sort (a stable pass).
+    const groups: number[][] = [[], [], []];
+    for (const i of out) groups[triageGroup(this.rows[i]!, this.overdue(i, clock))]!.push(i);
+    // concat, not flat(): flat is ~10x slower on arrays of 100k positions.
+    return groups[0]!.concat(groups[1]!, groups[2]!);
+  }
+
+  private overdue(i: number, clock: TriageClock): boolean {
+    return overdueAt(this.arrivedMs[i]!, this.rows[i]!.reviewed, clock);
+  }
+
+  private arrivalDay(i: number): string {
+    this.arrivalDays ??= this.rows.map((r) => (r.arrivedAt ? localDay(r.arrivedAt) : ""));
+    return this.arrivalDays[i]!;
+  }
+
+  /** Overdue studies in the whole list and outside the confident list (none waits unseen). */
+  private overdueSummary(keep: number, clock: TriageClock): OverdueSummary {
+    let total = 0;
+    let belowCut = 0;
+    for (let i = 0; i < this.rows.length; i++) {
+      if (!this.overdue(i, clock)) continue;
+      total++;
+      const r = this.rank[i]!;
+      if (r === 0 || r > keep) belowCut++;
+    }
+    return { limitHours: clock.limitHours, total, belowCut };
   }
 
   /** Built on the first search after a change: formatting 100k names costs ~0.1 s. */
@@ -245,14 +303,14 @@ export class WorklistIndex {
     return this.searchText;
   }
 
-  page(q: WorklistQuery): WorklistPage {
+  page(q: WorklistQuery, clock: TriageClock = triageClock()): WorklistPage {
     this.use(modeOf(q));
     const scored = this.byConfidence.length;
     const keep = this.keepFor(q);
-    const matches = this.matching(q, keep);
+    const matches = this.matching(q, keep, clock);
     const rows: WorklistRow[] = [];
     const end = Math.min(matches.length, q.offset + q.limit);
-    for (let n = q.offset; n < end; n++) rows.push(this.view(matches[n]!, keep));
+    for (let n = q.offset; n < end; n++) rows.push(this.view(matches[n]!, keep, clock));
     const last = keep > 0 ? this.rows[this.byConfidence[keep - 1]!]! : null;
     const cut = last ? last.confidence : null;
     const reviewCount = scored - keep + this.unscoredReview.length;
@@ -273,13 +331,19 @@ export class WorklistIndex {
       },
       confidenceCut: cut,
       cutProbCorrect: last?.probCorrect ?? null,
+      overdue: this.overdueSummary(keep, clock),
     };
   }
 
   /** The study after or before `uid` in the order of `q` (for next / previous study keys). */
-  neighbour(uid: string, direction: "next" | "previous", q: WorklistQuery): string | null {
+  neighbour(
+    uid: string,
+    direction: "next" | "previous",
+    q: WorklistQuery,
+    clock: TriageClock = triageClock(),
+  ): string | null {
     this.use(modeOf(q));
-    const matches = this.matching(q, this.keepFor(q));
+    const matches = this.matching(q, this.keepFor(q), clock);
     const target = this.byUid.get(uid);
     let at = -1;
     for (let n = 0; n < matches.length; n++) if (matches[n] === target) at = n;
@@ -288,9 +352,10 @@ export class WorklistIndex {
     return i === undefined ? null : this.rows[i]!.studyInstanceUid;
   }
 
-  private view(i: number, keep: number): WorklistRow {
+  private view(i: number, keep: number, clock: TriageClock): WorklistRow {
     const r = this.rows[i]!;
     const rank = this.rank[i]!;
+    const minutes = queueMinutes(r.arrivedAt, r.reviewed ? r.reviewedAt : null, clock.now);
     return {
       studyInstanceUid: r.studyInstanceUid,
       patientName: r.patientName,
@@ -312,6 +377,11 @@ export class WorklistIndex {
           : (JSON.parse(r.assessmentJson) as Assessment),
       identity: rowIdentity(r),
       quality: r.qualityJson ? (JSON.parse(r.qualityJson) as QualityFlag) : null,
+      comment: r.comment ?? "",
+      ...(r.arrivedAt === undefined ? {} : { arrivedAt: r.arrivedAt }),
+      reviewedAt: r.reviewedAt ?? null,
+      ...(minutes === null ? {} : { queueMinutes: minutes }),
+      overdue: this.overdue(i, clock),
     };
   }
 }

@@ -13,6 +13,7 @@ import type { PatientIdentity } from "./identity";
 import type { QualityFlag } from "./quality";
 import { INCOMPLETE_POLICIES } from "./quality";
 import type { AboutInfo, SiteSettingsView } from "./site";
+import { PASSWORD_MAX, ROLES, USERNAME_PATTERN, type SessionView, type UserView } from "./users";
 import type { CohortAnalytics } from "../evaluation/analytics";
 
 const uid = z
@@ -451,7 +452,11 @@ export const CHANNELS = {
   "site:settings": { request: z.object({}), response: null as unknown as SiteSettingsView },
   /** Changes one site setting; audited with the user, old and new value (issue 13). */
   "site:set": {
-    request: z.object({ incompleteSeries: z.enum(INCOMPLETE_POLICIES) }),
+    request: z.object({
+      incompleteSeries: z.enum(INCOMPLETE_POLICIES).optional(),
+      /** Admin only (issue 13 §6); refused without an enabled admin account. */
+      requireSignIn: z.boolean().optional(),
+    }),
     response: null as unknown as SiteSettingsView,
   },
   /** The DICOM node's state (issue 14): listener address, AE, allow-list, remote nodes. */
@@ -543,6 +548,37 @@ export const CHANNELS = {
   "export:status": {
     request: z.object({ id: z.number().int().min(1) }),
     response: null as unknown as ExportJobView,
+  },
+  /** Issue 13 §6: who is signed in, and signing in and out (audited). */
+  "auth:session": { request: z.object({}), response: null as unknown as SessionView },
+  "auth:sign-in": {
+    request: z.object({
+      username: z.string().min(1).max(64),
+      password: z.string().min(1).max(PASSWORD_MAX),
+    }),
+    response: null as unknown as SessionView,
+  },
+  "auth:sign-out": { request: z.object({}), response: null as unknown as SessionView },
+  /** The Users panel (admin only, checked in the service). */
+  "users:list": { request: z.object({}), response: null as unknown as UserView[] },
+  "users:add": {
+    request: z.object({
+      username: z.string().regex(USERNAME_PATTERN, "1-64 letters, digits, . _ -"),
+      displayName: z.string().min(1).max(128),
+      role: z.enum(ROLES),
+      password: z.string().min(1).max(PASSWORD_MAX),
+    }),
+    response: null as unknown as UserView,
+  },
+  "users:update": {
+    request: z.object({
+      username: z.string().min(1).max(64),
+      displayName: z.string().min(1).max(128).optional(),
+      role: z.enum(ROLES).optional(),
+      enabled: z.boolean().optional(),
+      password: z.string().min(1).max(PASSWORD_MAX).optional(),
+    }),
+    response: null as unknown as UserView,
   },
 } as const;
 

@@ -26,4 +26,6 @@ export interface AboutInfo {
 
 export interface SiteSettingsView {
   incompleteSeries: "block" | "warn";
+  /** Every user signs in with a local account (issue 13 §6). */
+  requireSignIn: boolean;
 }

@@ -6,6 +6,7 @@ import { z } from "zod";
 import { UsageError } from "../contract/errors";
 import { INCOMPLETE_POLICIES } from "../contract/quality";
 import { appendAudit } from "./audit";
+import { enabledAdmins } from "./users";
 import type { Db } from "./open";
 
 export const SITE_SETTINGS = {
@@ -14,6 +15,12 @@ export const SITE_SETTINGS = {
     schema: z.enum(INCOMPLETE_POLICIES),
     default: "block" as (typeof INCOMPLETE_POLICIES)[number],
     help: "block | warn: analyze a series with missing slices (warn, flagged) or not (block)",
+  },
+  /** Every user signs in with a local account whose role applies (issue 13 §6). */
+  requireSignIn: {
+    schema: z.boolean(),
+    default: false as boolean,
+    help: "true | false: every user signs in with a local account (needs an enabled admin account)",
   },
 } as const;
 
@@ -71,6 +78,12 @@ export function writeSiteSetting(db: Db, key: string, value: unknown, actor: str
     );
   }
   db.transaction(() => {
+    // Requiring a sign-in with no admin account would lock every user out of the settings.
+    if (k === "requireSignIn" && parsed.data === true && enabledAdmins(db).length === 0) {
+      throw new UsageError(
+        "Site setting requireSignIn=true refused: add an enabled admin account first (livercad users add NAME --role admin).",
+      );
+    }
     const before = readSiteSettings(db)[k];
     db.prepare(
       `INSERT INTO site_settings (key, value_json, updated_at, updated_by) VALUES (?, ?, ?, ?)

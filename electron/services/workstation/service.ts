@@ -51,6 +51,9 @@ import {
 import { staleSequences, unusableSeries } from "../../registry/series-usability";
 import { defaultModelsRoot } from "../analysis/models";
 import { ExportJobs } from "../export/jobs";
+import { UserAccess } from "../users/access";
+import { guardHandlers } from "../users/guard";
+import { userHandlers } from "../users/handlers";
 
 export interface ServiceOptions {
   actor: string;
@@ -88,11 +91,22 @@ export class WorkstationService {
   private readonly importInputs = new Map<number, number>();
   /** Exports started from the Export dialog (issue 15 §4). */
   readonly exports: ExportJobs;
+  /** Who is signed in and what they may do (issue 13 §6). */
+  readonly access: UserAccess;
 
   constructor(
     private readonly registry: Registry,
     private readonly options: ServiceOptions,
   ) {
+    // The OS user is the default identity; a signed-in account replaces it in every audit entry:
+    // `this.options.actor` is read at each use and answers the session's actor (issue 13 §6).
+    this.access = new UserAccess(() => registry.db, options.actor);
+    const access = this.access;
+    this.options = Object.create(options, {
+      actor: { get: () => access.actor(), enumerable: true },
+    }) as ServiceOptions;
+    // Every channel is checked against the session before its handler runs (users/guard.ts).
+    this.handlers = guardHandlers(this.handlers, access);
     this.volumes = new VolumeCache(options.loadVolume);
     this.exports = new ExportJobs(registry, () => this.options.actor);
     this.imports = new ImportQueue(options.importer, (job) => this.onImportJob(job));
@@ -382,6 +396,11 @@ export class WorkstationService {
       version: this.options.version,
       modelsRoot: this.options.modelsRoot ?? defaultModelsRoot(),
       dbFile: this.options.dbFile,
+    })),
+    ...userHandlers(() => ({
+      db: this.registry.db,
+      access: this.access,
+      changed: () => this.invalidate(null),
     })),
     ...evaluationHandlers(() => ({
       registry: this.registry,

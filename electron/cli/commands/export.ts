@@ -4,6 +4,7 @@ import { UsageError } from "../../contract/errors";
 import { Registry } from "../../registry";
 import { dataPaths } from "../../services/paths";
 import { EXPORT_FORMATS, exportStudies, type ExportFormat } from "../../services/export/service";
+import { cliAccess } from "../../services/users/cli-access";
 import { stringOption, type Command } from "../command";
 
 export const exportCommand: Command = {
@@ -42,6 +43,8 @@ export const exportCommand: Command = {
       .filter((s) => s.length > 0);
     const registry = Registry.open(dataPaths(stringOption(args, "db")));
     try {
+      // Every format but deid carries names and IDs: coordinator or admin when sign-in is required.
+      if (format !== "deid") cliAccess(registry.db, "export-identities", `export ${format}`);
       const report = await exportStudies(registry, {
         format: format as ExportFormat,
         out,

@@ -110,6 +110,21 @@ export class UserAccess {
     );
   }
 
+  /**
+   * The CLI's identity when the site requires a sign-in: the account named like the OS user, with
+   * no password. The OS login is the authentication there: whoever runs `livercad` on this machine
+   * can read and write the registry file itself, so a password would protect nothing more.
+   */
+  actAsOsAccount(): void {
+    const row = userByName(this.db(), this.osUser);
+    if (!row || row.enabled !== 1) {
+      throw new SignInError(
+        `This workstation requires a sign-in, and the command line acts as the OS user "${this.osUser}", who has no enabled account of that name. An administrator can add one in Settings > Users or with "livercad users add ${this.osUser} --role ROLE".`,
+      );
+    }
+    this.signedIn = { username: row.username, displayName: row.display_name, role: row.role };
+  }
+
   signIn(username: string, password: string): SessionView {
     const db = this.db();
     const row = userByName(db, username);

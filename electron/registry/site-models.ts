@@ -28,7 +28,9 @@ interface Row {
 
 /** Files as stored: keys sorted, so the same files always give the same text. */
 export function filesKey(files: Record<string, string>): string {
-  return JSON.stringify(Object.fromEntries(Object.entries(files).sort(([a], [b]) => (a < b ? -1 : 1))));
+  return JSON.stringify(
+    Object.fromEntries(Object.entries(files).sort(([a], [b]) => (a < b ? -1 : 1))),
+  );
 }
 
 export function listSiteModels(db: Db): SiteModelRecord[] {

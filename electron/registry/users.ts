@@ -63,9 +63,10 @@ export function updateUser(
 ): void {
   const sets: string[] = [];
   const values: (string | number)[] = [];
-  if (change.displayName !== undefined) sets.push("display_name = ?"), values.push(change.displayName);
-  if (change.role !== undefined) sets.push("role = ?"), values.push(change.role);
-  if (change.enabled !== undefined) sets.push("enabled = ?"), values.push(change.enabled ? 1 : 0);
+  if (change.displayName !== undefined)
+    (sets.push("display_name = ?"), values.push(change.displayName));
+  if (change.role !== undefined) (sets.push("role = ?"), values.push(change.role));
+  if (change.enabled !== undefined) (sets.push("enabled = ?"), values.push(change.enabled ? 1 : 0));
   if (change.passwordHash !== undefined) {
     // A new password also clears the lockout: the administrator's reset is the way out of one.
     sets.push("password_hash = ?", "password_changed_at = ?", "failed_attempts = 0");

@@ -39,7 +39,9 @@ export const modelsCommand: Command = {
         cliAccess(registry.db);
         for (const m of listModels(registry.db, defaultModelsRoot())) {
           const added =
-            m.source === "added" ? ` added_by=${m.addedBy} added_at=${m.addedAt} folder=${m.folder}` : "";
+            m.source === "added"
+              ? ` added_by=${m.addedBy} added_at=${m.addedAt} folder=${m.folder}`
+              : "";
           console.log(
             `source=${m.source} id=${m.modelId} version=${m.version} task=${m.task}${added} files=${files(m.files)}`,
           );

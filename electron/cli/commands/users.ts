@@ -78,7 +78,7 @@ export const usersCommand: Command = {
     "add NAME --role ROLE [--name DISPLAY] | list | disable NAME | enable NAME | passwd NAME | role NAME ROLE [--db FILE]",
   help: [
     `Roles: ${ROLES.join(", ")}.`,
-    "  add NAME --role ROLE [--name \"Display Name\"]   new account; password from stdin or a prompt",
+    '  add NAME --role ROLE [--name "Display Name"]   new account; password from stdin or a prompt',
     "  list                                            every account: role, enabled, locked, last sign-in",
     "  disable NAME | enable NAME                      an account that may (not) sign in",
     "  passwd NAME                                     new password (stdin or prompt); lifts a lockout",
@@ -121,7 +121,8 @@ export const usersCommand: Command = {
         }
         case "add": {
           const role = stringOption(args, "role");
-          if (!role) throw new UsageError(`livercad users add ${name}: give --role (${ROLES.join(", ")}).`);
+          if (!role)
+            throw new UsageError(`livercad users add ${name}: give --role (${ROLES.join(", ")}).`);
           const password = await readPassword(name!);
           const u = addUser(
             db,
@@ -144,7 +145,10 @@ export const usersCommand: Command = {
           return 0;
         }
         case "role": {
-          if (!extra) throw new UsageError(`livercad users role ${name}: give the role (${ROLES.join(", ")}).`);
+          if (!extra)
+            throw new UsageError(
+              `livercad users role ${name}: give the role (${ROLES.join(", ")}).`,
+            );
           const u = setUserRole(db, name!, extra, actor);
           console.log(`role user=${u.username} role=${u.role}`);
           return 0;

@@ -9,7 +9,12 @@ import fs from "node:fs";
 import path from "node:path";
 import { errorMessage, ModelIntegrityError, UsageError } from "../../contract/errors";
 import type { TensorSpec } from "../../inference/manifest";
-import { listModelIds, readManifest, readVerified, type LoadedModel } from "../../inference/model-store";
+import {
+  listModelIds,
+  readManifest,
+  readVerified,
+  type LoadedModel,
+} from "../../inference/model-store";
 import { PINNED_FILES } from "../../inference/pins";
 import { appendAudit, type Db } from "../../registry";
 import {
@@ -43,7 +48,12 @@ export function modelFolders(dir: string): string[] {
 function shapeProblems(
   where: string,
   specs: readonly TensorSpec[],
-  graph: readonly { name: string; isTensor: boolean; type?: string; shape?: readonly (number | string)[] }[],
+  graph: readonly {
+    name: string;
+    isTensor: boolean;
+    type?: string;
+    shape?: readonly (number | string)[];
+  }[],
 ): string[] {
   const problems: string[] = [];
   for (const spec of specs) {
@@ -55,7 +65,9 @@ function shapeProblems(
       continue;
     }
     if (!g.isTensor || g.type !== spec.dtype) {
-      problems.push(`${where} "${spec.name}" is ${g.type ?? "not a tensor"} in the graph, ${spec.dtype} in the manifest`);
+      problems.push(
+        `${where} "${spec.name}" is ${g.type ?? "not a tensor"} in the graph, ${spec.dtype} in the manifest`,
+      );
       continue;
     }
     const shape = g.shape ?? [];
@@ -265,7 +277,16 @@ export function listModels(
     } catch {
       // A shipped folder missing here still has its pins listed; loading would refuse it.
     }
-    return { source: "shipped", modelId: id, version, task, files, addedAt: null, addedBy: null, folder: null };
+    return {
+      source: "shipped",
+      modelId: id,
+      version,
+      task,
+      files,
+      addedAt: null,
+      addedBy: null,
+      folder: null,
+    };
   });
   const added: ModelListing[] = listSiteModels(db).map((r) => ({
     source: "added",

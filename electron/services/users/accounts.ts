@@ -98,7 +98,12 @@ function keepAnAdmin(db: Db, username: string, what: string): void {
   }
 }
 
-export function setUserEnabled(db: Db, username: string, enabled: boolean, actor: string): UserView {
+export function setUserEnabled(
+  db: Db,
+  username: string,
+  enabled: boolean,
+  actor: string,
+): UserView {
   db.transaction(() => {
     const row = existing(db, username);
     if (!enabled && row.role === "admin") keepAnAdmin(db, row.username, "disabling it");
@@ -154,7 +159,12 @@ export function setUserDisplayName(
 }
 
 /** Sets a new password; also lifts a lockout (the administrator's way out of one). */
-export function setUserPassword(db: Db, username: string, password: string, actor: string): UserView {
+export function setUserPassword(
+  db: Db,
+  username: string,
+  password: string,
+  actor: string,
+): UserView {
   checkPassword(password);
   const hash = hashPassword(password);
   db.transaction(() => {

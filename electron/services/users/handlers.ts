@@ -14,12 +14,7 @@ import {
 } from "./accounts";
 
 type UserChannels =
-  | "auth:session"
-  | "auth:sign-in"
-  | "auth:sign-out"
-  | "users:list"
-  | "users:add"
-  | "users:update";
+  "auth:session" | "auth:sign-in" | "auth:sign-out" | "users:list" | "users:add" | "users:update";
 
 export function userHandlers(
   context: () => { db: Db; access: UserAccess; changed: () => void },
@@ -50,8 +45,7 @@ export function userHandlers(
         setUserDisplayName(db, req.username, req.displayName, actor);
       if (req.role !== undefined) setUserRole(db, req.username, req.role, actor);
       if (req.enabled !== undefined) setUserEnabled(db, req.username, req.enabled, actor);
-      if (req.password !== undefined)
-        setUserPassword(db, req.username, req.password, actor);
+      if (req.password !== undefined) setUserPassword(db, req.username, req.password, actor);
       return getUser(db, req.username);
     },
   };

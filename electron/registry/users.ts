@@ -63,10 +63,13 @@ export function updateUser(
 ): void {
   const sets: string[] = [];
   const values: (string | number)[] = [];
-  if (change.displayName !== undefined)
-    (sets.push("display_name = ?"), values.push(change.displayName));
-  if (change.role !== undefined) (sets.push("role = ?"), values.push(change.role));
-  if (change.enabled !== undefined) (sets.push("enabled = ?"), values.push(change.enabled ? 1 : 0));
+  const set = (column: string, value: string | number): void => {
+    sets.push(`${column} = ?`);
+    values.push(value);
+  };
+  if (change.displayName !== undefined) set("display_name", change.displayName);
+  if (change.role !== undefined) set("role", change.role);
+  if (change.enabled !== undefined) set("enabled", change.enabled ? 1 : 0);
   if (change.passwordHash !== undefined) {
     // A new password also clears the lockout: the administrator's reset is the way out of one.
     sets.push("password_hash = ?", "password_changed_at = ?", "failed_attempts = 0");

@@ -5,7 +5,7 @@
 import { useEffect, useState, type FormEvent } from "react";
 import type { SiteSettingsView } from "../../electron/contract/site";
 import { ROLES, type Role, type UserView } from "../../electron/contract/users";
-import { call } from "../api";
+import { call, SIGN_IN_NEEDED } from "../api";
 
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
@@ -72,7 +72,11 @@ export function UsersPanel() {
             checked={settings.requireSignIn}
             onChange={(e) =>
               void act(
-                () => call("site:set", { requireSignIn: e.target.checked }),
+                async () => {
+                  await call("site:set", { requireSignIn: e.target.checked });
+                  // The OS user working without an account must now sign in (useSession).
+                  window.dispatchEvent(new Event(SIGN_IN_NEEDED));
+                },
                 e.target.checked ? "Every user now signs in." : "Sign-in is no longer required.",
               )
             }

@@ -2,7 +2,7 @@
 // service decides and enforces; this only mirrors its session so the screens can follow it.
 import { useCallback, useEffect, useState } from "react";
 import type { SessionView } from "../../electron/contract/users";
-import { call } from "../api";
+import { call, SIGN_IN_NEEDED } from "../api";
 
 export interface Auth {
   session: SessionView | null;
@@ -22,9 +22,14 @@ export function useSession(): Auth {
   const [ready, setReady] = useState(false);
 
   useEffect(() => {
-    call("auth:session", {})
-      .then(setSession, () => setSession(null))
-      .finally(() => setReady(true));
+    const refresh = () => {
+      call("auth:session", {})
+        .then(setSession, () => setSession(null))
+        .finally(() => setReady(true));
+    };
+    refresh();
+    window.addEventListener(SIGN_IN_NEEDED, refresh);
+    return () => window.removeEventListener(SIGN_IN_NEEDED, refresh);
   }, []);
 
   const signIn = useCallback(async (username: string, password: string) => {

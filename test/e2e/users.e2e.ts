@@ -12,7 +12,7 @@ import { writeSiteSetting } from "../../electron/registry/site-settings";
 import { dataPaths } from "../../electron/services/paths";
 import { addUser } from "../../electron/services/users/accounts";
 import { buildFixture, type Fixture } from "./fixture";
-import { startHarness, waitForPanes, type Harness } from "./harness";
+import { ACTOR, startHarness, waitForPanes, type Harness } from "./harness";
 
 let fx: Fixture;
 let h: Harness;
@@ -129,5 +129,30 @@ describe("issue 13 §6: sign-in and roles", () => {
     const rows = audit();
     expect(rows).toContain("nina user.sign-in");
     expect(rows.at(-1)).toBe("nina access.refused");
+  });
+
+  it("without the setting the OS user works; requiring a sign-in from the panel shows the screen", async () => {
+    await h.page.getByTestId("user-menu").click();
+    await h.page.getByRole("menuitem", { name: "Sign out" }).click();
+    await signIn("admin", ADMIN_PW);
+    await h.page.getByRole("button", { name: "About" }).click();
+    const box = h.page.getByLabel("Require every user to sign in with their own account");
+    await box.uncheck();
+    await expect
+      .poll(() => h.page.getByTestId("users-panel").getByRole("status").textContent())
+      .toBe("Sign-in is no longer required.");
+    await h.page.getByTestId("user-menu").click();
+    await h.page.getByRole("menuitem", { name: "Sign out" }).click();
+    // The OS user is the identity again, with the single-user workstation's permissions.
+    await expect.poll(() => h.page.getByTestId("user-menu").textContent()).toBe(`User: ${ACTOR}`);
+    expect(await h.page.getByTestId("sign-in-screen").count()).toBe(0);
+    await h.page.getByRole("button", { name: "About" }).click();
+    await h.page.getByLabel("Require every user to sign in with their own account").check();
+    await h.page.getByTestId("sign-in-screen").waitFor();
+    expect(audit().slice(-3)).toEqual([
+      "admin site-setting",
+      "admin user.sign-out",
+      `${ACTOR} site-setting`,
+    ]);
   });
 });

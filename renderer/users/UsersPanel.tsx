@@ -1,4 +1,4 @@
-// Settings > Users (issue 13 §6), for administrators: the accounts with role, state and last
+// About > Users, the settings screen (issue 13 §6), for administrators: the accounts with role, state and last
 // sign-in, adding one, disabling/enabling, a new password (which also lifts a lockout), a role
 // change, and the site setting that requires every user to sign in. The service checks the
 // admin role on every one of these calls; this panel is only shown to those who hold it.

@@ -119,7 +119,7 @@ export class UserAccess {
     const row = userByName(this.db(), this.osUser);
     if (!row || row.enabled !== 1) {
       throw new SignInError(
-        `This workstation requires a sign-in, and the command line acts as the OS user "${this.osUser}", who has no enabled account of that name. An administrator can add one in Settings > Users or with "livercad users add ${this.osUser} --role ROLE".`,
+        `This workstation requires a sign-in, and the command line acts as the OS user "${this.osUser}", who has no enabled account of that name. An administrator can add one in the app (About > Users, user name "${this.osUser}").`,
       );
     }
     this.signedIn = { username: row.username, displayName: row.display_name, role: row.role };

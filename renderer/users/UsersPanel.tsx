@@ -1,7 +1,7 @@
-// About > Users, the settings screen (issue 13 §6), for administrators: the accounts with role, state and last
-// sign-in, adding one, disabling/enabling, a new password (which also lifts a lockout), a role
-// change, and the site setting that requires every user to sign in. The service checks the
-// admin role on every one of these calls; this panel is only shown to those who hold it.
+// About > Users, the settings screen (issue 13 §6), for administrators: the accounts with role,
+// state and last sign-in, adding one, disabling/enabling, a new password (which also lifts a
+// lockout), a role change, and the site setting that requires every user to sign in. The service
+// checks the admin role on every one of these calls; this panel is only shown to those who hold it.
 import { useEffect, useState, type FormEvent } from "react";
 import type { SiteSettingsView } from "../../electron/contract/site";
 import { ROLES, type Role, type UserView } from "../../electron/contract/users";

@@ -1,5 +1,5 @@
 -- Generated from db/ migrations by test/registry/schema.test.ts (UPDATE_SCHEMA_SNAPSHOT=1 rewrites it).
--- PRAGMA user_version = 10;
+-- PRAGMA user_version = 12;
 
 CREATE TABLE analyses (
         id INTEGER PRIMARY KEY,
@@ -219,6 +219,20 @@ CREATE TABLE series_exclusions (
         decided_at TEXT NOT NULL
       ) STRICT;
 
+CREATE TABLE site_models (
+        id INTEGER PRIMARY KEY,
+        model_id TEXT NOT NULL,
+        version TEXT NOT NULL,
+        task TEXT NOT NULL,
+        folder TEXT NOT NULL,
+        -- {"<file path in the folder>": "<sha256>"} of every file the manifest lists
+        files_json TEXT NOT NULL CHECK (json_valid(files_json)),
+        manifest_sha256 TEXT NOT NULL,
+        added_at TEXT NOT NULL,
+        added_by TEXT NOT NULL,
+        UNIQUE (model_id, files_json)
+      ) STRICT;
+
 CREATE TABLE site_settings (
         key TEXT PRIMARY KEY,
         value_json TEXT NOT NULL CHECK (json_valid(value_json)),
@@ -237,6 +251,22 @@ CREATE TABLE studies (
         created_at TEXT NOT NULL,
         updated_at TEXT NOT NULL
       , assigned_at TEXT) STRICT;
+
+CREATE TABLE users (
+        id INTEGER PRIMARY KEY,
+        username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        display_name TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('nurse', 'radiologist', 'coordinator', 'admin')),
+        -- "scrypt$N$r$p$salt-hex$hash-hex" (services/users/password.ts)
+        password_hash TEXT NOT NULL,
+        enabled INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),
+        failed_attempts INTEGER NOT NULL DEFAULT 0,
+        locked_until TEXT,
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        password_changed_at TEXT NOT NULL,
+        last_sign_in_at TEXT
+      ) STRICT;
 
 CREATE INDEX analyses_study ON analyses(study_ref, id);
 

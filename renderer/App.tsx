@@ -12,6 +12,9 @@ import { RESEARCH_NOTICE } from "../electron/contract/site";
 import { Analytics } from "./analytics/Analytics";
 import { Worklist } from "./worklist/Worklist";
 import type { QueryState } from "./worklist/useWorklist";
+import { useSession } from "./users/useSession";
+import { SignInScreen } from "./users/SignIn";
+import { UserMenu } from "./users/UserMenu";
 
 const INITIAL: QueryState = {
   queue: "confident",
@@ -33,12 +36,16 @@ export function App() {
   const [pacs, setPacs] = useState(false);
   const [screen, setScreen] = useState<"worklist" | "analytics">("worklist");
   const [endOfList, setEndOfList] = useState<string | null>(null);
+  // Issue 13 §6: who is signed in; nothing loads before a required sign-in.
+  const auth = useSession();
+  const actor = auth.session?.actor;
 
   useEffect(() => {
     document.title = `LiverCAD Workstation: ${RESEARCH_NOTICE}`;
   }, []);
 
   useEffect(() => {
+    if (!auth.ready || auth.needsSignIn) return;
     Promise.all([call("app:info", {}), call("settings:get", {})]).then(
       ([i, s]) => {
         setInfo(i);
@@ -50,7 +57,13 @@ export function App() {
       },
       (err: unknown) => setError(err instanceof Error ? err.message : String(err)),
     );
-  }, []);
+  }, [auth.ready, auth.needsSignIn, actor]);
+
+  // Another user at the screen starts from the worklist, not from the previous user's study.
+  useEffect(() => {
+    setOpen(null);
+    setShowAbout(false);
+  }, [actor]);
 
   function openStudy(uid: string) {
     setSelected(uid);
@@ -90,6 +103,8 @@ export function App() {
     }
   }
 
+  if (auth.needsSignIn) return <SignInScreen auth={auth} />;
+
   return (
     <div className="app">
       <header className="appbar">
@@ -114,9 +129,7 @@ export function App() {
           </button>
         </nav>
         <span className="spacer" />
-        <span className="small" aria-label="Signed in user">
-          {info ? `User: ${info.actor}` : ""}
-        </span>
+        <UserMenu auth={auth} fallback={info?.actor} />
         <button className="small" onClick={() => setNetwork((v) => !v)} aria-pressed={network}>
           Network
         </button>

@@ -96,6 +96,9 @@ function bridgeApi(): Api {
 
 export const api: Api = window.api ?? bridgeApi();
 
+/** A window event: a call was refused for want of a sign-in (see useSession). */
+export const SIGN_IN_NEEDED = "livercad:sign-in-needed";
+
 /** Calls a channel and throws its error, for code paths that show errors in one place. */
 export async function call<C extends Channel>(
   channel: C,
@@ -103,7 +106,14 @@ export async function call<C extends Channel>(
 ): Promise<Response<C>> {
   const fn = api[channel] as (r: Request<C>) => Promise<Result<Response<C>>>;
   const result = await fn(request);
-  if (!result.ok) throw new ApiError(result.error.code, result.error.message);
+  if (!result.ok) {
+    // Issue 13 §6: the service asks for a sign-in (required now, or the account was disabled):
+    // the session hook re-reads the session and shows the sign-in screen.
+    if (result.error.code === "SIGN_IN" && channel !== "auth:sign-in") {
+      window.dispatchEvent(new Event(SIGN_IN_NEEDED));
+    }
+    throw new ApiError(result.error.code, result.error.message);
+  }
   return result.value;
 }
 

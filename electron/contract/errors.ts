@@ -79,3 +79,18 @@ export class ImportError extends AppError {
     super("IMPORT", message, options);
   }
 }
+
+/** An action the signed-in user's role does not allow (issue 13 §6); the message names the role
+ * needed. */
+export class PermissionError extends AppError {
+  constructor(message: string) {
+    super("FORBIDDEN", message);
+  }
+}
+
+/** The site requires a sign-in and nobody is signed in, or a sign-in failed (issue 13 §6). */
+export class SignInError extends AppError {
+  constructor(message: string) {
+    super("SIGN_IN", message);
+  }
+}

@@ -15,6 +15,7 @@ import { INCOMPLETE_POLICIES } from "./quality";
 import type { AboutInfo, SiteSettingsView } from "./site";
 import type { ResultObjectsOutcome, ResultObjectView } from "./results";
 import { OVERDUE_HOURS } from "./site";
+import { PASSWORD_MAX, ROLES, USERNAME_PATTERN, type SessionView, type UserView } from "./users";
 import type { CohortAnalytics } from "../evaluation/analytics";
 
 const uid = z
@@ -501,6 +502,8 @@ export const CHANNELS = {
         incompleteSeries: z.enum(INCOMPLETE_POLICIES).optional(),
         /** Issue 13 §4: hours unreviewed before a study is flagged overdue. */
         overdueHours: z.number().min(OVERDUE_HOURS.min).max(OVERDUE_HOURS.max).optional(),
+        /** Admin only (issue 13 §6); refused without an enabled admin account. */
+        requireSignIn: z.boolean().optional(),
       })
       .refine((r) => Object.keys(r).length > 0, { message: "name at least one setting" }),
     response: null as unknown as SiteSettingsView,
@@ -623,6 +626,37 @@ export const CHANNELS = {
       value: z.boolean(),
     }),
     response: null as unknown as ReviewState,
+  },
+  /** Issue 13 §6: who is signed in, and signing in and out (audited). */
+  "auth:session": { request: z.object({}), response: null as unknown as SessionView },
+  "auth:sign-in": {
+    request: z.object({
+      username: z.string().min(1).max(64),
+      password: z.string().min(1).max(PASSWORD_MAX),
+    }),
+    response: null as unknown as SessionView,
+  },
+  "auth:sign-out": { request: z.object({}), response: null as unknown as SessionView },
+  /** The Users panel (admin only, checked in the service). */
+  "users:list": { request: z.object({}), response: null as unknown as UserView[] },
+  "users:add": {
+    request: z.object({
+      username: z.string().regex(USERNAME_PATTERN, "1-64 letters, digits, . _ -"),
+      displayName: z.string().min(1).max(128),
+      role: z.enum(ROLES),
+      password: z.string().min(1).max(PASSWORD_MAX),
+    }),
+    response: null as unknown as UserView,
+  },
+  "users:update": {
+    request: z.object({
+      username: z.string().min(1).max(64),
+      displayName: z.string().min(1).max(128).optional(),
+      role: z.enum(ROLES).optional(),
+      enabled: z.boolean().optional(),
+      password: z.string().min(1).max(PASSWORD_MAX).optional(),
+    }),
+    response: null as unknown as UserView,
   },
 } as const;
 

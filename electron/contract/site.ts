@@ -28,6 +28,8 @@ export interface SiteSettingsView {
   incompleteSeries: "block" | "warn";
   /** Hours a study may wait unreviewed before the worklist flags it overdue (issue 13 §4). */
   overdueHours: number;
+  /** Every user signs in with a local account (issue 13 §6). */
+  requireSignIn: boolean;
 }
 
 /**

@@ -7,6 +7,7 @@ import { UsageError } from "../contract/errors";
 import { INCOMPLETE_POLICIES } from "../contract/quality";
 import { OVERDUE_HOURS } from "../contract/site";
 import { appendAudit } from "./audit";
+import { enabledAdmins } from "./users";
 import type { Db } from "./open";
 
 export const SITE_SETTINGS = {
@@ -21,6 +22,12 @@ export const SITE_SETTINGS = {
     schema: z.number().min(OVERDUE_HOURS.min).max(OVERDUE_HOURS.max),
     default: OVERDUE_HOURS.default as number,
     help: `hours (${OVERDUE_HOURS.min}-${OVERDUE_HOURS.max}) a study may wait unreviewed before the worklist flags it overdue`,
+  },
+  /** Every user signs in with a local account whose role applies (issue 13 §6). */
+  requireSignIn: {
+    schema: z.boolean(),
+    default: false as boolean,
+    help: "true | false: every user signs in with a local account (needs an enabled admin account)",
   },
 } as const;
 
@@ -78,6 +85,12 @@ export function writeSiteSetting(db: Db, key: string, value: unknown, actor: str
     );
   }
   db.transaction(() => {
+    // Requiring a sign-in with no admin account would lock every user out of the settings.
+    if (k === "requireSignIn" && parsed.data === true && enabledAdmins(db).length === 0) {
+      throw new UsageError(
+        "Site setting requireSignIn=true refused: add an enabled admin account first (livercad users add NAME --role admin).",
+      );
+    }
     const before = readSiteSettings(db)[k];
     db.prepare(
       `INSERT INTO site_settings (key, value_json, updated_at, updated_by) VALUES (?, ?, ?, ?)

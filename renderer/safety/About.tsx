@@ -5,6 +5,7 @@ import { useEffect, useState } from "react";
 import type { AboutInfo, SiteSettingsView } from "../../electron/contract/site";
 import { OVERDUE_HOURS } from "../../electron/contract/site";
 import { call } from "../api";
+import { UsersPanel } from "../users/UsersPanel";
 
 const LOCATION: Record<AboutInfo["dataLocation"], string> = {
   "per-machine": "per machine: every user of this workstation shares one worklist",
@@ -147,6 +148,7 @@ export function About(props: { onClose(): void }) {
           <p className="muted small">Every change is recorded in the audit log with your name.</p>
         </>
       )}
+      <UsersPanel />
     </section>
   );
 }

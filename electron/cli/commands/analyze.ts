@@ -1,5 +1,6 @@
 // `livercad analyze [<dir>...]`: imports the given folders, analyzes every study not yet analyzed
 // through the analysis service (jobs in the registry), prints a table, optionally writes out.json.
+import { listSiteModels } from "../../registry/site-models";
 import fs from "node:fs";
 import path from "node:path";
 import { UsageError } from "../../contract/errors";
@@ -79,7 +80,11 @@ export const analyzeCommand: Command = {
     const root = path.resolve(stringOption(args, "models") ?? defaultModelsRoot());
     const registry = Registry.open(dataPaths(stringOption(args, "db")));
     const pinned = usesShippedModels(stringOption(args, "models"));
-    const { engine, open } = modelOpener({ root, pinned });
+    const { engine, open } = modelOpener({
+      root,
+      pinned,
+      siteModels: () => listSiteModels(registry.db),
+    });
     try {
       const service = new AnalysisService({ registry, openModels: open, config });
       // Models first: without them nothing is imported half-way or queued for nothing.

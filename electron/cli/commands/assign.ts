@@ -8,6 +8,7 @@ import { overrideSequence, runAssignment } from "../../services/import";
 import { assignStudySequences } from "../../services/import/defaults";
 import { dataPaths } from "../../services/paths";
 import { stringOption, type Command } from "../command";
+import { cliAccess } from "../../services/users/cli-access";
 
 function actor(): string {
   try {
@@ -52,11 +53,13 @@ export const assignCommand: Command = {
       if (sequence === undefined) {
         runAssignment(registry, study, assignStudySequences);
       } else {
+        // With a required sign-in the OS user's account must be a radiologist or admin (§6).
+        const access = cliAccess(registry.db, "override-assignment", "assign");
         overrideSequence(registry, {
           studyInstanceUid: study,
           sequence,
           seriesInstanceUid: clear ? null : series!,
-          actor: actor(),
+          actor: access.signInRequired() ? access.actor() : actor(),
           reason: stringOption(args, "reason"),
         });
       }

@@ -1,6 +1,7 @@
 // `livercad demo`: the main job on built-in demo data: generates a small phantom cohort in the data
 // directory (skipped when the same cohort is already there), imports it, analyzes every study not
 // yet analyzed with the shipped models and prints the worklist (issue 4 §4).
+import { listSiteModels } from "../../registry/site-models";
 import path from "node:path";
 import { Registry } from "../../registry";
 import {
@@ -91,7 +92,11 @@ export const demoCommand: Command = {
     const root = path.resolve(stringOption(args, "models") ?? defaultModelsRoot());
     const registry = Registry.open(paths);
     const pinned = usesShippedModels(stringOption(args, "models"));
-    const { engine, open } = modelOpener({ root, pinned });
+    const { engine, open } = modelOpener({
+      root,
+      pinned,
+      siteModels: () => listSiteModels(registry.db),
+    });
     try {
       const service = new AnalysisService({ registry, openModels: open });
       const { opened } = await service.prepared();

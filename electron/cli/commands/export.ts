@@ -9,6 +9,7 @@ import {
   exportStudies,
   type ExportFormat,
 } from "../../services/export/service";
+import { cliAccess } from "../../services/users/cli-access";
 import { stringOption, type Command } from "../command";
 
 export const exportCommand: Command = {
@@ -55,6 +56,8 @@ export const exportCommand: Command = {
     };
     process.once("SIGINT", onSigint);
     try {
+      // Every format but deid carries names and IDs: coordinator or admin when sign-in is required.
+      if (format !== "deid") cliAccess(registry.db, "export-identities", `export ${format}`);
       let report;
       try {
         report = await exportStudies(registry, {

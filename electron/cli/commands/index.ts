@@ -17,6 +17,8 @@ import { calibrateCommand } from "./calibrate";
 import { settingsCommand } from "./settings";
 import { auditCommand } from "./audit";
 import { backupCommand, restoreCommand } from "./backup";
+import { usersCommand } from "./users";
+import { modelsCommand } from "./models";
 
 export const COMMANDS: Command[] = [
   demoCommand,
@@ -40,4 +42,6 @@ export const COMMANDS: Command[] = [
   retrieveCommand,
   sendCommand,
   exportCommand,
+  usersCommand,
+  modelsCommand,
 ];

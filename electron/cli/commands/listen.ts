@@ -1,9 +1,15 @@
 // `livercad listen`: the headless DICOM node. Receives C-ECHO / C-STORE, files every instance into
 // the data directory, closes each study's arrival window and queues complete studies for analysis.
 // Runs until SIGINT or SIGTERM, then finishes the stores in progress and exits 0.
+import { listSiteModels } from "../../registry/site-models";
 import path from "node:path";
 import { Registry } from "../../registry";
-import { AnalysisService, defaultModelsRoot, modelOpener } from "../../services/analysis";
+import {
+  AnalysisService,
+  defaultModelsRoot,
+  modelOpener,
+  usesShippedModels,
+} from "../../services/analysis";
 import { assignStudySequences, readInstance } from "../../services/import/defaults";
 import {
   checkAeTitle,
@@ -108,7 +114,11 @@ export const listenCommand: Command = {
     const autoAnalyze = args.values["no-analyze"] !== true;
     const registry = Registry.open(dataPaths(stringOption(args, "db")));
     const root = path.resolve(stringOption(args, "models") ?? defaultModelsRoot());
-    const { engine, open } = modelOpener({ root });
+    const { engine, open } = modelOpener({
+      root,
+      pinned: usesShippedModels(stringOption(args, "models")),
+      siteModels: () => listSiteModels(registry.db),
+    });
     const analysis = autoAnalyze ? new AnalysisService({ registry, openModels: open }) : null;
     const log = (line: string): void => {
       console.log(`${new Date().toISOString()} ${line}`);

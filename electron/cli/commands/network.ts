@@ -1,9 +1,15 @@
 // `livercad nodes | echo | query | retrieve | send`: the SCU side of the DICOM node. A remote node
 // is a name from the data directory's network.json (`livercad nodes --add`) or AE@host:port.
+import { listSiteModels } from "../../registry/site-models";
 import path from "node:path";
 import { UsageError } from "../../contract/errors";
 import { Registry } from "../../registry";
-import { AnalysisService, defaultModelsRoot, modelOpener } from "../../services/analysis";
+import {
+  AnalysisService,
+  defaultModelsRoot,
+  modelOpener,
+  usesShippedModels,
+} from "../../services/analysis";
 import { collectFiles } from "../../services/import";
 import { assignStudySequences, readInstance } from "../../services/import/defaults";
 import { resultFilesForSend } from "../../services/export/result-handlers";
@@ -211,6 +217,8 @@ export const retrieveCommand: Command = {
     const registry = Registry.open(dataPaths(stringOption(args, "db")));
     const { engine, open } = modelOpener({
       root: path.resolve(stringOption(args, "models") ?? defaultModelsRoot()),
+      pinned: usesShippedModels(stringOption(args, "models")),
+      siteModels: () => listSiteModels(registry.db),
     });
     const analysis =
       listen && autoAnalyze ? new AnalysisService({ registry, openModels: open }) : null;

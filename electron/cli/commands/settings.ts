@@ -12,6 +12,7 @@ import {
 } from "../../registry/site-settings";
 import { dataPaths } from "../../services/paths";
 import { stringOption, type Command } from "../command";
+import { cliAccess } from "../../services/users/cli-access";
 
 function osUser(): string {
   try {
@@ -45,7 +46,14 @@ export const settingsCommand: Command = {
     });
     const registry = Registry.open(dataPaths(stringOption(args, "db")));
     try {
-      for (const c of changes) writeSiteSetting(registry.db, c.key, c.value, osUser());
+      // Reading is open to every user; a change needs the admin role when sign-in is required.
+      const access = cliAccess(
+        registry.db,
+        changes.length > 0 ? "change-site-settings" : undefined,
+        "settings",
+      );
+      const actor = access.signInRequired() ? access.actor() : osUser();
+      for (const c of changes) writeSiteSetting(registry.db, c.key, c.value, actor);
       const settings = readSiteSettings(registry.db);
       for (const [k, v] of Object.entries(settings)) console.log(`${k}=${String(v)}`);
       return 0;

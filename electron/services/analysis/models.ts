@@ -9,6 +9,8 @@ import { openPipelineModels } from "../../inference/open-models";
 import { checkPinnedModels } from "../../inference/pins";
 import type { ProviderName } from "../../inference/providers";
 import type { OpenedModels } from "./service";
+import type { SiteModelRecord } from "../../registry/site-models";
+import { checkModelRoot } from "../models/site-models";
 
 /**
  * $LIVERCAD_MODELS, else native-models/ beside the bundle's folder (dist/ -> the repository or the
@@ -34,6 +36,12 @@ export interface ModelSource {
    * match the hashes pinned in the app (inference/pins.ts).
    */
   pinned?: boolean;
+  /**
+   * A root named explicitly: the site models an administrator added (registry site_models). Each
+   * folder must then be a shipped model matching the pins or an added one (issue 12 §4). The app
+   * and the CLI always pass it; only tests of the mechanics leave it out.
+   */
+  siteModels?: () => readonly SiteModelRecord[];
   workerPath?: string;
   providers?: ProviderName[];
 }
@@ -58,6 +66,7 @@ export function modelOpener(source: ModelSource): {
         );
       }
       if (source.pinned) checkPinnedModels(source.root);
+      else if (source.siteModels) checkModelRoot(source.root, source.siteModels());
       const opened = await openPipelineModels(engine, source.root);
       return { ...opened, detectorSize: declaredDetectorSize(source.root, opened) };
     },

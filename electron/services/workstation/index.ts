@@ -1,6 +1,7 @@
 // The workstation's composition root: the registry in the data directory, the DICOM volume loader
 // over the managed store, and the import service, wired into one WorkstationService. The Electron
 // main process, `npm run dev:web`, the end-to-end tests and bench:ui all start it from here.
+import { listSiteModels } from "../../registry/site-models";
 import os from "node:os";
 import { UsageError } from "../../contract/errors";
 import { loadSeries } from "../../dicom/load-series";
@@ -105,6 +106,7 @@ export function openWorkstation(options: {
   const { engine, open } = modelOpener({
     root: options.modelsRoot ?? defaultModelsRoot(),
     pinned: usesShippedModels(options.modelsRoot),
+    siteModels: () => listSiteModels(registry.db),
   });
   const analysis = new AnalysisService({ registry, openModels: open });
   const script = findImportWorker();

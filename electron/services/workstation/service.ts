@@ -55,6 +55,9 @@ import { resultHandlers } from "../export/result-handlers";
 import { setReviewFlag } from "../../registry/review-flags";
 import { readSiteSettings } from "../../registry/site-settings";
 import { triageClock, type TriageClock } from "./triage";
+import { UserAccess } from "../users/access";
+import { guardHandlers } from "../users/guard";
+import { userHandlers } from "../users/handlers";
 
 export interface ServiceOptions {
   actor: string;
@@ -92,11 +95,22 @@ export class WorkstationService {
   private readonly importInputs = new Map<number, number>();
   /** Exports started from the Export dialog (issue 15 §4). */
   readonly exports: ExportJobs;
+  /** Who is signed in and what they may do (issue 13 §6). */
+  readonly access: UserAccess;
 
   constructor(
     private readonly registry: Registry,
     private readonly options: ServiceOptions,
   ) {
+    // The OS user is the default identity; a signed-in account replaces it in every audit entry:
+    // `this.options.actor` is read at each use and answers the session's actor (issue 13 §6).
+    this.access = new UserAccess(() => registry.db, options.actor);
+    const access = this.access;
+    this.options = Object.create(options, {
+      actor: { get: () => access.actor(), enumerable: true },
+    }) as ServiceOptions;
+    // Every channel is checked against the session before its handler runs (users/guard.ts).
+    this.handlers = guardHandlers(this.handlers, access);
     this.volumes = new VolumeCache(options.loadVolume);
     this.exports = new ExportJobs(registry, () => this.options.actor);
     this.imports = new ImportQueue(options.importer, (job) => this.onImportJob(job));
@@ -412,6 +426,11 @@ export class WorkstationService {
       version: this.options.version,
       modelsRoot: this.options.modelsRoot ?? defaultModelsRoot(),
       dbFile: this.options.dbFile,
+    })),
+    ...userHandlers(() => ({
+      db: this.registry.db,
+      access: this.access,
+      changed: () => this.invalidate(null),
     })),
     ...evaluationHandlers(() => ({
       registry: this.registry,

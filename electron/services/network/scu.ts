@@ -418,16 +418,12 @@ export async function get(
       network.createDatasetFromStoreWritableStream = (writable, context, callback) => {
         callback({
           raw: (writable as RawDatasetSink).bytes(),
-          transferSyntaxUid:
-            context.getAcceptedTransferSyntaxUid() ?? IMPLICIT_VR_LITTLE_ENDIAN,
+          transferSyntaxUid: context.getAcceptedTransferSyntaxUid() ?? IMPLICIT_VR_LITTLE_ENDIAN,
         });
       };
       client.on(
         "cStoreRequest",
-        (
-          sub: dimseRequests.CStoreRequest,
-          callback: (r: responses.CStoreResponse) => void,
-        ) => {
+        (sub: dimseRequests.CStoreRequest, callback: (r: responses.CStoreResponse) => void) => {
           const work = fileOne(sub, sub.getDataset() as unknown as RawDataset | undefined).then(
             (answer) => {
               if (answer.status === STATUS.success) stored += 1;

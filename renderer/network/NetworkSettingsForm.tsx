@@ -116,7 +116,7 @@ export function NetworkSettingsForm({
       )}
       <h3>This workstation</h3>
       <div className="settings-grid small">
-        <label>
+        <label className="check">
           <input
             type="checkbox"
             aria-label="Listener enabled"
@@ -163,7 +163,7 @@ export function NetworkSettingsForm({
           />
           <Problem text={localProblems.quiet} label="Quiet period" />
         </label>
-        <label>
+        <label className="check">
           <input
             type="checkbox"
             aria-label="Auto-analysis"
@@ -172,7 +172,7 @@ export function NetworkSettingsForm({
           />{" "}
           Analyze complete studies on arrival
         </label>
-        <label>
+        <label className="wide">
           Allowed calling AEs (one a line, AE or AE@address,address; empty: any){" "}
           <textarea
             aria-label="Allowed calling AEs"

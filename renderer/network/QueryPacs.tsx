@@ -311,7 +311,7 @@ export function QueryPacs({ onClose }: { onClose: () => void }) {
                                 (sr.state === "queued" || sr.state === "running");
                               return (
                                 <li key={x.seriesInstanceUid} data-series={x.seriesInstanceUid}>
-                                  {`#${x.seriesNumber ?? "?"} ${x.modality} ${x.description} (${x.instances ?? "?"} instances)`}{" "}
+                                  <span className="series-label">{`#${x.seriesNumber ?? "?"} ${x.modality} ${x.description} (${x.instances ?? "?"} instances)`}</span>{" "}
                                   <button
                                     className="small"
                                     disabled={sbusy || !status?.listening}

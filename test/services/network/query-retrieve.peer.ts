@@ -2,6 +2,8 @@
 // dcmqrscp: opens a workstation whose listener is enabled and whose node "pacs" is the dcmqrscp,
 // calls network:query and network:retrieve through the validating dispatcher, follows the
 // retrieval through network:status, and prints every answer as one JSON object.
+import fs from "node:fs";
+import path from "node:path";
 import { readSettings, writeSettings } from "../../../electron/services/network/settings";
 import type { NetworkStatusView } from "../../../electron/contract/ipc";
 import {
@@ -140,6 +142,20 @@ async function main(): Promise<void> {
       return views;
     };
     const other = process.argv[6]!;
+    // Every sub-operation's status is ours to answer and to count: with a file where the study's
+    // store folder must go, each instance is answered 0xA700 and the retrieval fails, naming it.
+    const blocker = path.join(home, "store", other);
+    fs.mkdirSync(path.dirname(blocker), { recursive: true });
+    fs.writeFileSync(blocker, "not a folder");
+    const blocked = await dispatch(h, "network:retrieve", {
+      name: "pacs",
+      studyInstanceUids: [other],
+    });
+    out.getBlocked = blocked.ok
+      ? await follow((blocked.value as { id: number }[]).map((v) => v.id))
+      : blocked;
+    out.consistencyBlocked = checkConsistency(`${home}/registry.sqlite`);
+    fs.rmSync(blocker);
     const got = await dispatch(h, "network:retrieve", { name: "pacs", studyInstanceUids: [other] });
     out.getStudy = got.ok ? await follow((got.value as { id: number }[]).map((v) => v.id)) : got;
     const series = await dispatch(h, "network:retrieve", {

@@ -194,6 +194,22 @@ describe.skipIf(!CAN_UNSHARE)("network:query and network:retrieve against dcmqrs
     });
   });
 
+  it("counts every C-GET sub-operation we refuse: 0xA700 each, the retrieval failed, nothing filed", () => {
+    expect(result.getBlocked, out).toEqual([
+      expect.objectContaining({
+        studyInstanceUid: other,
+        method: "get",
+        state: "failed",
+        failed: 2,
+      }),
+    ]);
+    const [view] = result.getBlocked as { error: string }[];
+    expect(view!.error).toMatch(/2 instance\(s\) failed .*Out of Resources/);
+    const c = result.consistencyBlocked as { instances: number; missingFiles: string[] };
+    expect(c.instances).toBe(6);
+    expect(c.missingFiles).toEqual([]);
+  });
+
   it("retrieves a study and a single series by C-GET once the node prefers it", () => {
     expect(result.getStudy, out).toEqual([
       expect.objectContaining({

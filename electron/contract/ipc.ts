@@ -307,7 +307,14 @@ export interface NetworkStatusView {
   allowed: string[];
   quietSeconds: number;
   autoAnalyze: boolean;
-  nodes: { name: string; aeTitle: string; host: string; port: number }[];
+  nodes: {
+    name: string;
+    aeTitle: string;
+    host: string;
+    port: number;
+    /** C-MOVE (default) or C-GET (issue 14 round 6). */
+    retrieve?: "move" | "get";
+  }[];
   /** Studies received since the app started, newest first. */
   arrivals: {
     studyInstanceUid: string;
@@ -347,6 +354,10 @@ export interface RetrievalView {
   id: number;
   node: string;
   studyInstanceUid: string;
+  /** One series only (SERIES-level retrieve), else the whole study. */
+  seriesInstanceUid?: string | null;
+  /** C-MOVE to our listener or C-GET on our own association. */
+  method?: "move" | "get";
   state: "queued" | "running" | "done" | "failed";
   completed: number;
   remaining: number;
@@ -547,8 +558,42 @@ export const CHANNELS = {
     request: z.object({
       name: z.string().min(1).max(200),
       studyInstanceUids: z.array(uid).min(1).max(100),
+      /** Only this series of the one study given (SERIES level). */
+      seriesInstanceUid: uid.optional(),
     }),
     response: null as unknown as RetrievalView[],
+  },
+  /**
+   * The Network settings editor (issue 14 round 6): the listener and the remote nodes, written to
+   * network.json (as `livercad nodes` does), the listener restarted, the change audited. The
+   * shape is checked here; each value against its rule (PS3.5 AE title, port, address) in
+   * services/network/settings-edit.ts, whose messages name the field.
+   */
+  "network:save-settings": {
+    request: z.object({
+      local: z.object({
+        aeTitle: z.string().max(64),
+        port: z.number(),
+        bind: z.string().max(255),
+        enabled: z.boolean(),
+        /** "AE" or "AE@address,address". */
+        allowed: z.array(z.string().max(300)).max(200),
+        quietSeconds: z.number(),
+        autoAnalyze: z.boolean(),
+      }),
+      nodes: z
+        .array(
+          z.object({
+            name: z.string().max(64),
+            aeTitle: z.string().max(64),
+            host: z.string().max(255),
+            port: z.number(),
+            retrieve: z.enum(["move", "get"]),
+          }),
+        )
+        .max(100),
+    }),
+    response: null as unknown as NetworkStatusView,
   },
   /** Issue 16: ground truth / reader files in, the Analytics screen's cohort and its exports. */
   "evaluation:import": {

@@ -1,15 +1,18 @@
 // The Network panel (issue 14): where the DICOM listener listens (AE title, bind address, port)
 // and whom it accepts, the remote nodes with an Echo button each, and the studies received since
-// the app started with their arrival state. Settings are edited in network.json or with
-// `livercad nodes`; this panel shows them and tests the connections.
+// the app started with their arrival state. "Edit settings" opens the editor
+// (NetworkSettingsForm), which saves to network.json as `livercad nodes` does.
 import { useEffect, useState } from "react";
 import type { EchoView, NetworkStatusView } from "../../electron/contract/ipc";
 import { call } from "../api";
+import { NetworkSettingsForm } from "./NetworkSettingsForm";
 
 export function NetworkPanel({ onClose }: { onClose: () => void }) {
   const [status, setStatus] = useState<NetworkStatusView | null>(null);
   const [echoes, setEchoes] = useState<Record<string, EchoView | "running">>({});
   const [error, setError] = useState<string | null>(null);
+  const [editing, setEditing] = useState(false);
+  const [saved, setSaved] = useState(false);
 
   useEffect(() => {
     let stopped = false;
@@ -53,14 +56,40 @@ export function NetworkPanel({ onClose }: { onClose: () => void }) {
       <header className="row">
         <h2>DICOM network</h2>
         <span className="spacer" />
+        {status && !editing && (
+          <button
+            onClick={() => {
+              setSaved(false);
+              setEditing(true);
+            }}
+          >
+            Edit settings
+          </button>
+        )}{" "}
         <button onClick={onClose}>Close</button>
       </header>
+      {saved && !editing && (
+        <p role="status" className="small" data-testid="settings-saved">
+          Settings saved to network.json; the listener was restarted where they changed it.
+        </p>
+      )}
       {error && (
         <div role="alert" className="error">
           {error}
         </div>
       )}
-      {status && (
+      {status && editing && (
+        <NetworkSettingsForm
+          status={status}
+          onCancel={() => setEditing(false)}
+          onSaved={(s) => {
+            setStatus(s);
+            setEditing(false);
+            setSaved(true);
+          }}
+        />
+      )}
+      {status && !editing && (
         <>
           <h3>This workstation</h3>
           <dl className="small" aria-label="Local listener">
@@ -89,7 +118,9 @@ export function NetworkPanel({ onClose }: { onClose: () => void }) {
           )}
           <h3>Remote nodes</h3>
           {status.nodes.length === 0 ? (
-            <p className="muted small">None configured (livercad nodes --add NAME AE@host:port).</p>
+            <p className="muted small">
+              None configured: Edit settings, or livercad nodes --add NAME AE@host:port.
+            </p>
           ) : (
             <table className="small" aria-label="Remote nodes">
               <thead>
@@ -98,6 +129,7 @@ export function NetworkPanel({ onClose }: { onClose: () => void }) {
                   <th>AE title</th>
                   <th>Host</th>
                   <th>Port</th>
+                  <th>Retrieve</th>
                   <th />
                 </tr>
               </thead>
@@ -108,6 +140,7 @@ export function NetworkPanel({ onClose }: { onClose: () => void }) {
                     <td>{n.aeTitle}</td>
                     <td>{n.host}</td>
                     <td>{n.port}</td>
+                    <td>{n.retrieve === "get" ? "C-GET" : "C-MOVE"}</td>
                     <td>
                       <button
                         onClick={() => void echo(n.name)}

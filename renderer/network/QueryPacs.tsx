@@ -1,6 +1,7 @@
 // The Query PACS screen (issue 14 §2): pick a configured node, search it at study level (patient
-// name or ID, date range, accession number, modality, MR by default), and retrieve studies by
-// C-MOVE to this workstation's listener. Each retrieval's progress (instances done, to go,
+// name or ID, date range, accession number, modality, MR by default), and retrieve studies, or
+// one series of a study, by C-MOVE to this workstation's listener or by C-GET (the node's
+// `retrieve` setting). Each retrieval's progress (instances done, to go,
 // failed) and final state come from network:status; retrieved studies arrive like received ones:
 // imported, on the worklist, and analyzed when auto-analysis is on.
 import { Fragment, useEffect, useState } from "react";
@@ -112,15 +113,23 @@ export function QueryPacs({ onClose }: { onClose: () => void }) {
     }
   }
 
-  async function retrieve(uid: string) {
+  /** A study, or one of its series (`series`): started[...] is keyed by the series UID then. */
+  async function retrieve(uid: string, seriesUid?: string) {
     setError(null);
     try {
-      const [view] = await call("network:retrieve", { name: node, studyInstanceUids: [uid] });
-      if (view) setStarted((s) => ({ ...s, [uid]: view.id }));
+      const [view] = await call("network:retrieve", {
+        name: node,
+        studyInstanceUids: [uid],
+        ...(seriesUid ? { seriesInstanceUid: seriesUid } : {}),
+      });
+      if (view) setStarted((s) => ({ ...s, [seriesUid ?? uid]: view.id }));
     } catch (err) {
       setError(err instanceof Error ? err.message : String(err));
     }
   }
+
+  const nodeView = status?.nodes.find((n) => n.name === node);
+  const viaGet = nodeView?.retrieve === "get";
 
   const byId = new Map((status?.retrievals ?? []).map((r) => [r.id, r]));
 
@@ -144,6 +153,13 @@ export function QueryPacs({ onClose }: { onClose: () => void }) {
       {status && !status.listening && (
         <p className="small" data-testid="retrieve-unavailable">
           The DICOM listener is not running: studies can be searched but not retrieved.
+        </p>
+      )}
+      {nodeView && (
+        <p className="small muted" data-testid="retrieve-method">
+          {viaGet
+            ? "Retrieves from this node by C-GET (on our own association)."
+            : "Retrieves from this node by C-MOVE to this workstation's listener."}
         </p>
       )}
       <form
@@ -287,11 +303,30 @@ export function QueryPacs({ onClose }: { onClose: () => void }) {
                           "No series listed by the node."
                         ) : (
                           <ul className="small" aria-label="Series">
-                            {rows.map((x) => (
-                              <li key={x.seriesInstanceUid}>
-                                {`#${x.seriesNumber ?? "?"} ${x.modality} ${x.description} (${x.instances ?? "?"} instances)`}
-                              </li>
-                            ))}
+                            {rows.map((x) => {
+                              const sid = started[x.seriesInstanceUid];
+                              const sr = sid === undefined ? undefined : byId.get(sid);
+                              const sbusy =
+                                sr !== undefined &&
+                                (sr.state === "queued" || sr.state === "running");
+                              return (
+                                <li key={x.seriesInstanceUid} data-series={x.seriesInstanceUid}>
+                                  <span className="series-label">{`#${x.seriesNumber ?? "?"} ${x.modality} ${x.description} (${x.instances ?? "?"} instances)`}</span>{" "}
+                                  <button
+                                    className="small"
+                                    disabled={sbusy || !status?.listening}
+                                    onClick={() =>
+                                      void retrieve(m.studyInstanceUid, x.seriesInstanceUid)
+                                    }
+                                  >
+                                    Retrieve series
+                                  </button>{" "}
+                                  <span data-testid="series-retrieval-state" role="status">
+                                    {sr ? retrievalText(sr) : sid !== undefined ? "queued" : ""}
+                                  </span>
+                                </li>
+                              );
+                            })}
                           </ul>
                         )}
                       </td>

@@ -110,13 +110,21 @@ describe("Query PACS screen", () => {
     expect(await row.textContent()).toContain("2026-01-01");
     // The study's series, by a series-level C-FIND.
     await row.getByRole("button", { name: "Series" }).click();
-    const series = page.locator(`tr[data-series-of="${study}"] li`);
+    const series = page.locator(`tr[data-series-of="${study}"] li .series-label`);
     await series.nth(1).waitFor();
     expect(await series.allTextContents()).toEqual([
       "#1 MR t2 haste (3 instances)",
       "#2 MR t1 vibe pre (3 instances)",
     ]);
-    await row.getByRole("button", { name: "Retrieve" }).click();
+    // Each series row can be retrieved on its own (SERIES level; checked against dcmqrscp in
+    // query-retrieve.test.ts, this fake PACS moves whole studies).
+    expect(
+      await page
+        .locator(`tr[data-series-of="${study}"]`)
+        .getByRole("button", { name: "Retrieve series" })
+        .count(),
+    ).toBe(2);
+    await row.getByRole("button", { name: "Retrieve", exact: true }).click();
     await row
       .getByTestId("retrieval-state")
       .filter({ hasText: "retrieved (6 instances)" })

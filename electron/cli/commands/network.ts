@@ -18,19 +18,26 @@ import { DicomNode } from "../../services/network/node";
 import {
   echo,
   find,
+  get,
   move,
   send,
   statusText,
   type QueryFilter,
   type QueryLevel,
+  type RetrieveProgress,
+  type RetrieveResult,
+  type RetrieveTarget,
 } from "../../services/network/scu";
 import {
   readSettings,
   removeNode,
   resolveNode,
+  RETRIEVE_METHODS,
+  retrieveMethodOf,
   upsertNode,
   writeSettings,
   type NetworkSettings,
+  type RetrieveMethod,
 } from "../../services/network/settings";
 import { dataPaths } from "../../services/paths";
 import { stringOption, type Command, type ParsedArgs } from "../command";
@@ -63,14 +70,20 @@ const common = {
 export const nodesCommand: Command = {
   name: "nodes",
   summary: "List, add or remove the remote DICOM nodes (PACS, scanners) in network.json.",
-  usage: "[--add NAME AE@host:port] [--remove NAME] [--db FILE]",
+  usage: "[--add NAME AE@host:port [--retrieve move|get]] [--remove NAME] [--db FILE]",
   help: [
     "Options:",
     "  --add NAME AE@HOST:PORT   add or replace a node (e.g. --add pacs PACS@10.0.0.5:104)",
+    "  --retrieve move|get       with --add: retrieve by C-MOVE (default) or C-GET",
     "  --remove NAME             remove a node",
     "Settings live in the data directory's network.json (local AE, port, bind, allow-list too).",
   ].join("\n"),
-  options: { db: { type: "string" }, add: { type: "string" }, remove: { type: "string" } },
+  options: {
+    db: { type: "string" },
+    add: { type: "string" },
+    remove: { type: "string" },
+    retrieve: { type: "string" },
+  },
   allowPositionals: true,
   async run(args) {
     const { settings, root } = settingsOf(args);
@@ -79,14 +92,26 @@ export const nodesCommand: Command = {
     if (add !== undefined) {
       const spec = args.positionals[0];
       if (!spec) throw new UsageError("--add NAME needs AE@host:port after it.");
-      next = upsertNode(next, { name: add, ...parseRemoteNode(spec) });
+      const retrieve = stringOption(args, "retrieve");
+      if (retrieve !== undefined && !(RETRIEVE_METHODS as readonly string[]).includes(retrieve)) {
+        throw new UsageError(`--retrieve must be move or get, got "${retrieve}".`);
+      }
+      next = upsertNode(next, {
+        name: add,
+        ...parseRemoteNode(spec),
+        ...(retrieve ? { retrieve: retrieve as RetrieveMethod } : {}),
+      });
     }
     const remove = stringOption(args, "remove");
     if (remove !== undefined) next = removeNode(next, remove);
     if (next !== settings) writeSettings(root, next);
     const l = next.local;
     console.log(`local aet=${l.aeTitle} bind=${l.bind} port=${l.port} enabled=${l.enabled}`);
-    for (const n of next.nodes) console.log(`${n.name}\t${n.aeTitle}@${n.host}:${n.port}`);
+    for (const n of next.nodes) {
+      console.log(
+        `${n.name}\t${n.aeTitle}@${n.host}:${n.port}${n.retrieve === "get" ? "\tget" : ""}`,
+      );
+    }
     return 0;
   },
 };
@@ -188,19 +213,25 @@ export const queryCommand: Command = {
 
 export const retrieveCommand: Command = {
   name: "retrieve",
-  summary: "C-MOVE studies from a remote node to this workstation, import and analyze them.",
+  summary: "C-MOVE or C-GET studies (or series) from a remote node, import and analyze them.",
   usage:
-    "<node> <studyUID>... [--aet AE] [--port P] [--bind ADDR] [--no-listen] [--no-analyze] [--db FILE]",
+    "<node> <studyUID>... [--series UID]... [--method move|get] [--aet AE] [--port P] " +
+    "[--bind ADDR] [--no-listen] [--no-analyze] [--db FILE]",
   help: [
-    "The remote node must know our AE title (--aet, default network.json's local AE) as a move",
-    "destination with this host and port. By default a receiver is started on --port (default",
-    "network.json's local port) for the retrieval; --no-listen when `livercad listen` already runs.",
+    "C-MOVE (the default, or the node's `retrieve` setting in network.json): the remote node must",
+    "know our AE title (--aet, default network.json's local AE) as a move destination with this",
+    "host and port. A receiver is started on --port (default network.json's local port) for the",
+    "retrieval; --no-listen when `livercad listen` already runs.",
+    "C-GET (--method get): the instances come back on our own association; no port, no listener.",
+    "--series UID retrieves only that series of the one study given (SERIES level); repeatable.",
     "Retrieved studies are imported like received ones and queued for analysis (--no-analyze: not).",
   ].join("\n"),
   options: {
     ...common,
     port: { type: "string" },
     bind: { type: "string" },
+    series: { type: "string", multiple: true },
+    method: { type: "string" },
     "no-listen": { type: "boolean" },
     "no-analyze": { type: "boolean" },
     models: { type: "string" },
@@ -208,11 +239,37 @@ export const retrieveCommand: Command = {
   allowPositionals: true,
   async run(args) {
     const { settings } = settingsOf(args);
-    const node = resolveNode(settings, nodeArg(args));
+    const ref = nodeArg(args);
+    const node = resolveNode(settings, ref);
     const studies = args.positionals.slice(1);
     if (studies.length === 0) throw new UsageError("Give at least one Study Instance UID.");
+    const seriesArg = args.values.series;
+    const series = (Array.isArray(seriesArg) ? seriesArg : seriesArg ? [seriesArg] : []).filter(
+      (x): x is string => typeof x === "string",
+    );
+    if (series.length > 0 && studies.length !== 1) {
+      throw new UsageError(
+        "--series needs exactly one Study Instance UID: the study the series belong to " +
+          "(Study Root SERIES level, PS3.4 C.4.1.2.1).",
+      );
+    }
+    for (const uid of [...studies, ...series]) {
+      if (!/^[0-9]+(\.[0-9]+)*$/.test(uid) || uid.length > 64) {
+        throw new UsageError(`"${uid}" is not a UID (digits and dots, at most 64 characters).`);
+      }
+    }
+    const methodArg = stringOption(args, "method");
+    if (methodArg !== undefined && !(RETRIEVE_METHODS as readonly string[]).includes(methodArg)) {
+      throw new UsageError(`--method must be move or get, got "${methodArg}".`);
+    }
+    const method = (methodArg as RetrieveMethod | undefined) ?? retrieveMethodOf(settings, ref);
+    const targets: RetrieveTarget[] =
+      series.length > 0
+        ? series.map((s) => ({ studyInstanceUid: studies[0]!, seriesInstanceUid: s }))
+        : studies.map((s) => ({ studyInstanceUid: s }));
     const aet = callingAe(args, settings);
-    const listen = args.values["no-listen"] !== true;
+    // C-GET files through the node's import path without listening anywhere.
+    const listen = method === "get" || args.values["no-listen"] !== true;
     const autoAnalyze = args.values["no-analyze"] !== true;
     const registry = Registry.open(dataPaths(stringOption(args, "db")));
     const { engine, open } = modelOpener({
@@ -227,7 +284,10 @@ export const retrieveCommand: Command = {
           registry,
           receiver: {
             aeTitle: aet,
-            port: checkPort(stringOption(args, "port") ?? settings.local.port, "--port"),
+            port:
+              method === "get"
+                ? 0
+                : checkPort(stringOption(args, "port") ?? settings.local.port, "--port"),
             bind: stringOption(args, "bind") ?? settings.local.bind,
             allowed: [{ aeTitle: node.aeTitle }, ...settings.local.allowed],
           },
@@ -244,21 +304,51 @@ export const retrieveCommand: Command = {
       : null;
     let failed = 0;
     try {
-      if (local) await local.start();
-      for (const uid of studies) {
-        const r = await move(node, { callingAeTitle: aet }, uid, aet, (p) => {
+      if (local && method === "move") await local.start();
+      for (const target of targets) {
+        const label = target.seriesInstanceUid
+          ? `${target.studyInstanceUid} series ${target.seriesInstanceUid}`
+          : target.studyInstanceUid;
+        const seriesKey = target.seriesInstanceUid ? ` series=${target.seriesInstanceUid}` : "";
+        const progress = (p: RetrieveProgress): void => {
           if (process.stderr.isTTY) {
             process.stderr.write(
-              `\r${uid}: ${p.completed} done, ${p.remaining} to go, ${p.failed} failed`,
+              `\r${label}: ${p.completed} done, ${p.remaining} to go, ${p.failed} failed`,
             );
           }
-        });
+        };
+        let r: RetrieveResult;
+        let refused = "";
+        if (method === "get") {
+          const id = local!.beginRetrieval();
+          try {
+            const g = await get(
+              node,
+              { callingAeTitle: aet },
+              target,
+              (instance) => local!.fileRetrieved(id, node.aeTitle, instance),
+              progress,
+            );
+            r = g;
+            // A sub-operation we refused is a failure on our side even where the peer counts it
+            // as a warning: the instance is not here.
+            if (g.refused > 0) {
+              r = { ...g, failed: Math.max(g.failed, g.refused) };
+              refused = ` refused=${g.refused}: ${g.firstRefusal ?? ""}`;
+            }
+          } finally {
+            local!.retrievalEnded(id);
+          }
+        } else {
+          r = await move(node, { callingAeTitle: aet }, target, aet, progress);
+        }
         if (process.stderr.isTTY) process.stderr.write("\n");
         const ok = r.status === 0 && r.failed === 0;
         if (!ok) failed += 1;
         console.log(
-          `retrieve ${uid} status=${hex(r.status)} (${statusText(r.status)}) completed=${r.completed} ` +
-            `failed=${r.failed} warnings=${r.warnings}`,
+          `retrieve ${target.studyInstanceUid} status=${hex(r.status)} (${statusText(r.status)}) ` +
+            `completed=${r.completed} failed=${r.failed} warnings=${r.warnings}${seriesKey} ` +
+            `method=${method}${refused}`,
         );
       }
     } finally {

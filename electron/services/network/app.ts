@@ -14,8 +14,26 @@ import { errorMessage, UsageError } from "../../contract/errors";
 import type { Registry } from "../../registry";
 import { assignStudySequences, readInstance } from "../import/defaults";
 import { DicomNode, type NodeEvent } from "./node";
-import { echo, find, move, statusText, type QueryFilter } from "./scu";
-import { readSettings, resolveNode, type NetworkSettings } from "./settings";
+import { appendAudit } from "../../registry";
+import {
+  echo,
+  find,
+  get,
+  move,
+  statusText,
+  type QueryFilter,
+  type RetrieveProgress,
+  type RetrieveResult,
+  type RetrieveTarget,
+} from "./scu";
+import {
+  readSettings,
+  resolveNode,
+  retrieveMethodOf,
+  writeSettings,
+  type NetworkSettings,
+} from "./settings";
+import { applySettingsEdit, hasChanges, settingsChanges } from "./settings-edit";
 import type { RemoteNode } from "./config";
 
 /** A configured node by name only: the renderer cannot point the workstation at any address. */
@@ -110,6 +128,8 @@ export function networkControl(
   registry: Registry,
   node: () => Promise<DicomNode | null>,
   problem: () => string | null,
+  /** Closes the running listener and starts it again from network.json (the settings editor). */
+  restart?: () => Promise<void>,
 ): {
   status(): Promise<NetworkStatusView>;
   echo(name: string): Promise<EchoView>;
@@ -117,13 +137,14 @@ export function networkControl(
     req: Request<"network:query">,
   ): Promise<{ matches: QueryStudyView[]; series?: QuerySeriesView[] }>;
   retrieve(req: Request<"network:retrieve">): Promise<RetrievalView[]>;
+  saveSettings(req: Request<"network:save-settings">, actor: string): Promise<NetworkStatusView>;
 } {
   const retrievals: RetrievalView[] = [];
   let nextRetrieval = 1;
   // One C-MOVE at a time: studies arrive one after another, each with its own progress.
   let chain: Promise<void> = Promise.resolve();
-  return {
-    async status() {
+  const control = {
+    async status(): Promise<NetworkStatusView> {
       const settings = readSettings(registry.paths.root);
       const running = await node();
       const l = settings.local;
@@ -151,7 +172,7 @@ export function networkControl(
         retrievals: retrievals.map((r) => ({ ...r })),
       };
     },
-    async echo(name) {
+    async echo(name: string): Promise<EchoView> {
       const settings = readSettings(registry.paths.root);
       const target = resolveNode(settings, name);
       const started = performance.now();
@@ -168,7 +189,9 @@ export function networkControl(
         };
       }
     },
-    async query(req) {
+    async query(
+      req: Request<"network:query">,
+    ): Promise<{ matches: QueryStudyView[]; series?: QuerySeriesView[] }> {
       const settings = readSettings(registry.paths.root);
       const target = namedNode(settings, req.name);
       if (req.studyInstanceUid !== undefined) {
@@ -210,18 +233,29 @@ export function networkControl(
         })),
       };
     },
-    async retrieve(req) {
+    async retrieve(req: Request<"network:retrieve">): Promise<RetrievalView[]> {
       const settings = readSettings(registry.paths.root);
       const target = namedNode(settings, req.name);
+      const method = retrieveMethodOf(settings, req.name);
+      if (req.seriesInstanceUid !== undefined && req.studyInstanceUids.length !== 1) {
+        throw new UsageError("A series is retrieved from one study: give exactly one study UID.");
+      }
       const running = await node();
       if (!running) {
         throw new UsageError(
-          "The DICOM listener is not running, so nothing can receive a retrieval: enable it " +
-            "(network.json local.enabled) and make this workstation's AE a move destination on the PACS.",
+          method === "get"
+            ? "The DICOM node is off, and C-GET files what it retrieves through it: enable it " +
+                "(network.json local.enabled)."
+            : "The DICOM listener is not running, so nothing can receive a retrieval: enable it " +
+                "(network.json local.enabled) and make this workstation's AE a move destination on the PACS.",
         );
       }
       const allowed = running.receiver.config.allowed;
-      if (allowed.length > 0 && !allowed.some((a) => a.aeTitle === target.aeTitle)) {
+      if (
+        method === "move" &&
+        allowed.length > 0 &&
+        !allowed.some((a) => a.aeTitle === target.aeTitle)
+      ) {
         throw new UsageError(
           `The listener's allow-list does not include "${target.aeTitle}": the retrieved ` +
             "instances would be refused. Add it to network.json local.allowed.",
@@ -232,6 +266,8 @@ export function networkControl(
         id: nextRetrieval++,
         node: req.name,
         studyInstanceUid: uid,
+        seriesInstanceUid: req.seriesInstanceUid ?? null,
+        method,
         state: "queued",
         completed: 0,
         remaining: 0,
@@ -245,24 +281,50 @@ export function networkControl(
       for (const view of views) {
         chain = chain.then(async () => {
           view.state = "running";
+          const what: RetrieveTarget = {
+            studyInstanceUid: view.studyInstanceUid,
+            ...(view.seriesInstanceUid ? { seriesInstanceUid: view.seriesInstanceUid } : {}),
+          };
+          const progress = (p: RetrieveProgress): void => {
+            Object.assign(view, p);
+          };
           try {
-            const r = await move(
-              target,
-              { callingAeTitle: aet, timeoutMs: 60_000 },
-              view.studyInstanceUid,
-              aet,
-              (p) => {
-                Object.assign(view, p);
-              },
-            );
+            let r: RetrieveResult;
+            let refusal: string | null = null;
+            if (method === "get") {
+              const id = running.beginRetrieval();
+              try {
+                const g = await get(
+                  target,
+                  { callingAeTitle: aet, timeoutMs: 60_000 },
+                  what,
+                  (instance) => running.fileRetrieved(id, target.aeTitle, instance),
+                  progress,
+                );
+                // An instance we could not file is a failure whatever the peer counted it as.
+                r = { ...g, failed: Math.max(g.failed, g.refused) };
+                refusal = g.firstRefusal;
+              } finally {
+                running.retrievalEnded(id);
+              }
+            } else {
+              r = await move(
+                target,
+                { callingAeTitle: aet, timeoutMs: 60_000 },
+                what,
+                aet,
+                progress,
+              );
+            }
             Object.assign(view, r);
             const ok = r.status === 0 && r.failed === 0;
             view.state = ok ? "done" : "failed";
             if (!ok) {
               view.error =
                 r.failed > 0
-                  ? `${r.failed} instance(s) failed (${statusText(r.status)})`
-                  : `C-MOVE: ${statusText(r.status)}`;
+                  ? `${r.failed} instance(s) failed (${statusText(r.status)})` +
+                    (refusal ? `: ${refusal}` : "")
+                  : `${method === "get" ? "C-GET" : "C-MOVE"}: ${statusText(r.status)}`;
             }
           } catch (err) {
             view.state = "failed";
@@ -272,5 +334,26 @@ export function networkControl(
       }
       return views.map((v) => ({ ...v }));
     },
+    async saveSettings(
+      req: Request<"network:save-settings">,
+      actor: string,
+    ): Promise<NetworkStatusView> {
+      const before = readSettings(registry.paths.root);
+      const after = applySettingsEdit(req);
+      const changes = settingsChanges(before, after);
+      if (!hasChanges(changes)) return control.status();
+      writeSettings(registry.paths.root, after);
+      appendAudit(registry.db, {
+        actor,
+        action: "network.settings",
+        studyRef: null,
+        details: changes,
+      });
+      // The listener takes its AE title, address, allow-list and window at start: restart it
+      // when any of them changed (nodes are read at each use).
+      if (Object.keys(changes.local).length > 0) await restart?.();
+      return control.status();
+    },
   };
+  return control;
 }

@@ -23,6 +23,7 @@ import {
   type ReceiverEvent,
   type StoreAnswer,
 } from "./receiver";
+import type { GetInstance } from "./scu";
 import { isMrImageClass, RESULT_SOP_CLASSES } from "./sop-classes";
 
 export interface SettledStudy {
@@ -135,6 +136,35 @@ export class DicomNode {
   async close(): Promise<void> {
     await this.receiver.close();
     await this.arrivals.flush();
+  }
+
+  private nextRetrieval = 1;
+
+  /**
+   * An id for one C-GET association, standing for it in the arrival windows as an association of
+   * the receiver would (negative: never one of the receiver's).
+   */
+  beginRetrieval(): number {
+    return -this.nextRetrieval++;
+  }
+
+  /** Files one instance a C-GET brought back, through the same per-instance way in. */
+  fileRetrieved(
+    retrievalId: number,
+    calledAeTitle: string,
+    instance: GetInstance,
+  ): Promise<StoreAnswer> {
+    return this.store({
+      associationId: retrievalId,
+      callingAeTitle: calledAeTitle,
+      remoteAddress: "",
+      ...instance,
+    });
+  }
+
+  /** The C-GET association ended: its studies' arrival windows may close. */
+  retrievalEnded(retrievalId: number): void {
+    this.arrivals.associationEnded(retrievalId);
   }
 
   private emit(event: NodeEvent): void {

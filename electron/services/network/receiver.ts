@@ -152,7 +152,7 @@ export class PduGuard {
 }
 
 /** Collects the C-STORE data set fragments as they arrive (no parsing). */
-class RawDatasetSink extends Writable {
+export class RawDatasetSink extends Writable {
   readonly chunks: Buffer[] = [];
   size = 0;
   override _write(chunk: Buffer, _enc: BufferEncoding, done: (err?: Error | null) => void): void {
@@ -166,7 +166,7 @@ class RawDatasetSink extends Writable {
 }
 
 /** What dcmjs-dimse passes to cStoreRequest as "the dataset": our raw bytes, untouched. */
-interface RawDataset {
+export interface RawDataset {
   raw: Uint8Array;
   transferSyntaxUid: string;
 }

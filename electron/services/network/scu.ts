@@ -1,19 +1,27 @@
 // The workstation as a service user (SCU): C-ECHO, C-FIND (study and series level, Study Root),
-// C-MOVE to our own AE, C-GET, and C-STORE of files byte for byte. Every request's responses are
+// C-MOVE to our own AE and C-GET (study or series level), and C-STORE of files byte for byte. Every request's responses are
 // counted: dcmjs-dimse drops a request that found no accepted presentation context with only a
 // log line (FIELD-NOTES), so a request that got no final response is reported as failed here.
 import fs from "node:fs";
+import type { Writable } from "node:stream";
 import {
   Client,
   Dataset,
   requests as dimseRequests,
   type association as dimseAssociation,
-  type responses,
+  responses,
 } from "dcmjs-dimse";
 import { AppError, errorMessage } from "../../contract/errors";
 import type { RemoteNode } from "./config";
 import { splitPart10 } from "./part10";
-import { STATUS } from "./receiver";
+import { part10File } from "./part10";
+import { RawDatasetSink, STATUS, type RawDataset, type StoreAnswer } from "./receiver";
+import {
+  ACCEPTED_TRANSFER_SYNTAXES,
+  EXPLICIT_VR_LITTLE_ENDIAN,
+  IMPLICIT_VR_LITTLE_ENDIAN,
+  STORAGE_SOP_CLASSES,
+} from "./sop-classes";
 
 export class NetworkError extends AppError {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -28,6 +36,12 @@ type Association = dimseAssociation.Association;
 interface ClientNetwork {
   socket: { setNoDelay(v: boolean): void };
   sendAssociationRequest(association: Association): void;
+  createStoreWritableStream(): Writable;
+  createDatasetFromStoreWritableStream(
+    writable: Writable,
+    context: dimseAssociation.PresentationContext,
+    callback: (dataset: RawDataset) => void,
+  ): void;
 }
 
 export interface ScuOptions {
@@ -73,6 +87,7 @@ function associate(
   options: ScuOptions,
   requests: Request[],
   prepareAssociation?: (association: Association) => void,
+  prepareNetwork?: (client: Client, network: ClientNetwork) => void,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
     const client = new Client();
@@ -99,6 +114,7 @@ function associate(
       const network = (client as unknown as { network?: ClientNetwork }).network;
       // FIELD-NOTES: without TCP_NODELAY a store waits on Nagle + delayed ACK (~5x slower).
       network?.socket.setNoDelay(true);
+      if (network && prepareNetwork) prepareNetwork(client, network);
       if (network && prepareAssociation) {
         const original = network.sendAssociationRequest.bind(network);
         network.sendAssociationRequest = (association) => {
@@ -253,26 +269,47 @@ export interface RetrieveResult extends RetrieveProgress {
   status: number;
 }
 
-/** C-MOVE of one study to `destinationAeTitle` (normally our own listener's AE). */
+/** What a retrieval asks for: a whole study, or one series of it (PS3.4 C.4.2.1.4 / C.4.3.1.3). */
+export interface RetrieveTarget {
+  studyInstanceUid: string;
+  /** SERIES level instead of STUDY level. */
+  seriesInstanceUid?: string;
+}
+
+function targetOf(target: string | RetrieveTarget): RetrieveTarget {
+  return typeof target === "string" ? { studyInstanceUid: target } : target;
+}
+
+/** The retrieval's progress from a C-MOVE / C-GET response's sub-operation counts (PS3.7 C.4.2). */
+function progressOf(r: responses.CMoveResponse | responses.CGetResponse): RetrieveProgress {
+  return {
+    remaining: r.getRemaining() ?? 0,
+    completed: r.getCompleted() ?? 0,
+    failed: r.getFailures() ?? 0,
+    warnings: r.getWarnings() ?? 0,
+  };
+}
+
+/** C-MOVE of one study (or one series) to `destinationAeTitle` (normally our own listener's AE). */
 export async function move(
   node: RemoteNode,
   options: ScuOptions,
-  studyInstanceUid: string,
+  target: string | RetrieveTarget,
   destinationAeTitle: string,
   onProgress?: (p: RetrieveProgress) => void,
 ): Promise<RetrieveResult> {
-  const request = dimseRequests.CMoveRequest.createStudyMoveRequest(
-    destinationAeTitle,
-    studyInstanceUid,
-  );
+  const t = targetOf(target);
+  const request =
+    t.seriesInstanceUid === undefined
+      ? dimseRequests.CMoveRequest.createStudyMoveRequest(destinationAeTitle, t.studyInstanceUid)
+      : dimseRequests.CMoveRequest.createSeriesMoveRequest(
+          destinationAeTitle,
+          t.studyInstanceUid,
+          t.seriesInstanceUid,
+        );
   let result: RetrieveResult | null = null;
   request.on("response", (r: responses.CMoveResponse) => {
-    const p: RetrieveProgress = {
-      remaining: r.getRemaining() ?? 0,
-      completed: r.getCompleted() ?? 0,
-      failed: r.getFailures() ?? 0,
-      warnings: r.getWarnings() ?? 0,
-    };
+    const p = progressOf(r);
     const status = r.getStatus();
     if (status === 0xff00) onProgress?.(p);
     else result = { ...p, remaining: 0, status };
@@ -280,6 +317,148 @@ export async function move(
   await associate(node, options, [request]);
   if (result === null) throw new NetworkError(`${node.aeTitle}: C-MOVE got no final response`);
   return result;
+}
+
+/** One instance a C-GET brought back on its own association (a C-STORE sub-operation). */
+export interface GetInstance {
+  sopClassUid: string;
+  sopInstanceUid: string;
+  transferSyntaxUid: string;
+  /** The instance as a Part 10 file: new File Meta group + the sender's data set bytes. */
+  file: Uint8Array;
+}
+
+export interface GetResult extends RetrieveResult {
+  /** Sub-operations we answered Success (filed or already there). */
+  stored: number;
+  /** Sub-operations we answered with a failure status, with the first reason. */
+  refused: number;
+  firstRefusal: string | null;
+}
+
+/**
+ * C-GET of one study (or series): the peer sends the instances back as C-STORE sub-operations on
+ * this association (PS3.4 C.4.3), so no listener, port or move destination is needed. We propose
+ * the storage SOP classes we file with the SCP role (SCP/SCU Role Selection, PS3.7 D.3.3.4) and
+ * every transfer syntax the reader decodes; each sub-operation's data set is kept as the sender's
+ * bytes (as in the receiver: no dcmjs round trip, private tags kept) and answered with the
+ * status `store` returns, which is the receiver's per-instance import.
+ */
+export async function get(
+  node: RemoteNode,
+  options: ScuOptions,
+  target: string | RetrieveTarget,
+  store: (instance: GetInstance) => Promise<StoreAnswer>,
+  onProgress?: (p: RetrieveProgress) => void,
+): Promise<GetResult> {
+  const t = targetOf(target);
+  const request =
+    t.seriesInstanceUid === undefined
+      ? dimseRequests.CGetRequest.createStudyGetRequest(t.studyInstanceUid)
+      : dimseRequests.CGetRequest.createSeriesGetRequest(t.studyInstanceUid, t.seriesInstanceUid);
+  // dcmjs-dimse would propose every storage class it knows (over 100 contexts); we propose ours.
+  request.setAddStorageSopClassesToAssociation(false);
+  let result: RetrieveResult | null = null;
+  request.on("response", (r: responses.CGetResponse) => {
+    const p = progressOf(r);
+    const status = r.getStatus();
+    if (status === 0xff00) onProgress?.(p);
+    else result = { ...p, remaining: 0, status };
+  });
+  let stored = 0;
+  let refused = 0;
+  let firstRefusal: string | null = null;
+  const filing = new Set<Promise<unknown>>();
+  const fileOne = async (
+    sub: dimseRequests.CStoreRequest,
+    raw: RawDataset | undefined,
+  ): Promise<StoreAnswer> => {
+    try {
+      if (!raw || !(raw.raw instanceof Uint8Array) || raw.raw.length === 0) {
+        return { status: STATUS.cannotUnderstand, comment: "empty data set" };
+      }
+      const sopClassUid = sub.getAffectedSopClassUid().replace(/[\0 ]+$/g, "");
+      const sopInstanceUid = sub.getAffectedSopInstanceUid().replace(/[\0 ]+$/g, "");
+      const file = part10File(
+        {
+          sopClassUid,
+          sopInstanceUid,
+          transferSyntaxUid: raw.transferSyntaxUid,
+          sourceAeTitle: node.aeTitle,
+        },
+        raw.raw,
+      );
+      return await store({
+        sopClassUid,
+        sopInstanceUid,
+        transferSyntaxUid: raw.transferSyntaxUid,
+        file,
+      });
+    } catch (err) {
+      return { status: STATUS.outOfResources, comment: `C-GET: ${errorMessage(err)}` };
+    }
+  };
+  await associate(
+    node,
+    options,
+    [request],
+    (association) => {
+      const syntaxes = [...ACCEPTED_TRANSFER_SYNTAXES].sort(
+        (a, b) => syntaxPreference(a) - syntaxPreference(b),
+      );
+      for (const abstract of Object.keys(STORAGE_SOP_CLASSES)) {
+        const id = association.addPresentationContext(abstract);
+        association.getPresentationContext(id).setProviderRole(true);
+        for (const ts of syntaxes) association.addTransferSyntaxToPresentationContext(id, ts);
+      }
+    },
+    (client, network) => {
+      // Keep each sub-operation's data set as raw bytes, as the receiver does.
+      network.createStoreWritableStream = () => new RawDatasetSink();
+      network.createDatasetFromStoreWritableStream = (writable, context, callback) => {
+        callback({
+          raw: (writable as RawDatasetSink).bytes(),
+          transferSyntaxUid: context.getAcceptedTransferSyntaxUid() ?? IMPLICIT_VR_LITTLE_ENDIAN,
+        });
+      };
+      client.on(
+        "cStoreRequest",
+        (sub: dimseRequests.CStoreRequest, callback: (r: responses.CStoreResponse) => void) => {
+          const work = fileOne(sub, sub.getDataset() as unknown as RawDataset | undefined).then(
+            (answer) => {
+              if (answer.status === STATUS.success) stored += 1;
+              else {
+                refused += 1;
+                firstRefusal ??=
+                  `${sub.getAffectedSopInstanceUid()}: ${statusText(answer.status)}` +
+                  (answer.comment ? ` (${answer.comment})` : "");
+              }
+              const response = responses.CStoreResponse.fromRequest(sub);
+              response.setStatus(answer.status);
+              if (answer.comment) response.setErrorComment(answer.comment.slice(0, 64));
+              try {
+                callback(response);
+              } catch {
+                // The association is gone; the instance is filed (or not) all the same.
+              }
+            },
+          );
+          filing.add(work);
+          void work.finally(() => filing.delete(work));
+        },
+      );
+    },
+  );
+  await Promise.allSettled([...filing]);
+  if (result === null) throw new NetworkError(`${node.aeTitle}: C-GET got no final response`);
+  return { ...(result as RetrieveResult), stored, refused, firstRefusal };
+}
+
+/** Uncompressed first: what a PACS holds is most often stored that way (no transcoding). */
+function syntaxPreference(uid: string): number {
+  if (uid === EXPLICIT_VR_LITTLE_ENDIAN) return 0;
+  if (uid === IMPLICIT_VR_LITTLE_ENDIAN) return 1;
+  return 2;
 }
 
 export interface SendOutcome {

@@ -31,6 +31,9 @@ const aeTitle = z.string().refine(
 );
 const port = z.number().int().min(1).max(65535);
 
+export const RETRIEVE_METHODS = ["move", "get"] as const;
+export type RetrieveMethod = (typeof RETRIEVE_METHODS)[number];
+
 const Settings = z
   .object({
     local: z
@@ -49,7 +52,21 @@ const Settings = z
       .strict()
       .prefault({}),
     nodes: z
-      .array(z.object({ name: z.string().min(1), aeTitle, host: z.string().min(1), port }).strict())
+      .array(
+        z
+          .object({
+            name: z.string().min(1),
+            aeTitle,
+            host: z.string().min(1),
+            port,
+            /**
+             * How studies are retrieved from it: C-MOVE to our listener (the default) or C-GET on
+             * the query association (PS3.4 C.4.3), for a PACS that prefers it or cannot reach us.
+             */
+            retrieve: z.enum(RETRIEVE_METHODS).optional(),
+          })
+          .strict(),
+      )
       .default([]),
   })
   .strict();
@@ -108,4 +125,9 @@ export function resolveNode(settings: NetworkSettings, ref: string): RemoteNode 
   if (ref.includes("@")) return parseRemoteNode(ref);
   const known = settings.nodes.map((n) => n.name).join(", ") || "none configured";
   throw new UsageError(`Unknown node "${ref}": give a configured name (${known}) or AE@host:port.`);
+}
+
+/** The retrieve method configured for `ref` (a node name), C-MOVE when none is set. */
+export function retrieveMethodOf(settings: NetworkSettings, ref: string): RetrieveMethod {
+  return settings.nodes.find((n) => n.name === ref)?.retrieve ?? "move";
 }

@@ -20,6 +20,7 @@ export function channelPermission(channel: Channel, req: unknown): Permission | 
     case "assignment:override":
       return "override-assignment";
     case "site:set":
+    case "network:save-settings":
       return "change-site-settings";
     case "users:list":
     case "users:add":

@@ -119,6 +119,13 @@ export function openWorkstation(options: {
       registry,
       () => network,
       () => networkProblem,
+      async () => {
+        // The settings editor saved a change: close the listener, start it from network.json.
+        await (await network)?.close();
+        networkProblem = null;
+        network = startNode();
+        await network;
+      },
     ),
     actor: options.actor ?? currentActor(),
     version: APP_VERSION,
@@ -130,14 +137,16 @@ export function openWorkstation(options: {
   });
   // The DICOM listener, when network.json enables it (issue 14). A port already taken or a bad
   // settings file must not keep the workstation from opening: the reason is logged and shown.
-  network = startConfiguredNode(registry, {
-    arrived: (uids, analyze) => service.networkArrived(uids, analyze),
-    receiving: (uid) => service.networkArrived([uid], []),
-  }).catch((err: unknown) => {
-    networkProblem = `DICOM listener not started: ${err instanceof Error ? err.message : String(err)}`;
-    console.error(networkProblem);
-    return null;
-  });
+  const startNode = (): Promise<DicomNode | null> =>
+    startConfiguredNode(registry, {
+      arrived: (uids, analyze) => service.networkArrived(uids, analyze),
+      receiving: (uid) => service.networkArrived([uid], []),
+    }).catch((err: unknown) => {
+      networkProblem = `DICOM listener not started: ${err instanceof Error ? err.message : String(err)}`;
+      console.error(networkProblem);
+      return null;
+    });
+  network = startNode();
   return {
     registry,
     service,

@@ -78,6 +78,8 @@ export interface ServiceOptions {
       req: Request<"network:query">,
     ): Promise<{ matches: QueryStudyView[]; series?: QuerySeriesView[] }>;
     retrieve(req: Request<"network:retrieve">): Promise<RetrievalView[]>;
+    /** The Network settings editor: network.json written, listener restarted, audited. */
+    saveSettings(req: Request<"network:save-settings">, actor: string): Promise<NetworkStatusView>;
   };
 }
 
@@ -399,6 +401,7 @@ export class WorkstationService {
     "network:echo": async (req) => this.network().echo(req.name),
     "network:query": async (req) => this.network().query(req),
     "network:retrieve": async (req) => this.network().retrieve(req),
+    "network:save-settings": async (req) => this.network().saveSettings(req, this.options.actor),
     "jobs:list": async () => [...this.imports.list(), ...analyzeJobs(this.registry.db)],
     "jobs:cancel": async (req) => {
       if (req.id < 0) return this.imports.cancel(req.id);

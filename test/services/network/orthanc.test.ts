@@ -37,6 +37,8 @@ describe.skipIf(!CAN_UNSHARE)("Orthanc round trips (isolated loopback)", () => {
   let dir: string;
   let out = "";
   const study = uids({ study: 7, series: 1 }).study;
+  const series1 = uids({ study: 7, series: 1 }).series;
+  const series2 = uids({ study: 7, series: 2 }).series;
 
   beforeAll(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "livercad-orthanc-"));
@@ -83,6 +85,14 @@ describe.skipIf(!CAN_UNSHARE)("Orthanc round trips (isolated loopback)", () => {
       `echo "### nomatch"; ${node} query ${peer} --patient-id NOBODY; echo "rc=$?"`,
       `echo "### retrieve"; ${node} retrieve ${peer} ${study} --port ${OUR_PORT} --no-analyze; echo "rc=$?"`,
       `echo "### unknown"; ${node} retrieve ${peer} 1.2.3.4.5.6.7 --port ${OUR_PORT} --no-analyze; echo "rc=$?"`,
+      // C-GET and SERIES level (issue 14 round 6), each into its own data directory.
+      `export LIVERCAD_HOME=${JSON.stringify(path.join(dir, "home-get"))}`,
+      `echo "### get-series"; ${node} retrieve ${peer} ${study} --series ${series1} --method get --no-analyze; echo "rc=$?"`,
+      `echo "### get"; ${node} retrieve ${peer} ${study} --method get --no-analyze; echo "rc=$?"`,
+      `echo "### get-unknown"; ${node} retrieve ${peer} 1.2.3.4.5.6.7 --method get --no-analyze; echo "rc=$?"`,
+      `export LIVERCAD_HOME=${JSON.stringify(path.join(dir, "home-series"))}`,
+      `echo "### move-series"; ${node} retrieve ${peer} ${study} --series ${series2} --port ${OUR_PORT} --no-analyze; echo "rc=$?"`,
+      `echo "### series-usage"; ${node} retrieve ${peer} ${study} 1.2.3 --series ${series2} 2>&1; echo "rc=$?"`,
       'kill $OPID; wait $OPID 2>/dev/null; echo "### end"',
     ].join("\n");
     const r = spawnSync("unshare", ["-n", "bash", "-c", script], {
@@ -139,5 +149,37 @@ describe.skipIf(!CAN_UNSHARE)("Orthanc round trips (isolated loopback)", () => {
     expect(c.missingFiles).toEqual([]);
     // A study Orthanc does not have: a clear result, not a hang.
     expect(section(out, "unknown")).toMatch(/completed=0/);
+  });
+
+  it("retrieves one series, then the whole study, by C-GET on its own association", () => {
+    const q = (x: string): string => x.replace(/\./g, "\\.");
+    expect(section(out, "get-series"), out).toMatch(
+      new RegExp(
+        `retrieve ${q(study)} status=0x0000 \\(Success\\) completed=3 failed=0 warnings=0 ` +
+          `series=${q(series1)} method=get\n`,
+      ),
+    );
+    // The study after its first series: the three already filed are answered Success again.
+    expect(section(out, "get"), out).toMatch(
+      new RegExp(
+        `retrieve ${q(study)} status=0x0000 \\(Success\\) completed=6 failed=0 .*method=get\n`,
+      ),
+    );
+    expect(section(out, "get-series")).toMatch(/rc=0/);
+    expect(section(out, "get")).toMatch(/rc=0/);
+    const c = checkConsistency(path.join(dir, "home-get", "registry.sqlite"));
+    expect(c.instances).toBe(6);
+    expect(c.series).toBe(2);
+    expect(c.missingFiles).toEqual([]);
+    // Nothing to get: a final answer with nothing completed, not a hang.
+    expect(section(out, "get-unknown")).toMatch(/completed=0 failed=0 .*method=get\nrc=1/);
+  });
+
+  it("retrieves a single series by C-MOVE at SERIES level", () => {
+    expect(section(out, "move-series"), out).toMatch(/completed=3 failed=0 .*method=move\nrc=0/);
+    const c = checkConsistency(path.join(dir, "home-series", "registry.sqlite"));
+    expect(c.instances).toBe(3);
+    expect(c.series).toBe(1);
+    expect(section(out, "series-usage")).toMatch(/--series needs exactly one Study Instance UID/);
   });
 });

@@ -2,6 +2,8 @@
 // dcmqrscp: opens a workstation whose listener is enabled and whose node "pacs" is the dcmqrscp,
 // calls network:query and network:retrieve through the validating dispatcher, follows the
 // retrieval through network:status, and prints every answer as one JSON object.
+import fs from "node:fs";
+import path from "node:path";
 import { readSettings, writeSettings } from "../../../electron/services/network/settings";
 import type { NetworkStatusView } from "../../../electron/contract/ipc";
 import {
@@ -96,6 +98,85 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 200));
     }
     out.consistency = checkConsistency(`${home}/registry.sqlite`);
+
+    // Round 6: the settings editor switches the node to C-GET and changes the quiet period (the
+    // listener restarts); then a study and a single series come back by C-GET.
+    const before = await status(h);
+    const local = before.ok ? before.value : null;
+    const edit = {
+      local: {
+        aeTitle: "LIVERCAD",
+        port: Number(ourPort),
+        bind: "127.0.0.1",
+        enabled: true,
+        allowed: [],
+        quietSeconds: 2,
+        autoAnalyze: local?.autoAnalyze ?? true,
+      },
+      nodes: [
+        {
+          name: "pacs",
+          aeTitle: "DCMQR",
+          host: "127.0.0.1",
+          port: Number(qrPort),
+          retrieve: "get" as const,
+        },
+      ],
+    };
+    out.badSave = await dispatch(h, "network:save-settings", {
+      ...edit,
+      local: { ...edit.local, aeTitle: "A_TITLE_FAR_TOO_LONG" },
+    });
+    out.save = await dispatch(h, "network:save-settings", edit);
+    out.fileAfterSave = readSettings(home);
+    const follow = async (ids: number[]): Promise<unknown[]> => {
+      const end = Date.now() + 60_000;
+      let views: unknown[] = [];
+      while (Date.now() < end) {
+        const s = await status(h);
+        if (!s.ok) break;
+        views = (s.value.retrievals ?? []).filter((r) => ids.includes(r.id));
+        if (views.every((r) => ["done", "failed"].includes((r as { state: string }).state))) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return views;
+    };
+    const other = process.argv[6]!;
+    // Every sub-operation's status is ours to answer and to count: with a file where the study's
+    // store folder must go, each instance is answered 0xA700 and the retrieval fails, naming it.
+    const blocker = path.join(home, "store", other);
+    fs.mkdirSync(path.dirname(blocker), { recursive: true });
+    fs.writeFileSync(blocker, "not a folder");
+    const blocked = await dispatch(h, "network:retrieve", {
+      name: "pacs",
+      studyInstanceUids: [other],
+    });
+    out.getBlocked = blocked.ok
+      ? await follow((blocked.value as { id: number }[]).map((v) => v.id))
+      : blocked;
+    out.consistencyBlocked = checkConsistency(`${home}/registry.sqlite`);
+    fs.rmSync(blocker);
+    const got = await dispatch(h, "network:retrieve", { name: "pacs", studyInstanceUids: [other] });
+    out.getStudy = got.ok ? await follow((got.value as { id: number }[]).map((v) => v.id)) : got;
+    const series = await dispatch(h, "network:retrieve", {
+      name: "pacs",
+      studyInstanceUids: [study],
+      seriesInstanceUid: process.argv[7]!,
+    });
+    out.getSeries = series.ok
+      ? await follow((series.value as { id: number }[]).map((v) => v.id))
+      : series;
+    out.seriesTwoStudies = await dispatch(h, "network:retrieve", {
+      name: "pacs",
+      studyInstanceUids: [study, other],
+      seriesInstanceUid: process.argv[7]!,
+    });
+    out.consistencyAfterGet = checkConsistency(`${home}/registry.sqlite`);
+    out.audit = ws.registry.db
+      .prepare(
+        "SELECT actor, action, details_json FROM audit_log WHERE action = 'network.settings'",
+      )
+      .all();
   } finally {
     await ws.close();
   }

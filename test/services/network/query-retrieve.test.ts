@@ -88,7 +88,7 @@ describe.skipIf(!CAN_UNSHARE)("network:query and network:retrieve against dcmqrs
       "QPID=$!",
       `for i in $(seq 1 100); do echoscu -aec DCMQR 127.0.0.1 ${QR_PORT} 2>/dev/null && break; sleep 0.2; done`,
       `${JSON.stringify(process.execPath)} ${JSON.stringify(viteNode)} ${JSON.stringify(peer)} ` +
-        `${JSON.stringify(home)} ${OUR_PORT} ${QR_PORT} ${study}`,
+        `${JSON.stringify(home)} ${OUR_PORT} ${QR_PORT} ${study} ${other} ${uids({ study: 7, series: 2 }).series}`,
       'echo "rc=$?"',
       "kill $QPID; wait $QPID 2>/dev/null",
     ].join("\n");
@@ -171,5 +171,69 @@ describe.skipIf(!CAN_UNSHARE)("network:query and network:retrieve against dcmqrs
     expect(result.arrivals).toEqual([
       expect.objectContaining({ studyInstanceUid: study, state: "settled", instances: 6 }),
     ]);
+  });
+
+  it("saves edited settings: a bad AE title is refused by name, a good edit is written and audited", () => {
+    expect(result.badSave).toMatchObject({ ok: false, error: { code: "USAGE" } });
+    expect(JSON.stringify(result.badSave)).toMatch(
+      /Local AE title .*20 characters; DICOM allows 16/,
+    );
+    expect(result.save, out).toMatchObject({
+      ok: true,
+      value: { listening: true, quietSeconds: 2, nodes: [{ name: "pacs", retrieve: "get" }] },
+    });
+    expect(result.fileAfterSave).toMatchObject({
+      local: { quietSeconds: 2, enabled: true },
+      nodes: [{ name: "pacs", retrieve: "get" }],
+    });
+    const audit = result.audit as { action: string; details_json: string }[];
+    expect(audit).toHaveLength(1);
+    expect(JSON.parse(audit[0]!.details_json)).toMatchObject({
+      local: { quietSeconds: { from: 1, to: 2 } },
+      changed: ["pacs"],
+    });
+  });
+
+  it("counts every C-GET sub-operation we refuse: 0xA700 each, the retrieval failed, nothing filed", () => {
+    expect(result.getBlocked, out).toEqual([
+      expect.objectContaining({
+        studyInstanceUid: other,
+        method: "get",
+        state: "failed",
+        failed: 2,
+      }),
+    ]);
+    const [view] = result.getBlocked as { error: string }[];
+    expect(view!.error).toMatch(/2 instance\(s\) failed .*Out of Resources/);
+    const c = result.consistencyBlocked as { instances: number; missingFiles: string[] };
+    expect(c.instances).toBe(6);
+    expect(c.missingFiles).toEqual([]);
+  });
+
+  it("retrieves a study and a single series by C-GET once the node prefers it", () => {
+    expect(result.getStudy, out).toEqual([
+      expect.objectContaining({
+        studyInstanceUid: other,
+        method: "get",
+        state: "done",
+        completed: 2,
+        failed: 0,
+      }),
+    ]);
+    // One series of the study already here: its 3 instances come again and are answered Success.
+    expect(result.getSeries, out).toEqual([
+      expect.objectContaining({
+        studyInstanceUid: study,
+        seriesInstanceUid: uids({ study: 7, series: 2 }).series,
+        method: "get",
+        state: "done",
+        completed: 3,
+        failed: 0,
+      }),
+    ]);
+    expect(result.seriesTwoStudies).toMatchObject({ ok: false, error: { code: "USAGE" } });
+    const c = result.consistencyAfterGet as { instances: number; missingFiles: string[] };
+    expect(c.instances).toBe(8);
+    expect(c.missingFiles).toEqual([]);
   });
 });

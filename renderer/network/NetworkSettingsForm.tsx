@@ -1,0 +1,279 @@
+// The Network settings editor (issue 14 round 6): this workstation's listener (AE title, port,
+// bind address, on/off, allowed callers, quiet period, auto-analysis) and the remote nodes (add,
+// edit, remove; C-MOVE or C-GET). Values are checked as they are typed by the rules the main
+// process applies again on save (PS3.5 6.2 AE titles, ports 1-65535, IP addresses); the save
+// writes network.json, restarts the listener and is audited.
+import { useState } from "react";
+import type { NetworkStatusView, Request } from "../../electron/contract/ipc";
+import { call } from "../api";
+import { aeTitleProblem, hostProblem, ipProblem, portProblem } from "./validate";
+
+type Edit = Request<"network:save-settings">;
+type NodeEdit = Edit["nodes"][number];
+
+function fromStatus(s: NetworkStatusView): Edit {
+  return {
+    local: {
+      aeTitle: s.aeTitle,
+      port: s.port,
+      bind: s.bind,
+      enabled: s.enabled,
+      allowed: s.allowed,
+      quietSeconds: s.quietSeconds,
+      autoAnalyze: s.autoAnalyze,
+    },
+    nodes: s.nodes.map((n) => ({
+      name: n.name,
+      aeTitle: n.aeTitle,
+      host: n.host,
+      port: n.port,
+      retrieve: n.retrieve ?? "move",
+    })),
+  };
+}
+
+function Problem({ text, label }: { text: string | null; label: string }) {
+  return text ? (
+    <span className="error small" role="note" aria-label={`${label} problem`}>
+      {text}
+    </span>
+  ) : null;
+}
+
+export function NetworkSettingsForm({
+  status,
+  onSaved,
+  onCancel,
+}: {
+  status: NetworkStatusView;
+  onSaved: (s: NetworkStatusView) => void;
+  onCancel: () => void;
+}) {
+  const [edit, setEdit] = useState<Edit>(() => fromStatus(status));
+  const [allowedText, setAllowedText] = useState(status.allowed.join("\n"));
+  const [saving, setSaving] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const l = edit.local;
+  const setLocal = (patch: Partial<Edit["local"]>) =>
+    setEdit((e) => ({ ...e, local: { ...e.local, ...patch } }));
+  const setNode = (i: number, patch: Partial<NodeEdit>) =>
+    setEdit((e) => ({ ...e, nodes: e.nodes.map((n, k) => (k === i ? { ...n, ...patch } : n)) }));
+
+  const nodeProblems = edit.nodes.map((n, i) => ({
+    name:
+      n.name.trim() === ""
+        ? "required"
+        : edit.nodes.findIndex((m) => m.name.trim() === n.name.trim()) !== i
+          ? "listed twice"
+          : null,
+    aeTitle: aeTitleProblem(n.aeTitle),
+    host: hostProblem(n.host),
+    port: portProblem(n.port),
+  }));
+  const localProblems = {
+    aeTitle: aeTitleProblem(l.aeTitle),
+    port: portProblem(l.port),
+    bind: ipProblem(l.bind),
+    quiet:
+      Number.isFinite(l.quietSeconds) && l.quietSeconds >= 0 && l.quietSeconds <= 3600
+        ? null
+        : "0 to 3600 s",
+  };
+  const invalid =
+    Object.values(localProblems).some((p) => p !== null) ||
+    nodeProblems.some((p) => Object.values(p).some((x) => x !== null));
+
+  async function save() {
+    setSaving(true);
+    setError(null);
+    const allowed = allowedText
+      .split("\n")
+      .map((a) => a.trim())
+      .filter((a) => a !== "");
+    try {
+      const s = await call("network:save-settings", { ...edit, local: { ...l, allowed } });
+      onSaved(s);
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+    } finally {
+      setSaving(false);
+    }
+  }
+
+  return (
+    <form
+      className="network-settings"
+      aria-label="Edit network settings"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void save();
+      }}
+    >
+      {error && (
+        <div role="alert" className="error">
+          {error}
+        </div>
+      )}
+      <h3>This workstation</h3>
+      <div className="settings-grid small">
+        <label className="check">
+          <input
+            type="checkbox"
+            aria-label="Listener enabled"
+            checked={l.enabled}
+            onChange={(e) => setLocal({ enabled: e.target.checked })}
+          />{" "}
+          Listen for DICOM (start with the app)
+        </label>
+        <label>
+          AE title{" "}
+          <input
+            aria-label="Local AE title"
+            value={l.aeTitle}
+            onChange={(e) => setLocal({ aeTitle: e.target.value })}
+          />
+          <Problem text={localProblems.aeTitle} label="Local AE title" />
+        </label>
+        <label>
+          Port{" "}
+          <input
+            type="number"
+            aria-label="Local port"
+            value={Number.isNaN(l.port) ? "" : l.port}
+            onChange={(e) => setLocal({ port: e.target.valueAsNumber })}
+          />
+          <Problem text={localProblems.port} label="Local port" />
+        </label>
+        <label>
+          Bind address{" "}
+          <input
+            aria-label="Bind address"
+            value={l.bind}
+            onChange={(e) => setLocal({ bind: e.target.value })}
+          />
+          <Problem text={localProblems.bind} label="Bind address" />
+        </label>
+        <label>
+          Quiet period (s){" "}
+          <input
+            type="number"
+            aria-label="Quiet period"
+            value={Number.isNaN(l.quietSeconds) ? "" : l.quietSeconds}
+            onChange={(e) => setLocal({ quietSeconds: e.target.valueAsNumber })}
+          />
+          <Problem text={localProblems.quiet} label="Quiet period" />
+        </label>
+        <label className="check">
+          <input
+            type="checkbox"
+            aria-label="Auto-analysis"
+            checked={l.autoAnalyze}
+            onChange={(e) => setLocal({ autoAnalyze: e.target.checked })}
+          />{" "}
+          Analyze complete studies on arrival
+        </label>
+        <label className="wide">
+          Allowed calling AEs (one a line, AE or AE@address,address; empty: any){" "}
+          <textarea
+            aria-label="Allowed calling AEs"
+            rows={3}
+            value={allowedText}
+            onChange={(e) => setAllowedText(e.target.value)}
+          />
+        </label>
+      </div>
+      <h3>Remote nodes</h3>
+      <table className="small" aria-label="Edit remote nodes">
+        <thead>
+          <tr>
+            <th>Name</th>
+            <th>AE title</th>
+            <th>Host</th>
+            <th>Port</th>
+            <th>Retrieve by</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {edit.nodes.map((n, i) => (
+            <tr key={i} data-node-row={i}>
+              <td>
+                <input
+                  aria-label="Node name"
+                  value={n.name}
+                  onChange={(e) => setNode(i, { name: e.target.value })}
+                />
+                <Problem text={nodeProblems[i]!.name} label="Node name" />
+              </td>
+              <td>
+                <input
+                  aria-label="Node AE title"
+                  value={n.aeTitle}
+                  onChange={(e) => setNode(i, { aeTitle: e.target.value })}
+                />
+                <Problem text={nodeProblems[i]!.aeTitle} label="Node AE title" />
+              </td>
+              <td>
+                <input
+                  aria-label="Node host"
+                  value={n.host}
+                  onChange={(e) => setNode(i, { host: e.target.value })}
+                />
+                <Problem text={nodeProblems[i]!.host} label="Node host" />
+              </td>
+              <td>
+                <input
+                  type="number"
+                  aria-label="Node port"
+                  value={Number.isNaN(n.port) ? "" : n.port}
+                  onChange={(e) => setNode(i, { port: e.target.valueAsNumber })}
+                />
+                <Problem text={nodeProblems[i]!.port} label="Node port" />
+              </td>
+              <td>
+                <select
+                  aria-label="Retrieve by"
+                  value={n.retrieve}
+                  onChange={(e) => setNode(i, { retrieve: e.target.value as "move" | "get" })}
+                >
+                  <option value="move">C-MOVE</option>
+                  <option value="get">C-GET</option>
+                </select>
+              </td>
+              <td>
+                <button
+                  type="button"
+                  onClick={() =>
+                    setEdit((e) => ({ ...e, nodes: e.nodes.filter((_, k) => k !== i) }))
+                  }
+                >
+                  Remove
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <div className="row">
+        <button
+          type="button"
+          onClick={() =>
+            setEdit((e) => ({
+              ...e,
+              nodes: [...e.nodes, { name: "", aeTitle: "", host: "", port: 104, retrieve: "move" }],
+            }))
+          }
+        >
+          Add node
+        </button>
+        <span className="spacer" />
+        <button type="button" onClick={onCancel}>
+          Cancel
+        </button>{" "}
+        <button type="submit" disabled={invalid || saving}>
+          {saving ? "Saving…" : "Save"}
+        </button>
+      </div>
+    </form>
+  );
+}

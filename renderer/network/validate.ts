@@ -1,0 +1,33 @@
+// The Network settings editor's as-you-type checks, the same rules the main process applies on
+// save (electron/services/network/config.ts and settings-edit.ts). Pure: no DOM, no Node.
+
+/** PS3.5 Table 6.2-1, VR AE: 1-16 characters, no backslash, no control or non-ASCII characters. */
+export function aeTitleProblem(value: string): string | null {
+  const ae = value.trim();
+  if (ae === "") return "required";
+  if (ae.length > 16) return `${ae.length} characters; at most 16`;
+  if (/[\\\x00-\x1f\x7f-\uffff]/.test(ae)) return "no backslash, control or non-ASCII character";
+  return null;
+}
+
+export function portProblem(value: number): string | null {
+  return Number.isInteger(value) && value >= 1 && value <= 65535 ? null : "1 to 65535";
+}
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+export function ipProblem(value: string): string | null {
+  const v = value.trim();
+  return IPV4.test(v) || (v.includes(":") && /^[0-9a-fA-F:.]+$/.test(v)) ? null : "an IP address";
+}
+
+export function hostProblem(value: string): string | null {
+  const v = value.trim();
+  if (v === "") return "required";
+  if (ipProblem(v) === null) return null;
+  return /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(
+    v,
+  )
+    ? null
+    : "an IP address or host name";
+}

@@ -1,0 +1,134 @@
+// The Network settings editor's checks (issue 14 round 6): every rule the issue names refuses its
+// bad value with a message naming the field, a good edit round-trips through network.json, and
+// the audit lists what changed.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  applySettingsEdit,
+  hasChanges,
+  settingsChanges,
+  type SettingsEdit,
+} from "../../../electron/services/network/settings-edit";
+import { readSettings, writeSettings } from "../../../electron/services/network/settings";
+import {
+  aeTitleProblem,
+  hostProblem,
+  ipProblem,
+  portProblem,
+} from "../../../renderer/network/validate";
+
+const good: SettingsEdit = {
+  local: {
+    aeTitle: "LIVERCAD",
+    port: 11112,
+    bind: "127.0.0.1",
+    enabled: true,
+    allowed: ["SCANNER1@10.1.2.20", "PACS"],
+    quietSeconds: 30,
+    autoAnalyze: true,
+  },
+  nodes: [
+    { name: "pacs", aeTitle: "PACS", host: "pacs.hospital.local", port: 104, retrieve: "get" },
+    { name: "scanner", aeTitle: "MR1", host: "10.1.2.20", port: 4006, retrieve: "move" },
+  ],
+};
+
+function local(patch: Partial<SettingsEdit["local"]>): SettingsEdit {
+  return { ...good, local: { ...good.local, ...patch } };
+}
+function node(patch: Partial<SettingsEdit["nodes"][number]>): SettingsEdit {
+  return { ...good, nodes: [{ ...good.nodes[0]!, ...patch }, good.nodes[1]!] };
+}
+
+describe("applySettingsEdit", () => {
+  let dir: string | null = null;
+  afterEach(() => {
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    dir = null;
+  });
+
+  it("accepts a good edit and writes what livercad nodes and listen read", () => {
+    const s = applySettingsEdit(good);
+    expect(s.local.allowed).toEqual([
+      { aeTitle: "SCANNER1", addresses: ["10.1.2.20"] },
+      { aeTitle: "PACS" },
+    ]);
+    expect(s.nodes[0]).toEqual({
+      name: "pacs",
+      aeTitle: "PACS",
+      host: "pacs.hospital.local",
+      port: 104,
+      retrieve: "get",
+    });
+    // C-MOVE is the default and is not written out.
+    expect(s.nodes[1]).not.toHaveProperty("retrieve");
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "livercad-settings-edit-"));
+    writeSettings(dir, s);
+    expect(readSettings(dir)).toEqual(s);
+  });
+
+  it.each([
+    [local({ aeTitle: "" }), /Local AE title is empty/],
+    [
+      local({ aeTitle: "SEVENTEEN_CHARS_X" }),
+      /Local AE title "SEVENTEEN_CHARS_X" is 17 characters/,
+    ],
+    [local({ aeTitle: "A\\B" }), /Local AE title .*backslash/],
+    [local({ aeTitle: "AE\u0007" }), /Local AE title .*control/],
+    [local({ port: 0 }), /Local port must be an integer from 1 to 65535, got "0"/],
+    [local({ port: 65536 }), /Local port must be an integer from 1 to 65535/],
+    [local({ port: 1.5 }), /Local port/],
+    [local({ bind: "my-host" }), /Bind address "my-host" is not an IP address/],
+    [local({ quietSeconds: -1 }), /Quiet period must be from 0 to 3600/],
+    [local({ allowed: ["MR1@"] }), /no address after "@"/],
+    [local({ allowed: ["MR1@scanner"] }), /Allowed caller "MR1@scanner": "scanner" is not an IP/],
+    [node({ name: " " }), /Remote node 1 has no name/],
+    [node({ name: "scanner" }), /Remote node "scanner" is listed twice/],
+    [node({ aeTitle: "TOO_LONG_FOR_AN_AE" }), /Remote node "pacs": AE title .*18 characters/],
+    [node({ host: "bad host!" }), /Remote node "pacs": host "bad host!" is neither/],
+    [node({ host: "" }), /Remote node "pacs": host is empty/],
+    [node({ port: 70000 }), /Remote node "pacs": port must be an integer from 1 to 65535/],
+  ])("refuses %j with a message naming the field", (edit, message) => {
+    expect(() => applySettingsEdit(edit)).toThrow(message);
+  });
+
+  it("lists what changed for the audit log, and nothing when nothing did", () => {
+    const before = applySettingsEdit(good);
+    expect(hasChanges(settingsChanges(before, before))).toBe(false);
+    const after = applySettingsEdit({
+      local: { ...good.local, port: 11113, allowed: ["PACS"] },
+      nodes: [
+        { ...good.nodes[0]!, retrieve: "move" },
+        { name: "ris", aeTitle: "RIS", host: "10.0.0.9", port: 104, retrieve: "move" },
+      ],
+    });
+    expect(settingsChanges(before, after)).toEqual({
+      local: {
+        port: { from: 11112, to: 11113 },
+        allowed: { from: ["SCANNER1@10.1.2.20", "PACS"], to: ["PACS"] },
+      },
+      added: ["ris"],
+      removed: ["scanner"],
+      changed: ["pacs"],
+    });
+  });
+});
+
+describe("the editor's as-you-type checks match the main process's rules", () => {
+  it("flags the same AE titles, ports and addresses", () => {
+    expect(aeTitleProblem("LIVERCAD")).toBeNull();
+    expect(aeTitleProblem("SEVENTEEN_CHARS_X")).toMatch(/17 characters/);
+    expect(aeTitleProblem("A\\B")).toMatch(/backslash/);
+    expect(aeTitleProblem("")).toBe("required");
+    expect(portProblem(104)).toBeNull();
+    expect(portProblem(0)).not.toBeNull();
+    expect(portProblem(65536)).not.toBeNull();
+    expect(ipProblem("10.1.2.3")).toBeNull();
+    expect(ipProblem("::1")).toBeNull();
+    expect(ipProblem("10.1.2.300")).not.toBeNull();
+    expect(hostProblem("pacs.hospital.local")).toBeNull();
+    expect(hostProblem("bad host!")).not.toBeNull();
+  });
+});

@@ -3,7 +3,7 @@
 // lesions turned into the ROIs the crop stage takes, with jitter that mimics detector-fused ROIs.
 import type { Vec3 } from "../../contract/domain";
 import type { VolumeGeometry } from "../../contract/volume";
-import { gridTransform } from "../../dicom/geometry";
+import { gridTransform } from "../../contract/geometry";
 import type { TruthStudy } from "../../phantom/truth";
 import type { Roi } from "../../pipeline/types";
 

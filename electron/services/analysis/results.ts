@@ -9,10 +9,9 @@ import {
 } from "../../contract/domain";
 import type { ConfidenceScores } from "../../contract/calibration";
 import type { Assessment } from "../../contract/confidence";
+import { APP_VERSION } from "../../contract/version";
 import { roiRowReader, type Db } from "../../registry";
 import type { AnalysisStatus, ModelRecord, RoiRecord, StudyResult } from "./types";
-
-export const APP_VERSION = "0.1.0";
 
 export interface AnalysisToSave {
   studyRef: number;

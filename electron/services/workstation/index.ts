@@ -3,6 +3,7 @@
 // main process, `npm run dev:web`, the end-to-end tests and bench:ui all start it from here.
 import os from "node:os";
 import { UsageError } from "../../contract/errors";
+import { APP_VERSION } from "../../contract/version";
 import { loadSeries } from "../../dicom/load-series";
 import { instanceFilesOfSeries, Registry } from "../../registry/index";
 import { dwiBValueOfSeries } from "../../registry/workstation-queries";
@@ -26,8 +27,6 @@ import type { VolumeLoader } from "./volumes";
 
 export { WorkstationService } from "./service";
 export { dispatch } from "./dispatch";
-
-export const APP_VERSION = "0.1.0";
 
 /** Who is working: the operating-system account, recorded with every nurse action. */
 export function currentActor(): string {

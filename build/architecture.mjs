@@ -73,6 +73,8 @@ export const LAYERS = [
     mayImport: ["contract", "db"],
     // Rows carry the reader's SeriesInfo and the ground-truth file entries as they are parsed.
     typesFrom: ["dicom", "evaluation"],
+    // The registry owns its tables' SQL; the rest of the code sees only what index.ts exports.
+    entry: "electron/registry/index.ts",
   },
   {
     name: "services",

@@ -34,3 +34,11 @@ export {
 export { roiRowReader, type RoiRow } from "./rois";
 export type * from "./types";
 export * from "./evaluation";
+export * from "./analysis-queue";
+export * from "./analyses";
+export * from "./workstation-queries";
+export * from "./site-settings";
+export * from "./quality";
+export * from "./identity";
+export * from "./series-usability";
+export * from "./audit-query";

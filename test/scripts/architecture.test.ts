@@ -65,6 +65,21 @@ describe("layer rules generated from build/architecture.mjs", () => {
     ]);
   });
 
+  it("lets other layers reach the registry only through registry/index.ts", async () => {
+    const direct =
+      'import { claimNextJob } from "../../registry/jobs";\nexport const f = claimNextJob;\n';
+    const messages = await layerMessages("electron/services/probe/x.ts", direct);
+    expect(messages).toEqual([
+      'layer "services" imports layer "registry" only through electron/registry/index.ts: electron/services/probe/x.ts -> electron/registry/jobs (build/architecture.mjs)',
+    ]);
+    const entry =
+      'import { claimNextJob } from "../../registry";\nexport const f = claimNextJob;\n';
+    expect(await layerMessages("electron/services/probe/x.ts", entry)).toEqual([]);
+    // Inside the registry its files import each other freely.
+    const inside = 'import { claimNextJob } from "./jobs";\nexport const f = claimNextJob;\n';
+    expect(await layerMessages("electron/registry/probe.ts", inside)).toEqual([]);
+  });
+
   it("tells a type-only allowance from a value import", async () => {
     const typeOnly =
       'import type { SeriesInfo } from "../dicom/instance";\nexport type T = SeriesInfo;\n';

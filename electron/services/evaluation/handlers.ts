@@ -20,7 +20,7 @@ import {
 } from "../../registry/index";
 import { modelsOf, svgToPng, writeReport } from "../../report/report";
 import { APP_VERSION } from "../../contract/version";
-import { studyResults } from "../analysis/results";
+import { studyResults } from "../../registry";
 
 type EvaluationChannel =
   | "evaluation:import"

@@ -7,7 +7,7 @@ import type { Assessment } from "../../contract/confidence";
 import type { SequenceId } from "../../contract/domain";
 import { loadSeries, type LoadedSeries } from "../../dicom/load-series";
 import { instanceFilesOfSeries, type Registry } from "../../registry";
-import { studyResults } from "../analysis/results";
+import { studyResults } from "../../registry";
 import type { StudyResult } from "../analysis/types";
 import { ManagedStore } from "../import/store";
 import { readPart10, type DataSet } from "./dcm";

@@ -6,7 +6,7 @@ import { UsageError } from "../../contract/errors";
 import { APP_VERSION } from "../../contract/version";
 import { loadSeries } from "../../dicom/load-series";
 import { instanceFilesOfSeries, Registry } from "../../registry/index";
-import { dwiBValueOfSeries } from "../../registry/workstation-queries";
+import { dwiBValueOfSeries } from "../../registry";
 import {
   AnalysisService,
   defaultModelsRoot,

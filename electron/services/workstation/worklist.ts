@@ -21,7 +21,7 @@ import type {
   WorklistRow,
   WorklistSortKey,
 } from "../../contract/ipc";
-import { parseProbabilities, type WorklistIndexRow } from "../../registry/workstation-queries";
+import { parseProbabilities, type WorklistIndexRow } from "../../registry";
 import type { Assessment } from "../../contract/confidence";
 
 /** Statuses whose study is finished by the CAD but has no confidence: a radiologist must look. */

@@ -1,17 +1,13 @@
 // Analysis results in the registry (analyses + rois, db/003) and back out as out.json's studies.
 // Per-class Monte-Carlo statistics are JSON shaped {perClass: {HCC: {mean, variance, std}}, ...},
-// the shape the workstation's charts read (registry/workstation-queries.ts mcSpread).
-import {
-  LESION_CLASSES,
-  SEQUENCES,
-  type LesionClass,
-  type SequenceId,
-} from "../../contract/domain";
-import type { ConfidenceScores } from "../../contract/calibration";
-import type { Assessment } from "../../contract/confidence";
-import { APP_VERSION } from "../../contract/version";
-import { roiRowReader, type Db } from "../../registry";
-import type { AnalysisStatus, ModelRecord, RoiRecord, StudyResult } from "./types";
+// the shape the workstation's charts read (workstation-queries.ts mcSpread).
+import type { AnalysisStatus, ModelRecord, RoiRecord, StudyResult } from "../contract/analysis";
+import type { ConfidenceScores } from "../contract/calibration";
+import type { Assessment } from "../contract/confidence";
+import { LESION_CLASSES, SEQUENCES, type LesionClass, type SequenceId } from "../contract/domain";
+import { APP_VERSION } from "../contract/version";
+import type { Db } from "./open";
+import { roiRowReader } from "./rois";
 
 export interface AnalysisToSave {
   studyRef: number;

@@ -4,6 +4,7 @@
 import type { AnalysisStatus, ModelRecord, RoiRecord, StudyResult } from "../contract/analysis";
 import type { ConfidenceScores } from "../contract/calibration";
 import type { Assessment } from "../contract/confidence";
+import { RegistryError } from "../contract/errors";
 import { LESION_CLASSES, SEQUENCES, type LesionClass, type SequenceId } from "../contract/domain";
 import { APP_VERSION } from "../contract/version";
 import type { Db } from "./open";
@@ -98,7 +99,8 @@ export function saveAnalysis(db: Db, a: AnalysisToSave): number {
       );
       for (const r of a.rois) {
         const ref = seriesRef.get(r.seriesInstanceUid);
-        if (!ref) throw new Error(`ROI series ${r.seriesInstanceUid} is not in the registry.`);
+        if (!ref)
+          throw new RegistryError(`ROI series ${r.seriesInstanceUid} is not in the registry.`);
         insert.run(
           id,
           r.rank,

@@ -1,7 +1,7 @@
 // A registered study's five effective series -> volumes, through the same loader as everywhere
 // (dicom/load-series.ts), reading the managed store's copies; DWI at the assigned b-value.
 import { SEQUENCES, type SequenceId } from "../../contract/domain";
-import { SequenceMissingError } from "../../contract/errors";
+import { SequenceMissingError, UsageError } from "../../contract/errors";
 import { loadSeries, type LoadedSeries } from "../../dicom/load-series";
 import { getStudy, instanceFilesOfSeries, studyRefOf, type Registry } from "../../registry";
 import { ManagedStore } from "../import/index";
@@ -17,7 +17,7 @@ export interface StudySeries {
 
 export function studySeries(registry: Registry, studyInstanceUid: string): StudySeries {
   const s = getStudy(registry.db, studyInstanceUid);
-  if (!s) throw new Error(`Study ${studyInstanceUid} is not in the registry.`);
+  if (!s) throw new UsageError(`Study ${studyInstanceUid} is not in the registry.`);
   const ref = studyRefOf(registry.db, studyInstanceUid);
   const sequences = {} as Record<SequenceId, string | null>;
   const bValues = {} as Record<SequenceId, number | null>;

@@ -1,4 +1,5 @@
 import tseslint from "typescript-eslint";
+import { layerConfigs } from "./build/eslint-layers.mjs";
 
 export default tseslint.config(
   { ignores: ["node_modules/", "dist/", "out/", "coverage/", "bin/"] },
@@ -13,11 +14,6 @@ export default tseslint.config(
       eqeqeq: ["error", "always"],
     },
   },
-  {
-    // Layer rule (STYLE.md 7): the contract and the pipeline stages run anywhere.
-    files: ["electron/contract/**/*.ts", "electron/pipeline/**/*.ts"],
-    rules: {
-      "no-restricted-imports": ["error", { patterns: ["node:*", "fs", "path", "os", "electron"] }],
-    },
-  },
+  // Layers and runtimes (STYLE.md 7, issue 12 §5): generated from build/architecture.mjs.
+  ...layerConfigs(),
 );

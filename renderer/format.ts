@@ -25,7 +25,6 @@ export function formatDate(da: string): string {
 
 const STATUS_LABELS: Record<StudyStatus, string> = {
   new: "New",
-  importing: "Importing",
   incomplete: "Incomplete",
   ready: "Ready",
   queued: "Queued",

@@ -20,13 +20,20 @@ export type LesionClass = (typeof LESION_CLASSES)[number];
 /** A point or direction in DICOM patient coordinates (LPS, millimetres). */
 export type Vec3 = [number, number, number];
 
-export type StudyStatus =
-  | "new"
-  | "importing"
-  | "incomplete"
-  | "ready"
-  | "queued"
-  | "analyzing"
-  | "analyzed"
-  | "no-roi"
-  | "error";
+/**
+ * A study's state on the worklist, as the registry's study_status view (db/004) derives it. One
+ * list for the IPC schema, the worklist's status filter and the labels. The view's 'importing'
+ * branch (a running job of kind 'import' on the study) is never reached: no code writes such jobs
+ * (imports run in the import worker, not as study jobs), so it is not a status here.
+ */
+export const STUDY_STATUSES = [
+  "new",
+  "incomplete",
+  "ready",
+  "queued",
+  "analyzing",
+  "analyzed",
+  "no-roi",
+  "error",
+] as const;
+export type StudyStatus = (typeof STUDY_STATUSES)[number];

@@ -6,7 +6,7 @@
 import { z } from "zod";
 import type { ConfidenceScores } from "./calibration";
 import type { Assessment } from "./confidence";
-import { SEQUENCES } from "./domain";
+import { SEQUENCES, STUDY_STATUSES } from "./domain";
 import type { LesionClass, SequenceId, StudyStatus, Vec3 } from "./domain";
 import type { VolumeGeometry } from "./volume";
 import type { PatientIdentity } from "./identity";
@@ -52,7 +52,7 @@ const worklistQueryFields = z.object({
   descending: z.boolean(),
   search: z.string().max(200),
   /** Restrict to one status, or "" for every status. */
-  status: z.string().max(32),
+  status: z.union([z.literal(""), z.enum(STUDY_STATUSES)]),
   offset: z.number().int().min(0),
   limit: z.number().int().min(1).max(500),
   /**
@@ -181,8 +181,6 @@ export interface RoiView {
 export interface McClassSpread {
   mean: number;
   std: number;
-  min: number | null;
-  max: number | null;
 }
 
 export interface AnalysisView {

@@ -8,8 +8,8 @@
 // patient position is therefore reproduced exactly anywhere inside the grid of centres.
 import type { Vec3 } from "../contract/domain";
 import type { Volume, VolumeGeometry } from "../contract/volume";
-import { dot, gridTransform, normalize, VolumeGeometryError } from "./geometry";
-import type { GridTransform } from "./geometry";
+import { dot, gridTransform, normalize, VolumeGeometryError } from "../contract/geometry";
+import type { GridTransform } from "../contract/geometry";
 
 function checkVolume(volume: Volume): void {
   const g = volume.geometry;

@@ -9,7 +9,7 @@ import type { Vec3 } from "../contract/domain";
 import { AppError } from "../contract/errors";
 import type { Volume, VolumeGeometry } from "../contract/volume";
 import type { FrameInfo } from "./instance";
-import { cross, dot, norm, normalize } from "./geometry";
+import { cross, dot, norm, normalize } from "../contract/geometry";
 
 /** Frames that cannot form one volume (mixed orientation or size, missing geometry). */
 export class VolumeBuildError extends AppError {

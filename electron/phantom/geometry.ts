@@ -2,70 +2,15 @@
 // PixelSpacing / SliceThickness, PS3.3 C.7.6.2), breathing shift, gain, noise, bias field, times.
 // Each series is rendered on its own grid, as a scanner reconstructs each acquisition separately.
 import type { Vec3 } from "../contract/domain";
-import type { StudyPlan } from "./plan";
-import {
-  INJECTION_MINUTE,
-  PROTOCOL,
-  matrixFor,
-  type Preset,
-  type ProtocolEntry,
-  type SeriesKind,
-} from "./protocol";
+import type { Orientation, SeriesPlan, SlicePlan, StudyPlan } from "./study-plan";
+import { INJECTION_MINUTE, PROTOCOL, matrixFor, type Preset, type SeriesKind } from "./protocol";
 import { deterministicUid, type Rng } from "./random";
-import type { SeriesVariation, Vendor } from "./variation";
 
-export type Orientation = [number, number, number, number, number, number];
+export type { Orientation, SeriesPlan, SlicePlan } from "./study-plan";
 
 export const AXIAL: Orientation = [1, 0, 0, 0, 1, 0];
 const CORONAL: Orientation = [1, 0, 0, 0, 0, -1];
 const SAGITTAL: Orientation = [0, 1, 0, 0, 0, -1];
-
-export interface SlicePlan {
-  /** ImagePositionPatient: centre of the first transmitted pixel. */
-  position: Vec3;
-  orientation: Orientation;
-  /** SliceLocation: the position along the slice normal. */
-  location: number;
-}
-
-export interface SeriesPlan {
-  kind: SeriesKind;
-  protocol: ProtocolEntry;
-  seriesInstanceUid: string;
-  seriesNumber: number;
-  description: string;
-  /** Columns (0028,0011); the small and clinical presets are square (rows = columns). */
-  matrix: number;
-  /** Spacing between columns in mm (PixelSpacing[1]); = rowSpacing in the small and clinical presets. */
-  pixelSpacing: number;
-  /** Rows (0028,0010): the randomized presets draw rectangular matrices. */
-  rows: number;
-  /** Spacing between rows in mm (PixelSpacing[0]): non-square pixels in the randomized presets. */
-  rowSpacing: number;
-  vendor: Vendor;
-  /** Written in Implicit VR Little Endian (PS3.5 A.1) rather than Explicit VR Little Endian. */
-  implicitVr: boolean;
-  /** Domain randomization of this series (randomized and shifted presets), else null. */
-  variation: SeriesVariation | null;
-  thickness: number;
-  spacingBetweenSlices: number;
-  slices: SlicePlan[];
-  /** Breathing shift (mm) applied to the organs that move with the diaphragm. */
-  shift: Vec3;
-  repetitionTime: number;
-  echoTime: number;
-  /** Stored value per unit of tissue signal (before RescaleSlope). */
-  gain: number;
-  rescaleSlope: number;
-  /** Noise standard deviation in tissue-signal units (per quadrature channel). */
-  noiseSigma: number;
-  /** Smooth multiplicative receive-coil bias: 1 + b0*x + b1*y + b2*(x^2+y^2) in normalised units. */
-  bias: [number, number, number];
-  acquisitionSeconds: number;
-  postContrast: boolean;
-  /** Relative amplitude of the respiratory ghost (2D T2 and DWI only). */
-  ghosting: number;
-}
 
 /** Base gain and noise per kind, chosen so stored liver values land in the hundreds-thousands. */
 export const GAIN: Record<SeriesKind, number> = {

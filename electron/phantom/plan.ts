@@ -4,9 +4,9 @@
 // render.ts turns one planned series into pixels.
 import type { LesionClass, Vec3 } from "../contract/domain";
 import { LESION_CLASSES } from "../contract/domain";
-import { planAnatomy, liverBaseSdf, nonLiverSdf, type AnatomyPlan, type Capsule } from "./anatomy";
-import { ATYPICAL_RATE, drawFeatures, type LesionFeatures } from "./features";
-import { planSeries, type SeriesPlan } from "./geometry";
+import { planAnatomy, liverBaseSdf, nonLiverSdf, type AnatomyPlan } from "./anatomy";
+import { ATYPICAL_RATE, drawFeatures } from "./features";
+import { planSeries } from "./geometry";
 import type { Preset } from "./protocol";
 import { deterministicUid, Rng } from "./random";
 import {
@@ -16,57 +16,9 @@ import {
   randomizeAnatomy,
   randomizeLesionShapes,
 } from "./randomize";
-import type { Distractors } from "./variation";
+import type { LesionPlan, StudyPlan } from "./study-plan";
 
-export interface LesionPlan {
-  /** Centre in patient coordinates (LPS, mm) before any breathing shift. */
-  center: Vec3;
-  /** Semi-axes along x, y, z in mm (axis-aligned ellipsoid). */
-  semiAxes: Vec3;
-  /** Largest diameter in mm (= 2 x the largest semi-axis): the paper's size metric. */
-  diameterMm: number;
-  role: "index" | "satellite" | "additional";
-  features: LesionFeatures;
-  /** 0.55..1.15: how far the lesion's signal departs from the liver's (conspicuity). */
-  conspicuity: number;
-  /** Fraction of the radius taken by the enhancing/bright rim of rim and targetoid patterns. */
-  rimFraction: number;
-  /** ICC capsular retraction: a dent of the liver surface near the lesion. */
-  retraction: { point: Vec3; depth: number; sigma: number } | null;
-  /** ICC upstream biliary dilatation: dilated ducts running from the lesion to the periphery. */
-  ducts: Capsule[];
-  /** Randomized presets: amplitude of the lobulated outline (0 or absent = ellipsoid) and its phases. */
-  lobulation?: number;
-  lobePhase?: [number, number];
-}
-
-export interface StudyPlan {
-  index: number;
-  /** Key that names the study everywhere (random streams, UIDs): "<seed>/<index>". */
-  key: string;
-  patientId: string;
-  patientName: string;
-  patientSex: "M" | "F";
-  patientAge: number;
-  patientBirthDate: string;
-  patientWeight: number;
-  studyInstanceUid: string;
-  frameOfReferenceUid: string;
-  studyDate: string;
-  /** Seconds after midnight at which the exam started. */
-  studyStartSeconds: number;
-  accessionNumber: string;
-  label: LesionClass;
-  atypical: boolean;
-  cirrhosis: boolean;
-  /** Multiplies every stored intensity of the study: MR units are arbitrary. */
-  intensityScale: number;
-  anatomy: AnatomyPlan;
-  lesions: LesionPlan[];
-  series: SeriesPlan[];
-  /** Randomized presets: ascites, cysts and haemangioma-like lesions (not in the truth). */
-  distractors: Distractors | null;
-}
+export type { LesionPlan, StudyPlan } from "./study-plan";
 
 export interface CohortPlanOptions {
   seed: string;

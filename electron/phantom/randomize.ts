@@ -13,7 +13,7 @@ import type { Vec3 } from "../contract/domain";
 import type { AnatomyPlan, Capsule, Ellipsoid } from "./anatomy";
 import { liverBaseSdf, nonLiverSdf } from "./anatomy";
 import { GAIN, localizerSlices, NOISE, round, type SeriesPlan, type SlicePlan } from "./geometry";
-import type { LesionPlan, StudyPlan } from "./plan";
+import type { LesionPlan, StudyPlan } from "./study-plan";
 import { INJECTION_MINUTE, PROTOCOL, type Preset, type SeriesKind } from "./protocol";
 import { deterministicUid, Rng } from "./random";
 import { TISSUES, type Tissue } from "./tissue";

@@ -2,7 +2,7 @@
 // Out: [R, 5, S, S] classifier input, the five sequences sampled on each ROI's plane.
 import type { SequenceId } from "../contract/domain";
 import type { VolumeGeometry } from "../contract/volume";
-import { gridTransform } from "../dicom/geometry";
+import { gridTransform } from "../contract/geometry";
 import { samplePlane } from "../dicom/resample";
 import type { PipelineConfig } from "./config";
 import type { StudyVolumes } from "./prepare";

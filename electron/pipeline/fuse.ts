@@ -2,7 +2,7 @@
 // Out: at most one ROI per reference slice (pixel voting), the most confident topFraction kept.
 import type { SequenceId, Vec3 } from "../contract/domain";
 import type { VolumeGeometry } from "../contract/volume";
-import { dot, gridTransform } from "../dicom/geometry";
+import { dot, gridTransform } from "../contract/geometry";
 import type { PipelineConfig } from "./config";
 import type { Detection, Roi } from "./types";
 

@@ -2,7 +2,7 @@
 // Out: percentile-normalized volumes and one detector input per sequence (itself + T2 in its grid).
 import { SEQUENCES, type SequenceId, type Vec3 } from "../contract/domain";
 import type { Volume, VolumeGeometry } from "../contract/volume";
-import { gridTransform } from "../dicom/geometry";
+import { gridTransform } from "../contract/geometry";
 import { resampleToGrid } from "../dicom/resample";
 import type { Normalization, PipelineConfig } from "./config";
 import type { DetectorInput } from "./types";

@@ -1,7 +1,7 @@
 // Sequence assignments in the registry: the rules' result per study (source "auto", replaced
 // each time the rules run) and manual overrides (source "manual", kept until cleared, audited).
 import { SEQUENCES, type SequenceId } from "../contract/domain";
-import { UsageError } from "../contract/errors";
+import { RegistryError, UsageError } from "../contract/errors";
 import type { SeriesInfo } from "../dicom/instance";
 import { appendAudit } from "./audit";
 import type { Db } from "./open";
@@ -123,7 +123,8 @@ const EFFECTIVE_SQL = `
     JOIN series se ON se.id = e.series_ref`;
 
 function toRecord(r: AssignmentRow): SequenceAssignmentRecord {
-  if (!isSequenceId(r.sequence)) throw new Error(`Unknown sequence in registry: ${r.sequence}`);
+  if (!isSequenceId(r.sequence))
+    throw new RegistryError(`Unknown sequence in registry: ${r.sequence}`);
   return {
     sequence: r.sequence,
     seriesInstanceUid: r.series_uid,

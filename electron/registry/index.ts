@@ -1,6 +1,6 @@
 // The case registry's public surface: services, the CLI and the Electron main process import
 // from here, never from the individual files.
-export { Registry, openDatabase, configure, type Db } from "./open";
+export { Registry, openDatabase, configure, type Db, type DataPaths } from "./open";
 export { migrate, schemaVersion, dumpSchema, SCHEMA_VERSION } from "./migrate";
 export {
   ImportWriter,
@@ -34,3 +34,11 @@ export {
 export { roiRowReader, type RoiRow } from "./rois";
 export type * from "./types";
 export * from "./evaluation";
+export * from "./analysis-queue";
+export * from "./analyses";
+export * from "./workstation-queries";
+export * from "./site-settings";
+export * from "./quality";
+export * from "./identity";
+export * from "./series-usability";
+export * from "./audit-query";

@@ -1,13 +1,20 @@
-// Opens the case registry: one SQLite file in the data directory (services/paths.ts), migrated to
-// the newest schema on open.
+// Opens the case registry: one SQLite file in the data directory, migrated to the newest schema on
+// open. Where that directory is (app userData, LIVERCAD_HOME, --db) is decided by the caller
+// (services/paths.ts) and passed in: the registry layer imports no service.
 import Database from "better-sqlite3";
 import fs from "node:fs";
 import path from "node:path";
 import { RegistryError } from "../contract/errors";
-import type { DataPaths } from "../services/paths";
 import { migrate } from "./migrate";
 
 export type Db = Database.Database;
+
+/** The data directory, its registry database file and the managed DICOM store beside it. */
+export interface DataPaths {
+  root: string;
+  database: string;
+  store: string;
+}
 
 /** Connection settings every registry connection needs, applied before any statement. */
 export function configure(db: Db): void {

@@ -264,7 +264,7 @@ function numberRecord(value: unknown): Record<string, number> {
 
 /**
  * The Monte-Carlo statistics' JSON belongs to the pipeline (db/003): per class an object with a
- * mean and a variance or standard deviation, optionally min and max of the samples. Classes whose
+ * mean and a variance or standard deviation (registry/analyses.ts writes both). Classes whose
  * entry has neither are left out of the plot rather than drawn as zero.
  */
 function mcSpread(value: unknown): Partial<Record<LesionClass, McClassSpread>> {
@@ -277,7 +277,7 @@ function mcSpread(value: unknown): Partial<Record<LesionClass, McClassSpread>> {
     if (e.mean === undefined) continue;
     const std = e.std ?? (e.variance === undefined ? undefined : Math.sqrt(e.variance));
     if (std === undefined) continue;
-    out[cls] = { mean: e.mean, std, min: e.min ?? null, max: e.max ?? null };
+    out[cls] = { mean: e.mean, std };
   }
   return out;
 }

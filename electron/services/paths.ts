@@ -3,6 +3,7 @@
 // (appData/<productName>), unless LIVERCAD_HOME or --db overrides it.
 import os from "node:os";
 import path from "node:path";
+import type { DataPaths } from "../registry";
 import { machineDataDir } from "./paths-location";
 
 export const PRODUCT_NAME = "LiverCAD Workstation";
@@ -27,11 +28,7 @@ export function defaultDataDir(): string {
   return path.join(appDataDir(), PRODUCT_NAME);
 }
 
-export interface DataPaths {
-  root: string;
-  database: string;
-  store: string;
-}
+export type { DataPaths } from "../registry";
 
 /** `dbFile` (from --db) picks the database file; the store sits beside it. */
 export function dataPaths(dbFile?: string): DataPaths {

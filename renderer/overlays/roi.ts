@@ -4,7 +4,7 @@
 // field of view, matrix or slice thickness.
 import type { Vec3 } from "../../electron/contract/domain";
 import type { RoiView } from "../../electron/contract/ipc";
-import type { GridTransform } from "../../electron/dicom/geometry";
+import type { GridTransform } from "../../electron/contract/geometry";
 
 export interface PaneRoi {
   rank: number;

@@ -48,9 +48,6 @@ function McPlot({ a }: { a: AnalysisView }) {
             <text x={0} y={y + 4}>
               {c === "metastasis" ? "Meta" : c}
             </text>
-            {s.min !== null && s.max !== null && (
-              <line x1={x(s.min)} x2={x(s.max)} y1={y} y2={y} className="whisker" />
-            )}
             <rect
               x={x(s.mean - s.std)}
               width={Math.max(2, x(s.mean + s.std) - x(s.mean - s.std))}

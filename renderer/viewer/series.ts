@@ -3,7 +3,7 @@
 // slices are prefetched so that scrolling draws from memory.
 import { useEffect, useState } from "react";
 import type { SeriesGeometry } from "../../electron/contract/ipc";
-import { GridTransform } from "../../electron/dicom/geometry";
+import { GridTransform } from "../../electron/contract/geometry";
 import { call } from "../api";
 
 export interface LoadedSeries {

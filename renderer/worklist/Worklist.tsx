@@ -1,9 +1,10 @@
 // The home screen (issue 6 §2): the confidence slider decides which cases the CAD is sure enough
 // about to list first; the rest wait in the "needs radiologist review" queue, one click away.
 import { useEffect, useRef, useState } from "react";
-import { LESION_CLASSES } from "../../electron/contract/domain";
+import { LESION_CLASSES, STUDY_STATUSES } from "../../electron/contract/domain";
 import type { ClassSummary, WorklistQueue, WorklistRow } from "../../electron/contract/ipc";
 import { call } from "../api";
+import { statusLabel } from "../format";
 import { perf, recordAfterPaint } from "../perf";
 import { ImportPanel } from "../import/ImportPanel";
 import { ExportDialog } from "../export/ExportDialog";
@@ -15,18 +16,7 @@ import { useWorklist, type QueryState } from "./useWorklist";
 /** A slider value resting this long (keyboard, typed) is saved: one entry per adjustment. */
 const SAVE_AFTER_MS = 800;
 
-const STATUSES = [
-  "",
-  "new",
-  "importing",
-  "incomplete",
-  "ready",
-  "queued",
-  "analyzing",
-  "analyzed",
-  "no-roi",
-  "error",
-];
+const STATUSES = ["", ...STUDY_STATUSES] as const;
 
 function Summary({ title, s }: { title: string; s: ClassSummary | undefined }) {
   return (
@@ -221,11 +211,13 @@ export function Worklist(props: {
         <select
           aria-label="Filter by status"
           value={query.status}
-          onChange={(e) => setQuery({ ...query, status: e.target.value })}
+          onChange={(e) =>
+            setQuery({ ...query, status: e.target.value as (typeof STATUSES)[number] })
+          }
         >
           {STATUSES.map((s) => (
             <option key={s} value={s}>
-              {s === "" ? "Any status" : s}
+              {s === "" ? "Any status" : statusLabel(s)}
             </option>
           ))}
         </select>

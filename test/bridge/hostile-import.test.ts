@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startBridge, TOKEN_HEADER, type Bridge } from "../../electron/bridge/server";
 import { decodeWire } from "../../electron/bridge/wire";
 import type { JobView, Result } from "../../electron/contract/ipc";
-import { enqueueStudies } from "../../electron/services/analysis/queue";
+import { enqueueStudies } from "../../electron/registry";
 import { findImportWorker } from "../../electron/services/import/worker-client";
 import { openWorkstation } from "../../electron/services/workstation/index";
 import { tempDir } from "../registry/helpers";

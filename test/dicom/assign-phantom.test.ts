@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SEQUENCES } from "../../electron/contract/domain";
 import { assignSequences } from "../../electron/dicom/assign";
 import type { SeriesCandidate } from "../../electron/dicom/assign";
-import { patientToIndex } from "../../electron/dicom/geometry";
+import { patientToIndex } from "../../electron/contract/geometry";
 import type { DicomInstance } from "../../electron/dicom/instance";
 import { loadSeriesFromInstances } from "../../electron/dicom/load-series";
 import { readDicomFile } from "../../electron/dicom/read/index";

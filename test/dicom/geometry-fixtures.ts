@@ -1,7 +1,7 @@
 // Analytic volumes with known geometry for the geometry, resampler and volume tests.
 import type { Vec3 } from "../../electron/contract/domain";
 import type { Volume, VolumeGeometry } from "../../electron/contract/volume";
-import { cross, normalize } from "../../electron/dicom/geometry";
+import { cross, normalize } from "../../electron/contract/geometry";
 
 /** Rotation of the identity axes by angles (radians) about z, then y, then x. */
 export function rotatedAxes(az: number, ay: number, ax: number): { r: Vec3; c: Vec3 } {

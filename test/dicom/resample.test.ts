@@ -5,7 +5,7 @@ import {
   indexToPatient,
   patientToIndex,
   VolumeGeometryError,
-} from "../../electron/dicom/geometry";
+} from "../../electron/contract/geometry";
 import {
   resampleToGrid,
   samplePlane,

@@ -3,7 +3,7 @@
 // six-file oblique series given in scrambled order.
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { dot } from "../../electron/dicom/geometry";
+import { dot } from "../../electron/contract/geometry";
 import type { DicomInstance } from "../../electron/dicom/instance";
 import { loadSeries } from "../../electron/dicom/load-series";
 import { readDicomFile } from "../../electron/dicom/read/index";

@@ -4,7 +4,7 @@ import type { FrameInfo } from "../../electron/dicom/instance";
 import { buildVolume, VolumeBuildError } from "../../electron/dicom/volume";
 import type { SliceInput } from "../../electron/dicom/volume";
 import { sampleTrilinear } from "../../electron/dicom/resample";
-import { indexToPatient } from "../../electron/dicom/geometry";
+import { indexToPatient } from "../../electron/contract/geometry";
 import { rng, rotatedAxes } from "./geometry-fixtures";
 
 const COLS = 6;

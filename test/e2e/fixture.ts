@@ -22,7 +22,7 @@ import {
 import type { Assessment } from "../../electron/contract/confidence";
 import type { LesionClass, SequenceId } from "../../electron/contract/domain";
 import { LESION_CLASSES, SEQUENCES } from "../../electron/contract/domain";
-import { gridTransform } from "../../electron/dicom/geometry";
+import { gridTransform } from "../../electron/contract/geometry";
 import { loadSeries } from "../../electron/dicom/load-series";
 import { getStudy, instanceFilesOfSeries, Registry } from "../../electron/registry/index";
 import { studyRefOf } from "../../electron/registry/workstation-queries";

@@ -5,7 +5,7 @@
 import fs from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SEQUENCES } from "../../electron/contract/domain";
-import { GridTransform } from "../../electron/dicom/geometry";
+import { GridTransform } from "../../electron/contract/geometry";
 import { auditForStudy, getStudy } from "../../electron/registry/index";
 import { TOKEN_HEADER } from "../../electron/bridge/server";
 import { decodeWire } from "../../electron/bridge/wire";

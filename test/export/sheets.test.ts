@@ -7,7 +7,7 @@ import path from "node:path";
 import ExcelJS from "exceljs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { Registry } from "../../electron/registry";
-import { studyResults } from "../../electron/services/analysis/results";
+import { studyResults } from "../../electron/registry";
 import { COLUMNS } from "../../electron/services/export/sheets";
 import { exportStudies, type ExportFormat } from "../../electron/services/export/service";
 import { dataPaths } from "../../electron/services/paths";

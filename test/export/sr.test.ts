@@ -7,7 +7,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Assessment } from "../../electron/contract/confidence";
 import { Registry } from "../../electron/registry";
-import { studyResults } from "../../electron/services/analysis/results";
+import { studyResults } from "../../electron/registry";
 import type { StudyResult } from "../../electron/services/analysis/types";
 import { importPaths } from "../../electron/services/import/service";
 import { assignStudySequences, readInstance } from "../../electron/services/import/defaults";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { SEQUENCES, type SequenceId, type Vec3 } from "../../electron/contract/domain";
-import { indexToPatient } from "../../electron/dicom/geometry";
+import { indexToPatient } from "../../electron/contract/geometry";
 import { sampleTrilinear } from "../../electron/dicom/resample";
 import { crop, cropSideMm } from "../../electron/pipeline/crop";
 import {

@@ -2,7 +2,7 @@
 // with a different field of view, matrix, slice thickness and start position.
 import { describe, expect, it } from "vitest";
 import type { VolumeGeometry } from "../../electron/contract/volume";
-import { GridTransform } from "../../electron/dicom/geometry";
+import { GridTransform } from "../../electron/contract/geometry";
 import { roiInPane, roiVisibility, sliceSpacing } from "../../renderer/overlays/roi";
 import type { RoiView } from "../../electron/contract/ipc";
 

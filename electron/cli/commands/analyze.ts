@@ -20,7 +20,7 @@ import { assignStudySequences, readInstance } from "../../services/import/defaul
 import { dataPaths } from "../../services/paths";
 import { stringOption, type Command } from "../command";
 import { summaryText } from "./import";
-import { latestQualityFlags } from "../../registry/quality";
+import { latestQualityFlags } from "../../registry";
 import { qualitySummary } from "../../contract/quality";
 
 export function resultsTable(results: StudyResult[]): string {

@@ -1,7 +1,7 @@
 // `livercad audit`: the audit log, filtered, as a table or CSV (issue 13 §6).
 import fs from "node:fs";
 import { Registry } from "../../registry";
-import { auditCsv, queryAudit } from "../../registry/audit-query";
+import { auditCsv, queryAudit } from "../../registry";
 import { dataPaths } from "../../services/paths";
 import { intOption, stringOption, type Command } from "../command";
 

@@ -13,7 +13,8 @@ import {
   type TruthLike,
 } from "../../evaluation/index";
 import { findClassifier, writeCalibration } from "../../inference/calibration-store";
-import { APP_VERSION, defaultModelsRoot } from "../../services/analysis/index";
+import { APP_VERSION } from "../../contract/version";
+import { defaultModelsRoot } from "../../services/analysis/index";
 import { stringOption, type Command } from "../command";
 
 function readJson<T>(file: string, what: string): { value: T; bytes: Buffer } {

@@ -24,7 +24,7 @@ import {
   readTruthFile,
   resultsLookup,
 } from "../../services/evaluation/files";
-import { APP_VERSION } from "../../services/analysis/results";
+import { APP_VERSION } from "../../contract/version";
 import { dataPaths } from "../../services/paths";
 import { modelsOf, writeReport } from "../../report/report";
 import { intOption, stringOption, type Command } from "../command";

@@ -9,7 +9,7 @@ import {
   readSiteSettings,
   SITE_SETTINGS,
   writeSiteSetting,
-} from "../../registry/site-settings";
+} from "../../registry";
 import { dataPaths } from "../../services/paths";
 import { stringOption, type Command } from "../command";
 import { cliAccess } from "../../services/users/cli-access";

@@ -1,6 +1,6 @@
 // A series that passed the exclusions and was recognised as T1, T2 or DWI, and how candidates of
 // one sequence are ranked against each other.
-import type { SeriesExclusion, SeriesCandidate } from "./index";
+import type { SeriesExclusion, SeriesCandidate } from "./types";
 import type { SeriesFacts } from "./rules";
 
 export interface Candidate {

@@ -6,12 +6,17 @@
 // phases and the b-value window of DWI.
 import type { SequenceId } from "../../contract/domain";
 import { SEQUENCES } from "../../contract/domain";
-import type { SeriesInfo } from "../instance";
 import { compiledRulesFor, DEFAULT_SEQUENCE_RULES } from "./rules";
 import type { CompiledRules, SequenceRules, SeriesFacts, Weighting } from "./rules";
 import { compareCandidates, describeChoice, notPreferred } from "./candidates";
 import type { Candidate } from "./candidates";
 import { assignT1 } from "./t1-phases";
+import type {
+  AssignmentResult,
+  SequenceAssignment,
+  SeriesCandidate,
+  SeriesExclusion,
+} from "./types";
 
 export {
   compileRules,
@@ -20,43 +25,12 @@ export {
   SequenceRulesError,
 } from "./rules";
 export type { SequenceRules } from "./rules";
-
-export interface SeriesCandidate {
-  info: SeriesInfo;
-  sopClassUid: string;
-  instanceCount: number;
-  /** Image frames of the whole series (instances x frames per instance). */
-  frameCount: number;
-  rows: number;
-  columns: number;
-  sliceThickness: number | null;
-  /** Distinct b-values over the series' instances and frames, when they differ (DWI series). */
-  bValues?: number[];
-  /** ImageOrientationPatient of the series' first frame; decides axial vs not when present. */
-  imageOrientationPatient?: [number, number, number, number, number, number] | null;
-}
-
-export interface SequenceAssignment {
-  sequence: SequenceId;
-  seriesInstanceUid: string;
-  /** Id of the rule (sequence-rules.json, or a selection rule of this file) that made it. */
-  rule: string;
-  detail: string;
-  /** DWI only: the b-value whose images form the sequence; null when unknown. */
-  bValue?: number | null;
-}
-
-export interface SeriesExclusion {
-  seriesInstanceUid: string;
-  rule: string;
-  reason: string;
-}
-
-export interface AssignmentResult {
-  assignments: SequenceAssignment[];
-  missing: SequenceId[];
-  excluded: SeriesExclusion[];
-}
+export type {
+  AssignmentResult,
+  SequenceAssignment,
+  SeriesCandidate,
+  SeriesExclusion,
+} from "./types";
 
 /** Assigns the five sequences of one study. `rules` defaults to the shipped sequence-rules.json. */
 export function assignSequences(

@@ -5,7 +5,7 @@
 // one the portal-venous phase; later ones (delayed, transitional, hepatobiliary) are not used.
 // Order is AcquisitionTime (0008,0032), else SeriesTime, else SeriesNumber (scanners number
 // series in acquisition order), and the detail says which one decided.
-import type { SequenceAssignment, SeriesExclusion } from "./index";
+import type { SequenceAssignment, SeriesExclusion } from "./types";
 import { label } from "./candidates";
 import type { Candidate } from "./candidates";
 import type { CompiledRules } from "./rules";

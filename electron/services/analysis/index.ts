@@ -2,6 +2,12 @@
 export { AnalysisService, modelRecords, providerOf } from "./service";
 export type { AnalysisServiceOptions, OpenedModels, QueueSummary } from "./service";
 export { defaultModelsRoot, modelOpener, usesShippedModels, type ModelSource } from "./models";
-export { studyResults, saveAnalysis, APP_VERSION } from "./results";
-export { unanalyzedStudies, enqueueStudies, requestCancel, jobState } from "./queue";
+export {
+  studyResults,
+  saveAnalysis,
+  unanalyzedStudies,
+  enqueueStudies,
+  requestCancel,
+  jobState,
+} from "../../registry";
 export * from "./types";

@@ -1,9 +1,9 @@
 // A registered study's five effective series -> volumes, through the same loader as everywhere
 // (dicom/load-series.ts), reading the managed store's copies; DWI at the assigned b-value.
 import { SEQUENCES, type SequenceId } from "../../contract/domain";
-import { SequenceMissingError } from "../../contract/errors";
+import { SequenceMissingError, UsageError } from "../../contract/errors";
 import { loadSeries, type LoadedSeries } from "../../dicom/load-series";
-import { getStudy, instanceFilesOfSeries, type Registry } from "../../registry";
+import { getStudy, instanceFilesOfSeries, studyRefOf, type Registry } from "../../registry";
 import { ManagedStore } from "../import/index";
 
 export interface StudySeries {
@@ -17,10 +17,8 @@ export interface StudySeries {
 
 export function studySeries(registry: Registry, studyInstanceUid: string): StudySeries {
   const s = getStudy(registry.db, studyInstanceUid);
-  if (!s) throw new Error(`Study ${studyInstanceUid} is not in the registry.`);
-  const ref = registry.db
-    .prepare<[string], { id: number }>("SELECT id FROM studies WHERE study_instance_uid = ?")
-    .get(studyInstanceUid)!.id;
+  if (!s) throw new UsageError(`Study ${studyInstanceUid} is not in the registry.`);
+  const ref = studyRefOf(registry.db, studyInstanceUid);
   const sequences = {} as Record<SequenceId, string | null>;
   const bValues = {} as Record<SequenceId, number | null>;
   for (const q of SEQUENCES) {

@@ -16,32 +16,33 @@ import { detectorGrid } from "../../pipeline/prepare";
 import { runPipeline, STAGES, type PipelineModels, type PipelineResult } from "../../pipeline/run";
 import { isWorkerStopped } from "../../inference/engine";
 import {
+  claimNext,
+  addAttempt,
+  enqueueStudies,
+  finishJob,
   HEARTBEAT_MS,
   holdsJob,
   interruptedTooOften,
+  jobAttempts,
   MAX_ATTEMPTS,
   newJobOwner,
+  readSiteSettings,
+  recordProgress,
   renewLease,
+  requestCancel,
   requeueInterruptedJobs,
   retryOrFail,
+  saveAnalysis,
+  saveQuality,
+  unanalyzedStudies,
+  type AnalysisToSave,
+  type ClaimedJob,
   type Registry,
 } from "../../registry";
 import { mapBox } from "../training-export/targets";
 import { studySeries, type StudySeries } from "./load";
 import { loadStudyVolumesGated, QualityRefusedError } from "./quality-gate";
-import { readSiteSettings } from "../../registry/site-settings";
-import { saveQuality } from "../../registry/quality";
 import type { IncompletePolicy, QualityFlag } from "../../contract/quality";
-import {
-  claimNext,
-  enqueueStudies,
-  finishJob,
-  recordProgress,
-  requestCancel,
-  unanalyzedStudies,
-  type ClaimedJob,
-} from "./queue";
-import { saveAnalysis, type AnalysisToSave } from "./results";
 import type {
   AnalysisEvent,
   AnalysisListener,
@@ -267,7 +268,7 @@ export class AnalysisService {
           if (analysisId !== null && quality !== null) saveQuality(db, analysisId, quality);
           finishJob(db, jobId, state, record?.error ?? null);
           if (countAttempt) {
-            db.prepare("UPDATE jobs SET attempts = attempts + 1 WHERE id = ?").run(jobId);
+            addAttempt(db, jobId);
           }
           return { analysisId };
         })
@@ -355,13 +356,6 @@ export class AnalysisService {
       return finish("failed", { ...base(), status: "error", error: errorMessage(err) });
     }
   }
-}
-
-function jobAttempts(db: Registry["db"], jobId: number): number {
-  return (
-    db.prepare<[number], { a: number }>("SELECT attempts AS a FROM jobs WHERE id = ?").get(jobId)
-      ?.a ?? 0
-  );
 }
 
 function resultRecord(

@@ -19,7 +19,8 @@ import {
   type Registry,
 } from "../../registry/index";
 import { modelsOf, svgToPng, writeReport } from "../../report/report";
-import { APP_VERSION, studyResults } from "../analysis/results";
+import { APP_VERSION } from "../../contract/version";
+import { studyResults } from "../../registry";
 
 type EvaluationChannel =
   | "evaluation:import"

@@ -7,7 +7,7 @@ import type { Assessment } from "../../contract/confidence";
 import type { SequenceId } from "../../contract/domain";
 import { loadSeries, type LoadedSeries } from "../../dicom/load-series";
 import { instanceFilesOfSeries, type Registry } from "../../registry";
-import { APP_VERSION, studyResults } from "../analysis/results";
+import { studyResults } from "../../registry";
 import type { StudyResult } from "../analysis/types";
 import { ManagedStore } from "../import/store";
 import { readPart10, type DataSet } from "./dcm";
@@ -224,5 +224,3 @@ export class SeriesSource {
     return row?.b ?? null;
   }
 }
-
-export { APP_VERSION };

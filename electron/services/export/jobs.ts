@@ -8,7 +8,7 @@ import path from "node:path";
 import { UsageError } from "../../contract/errors";
 import type { ExportJobView, Request } from "../../contract/ipc";
 import { appendAudit, type Registry } from "../../registry";
-import { studyRefOf } from "../../registry/workstation-queries";
+import { studyRefOf } from "../../registry";
 import { ExportCancelledError, ExportError, exportStudies, selectStudies } from "./service";
 
 /** Finished exports still answered by `export:status`. */

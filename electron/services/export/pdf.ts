@@ -14,7 +14,7 @@ import {
   type SequenceId,
   type Vec3,
 } from "../../contract/domain";
-import { gridTransform } from "../../dicom/geometry";
+import { gridTransform } from "../../contract/geometry";
 import type { LoadedSeries } from "../../dicom/load-series";
 import type { StudyExport } from "./context";
 import { DISCLAIMER } from "./codes";

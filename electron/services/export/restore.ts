@@ -9,7 +9,7 @@ import {
   type SequenceId,
 } from "../../contract/domain";
 import { appendAudit, type Registry } from "../../registry";
-import { saveAnalysis } from "../analysis/results";
+import { saveAnalysis } from "../../registry";
 import type { RoiRecord } from "../analysis/types";
 import { SR_IMPORT_PROVIDER } from "./codes";
 import { readPart10, str } from "./dcm";

@@ -23,7 +23,8 @@ import {
   type ResultObjectRow,
 } from "../../registry/result-objects";
 import { ManagedStore, storeRelativePath } from "../import/store";
-import { APP_VERSION, type SeriesSource, type StudyExport } from "./context";
+import { APP_VERSION } from "../../contract/version";
+import type { SeriesSource, StudyExport } from "./context";
 import { COMPREHENSIVE_SR, GSPS, writePart10, type DataSet } from "./dcm";
 import { buildGsps } from "./gsps";
 import { buildSr } from "./sr-build";

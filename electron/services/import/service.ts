@@ -4,7 +4,7 @@
 // registry never names a file that is not there; a killed import is repaired by importing again.
 import fs from "node:fs";
 import path from "node:path";
-import { AppError, errorMessage } from "../../contract/errors";
+import { AppError, errorMessage, ImportError } from "../../contract/errors";
 import type { DicomInstance, ReadOutcome } from "../../dicom/instance";
 import { checkFileSize } from "../../dicom/read/limits";
 import {
@@ -55,7 +55,7 @@ function readWhole(filePath: string): Uint8Array {
   const fd = fs.openSync(filePath, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
   try {
     const stat = fs.fstatSync(fd);
-    if (!stat.isFile()) throw new Error("not a regular file; skipped");
+    if (!stat.isFile()) throw new ImportError("not a regular file; skipped");
     const size = stat.size;
     checkFileSize(size);
     const bytes = new Uint8Array(size);

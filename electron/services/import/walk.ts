@@ -5,7 +5,7 @@
 import dcmjs from "dcmjs";
 import fs from "node:fs";
 import path from "node:path";
-import { errorMessage } from "../../contract/errors";
+import { DicomParseError, errorMessage } from "../../contract/errors";
 
 export interface WalkProblem {
   path: string;
@@ -74,13 +74,15 @@ export function dicomdirReferences(dicomdirPath: string): WalkResult {
     const parsed = dcmjs.data.DicomMessage.readFile(buffer as ArrayBuffer, { ignoreErrors: true });
     const meta = dcmjs.data.DicomMetaDictionary.naturalizeDataset(parsed.meta);
     if (meta.MediaStorageSOPClassUID !== MEDIA_STORAGE_DIRECTORY) {
-      throw new Error("its Media Storage SOP Class is not Media Storage Directory Storage");
+      throw new DicomParseError(
+        "its Media Storage SOP Class is not Media Storage Directory Storage",
+      );
     }
     const ds = dcmjs.data.DicomMetaDictionary.naturalizeDataset(parsed.dict);
     const seq = ds.DirectoryRecordSequence;
     records = Array.isArray(seq) ? (seq as Record<string, unknown>[]) : [];
   } catch (err) {
-    throw new Error(`unreadable DICOMDIR: ${errorMessage(err)}`, { cause: err });
+    throw new DicomParseError(`unreadable DICOMDIR: ${errorMessage(err)}`, { cause: err });
   }
   const root = path.dirname(dicomdirPath);
   const result: WalkResult = { files: [], problems: [] };

@@ -3,7 +3,7 @@
 // and values, never names, paths or comments.
 import type { JobView } from "../../contract/ipc";
 import { appendAudit, type Db } from "../../registry";
-import { studyRefOf } from "../../registry/workstation-queries";
+import { studyRefOf } from "../../registry";
 
 /** A study re-read within this time by the same user (a refresh after a change) is one open. */
 const OPEN_DEDUPE_MS = 60_000;

@@ -1,7 +1,7 @@
 // The site channels of the contract (issue 13 §6-7): About, site settings. Kept beside the
 // workstation service, which spreads them into its handler table.
 import type { Registry } from "../../registry";
-import { readSiteSettings, writeSiteSetting } from "../../registry/site-settings";
+import { readSiteSettings, writeSiteSetting } from "../../registry";
 import type { Handlers } from "../workstation/service";
 import { aboutInfo } from "./about";
 

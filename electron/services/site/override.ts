@@ -3,8 +3,8 @@
 import { SEQUENCE_LABELS, type SequenceId } from "../../contract/domain";
 import { UsageError } from "../../contract/errors";
 import type { Db } from "../../registry";
-import { unusableSeries } from "../../registry/series-usability";
-import { studyRefOf } from "../../registry/workstation-queries";
+import { unusableSeries } from "../../registry";
+import { studyRefOf } from "../../registry";
 
 export function checkOverride(
   db: Db,

@@ -2,6 +2,7 @@
 // element by element, so that a 400-study cohort never sits in memory (only one study at a time).
 import fs from "node:fs";
 import os from "node:os";
+import { UsageError } from "../../contract/errors";
 
 /** Appends float32 rows of a fixed per-sample size to a raw .f32 file. */
 export class F32Sink {
@@ -15,14 +16,15 @@ export class F32Sink {
     readonly sampleSize: number,
   ) {
     // Float32Array views use the host's byte order; the files are defined little-endian.
-    if (os.endianness() !== "LE") throw new Error("export-training needs a little-endian host");
+    if (os.endianness() !== "LE")
+      throw new UsageError("export-training needs a little-endian host");
     this.fd = fs.openSync(file, "w");
   }
 
   /** Writes whole samples; `data.length` must be a multiple of the sample size. */
   write(data: Float32Array): number {
     if (data.length % this.sampleSize !== 0) {
-      throw new Error(`${data.length} values are not whole samples of ${this.sampleSize}`);
+      throw new UsageError(`${data.length} values are not whole samples of ${this.sampleSize}`);
     }
     const first = this.samples;
     const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);

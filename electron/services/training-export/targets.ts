@@ -2,8 +2,9 @@
 // (native image pixels) carried through patient coordinates into the detector grids, and truth
 // lesions turned into the ROIs the crop stage takes, with jitter that mimics detector-fused ROIs.
 import type { Vec3 } from "../../contract/domain";
+import { UsageError } from "../../contract/errors";
 import type { VolumeGeometry } from "../../contract/volume";
-import { gridTransform } from "../../dicom/geometry";
+import { gridTransform } from "../../contract/geometry";
 import type { TruthStudy } from "../../phantom/truth";
 import type { Roi } from "../../pipeline/types";
 
@@ -45,7 +46,7 @@ export function boxesBySlice(
     if (b.seriesInstanceUid !== seriesInstanceUid) continue;
     const k = sliceOf.get(b.sopInstanceUid);
     if (k === undefined) {
-      throw new Error(
+      throw new UsageError(
         `truth box on ${b.sopInstanceUid}, which is not in series ${seriesInstanceUid}`,
       );
     }

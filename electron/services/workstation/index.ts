@@ -4,9 +4,10 @@
 import { listSiteModels } from "../../registry/site-models";
 import os from "node:os";
 import { UsageError } from "../../contract/errors";
+import { APP_VERSION } from "../../contract/version";
 import { loadSeries } from "../../dicom/load-series";
 import { instanceFilesOfSeries, Registry } from "../../registry/index";
-import { dwiBValueOfSeries } from "../../registry/workstation-queries";
+import { dwiBValueOfSeries } from "../../registry";
 import {
   AnalysisService,
   defaultModelsRoot,
@@ -27,8 +28,6 @@ import type { VolumeLoader } from "./volumes";
 
 export { WorkstationService } from "./service";
 export { dispatch } from "./dispatch";
-
-export const APP_VERSION = "0.1.0";
 
 /** Who is working: the operating-system account, recorded with every nurse action. */
 export function currentActor(): string {

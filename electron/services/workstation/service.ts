@@ -30,15 +30,15 @@ import {
   seriesOptions,
   studyRefOf,
   worklistIndexRows,
-} from "../../registry/workstation-queries";
+} from "../../registry";
 import { UsageError } from "../../contract/errors";
 import type { AnalysisEvent, AnalysisService } from "../analysis/index";
 import { evaluationHandlers } from "../evaluation/handlers";
 import { ImportQueue, type Importer } from "./imports";
 import { VolumeCache, type VolumeLoader } from "./volumes";
 import { WorklistIndex } from "./worklist";
-import { studyIdentity } from "../../registry/identity";
-import { latestQualityFlags } from "../../registry/quality";
+import { studyIdentity } from "../../registry";
+import { latestQualityFlags } from "../../registry";
 import { siteHandlers } from "../site/handlers";
 import { checkOverride } from "../site/override";
 import { checkImportPaths } from "../site/import-truth";
@@ -48,7 +48,7 @@ import {
   auditStudyOpen,
   auditThreshold,
 } from "../site/audit-events";
-import { staleSequences, unusableSeries } from "../../registry/series-usability";
+import { staleSequences, unusableSeries } from "../../registry";
 import { defaultModelsRoot } from "../analysis/models";
 import { ExportJobs } from "../export/jobs";
 import { resultHandlers } from "../export/result-handlers";

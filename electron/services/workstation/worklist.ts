@@ -22,7 +22,7 @@ import type {
   WorklistRow,
   WorklistSortKey,
 } from "../../contract/ipc";
-import { parseProbabilities, type WorklistIndexRow } from "../../registry/workstation-queries";
+import { parseProbabilities, type WorklistIndexRow } from "../../registry";
 import type { Assessment } from "../../contract/confidence";
 import {
   arrivalMs,

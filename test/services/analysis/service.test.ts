@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ModelIntegrityError } from "../../../electron/contract/errors";
-import { gridTransform } from "../../../electron/dicom/geometry";
+import { gridTransform } from "../../../electron/contract/geometry";
 import { InferenceEngine } from "../../../electron/inference/engine";
 import { openPipelineModels } from "../../../electron/inference/open-models";
 import { generateCohort } from "../../../electron/phantom/cohort";

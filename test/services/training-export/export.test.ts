@@ -7,7 +7,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SEQUENCES, type SequenceId } from "../../../electron/contract/domain";
 import type { Volume } from "../../../electron/contract/volume";
-import { indexToPatient } from "../../../electron/dicom/geometry";
+import { indexToPatient } from "../../../electron/contract/geometry";
 import { withinLesion } from "../../../electron/evaluation/index";
 import { generateCohort } from "../../../electron/phantom/cohort";
 import type { Truth } from "../../../electron/phantom/truth";

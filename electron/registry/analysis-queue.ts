@@ -1,10 +1,11 @@
 // The analysis queue is the registry's jobs table (db/003, db/005): rows of kind 'analyze', claimed
 // in id order by an owner holding a lease. A row whose owner stopped renewing its lease (killed,
-// hung) is re-queued by whichever process claims next (registry/jobs.ts); cancel marks the row and
-// the worker stops between stages.
-import { UsageError } from "../../contract/errors";
-import { claimNextJob, type Db } from "../../registry";
-import type { AnalysisStage, JobState } from "./types";
+// hung) is re-queued by whichever process claims next (jobs.ts); cancel marks the row and the
+// worker (services/analysis/service.ts) stops between stages.
+import type { JobState } from "../contract/analysis";
+import { UsageError } from "../contract/errors";
+import { claimNextJob } from "./jobs";
+import type { Db } from "./open";
 
 export interface ClaimedJob {
   jobId: number;
@@ -72,7 +73,8 @@ export function claimNext(db: Db, owner: string): ClaimedJob | null {
 export function recordProgress(
   db: Db,
   jobId: number,
-  stage: AnalysisStage,
+  /** services/analysis' AnalysisStage: "load", a pipeline stage or "save". */
+  stage: string,
   progress: number,
 ): boolean {
   db.prepare("UPDATE jobs SET stage = ?, progress = ?, updated_at = ? WHERE id = ?").run(
@@ -135,5 +137,17 @@ export function jobState(db: Db, jobId: number): JobState | null {
   return (
     db.prepare<[number], { state: JobState }>("SELECT state FROM jobs WHERE id = ?").get(jobId)
       ?.state ?? null
+  );
+}
+
+/** One more interruption of a job (a crashed or timed-out worker); counted against MAX_ATTEMPTS. */
+export function addAttempt(db: Db, jobId: number): void {
+  db.prepare("UPDATE jobs SET attempts = attempts + 1 WHERE id = ?").run(jobId);
+}
+
+export function jobAttempts(db: Db, jobId: number): number {
+  return (
+    db.prepare<[number], { a: number }>("SELECT attempts AS a FROM jobs WHERE id = ?").get(jobId)
+      ?.a ?? 0
   );
 }

@@ -7,9 +7,9 @@
 // Between slices the standard says nothing, and real stacks are not always evenly spaced (gaps,
 // overlapping slabs), so the slice index k is continuous: a fractional k interpolates the slice
 // position table linearly, and beyond either end it extrapolates the outermost spacing.
-import type { Vec3 } from "../contract/domain";
-import { AppError } from "../contract/errors";
-import type { VolumeGeometry } from "../contract/volume";
+import type { Vec3 } from "./domain";
+import { AppError } from "./errors";
+import type { VolumeGeometry } from "./volume";
 
 /** A geometry that cannot describe a slice stack (unsorted or coincident slices, degenerate axes). */
 export class VolumeGeometryError extends AppError {

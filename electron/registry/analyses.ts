@@ -1,18 +1,14 @@
 // Analysis results in the registry (analyses + rois, db/003) and back out as out.json's studies.
 // Per-class Monte-Carlo statistics are JSON shaped {perClass: {HCC: {mean, variance, std}}, ...},
-// the shape the workstation's charts read (registry/workstation-queries.ts mcSpread).
-import {
-  LESION_CLASSES,
-  SEQUENCES,
-  type LesionClass,
-  type SequenceId,
-} from "../../contract/domain";
-import type { ConfidenceScores } from "../../contract/calibration";
-import type { Assessment } from "../../contract/confidence";
-import { roiRowReader, type Db } from "../../registry";
-import type { AnalysisStatus, ModelRecord, RoiRecord, StudyResult } from "./types";
-
-export const APP_VERSION = "0.1.0";
+// the shape the workstation's charts read (workstation-queries.ts mcSpread).
+import type { AnalysisStatus, ModelRecord, RoiRecord, StudyResult } from "../contract/analysis";
+import type { ConfidenceScores } from "../contract/calibration";
+import type { Assessment } from "../contract/confidence";
+import { RegistryError } from "../contract/errors";
+import { LESION_CLASSES, SEQUENCES, type LesionClass, type SequenceId } from "../contract/domain";
+import { APP_VERSION } from "../contract/version";
+import type { Db } from "./open";
+import { roiRowReader } from "./rois";
 
 export interface AnalysisToSave {
   studyRef: number;
@@ -103,7 +99,8 @@ export function saveAnalysis(db: Db, a: AnalysisToSave): number {
       );
       for (const r of a.rois) {
         const ref = seriesRef.get(r.seriesInstanceUid);
-        if (!ref) throw new Error(`ROI series ${r.seriesInstanceUid} is not in the registry.`);
+        if (!ref)
+          throw new RegistryError(`ROI series ${r.seriesInstanceUid} is not in the registry.`);
         insert.run(
           id,
           r.rank,

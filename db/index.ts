@@ -10,6 +10,7 @@ import { migration005 } from "./005-job-leases";
 import { migration006 } from "./006-confidence-assessment";
 import { migration007 } from "./007-site-safety";
 import { migration009 } from "./009-ground-truth-readers";
+import { migration011 } from "./011-import-job-results";
 
 export type { Migration } from "./migration";
 
@@ -22,4 +23,5 @@ export const MIGRATIONS: readonly Migration[] = [
   migration006,
   migration007,
   migration009,
+  migration011,
 ];

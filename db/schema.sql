@@ -1,5 +1,5 @@
 -- Generated from db/ migrations by test/registry/schema.test.ts (UPDATE_SCHEMA_SNAPSHOT=1 rewrites it).
--- PRAGMA user_version = 9;
+-- PRAGMA user_version = 11;
 
 CREATE TABLE analyses (
         id INTEGER PRIMARY KEY,
@@ -61,6 +61,17 @@ CREATE TABLE ground_truth (
         import_ref INTEGER REFERENCES evaluation_imports(id) ON DELETE SET NULL,
         actor TEXT NOT NULL,
         at TEXT NOT NULL
+      ) STRICT;
+
+CREATE TABLE import_job_results (
+        job_ref INTEGER PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,
+        -- ImportJobSummary (contract/ipc.ts): files, imported, duplicates, skipped, rejected,
+        -- studies, complete, incomplete. NULL when the job ended before the import reported.
+        summary_json TEXT CHECK (summary_json IS NULL OR json_valid(summary_json)),
+        -- [{"path", "reason"}]: rejected files, bounded (services/workstation/imports.ts).
+        file_errors_json TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(file_errors_json)),
+        -- [studyInstanceUid]: the studies the import added to or completed.
+        studies_json TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(studies_json))
       ) STRICT;
 
 CREATE TABLE instances (

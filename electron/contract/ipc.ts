@@ -224,6 +224,14 @@ export interface JobView {
   fileErrors: { path: string; reason: string }[];
   /** A finished import's counts (issue 13 §5); absent while running and for analyses. */
   summary?: ImportJobSummary | null;
+  /** When an import job was started and ended (ISO), from the jobs table (issue 13 §5). */
+  createdAt?: string | null;
+  finishedAt?: string | null;
+  /**
+   * Set on job events of the event stream: the source paths (which can carry patient names) were
+   * left out of label, error and fileErrors; `jobs:list` has them (issue 12 §4).
+   */
+  pathsHidden?: boolean;
 }
 
 export interface ImportJobSummary {

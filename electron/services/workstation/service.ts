@@ -35,6 +35,7 @@ import { UsageError } from "../../contract/errors";
 import type { AnalysisEvent, AnalysisService } from "../analysis/index";
 import { evaluationHandlers } from "../evaluation/handlers";
 import { ImportQueue, type Importer } from "./imports";
+import { registryImportStore } from "./import-store";
 import { VolumeCache, type VolumeLoader } from "./volumes";
 import { WorklistIndex } from "./worklist";
 import { studyIdentity } from "../../registry/identity";
@@ -95,7 +96,11 @@ export class WorkstationService {
   ) {
     this.volumes = new VolumeCache(options.loadVolume);
     this.exports = new ExportJobs(registry, () => this.options.actor);
-    this.imports = new ImportQueue(options.importer, (job) => this.onImportJob(job));
+    this.imports = new ImportQueue(
+      options.importer,
+      (job) => this.onImportJob(job),
+      registryImportStore(registry.db),
+    );
     options.analysis.on((e) => this.onAnalysisEvent(e));
   }
 
@@ -370,7 +375,8 @@ export class WorkstationService {
     "network:retrieve": async (req) => this.network().retrieve(req),
     "jobs:list": async () => [...this.imports.list(), ...analyzeJobs(this.registry.db)],
     "jobs:cancel": async (req) => {
-      if (req.id < 0) return this.imports.cancel(req.id);
+      const importJob = this.imports.cancel(req.id);
+      if (importJob !== null) return importJob;
       this.options.analysis.cancel(req.id);
       return analyzeJobs(this.registry.db).find((j) => j.id === req.id) ?? null;
     },

@@ -1,7 +1,9 @@
 // The workstation's audited events beyond overrides and review flags (issue 13 §6): study opens,
-// imports, analysis requests and the worklist's confidence threshold. Details carry UIDs, counts
-// and values, never names, paths or comments.
+// imports (app and CLI), analysis requests and results, and the worklist's confidence threshold.
+// Details carry UIDs, counts and values, never names, paths or comments.
 import type { JobView } from "../../contract/ipc";
+import type { AnalysisEvent } from "../analysis/types";
+import type { ImportReport } from "../import/report";
 import { appendAudit, type Db } from "../../registry";
 import { studyRefOf } from "../../registry/workstation-queries";
 
@@ -58,5 +60,68 @@ export function auditThreshold(db: Db, actor: string, from: number, to: number):
     action: "worklist.threshold",
     studyRef: null,
     details: { topPercent: { from, to } },
+  });
+}
+
+/**
+ * An analysis job's end (the enqueue is `analysis.request`): its state, the stored status and
+ * analysis id, for the app's and the CLI's analysis service alike. Errors are not copied (they
+ * can quote series descriptions): the job row keeps them.
+ */
+export function auditAnalysisResults(
+  db: Db,
+  actor: () => string,
+  service: { on(listener: (e: AnalysisEvent) => void): unknown },
+): void {
+  service.on((e) => {
+    if (e.type !== "finished") return;
+    try {
+      appendAudit(db, {
+        actor: actor(),
+        action: "analysis.result",
+        studyRef: studyRefOf(db, e.studyInstanceUid),
+        details: {
+          job: e.jobId,
+          state: e.state,
+          status: e.status,
+          analysis: e.analysisId,
+          error: e.error === null ? null : "see the analysis job",
+        },
+      });
+    } catch {
+      // The analysis is stored; a failed audit write must not turn it into an error.
+    }
+  });
+}
+
+/** An import run by `livercad import` / `analyze <dir>`: counts, never the paths. */
+export function auditCliImport(
+  db: Db,
+  actor: string,
+  command: string,
+  inputs: number,
+  report: ImportReport,
+): void {
+  const s = report.summary;
+  appendAudit(db, {
+    actor,
+    action: "import",
+    studyRef:
+      report.studies.length === 1 ? studyRefOf(db, report.studies[0]!.studyInstanceUid) : null,
+    details: {
+      via: command,
+      state: s.imported === 0 && s.duplicates === 0 ? "failed" : "done",
+      inputs,
+      summary: {
+        files: s.files,
+        imported: s.imported,
+        duplicates: s.duplicates,
+        skipped: s.skipped,
+        rejected: s.rejected,
+        studies: s.studies,
+        complete: s.complete,
+        incomplete: s.incomplete,
+      },
+    },
   });
 }

@@ -76,7 +76,8 @@ export class ImportQueue {
 
   constructor(
     private readonly importer: Importer,
-    private readonly notify: (job: JobView) => void,
+    /** Every change of a job, with the paths it imports. */
+    private readonly notify: (job: JobView, paths: string[]) => void,
     private readonly store: ImportJobStore = memoryImportStore(),
   ) {}
 
@@ -102,7 +103,7 @@ export class ImportQueue {
       if (this.jobs[0] === this.active) break;
       this.jobs.shift();
     }
-    this.notify({ ...job });
+    this.notify({ ...job }, paths);
     void this.pump();
     return { ...job };
   }
@@ -126,7 +127,7 @@ export class ImportQueue {
       r.job.state = "cancelled";
       r.job.finishedAt = new Date().toISOString();
       this.store.finish(r.job, []);
-      this.notify({ ...r.job });
+      this.notify({ ...r.job }, r.paths);
     } else if (r.job.state === "running") {
       r.controller.abort();
     }
@@ -149,7 +150,7 @@ export class ImportQueue {
     job.state = "running";
     job.stage = "reading files";
     this.store.progress(job);
-    this.notify({ ...job });
+    this.notify({ ...job }, next.paths);
     let lastSent = 0;
     let lastStored = 0;
     let studies: string[] = [];
@@ -168,7 +169,7 @@ export class ImportQueue {
               this.store.progress(job);
             }
             lastSent = now;
-            this.notify({ ...job, fileErrors: [...job.fileErrors] });
+            this.notify({ ...job, fileErrors: [...job.fileErrors] }, next.paths);
           }
         },
       });
@@ -196,7 +197,7 @@ export class ImportQueue {
       job.error = `${job.error ?? ""} (its record could not be saved: ${errorMessage(err)})`.trim();
     }
     this.active = null;
-    this.notify({ ...job, fileErrors: [...job.fileErrors] });
+    this.notify({ ...job, fileErrors: [...job.fileErrors] }, next.paths);
     void this.pump();
   }
 

@@ -43,8 +43,10 @@ import { latestQualityFlags } from "../../registry/quality";
 import { siteHandlers } from "../site/handlers";
 import { checkOverride } from "../site/override";
 import { checkImportPaths } from "../site/import-truth";
+import { verbosePaths, withoutPaths } from "../site/path-privacy";
 import {
   auditAnalysisRequest,
+  auditAnalysisResults,
   auditImport,
   auditStudyOpen,
   auditThreshold,
@@ -85,8 +87,6 @@ export class WorkstationService {
   private readonly volumes: VolumeCache;
   private readonly listeners = new Set<(e: ServiceEvent) => void>();
   private readonly imports: ImportQueue;
-  /** Inputs per import job, for its audit entry. */
-  private readonly importInputs = new Map<number, number>();
   /** Exports started from the Export dialog (issue 15 §4). */
   readonly exports: ExportJobs;
 
@@ -98,10 +98,11 @@ export class WorkstationService {
     this.exports = new ExportJobs(registry, () => this.options.actor);
     this.imports = new ImportQueue(
       options.importer,
-      (job) => this.onImportJob(job),
+      (job, inputs) => this.onImportJob(job, inputs),
       registryImportStore(registry.db),
     );
     options.analysis.on((e) => this.onAnalysisEvent(e));
+    auditAnalysisResults(registry.db, () => this.options.actor, options.analysis);
   }
 
   private analysisLoop: Promise<unknown> | null = null;
@@ -177,10 +178,11 @@ export class WorkstationService {
     for (const l of this.listeners) l(e);
   }
 
-  private onImportJob(job: JobView): void {
-    this.emit({ type: "job", job });
+  /** `inputs`: counted in the job's audit entry, hidden from its events (issue 12 §4). */
+  private onImportJob(job: JobView, inputs: string[]): void {
+    this.emit({ type: "job", job: verbosePaths() ? job : withoutPaths(job, inputs) });
     if (job.state === "done" || job.state === "failed" || job.state === "cancelled") {
-      auditImport(this.registry.db, this.options.actor, job, this.importInputs.get(job.id) ?? 0);
+      auditImport(this.registry.db, this.options.actor, job, inputs.length);
     }
     if (job.state !== "running") {
       this.volumes.clear();
@@ -349,9 +351,7 @@ export class WorkstationService {
     },
     "import:start": async (req) => {
       checkImportPaths(req.paths);
-      const job = this.imports.start(req.paths);
-      this.importInputs.set(job.id, req.paths.length);
-      return job;
+      return this.imports.start(req.paths);
     },
     "analysis:enqueue": async (req) => {
       // Opening the models first turns "no trained models" into an answer, not a stuck queue.

@@ -13,6 +13,7 @@ import type { PatientIdentity } from "./identity";
 import type { QualityFlag } from "./quality";
 import { INCOMPLETE_POLICIES } from "./quality";
 import type { AboutInfo, SiteSettingsView } from "./site";
+import { auditFilter, type AuditPageView } from "./audit";
 import type { CohortAnalytics } from "../evaluation/analytics";
 
 const uid = z
@@ -551,6 +552,16 @@ export const CHANNELS = {
   "export:status": {
     request: z.object({ id: z.number().int().min(1) }),
     response: null as unknown as ExportJobView,
+  },
+  /** Issue 13 §6: the Audit screen, filtered by user, action, time and study, newest first. */
+  "audit:query": {
+    request: auditFilter.extend({ limit: z.number().int().min(1).max(2000).optional() }),
+    response: null as unknown as AuditPageView,
+  },
+  /** Writes every matching entry as CSV (BOM, formulas escaped) into outDir; audited. */
+  "audit:export": {
+    request: auditFilter.extend({ outDir: z.string().min(1).max(4096) }),
+    response: null as unknown as { file: string; rows: number },
   },
 } as const;
 

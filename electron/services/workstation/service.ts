@@ -41,6 +41,7 @@ import { WorklistIndex } from "./worklist";
 import { studyIdentity } from "../../registry/identity";
 import { latestQualityFlags } from "../../registry/quality";
 import { siteHandlers } from "../site/handlers";
+import { auditHandlers } from "../site/audit-handlers";
 import { checkOverride } from "../site/override";
 import { checkImportPaths } from "../site/import-truth";
 import { verbosePaths, withoutPaths } from "../site/path-privacy";
@@ -389,6 +390,7 @@ export class WorkstationService {
       modelsRoot: this.options.modelsRoot ?? defaultModelsRoot(),
       dbFile: this.options.dbFile,
     })),
+    ...auditHandlers(() => ({ registry: this.registry, actor: () => this.options.actor })),
     ...evaluationHandlers(() => ({
       registry: this.registry,
       actor: this.options.actor,

@@ -9,10 +9,10 @@ function upsert(jobs: JobView[], job: JobView): JobView[] {
   const i = jobs.findIndex((j) => j.id === job.id);
   if (i < 0) return [...jobs, job];
   const next = [...jobs];
-  // Job events carry no source paths (issue 12 §4): the label and file errors this panel already
-  // has (from import:start or jobs:list) stay.
+  // Job events carry no source paths (issue 12 §4): the label, error and file errors this panel
+  // already has (from import:start or jobs:list) stay; a finished job's come from jobs:list.
   next[i] = job.pathsHidden
-    ? { ...job, label: jobs[i]!.label, fileErrors: jobs[i]!.fileErrors, error: job.error }
+    ? { ...job, label: jobs[i]!.label, fileErrors: jobs[i]!.fileErrors, error: jobs[i]!.error }
     : job;
   return next;
 }

@@ -125,3 +125,33 @@ export function auditCliImport(
     },
   });
 }
+
+/** An export run by `livercad export` (the dialog's are audited by export/jobs.ts alike). */
+export function auditCliExport(
+  db: Db,
+  actor: string,
+  e: {
+    format: string;
+    studies: number;
+    written: number;
+    errors: number;
+    key: boolean;
+    selected: boolean;
+  },
+): void {
+  appendAudit(db, {
+    actor,
+    action: "export",
+    studyRef: null,
+    details: {
+      via: "export",
+      format: e.format,
+      state: "done",
+      studies: e.studies,
+      selection: e.selected ? "selected" : "all-analyzed",
+      written: e.written,
+      errors: e.errors,
+      key: e.key,
+    },
+  });
+}

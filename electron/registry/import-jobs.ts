@@ -113,6 +113,15 @@ export function finishImportJob(db: Db, id: number, end: ImportJobEnd, nowMs = D
  */
 export function endAbandonedImports(db: Db, nowMs = Date.now()): number {
   const now = iso(nowMs);
+  // Read first: the panel lists jobs often, and a write lock for nothing would queue behind an
+  // import worker's commits.
+  const any = db
+    .prepare<[string], { id: number }>(
+      `SELECT id FROM jobs WHERE kind = 'import' AND state IN ('queued', 'running')
+          AND (lease_expires_at IS NULL OR lease_expires_at < ?) LIMIT 1`,
+    )
+    .get(now);
+  if (!any) return 0;
   return db
     .transaction(() => {
       const expired = "(lease_expires_at IS NULL OR lease_expires_at < @now)";

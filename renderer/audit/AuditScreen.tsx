@@ -198,7 +198,7 @@ export function AuditScreen(props: { onOpen(uid: string): void }) {
         <tbody>
           {page?.rows.map((r: AuditRowView) => (
             <tr key={r.id} data-action={r.action}>
-              <td className="nowrap">{new Date(r.at).toLocaleString()}</td>
+              <td>{new Date(r.at).toLocaleString()}</td>
               <td>{r.actor}</td>
               <td>
                 <code>{r.action}</code>

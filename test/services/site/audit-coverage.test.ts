@@ -89,3 +89,47 @@ describe("CLI imports in the audit log", () => {
     }
   });
 });
+
+describe("CLI exports in the audit log", () => {
+  it("livercad export records format, counts and the user, not the folder", () => {
+    const dir = tempDir("livercad-audit-cli-");
+    const dbFile = path.join(dir, "data", "registry.sqlite");
+    const registry = Registry.open(dataPaths(dbFile));
+    try {
+      new ImportWriter(registry.db).commitSeries(batch("5", "1", 3));
+      const now = "2026-01-01T00:00:00.000Z";
+      registry.db
+        .prepare(
+          `INSERT INTO analyses (study_ref, status, prediction, probabilities_json, confidence,
+             sequences_json, models_json, provider, parameters_json, timings_json, app_version,
+             started_at, finished_at)
+           VALUES (1, 'analyzed', 'HCC', '{"HCC":0.8,"ICC":0.1,"metastasis":0.1}', 0.8, '{}',
+             '[]', 'cpu', '{}', '{}', '0.1.0', ?, ?)`,
+        )
+        .run(now, now);
+    } finally {
+      registry.close();
+    }
+    const out = path.join(dir, "DOE_JANE_export");
+    const r = runCli(["export", "--format", "csv", "--out", out, "--db", dbFile], {}, 120_000);
+    expect(r.stdout).toMatch(/format=csv studies=1 written=1 errors=0/);
+    const again = Registry.open(dataPaths(dbFile));
+    try {
+      const rows = queryAudit(again.db, { action: "export" });
+      expect(rows).toHaveLength(1);
+      expect(rows[0]!.details).toEqual({
+        via: "export",
+        format: "csv",
+        state: "done",
+        studies: 1,
+        selection: "all-analyzed",
+        written: 1,
+        errors: 0,
+        key: false,
+      });
+      expect(JSON.stringify(rows)).not.toContain("DOE_JANE");
+    } finally {
+      again.close();
+    }
+  });
+});

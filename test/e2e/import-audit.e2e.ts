@@ -89,9 +89,15 @@ describe("Audit screen", () => {
     // The open is audited when the study's details are read; the panes need not finish drawing.
     await h.page.getByTestId("patient-banner").waitFor({ timeout: 60_000 });
     await h.page.getByRole("button", { name: /Back to worklist/ }).click();
+    await h.page.locator("#confidence-slider").waitFor();
     await h.page.locator("#confidence-slider").fill("55");
+    await h.page.waitForFunction(
+      () => document.querySelector("[data-testid=slider-value]")?.textContent === "55%",
+    );
     await expect
-      .poll(() => h.service.handlers["settings:get"]({}).then((s) => s.topPercent))
+      .poll(() => h.service.handlers["settings:get"]({}).then((s) => s.topPercent), {
+        timeout: 15_000,
+      })
       .toBe(55);
 
     await h.page.getByRole("button", { name: "Audit", exact: true }).click();

@@ -11,6 +11,7 @@ import { migration006 } from "./006-confidence-assessment";
 import { migration007 } from "./007-site-safety";
 import { migration009 } from "./009-ground-truth-readers";
 import { migration010 } from "./010-result-objects";
+import { migration011 } from "./011-import-job-results";
 import { migration012 } from "./012-users-site-models";
 
 export type { Migration } from "./migration";
@@ -25,5 +26,6 @@ export const MIGRATIONS: readonly Migration[] = [
   migration007,
   migration009,
   migration010,
+  migration011,
   migration012,
 ];

@@ -63,6 +63,17 @@ CREATE TABLE ground_truth (
         at TEXT NOT NULL
       ) STRICT;
 
+CREATE TABLE import_job_results (
+        job_ref INTEGER PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,
+        -- ImportJobSummary (contract/ipc.ts): files, imported, duplicates, skipped, rejected,
+        -- studies, complete, incomplete. NULL when the job ended before the import reported.
+        summary_json TEXT CHECK (summary_json IS NULL OR json_valid(summary_json)),
+        -- [{"path", "reason"}]: rejected files, bounded (services/workstation/imports.ts).
+        file_errors_json TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(file_errors_json)),
+        -- [studyInstanceUid]: the studies the import added to or completed.
+        studies_json TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(studies_json))
+      ) STRICT;
+
 CREATE TABLE instances (
         id INTEGER PRIMARY KEY,
         series_ref INTEGER NOT NULL REFERENCES series(id),

@@ -10,6 +10,7 @@ import { StudyView } from "./viewer/StudyView";
 import { About } from "./safety/About";
 import { RESEARCH_NOTICE } from "../electron/contract/site";
 import { Analytics } from "./analytics/Analytics";
+import { AuditScreen } from "./audit/AuditScreen";
 import { Worklist } from "./worklist/Worklist";
 import type { QueryState } from "./worklist/useWorklist";
 import { useSession } from "./users/useSession";
@@ -34,7 +35,7 @@ export function App() {
   const [showAbout, setShowAbout] = useState(false);
   const [network, setNetwork] = useState(false);
   const [pacs, setPacs] = useState(false);
-  const [screen, setScreen] = useState<"worklist" | "analytics">("worklist");
+  const [screen, setScreen] = useState<"worklist" | "analytics" | "audit">("worklist");
   const [endOfList, setEndOfList] = useState<string | null>(null);
   // Issue 13 §6: who is signed in; nothing loads before a required sign-in.
   const auth = useSession();
@@ -127,6 +128,13 @@ export function App() {
           >
             Analytics
           </button>
+          <button
+            type="button"
+            className={screen === "audit" ? "tab active" : "tab"}
+            onClick={() => setScreen("audit")}
+          >
+            Audit
+          </button>
         </nav>
         <span className="spacer" />
         <UserMenu auth={auth} fallback={info?.actor} />
@@ -159,6 +167,9 @@ export function App() {
         )}
         {screen === "analytics" && info && !open && !showAbout && !network && !pacs && (
           <Analytics dataDir={info.dataDir} onOpen={openStudy} />
+        )}
+        {screen === "audit" && !open && !showAbout && !network && !pacs && (
+          <AuditScreen onOpen={openStudy} />
         )}
         {query && !open && !showAbout && !network && !pacs && screen === "worklist" && (
           <Worklist

@@ -16,6 +16,7 @@ import type { AboutInfo, SiteSettingsView } from "./site";
 import type { ResultObjectsOutcome, ResultObjectView } from "./results";
 import { OVERDUE_HOURS } from "./site";
 import { PASSWORD_MAX, ROLES, USERNAME_PATTERN, type SessionView, type UserView } from "./users";
+import { auditFilter, type AuditPageView } from "./audit";
 import type { CohortAnalytics } from "../evaluation/analytics";
 
 const uid = z
@@ -267,6 +268,14 @@ export interface JobView {
   fileErrors: { path: string; reason: string }[];
   /** A finished import's counts (issue 13 §5); absent while running and for analyses. */
   summary?: ImportJobSummary | null;
+  /** When an import job was started and ended (ISO), from the jobs table (issue 13 §5). */
+  createdAt?: string | null;
+  finishedAt?: string | null;
+  /**
+   * Set on job events of the event stream: the source paths (which can carry patient names) were
+   * left out of label, error and fileErrors; `jobs:list` has them (issue 12 §4).
+   */
+  pathsHidden?: boolean;
 }
 
 export interface ImportJobSummary {
@@ -700,6 +709,16 @@ export const CHANNELS = {
       password: z.string().min(1).max(PASSWORD_MAX).optional(),
     }),
     response: null as unknown as UserView,
+  },
+  /** Issue 13 §6: the Audit screen, filtered by user, action, time and study, newest first. */
+  "audit:query": {
+    request: auditFilter.extend({ limit: z.number().int().min(1).max(2000).optional() }),
+    response: null as unknown as AuditPageView,
+  },
+  /** Writes every matching entry as CSV (BOM, formulas escaped) into outDir; audited. */
+  "audit:export": {
+    request: auditFilter.extend({ outDir: z.string().min(1).max(4096) }),
+    response: null as unknown as { file: string; rows: number },
   },
 } as const;
 

@@ -24,7 +24,8 @@ export interface AuditRow {
   details: Record<string, unknown>;
 }
 
-export function queryAudit(db: Db, f: AuditFilter = {}): AuditRow[] {
+/** The WHERE clause (over `audit_log a LEFT JOIN studies s`) and its arguments. */
+function whereOf(f: AuditFilter): { sql: string; args: (string | number)[] } {
   const where: string[] = [];
   const args: (string | number)[] = [];
   if (f.since) {
@@ -53,9 +54,14 @@ export function queryAudit(db: Db, f: AuditFilter = {}): AuditRow[] {
     where.push("s.study_instance_uid = ?");
     args.push(f.studyInstanceUid);
   }
+  return { sql: where.length > 0 ? `WHERE ${where.join(" AND ")}` : "", args };
+}
+
+export function queryAudit(db: Db, f: AuditFilter = {}): AuditRow[] {
+  const { sql: where, args } = whereOf(f);
   const sql = `SELECT a.id, a.at, a.actor, a.action, s.study_instance_uid AS uid, a.details_json
                  FROM audit_log a LEFT JOIN studies s ON s.id = a.study_ref
-                ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
+                ${where}
                 ORDER BY a.id DESC LIMIT ?`;
   args.push(f.limit ?? 100_000);
   return db
@@ -79,6 +85,28 @@ export function queryAudit(db: Db, f: AuditFilter = {}): AuditRow[] {
       studyInstanceUid: r.uid,
       details: JSON.parse(r.details_json) as Record<string, unknown>,
     }));
+}
+
+/** How many entries match (the Audit screen shows a page of them). */
+export function countAudit(db: Db, f: AuditFilter = {}): number {
+  const { sql: where, args } = whereOf(f);
+  return (
+    db
+      .prepare<(string | number)[], { n: number }>(
+        `SELECT COUNT(*) AS n FROM audit_log a LEFT JOIN studies s ON s.id = a.study_ref ${where}`,
+      )
+      .get(...args)?.n ?? 0
+  );
+}
+
+/** Every user and action in the log: the Audit screen's filter choices. */
+export function auditChoices(db: Db): { users: string[]; actions: string[] } {
+  const col = (c: "actor" | "action"): string[] =>
+    db
+      .prepare<[], { v: string }>(`SELECT DISTINCT ${c} AS v FROM audit_log ORDER BY ${c}`)
+      .all()
+      .map((r) => r.v);
+  return { users: col("actor"), actions: col("action") };
 }
 
 /** CSV with a BOM (spreadsheet-friendly) and formula escaping (a cell never runs as a formula). */

@@ -9,8 +9,27 @@ function upsert(jobs: JobView[], job: JobView): JobView[] {
   const i = jobs.findIndex((j) => j.id === job.id);
   if (i < 0) return [...jobs, job];
   const next = [...jobs];
-  next[i] = job;
+  // Job events carry no source paths (issue 12 §4): the label, error and file errors this panel
+  // already has (from import:start or jobs:list) stay; a finished job's come from jobs:list.
+  next[i] = job.pathsHidden
+    ? { ...job, label: jobs[i]!.label, fileErrors: jobs[i]!.fileErrors, error: jobs[i]!.error }
+    : job;
   return next;
+}
+
+const FINAL: JobView["state"][] = ["done", "failed", "cancelled"];
+
+/** "12 files: 10 imported, 1 duplicate, 1 rejected · 2 studies (1 complete, 1 incomplete)". */
+export function importSummaryText(s: NonNullable<JobView["summary"]>): string {
+  const parts = [`${s.imported} imported`];
+  if (s.duplicates > 0) parts.push(`${s.duplicates} already stored`);
+  if (s.skipped > 0) parts.push(`${s.skipped} skipped`);
+  if (s.rejected > 0) parts.push(`${s.rejected} rejected`);
+  return (
+    `${s.files} file${s.files === 1 ? "" : "s"}: ${parts.join(", ")} · ` +
+    `${s.studies} stud${s.studies === 1 ? "y" : "ies"} (${s.complete} complete, ` +
+    `${s.incomplete} incomplete)`
+  );
 }
 
 export function ImportPanel() {
@@ -20,9 +39,13 @@ export function ImportPanel() {
   const [dragging, setDragging] = useState(false);
 
   useEffect(() => {
-    void call("jobs:list", {}).then(setJobs, () => undefined);
+    const reload = () => void call("jobs:list", {}).then(setJobs, () => undefined);
+    reload();
     return api.onEvent((e) => {
-      if (e.type === "job") setJobs((list) => upsert(list, e.job));
+      if (e.type !== "job") return;
+      setJobs((list) => upsert(list, e.job));
+      // A finished import's paths, reasons and summary come from the jobs table.
+      if (e.job.kind === "import" && e.job.pathsHidden && FINAL.includes(e.job.state)) reload();
     });
   }, []);
 
@@ -64,6 +87,11 @@ export function ImportPanel() {
   }
 
   const active = jobs.filter((j) => j.state === "queued" || j.state === "running");
+  // Past imports stay listed (they live in the jobs table: after a reload and a restart too).
+  const shown = [
+    ...jobs.filter((j) => j.kind === "import").slice(-5),
+    ...jobs.filter((j) => j.kind === "analyze").slice(-6),
+  ];
   return (
     <section
       className={`import-panel${dragging ? " dragging" : ""}`}
@@ -108,8 +136,8 @@ export function ImportPanel() {
         </div>
       )}
       <ul className="jobs" aria-label="Jobs">
-        {jobs.slice(-6).map((j) => (
-          <li key={j.id} className={`job job-${j.state}`}>
+        {shown.map((j) => (
+          <li key={j.id} className={`job job-${j.state}`} data-job-kind={j.kind}>
             <span className="job-label" title={j.label}>
               {j.kind === "import" ? "Import" : "Analysis"} · {j.label}
             </span>
@@ -123,6 +151,12 @@ export function ImportPanel() {
               </button>
             )}
             {j.error && <span className="error small">{j.error}</span>}
+            {j.kind === "import" && j.summary && (
+              <span className="small job-summary" data-testid="import-summary">
+                {importSummaryText(j.summary)}
+                {j.finishedAt ? ` · ended ${new Date(j.finishedAt).toLocaleString()}` : ""}
+              </span>
+            )}
             {j.fileErrors.length > 0 && (
               <details>
                 <summary>{j.fileErrors.length} file errors</summary>

@@ -21,6 +21,12 @@ import { dataPaths } from "../../services/paths";
 import { stringOption, type Command } from "../command";
 import { summaryText } from "./import";
 import { latestQualityFlags } from "../../registry";
+import {
+  auditAnalysisRequest,
+  auditAnalysisResults,
+  auditCliImport,
+} from "../../services/site/audit-events";
+import { currentActor } from "../../services/workstation/index";
 import { qualitySummary } from "../../contract/quality";
 
 export function resultsTable(results: StudyResult[]): string {
@@ -87,6 +93,7 @@ export const analyzeCommand: Command = {
     });
     try {
       const service = new AnalysisService({ registry, openModels: open, config });
+      auditAnalysisResults(registry.db, currentActor, service);
       // Models first: without them nothing is imported half-way or queued for nothing.
       const { opened } = await service.prepared();
       if (service.requeued > 0) {
@@ -97,11 +104,13 @@ export const analyzeCommand: Command = {
           read: readInstance,
           assign: assignStudySequences,
         });
+        auditCliImport(registry.db, currentActor(), "analyze", args.positionals.length, report);
         console.log(summaryText(report));
       }
       // --study UID: analyze again (a refused or stale study; issue 13 §2-3).
       const again = (args.values.study as string[] | undefined) ?? [];
       const queued = [...service.enqueue(again), ...service.enqueueUnanalyzed()];
+      auditAnalysisRequest(registry.db, currentActor(), again, true, queued.length);
       const ran = new Set<string>();
       const tty = process.stderr.isTTY === true;
       let done = 0;

@@ -1,4 +1,5 @@
-// `livercad audit`: the audit log, filtered, as a table or CSV (issue 13 §6).
+// `livercad audit`: the audit log, filtered, as a table or CSV (issue 13 §6). The app's Audit
+// screen reads the same query (registry/audit-query.ts) and writes the same CSV.
 import fs from "node:fs";
 import { Registry } from "../../registry";
 import { auditCsv, queryAudit } from "../../registry";
@@ -14,8 +15,9 @@ export const auditCommand: Command = {
     "Options:",
     "  --since/--until DATE  ISO date or time bounds (a bare date includes the whole day)",
     "  --user NAME           one user's actions",
-    "  --action A            one action (study.open, import, analysis.request, assignment.override,",
-    "                        review.update, worklist.threshold, site-setting ...) or a prefix with '.'",
+    "  --action A            one action (study.open, import, analysis.request, analysis.result,",
+    "                        assignment.override, review.update, worklist.threshold, export,",
+    "                        audit.export, site-setting, backup, restore ...) or a prefix with '.'",
     "  --study UID           one study",
     "  --limit N             newest N rows (default all)",
     "  --csv FILE            write CSV (UTF-8 with BOM, formulas escaped) instead of a table",

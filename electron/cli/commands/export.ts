@@ -2,6 +2,8 @@
 // (CSV, XLSX, PDF) and the de-identified study copy, written to a folder.
 import { UsageError } from "../../contract/errors";
 import { Registry } from "../../registry";
+import { auditCliExport } from "../../services/site/audit-events";
+import { currentActor } from "../../services/workstation/index";
 import { dataPaths } from "../../services/paths";
 import {
   EXPORT_FORMATS,
@@ -73,6 +75,14 @@ export const exportCommand: Command = {
         return 130;
       }
       const failed = report.files.filter((f) => f.outcome === "error");
+      auditCliExport(registry.db, currentActor(), {
+        format: report.format,
+        studies: report.studies,
+        written: report.files.length - failed.length,
+        errors: failed.length,
+        key: args.values.key === true,
+        selected: studies !== undefined,
+      });
       for (const f of failed) {
         console.error(`error: ${f.file || f.studyInstanceUid}: ${f.reason}`);
       }

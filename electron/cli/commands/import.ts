@@ -12,7 +12,10 @@ import {
   type ImportReport,
 } from "../../services/import";
 import { assignStudySequences, readInstance } from "../../services/import/defaults";
+import { ManagedStore } from "../../services/import/store";
 import { dataPaths } from "../../services/paths";
+import { auditCliImport } from "../../services/site/audit-events";
+import { currentActor } from "../../services/workstation/index";
 import { stringOption, type Command } from "../command";
 
 const BAR_WIDTH = 30;
@@ -70,6 +73,8 @@ export const importCommand: Command = {
     if (args.positionals.length === 0) throw new UsageError("Give at least one file or folder.");
     const jsonPath = stringOption(args, "json");
     const registry = Registry.open(dataPaths(stringOption(args, "db")));
+    // Copies a killed import left half-written go first (issue 12 §4).
+    new ManagedStore(registry.paths.store).sweepTemporaries();
     const tty = process.stderr.isTTY === true;
     let lastDraw = 0;
     try {
@@ -87,6 +92,7 @@ export const importCommand: Command = {
           : undefined,
       });
       if (tty) process.stderr.write("\n");
+      auditCliImport(registry.db, currentActor(), "import", args.positionals.length, report);
       if (jsonPath) {
         fs.mkdirSync(path.dirname(path.resolve(jsonPath)), { recursive: true });
         fs.writeFileSync(jsonPath, `${JSON.stringify(reportDocument(report), null, 2)}\n`);

@@ -1,7 +1,9 @@
 // The workstation's audited events beyond overrides and review flags (issue 13 §6): study opens,
-// imports, analysis requests and the worklist's confidence threshold. Details carry UIDs, counts
-// and values, never names, paths or comments.
+// imports (app and CLI), analysis requests and results, and the worklist's confidence threshold.
+// Details carry UIDs, counts and values, never names, paths or comments.
 import type { JobView } from "../../contract/ipc";
+import type { AnalysisEvent } from "../analysis/types";
+import type { ImportReport } from "../import/report";
 import { appendAudit, type Db } from "../../registry";
 import { studyRefOf } from "../../registry";
 
@@ -70,4 +72,97 @@ export function auditThreshold(
   }
   if (Object.keys(details).length === 0) return;
   appendAudit(db, { actor, action: "worklist.threshold", studyRef: null, details });
+}
+
+/**
+ * An analysis job's end (the enqueue is `analysis.request`): its state, the stored status and
+ * analysis id, for the app's and the CLI's analysis service alike. Errors are not copied (they
+ * can quote series descriptions): the job row keeps them.
+ */
+export function auditAnalysisResults(
+  db: Db,
+  actor: () => string,
+  service: { on(listener: (e: AnalysisEvent) => void): unknown },
+): void {
+  service.on((e) => {
+    if (e.type !== "finished") return;
+    try {
+      appendAudit(db, {
+        actor: actor(),
+        action: "analysis.result",
+        studyRef: studyRefOf(db, e.studyInstanceUid),
+        details: {
+          job: e.jobId,
+          state: e.state,
+          status: e.status,
+          analysis: e.analysisId,
+          error: e.error === null ? null : "see the analysis job",
+        },
+      });
+    } catch {
+      // The analysis is stored; a failed audit write must not turn it into an error.
+    }
+  });
+}
+
+/** An import run by `livercad import` / `analyze <dir>`: counts, never the paths. */
+export function auditCliImport(
+  db: Db,
+  actor: string,
+  command: string,
+  inputs: number,
+  report: ImportReport,
+): void {
+  const s = report.summary;
+  appendAudit(db, {
+    actor,
+    action: "import",
+    studyRef:
+      report.studies.length === 1 ? studyRefOf(db, report.studies[0]!.studyInstanceUid) : null,
+    details: {
+      via: command,
+      state: s.imported === 0 && s.duplicates === 0 ? "failed" : "done",
+      inputs,
+      summary: {
+        files: s.files,
+        imported: s.imported,
+        duplicates: s.duplicates,
+        skipped: s.skipped,
+        rejected: s.rejected,
+        studies: s.studies,
+        complete: s.complete,
+        incomplete: s.incomplete,
+      },
+    },
+  });
+}
+
+/** An export run by `livercad export` (the dialog's are audited by export/jobs.ts alike). */
+export function auditCliExport(
+  db: Db,
+  actor: string,
+  e: {
+    format: string;
+    studies: number;
+    written: number;
+    errors: number;
+    key: boolean;
+    selected: boolean;
+  },
+): void {
+  appendAudit(db, {
+    actor,
+    action: "export",
+    studyRef: null,
+    details: {
+      via: "export",
+      format: e.format,
+      state: "done",
+      studies: e.studies,
+      selection: e.selected ? "selected" : "all-analyzed",
+      written: e.written,
+      errors: e.errors,
+      key: e.key,
+    },
+  });
 }

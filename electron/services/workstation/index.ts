@@ -102,6 +102,9 @@ export function openWorkstation(options: {
   close(): Promise<void>;
 } {
   const registry = Registry.open(dataPaths(options.dbFile));
+  // Half-written store copies of a killed import (*.tmp, which can hold a patient's images) go
+  // at start-up, not only before the next import (issue 12 §4).
+  new ManagedStore(registry.paths.store).sweepTemporaries();
   const { engine, open } = modelOpener({
     root: options.modelsRoot ?? defaultModelsRoot(),
     pinned: usesShippedModels(options.modelsRoot),

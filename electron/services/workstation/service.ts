@@ -35,15 +35,19 @@ import { UsageError } from "../../contract/errors";
 import type { AnalysisEvent, AnalysisService } from "../analysis/index";
 import { evaluationHandlers } from "../evaluation/handlers";
 import { ImportQueue, type Importer } from "./imports";
+import { registryImportStore } from "./import-store";
 import { VolumeCache, type VolumeLoader } from "./volumes";
 import { WorklistIndex } from "./worklist";
 import { studyIdentity } from "../../registry";
 import { latestQualityFlags } from "../../registry";
 import { siteHandlers } from "../site/handlers";
+import { auditHandlers } from "../site/audit-handlers";
 import { checkOverride } from "../site/override";
 import { checkImportPaths } from "../site/import-truth";
+import { verbosePaths, withoutPaths } from "../site/path-privacy";
 import {
   auditAnalysisRequest,
+  auditAnalysisResults,
   auditImport,
   auditStudyOpen,
   auditThreshold,
@@ -93,8 +97,6 @@ export class WorkstationService {
   private readonly volumes: VolumeCache;
   private readonly listeners = new Set<(e: ServiceEvent) => void>();
   private readonly imports: ImportQueue;
-  /** Inputs per import job, for its audit entry. */
-  private readonly importInputs = new Map<number, number>();
   /** Exports started from the Export dialog (issue 15 §4). */
   readonly exports: ExportJobs;
   /** Who is signed in and what they may do (issue 13 §6). */
@@ -115,8 +117,13 @@ export class WorkstationService {
     this.handlers = guardHandlers(this.handlers, access);
     this.volumes = new VolumeCache(options.loadVolume);
     this.exports = new ExportJobs(registry, () => this.options.actor);
-    this.imports = new ImportQueue(options.importer, (job) => this.onImportJob(job));
+    this.imports = new ImportQueue(
+      options.importer,
+      (job, inputs) => this.onImportJob(job, inputs),
+      registryImportStore(registry.db),
+    );
     options.analysis.on((e) => this.onAnalysisEvent(e));
+    auditAnalysisResults(registry.db, () => this.options.actor, options.analysis);
   }
 
   private analysisLoop: Promise<unknown> | null = null;
@@ -192,10 +199,11 @@ export class WorkstationService {
     for (const l of this.listeners) l(e);
   }
 
-  private onImportJob(job: JobView): void {
-    this.emit({ type: "job", job });
+  /** `inputs`: counted in the job's audit entry, hidden from its events (issue 12 §4). */
+  private onImportJob(job: JobView, inputs: string[]): void {
+    this.emit({ type: "job", job: verbosePaths() ? job : withoutPaths(job, inputs) });
     if (job.state === "done" || job.state === "failed" || job.state === "cancelled") {
-      auditImport(this.registry.db, this.options.actor, job, this.importInputs.get(job.id) ?? 0);
+      auditImport(this.registry.db, this.options.actor, job, inputs.length);
     }
     if (job.state !== "running") {
       this.volumes.clear();
@@ -377,9 +385,7 @@ export class WorkstationService {
     },
     "import:start": async (req) => {
       checkImportPaths(req.paths);
-      const job = this.imports.start(req.paths);
-      this.importInputs.set(job.id, req.paths.length);
-      return job;
+      return this.imports.start(req.paths);
     },
     "analysis:enqueue": async (req) => {
       // Opening the models first turns "no trained models" into an answer, not a stuck queue.
@@ -404,7 +410,8 @@ export class WorkstationService {
     "network:save-settings": async (req) => this.network().saveSettings(req, this.options.actor),
     "jobs:list": async () => [...this.imports.list(), ...analyzeJobs(this.registry.db)],
     "jobs:cancel": async (req) => {
-      if (req.id < 0) return this.imports.cancel(req.id);
+      const importJob = this.imports.cancel(req.id);
+      if (importJob !== null) return importJob;
       this.options.analysis.cancel(req.id);
       return analyzeJobs(this.registry.db).find((j) => j.id === req.id) ?? null;
     },
@@ -435,6 +442,7 @@ export class WorkstationService {
       access: this.access,
       changed: () => this.invalidate(null),
     })),
+    ...auditHandlers(() => ({ registry: this.registry, actor: () => this.options.actor })),
     ...evaluationHandlers(() => ({
       registry: this.registry,
       actor: this.options.actor,

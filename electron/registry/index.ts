@@ -42,3 +42,8 @@ export * from "./quality";
 export * from "./identity";
 export * from "./series-usability";
 export * from "./audit-query";
+export * from "./import-jobs";
+export * from "./result-objects";
+export * from "./review-flags";
+export * from "./site-models";
+export * from "./users";

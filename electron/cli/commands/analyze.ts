@@ -1,6 +1,6 @@
 // `livercad analyze [<dir>...]`: imports the given folders, analyzes every study not yet analyzed
 // through the analysis service (jobs in the registry), prints a table, optionally writes out.json.
-import { listSiteModels } from "../../registry/site-models";
+import { listSiteModels } from "../../registry";
 import fs from "node:fs";
 import path from "node:path";
 import { UsageError } from "../../contract/errors";

@@ -1,7 +1,7 @@
 // `livercad demo`: the main job on built-in demo data: generates a small phantom cohort in the data
 // directory (skipped when the same cohort is already there), imports it, analyzes every study not
 // yet analyzed with the shipped models and prints the worklist (issue 4 §4).
-import { listSiteModels } from "../../registry/site-models";
+import { listSiteModels } from "../../registry";
 import path from "node:path";
 import { Registry } from "../../registry";
 import {

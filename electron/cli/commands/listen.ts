@@ -1,7 +1,7 @@
 // `livercad listen`: the headless DICOM node. Receives C-ECHO / C-STORE, files every instance into
 // the data directory, closes each study's arrival window and queues complete studies for analysis.
 // Runs until SIGINT or SIGTERM, then finishes the stores in progress and exits 0.
-import { listSiteModels } from "../../registry/site-models";
+import { listSiteModels } from "../../registry";
 import path from "node:path";
 import { Registry } from "../../registry";
 import {

@@ -1,6 +1,6 @@
 // `livercad nodes | echo | query | retrieve | send`: the SCU side of the DICOM node. A remote node
 // is a name from the data directory's network.json (`livercad nodes --add`) or AE@host:port.
-import { listSiteModels } from "../../registry/site-models";
+import { listSiteModels } from "../../registry";
 import path from "node:path";
 import { UsageError } from "../../contract/errors";
 import { Registry } from "../../registry";

@@ -9,7 +9,7 @@ import { openPipelineModels } from "../../inference/open-models";
 import { checkPinnedModels } from "../../inference/pins";
 import type { ProviderName } from "../../inference/providers";
 import type { OpenedModels } from "./service";
-import type { SiteModelRecord } from "../../registry/site-models";
+import type { SiteModelRecord } from "../../registry";
 import { checkModelRoot } from "../models/site-models";
 
 /**

@@ -13,7 +13,7 @@ import { saveAnalysis } from "../../registry";
 import type { RoiRecord } from "../analysis/types";
 import { SR_IMPORT_PROVIDER } from "./codes";
 import { readPart10, str } from "./dcm";
-import { resultObjectBySop } from "../../registry/result-objects";
+import { resultObjectBySop } from "../../registry";
 import { storeImportedSr } from "./result-objects";
 import { srUids } from "./sr-build";
 import { isLiverCadSr, modelRecordsOf, readSr, type SrAnalysis } from "./sr-read";

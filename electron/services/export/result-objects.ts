@@ -21,7 +21,7 @@ import {
   supersedeStale,
   type ResultObjectKind,
   type ResultObjectRow,
-} from "../../registry/result-objects";
+} from "../../registry";
 import { ManagedStore, storeRelativePath } from "../import/store";
 import { APP_VERSION } from "../../contract/version";
 import type { SeriesSource, StudyExport } from "./context";

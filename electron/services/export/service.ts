@@ -7,7 +7,6 @@ import { SEQUENCES, type SequenceId } from "../../contract/domain";
 import { AppError } from "../../contract/errors";
 import type { LoadedSeries } from "../../dicom/load-series";
 import type { Registry } from "../../registry";
-import { APP_VERSION } from "../../contract/version";
 import { SeriesSource, studiesToExport, type StudyExport } from "./context";
 import { writePart10 } from "./dcm";
 import {

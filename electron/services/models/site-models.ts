@@ -17,12 +17,7 @@ import {
 } from "../../inference/model-store";
 import { PINNED_FILES } from "../../inference/pins";
 import { appendAudit, type Db } from "../../registry";
-import {
-  filesKey,
-  insertSiteModel,
-  listSiteModels,
-  type SiteModelRecord,
-} from "../../registry/site-models";
+import { filesKey, insertSiteModel, listSiteModels, type SiteModelRecord } from "../../registry";
 
 const pinnedIds = (pins: Readonly<Record<string, string>>): Set<string> =>
   new Set(Object.keys(pins).map((k) => k.split("/")[0]!));

@@ -7,13 +7,7 @@ import type { AuditFilterRequest } from "../../contract/audit";
 import { UsageError } from "../../contract/errors";
 import { ExportError } from "../export/service";
 import { appendAudit, type Registry } from "../../registry";
-import {
-  auditChoices,
-  auditCsv,
-  countAudit,
-  queryAudit,
-  type AuditFilter,
-} from "../../registry/audit-query";
+import { auditChoices, auditCsv, countAudit, queryAudit, type AuditFilter } from "../../registry";
 import type { Handlers } from "../workstation/service";
 
 export interface AuditContext {

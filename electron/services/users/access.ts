@@ -15,8 +15,8 @@ import {
   type SessionView,
 } from "../../contract/users";
 import { appendAudit, type Db } from "../../registry";
-import { readSiteSettings } from "../../registry/site-settings";
-import { recordSignIn, recordSignInFailure, userByName } from "../../registry/users";
+import { readSiteSettings } from "../../registry";
+import { recordSignIn, recordSignInFailure, userByName } from "../../registry";
 import { DECOY_HASH, verifyPassword } from "./password";
 
 /** Failed sign-ins before an account locks, and for how long (OWASP Authentication Cheat Sheet:

@@ -11,7 +11,7 @@ import {
   type UserView,
 } from "../../contract/users";
 import { appendAudit, type Db } from "../../registry";
-import { readSiteSettings } from "../../registry/site-settings";
+import { readSiteSettings } from "../../registry";
 import {
   enabledAdmins,
   insertUser,
@@ -19,7 +19,7 @@ import {
   updateUser,
   userByName,
   userView,
-} from "../../registry/users";
+} from "../../registry";
 import { hashPassword } from "./password";
 
 export function checkPassword(password: string): void {

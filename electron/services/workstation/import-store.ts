@@ -12,8 +12,8 @@ import {
   recentImportJobs,
   renewImportLeases,
   saveImportProgress,
-} from "../../registry/import-jobs";
-import { newJobOwner } from "../../registry/jobs";
+} from "../../registry";
+import { newJobOwner } from "../../registry";
 import type { ImportJobStore } from "./imports";
 
 /** Past imports the panel lists. */

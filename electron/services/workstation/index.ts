@@ -1,7 +1,7 @@
 // The workstation's composition root: the registry in the data directory, the DICOM volume loader
 // over the managed store, and the import service, wired into one WorkstationService. The Electron
 // main process, `npm run dev:web`, the end-to-end tests and bench:ui all start it from here.
-import { listSiteModels } from "../../registry/site-models";
+import { listSiteModels } from "../../registry";
 import os from "node:os";
 import { UsageError } from "../../contract/errors";
 import { APP_VERSION } from "../../contract/version";

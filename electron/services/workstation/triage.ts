@@ -8,7 +8,7 @@
 // site's limit, whatever its rank.
 import type { WorklistQuery } from "../../contract/ipc";
 import { OVERDUE_HOURS } from "../../contract/site";
-import type { WorklistIndexRow } from "../../registry/workstation-queries";
+import type { WorklistIndexRow } from "../../registry";
 
 export interface TriageClock {
   /** Milliseconds since the epoch at which the page is computed. */

@@ -60,7 +60,9 @@ describe("randomized and shifted presets: what a plan draws (60 studies each)", 
     }
     // Thin contiguous 3D T1 (1-3.5 mm) in about a third of studies, at most 320 columns.
     const thin = series.filter((s) => s.kind.startsWith("T1_") && s.thickness < 3.6);
-    expect(thin.length / series.filter((s) => s.kind.startsWith("T1_")).length).toBeGreaterThan(0.2);
+    expect(thin.length / series.filter((s) => s.kind.startsWith("T1_")).length).toBeGreaterThan(
+      0.2,
+    );
     expect(Math.min(...thin.map((s) => s.thickness))).toBeLessThan(1.6);
     for (const s of thin) {
       expect(s.matrix).toBeLessThanOrEqual(320);

@@ -217,15 +217,12 @@ interface KindGeometry {
   gap: [number, number];
 }
 
-/**
- * Per family: thickness and spacing. Thin 3D T1 (1-3.5 mm, contiguous) is drawn separately
- * (THIN_T1) so that the shift test's stream stays what it was when it was first scored.
- */
+/** Per family: thickness and spacing; the shift test's thin contiguous T1 is never drawn in training. */
 const GEOMETRY: Record<RandomizedPreset, Record<"T2" | "T1" | "DWI" | "dual", KindGeometry>> = {
   randomized: {
-    T2: { spacing: [0.6, 2.0], thickness: [3, 9], gap: [0, 2] },
-    T1: { spacing: [0.6, 2.0], thickness: [3.6, 8], gap: [0, 1] },
-    DWI: { spacing: [1.6, 3.2], thickness: [3, 10], gap: [0, 2] },
+    T2: { spacing: [0.75, 1.8], thickness: [3.5, 9], gap: [0, 2] },
+    T1: { spacing: [0.75, 1.9], thickness: [3.6, 8], gap: [0, 1] },
+    DWI: { spacing: [1.6, 3.2], thickness: [4, 10], gap: [0, 2] },
     dual: { spacing: [1.0, 2.0], thickness: [5, 8], gap: [0, 1.5] },
   },
   shifted: {
@@ -235,12 +232,6 @@ const GEOMETRY: Record<RandomizedPreset, Record<"T2" | "T1" | "DWI" | "dual", Ki
     dual: { spacing: [1.2, 1.6], thickness: [5, 6], gap: [0, 1] },
   },
 };
-
-/**
- * Thin contiguous 3D T1 (VIBE/LAVA/THRIVE-like) in a share of randomized studies: 1-3.5 mm, no gap,
- * at most 320 columns (what such acquisitions use; it also bounds the render cost of ~200 slices).
- */
-const THIN_T1 = { share: 0.35, thickness: [1, 3.5] as [number, number], maxColumns: 320 };
 
 function geometryKind(kind: SeriesKind): "T2" | "T1" | "DWI" | "dual" | null {
   switch (kind) {
@@ -341,10 +332,7 @@ export function planRandomizedSeries(study: StudyPlan, preset: RandomizedPreset)
       grid = shared[g];
     } else {
       const range = GEOMETRY[preset][g];
-      // Drawn only for the randomized family, so the shifted preset's stream is unchanged.
-      const thin = preset === "randomized" && g === "T1" && rng.chance(THIN_T1.share);
-      let colSp = round(rng.uniform(range.spacing[0], range.spacing[1]), 0.0001);
-      if (thin) colSp = Math.max(colSp, Math.ceil((fovX / THIN_T1.maxColumns) * 1e4) / 1e4);
+      const colSp = round(rng.uniform(range.spacing[0], range.spacing[1]), 0.0001);
       const nonSquare = rng.chance(1 / 3);
       const rowSp = nonSquare ? round(colSp * rng.uniform(1.05, 1.35), 0.0001) : colSp;
       const fov = fovX + (g === "DWI" ? rng.uniform(0, 30) : 0);
@@ -362,10 +350,6 @@ export function planRandomizedSeries(study: StudyPlan, preset: RandomizedPreset)
         thickness: round(rng.uniform(range.thickness[0], range.thickness[1]), 0.1),
         gap: round(rng.uniform(range.gap[0], range.gap[1]), 0.1),
       };
-      if (thin) {
-        grid.thickness = round(rng.uniform(THIN_T1.thickness[0], THIN_T1.thickness[1]), 0.1);
-        grid.gap = 0;
-      }
       if (g !== "T2") shared[g] = grid;
     }
     const shift: Vec3 =

@@ -2,6 +2,7 @@
 // per-instance way in (services/import/instance.ts), the arrival tracker closes each study's
 // window, sequence assignment runs once per window, and a complete study is queued for analysis.
 // `livercad listen` and the Electron main process both run this under plain Node.
+import fs from "node:fs";
 import { errorMessage } from "../../contract/errors";
 import { ImportWriter, type Registry } from "../../registry";
 import {
@@ -12,6 +13,8 @@ import {
   type InstanceImportContext,
   type ReadFn,
 } from "../import";
+import { COMPREHENSIVE_SR } from "../export/dcm";
+import { restoreFromSr } from "../export/restore";
 import { missingUids } from "../import/instance";
 import { ManagedStore, storeRelativePath } from "../import/store";
 import { ArrivalTracker, type StudyArrival } from "./arrivals";
@@ -37,6 +40,11 @@ export interface SettledStudy {
   /** Seconds from the first to the last instance of the window. */
   receiveSeconds: number;
   error: string | null;
+  /**
+   * LiverCAD SRs received in the window that restored (or already were) the study's result
+   * (issue 15 §1: workstations sharing results through one PACS); such a study is not re-queued.
+   */
+  restoredFromSr?: number;
 }
 
 export type NodeEvent =
@@ -90,6 +98,8 @@ export class DicomNode {
     failed: 0,
   };
   private readonly ctx: InstanceImportContext;
+  /** Per study, the LiverCAD-candidate SRs received in its open arrival window (store paths). */
+  private readonly srs = new Map<string, string[]>();
 
   constructor(private readonly options: NodeOptions) {
     this.ctx = {
@@ -290,6 +300,17 @@ export class DicomNode {
       });
     }
     this.counters.objects += 1;
+    if (instance.sopClassUid === COMPREHENSIVE_SR) {
+      // Restored when the study's window settles: its images may come after it in the window.
+      const list = this.srs.get(ids.studyInstanceUid) ?? [];
+      list.push(
+        this.ctx.store.absolute(
+          storeRelativePath(ids.studyInstanceUid, ids.seriesInstanceUid, ids.sopInstanceUid),
+        ),
+      );
+      this.srs.set(ids.studyInstanceUid, list);
+      this.arrivals.instance(ids.studyInstanceUid, instance.associationId, instance.callingAeTitle);
+    }
     return this.report(instance, ids.studyInstanceUid, "object", {
       status: STATUS.success,
       comment: RESULT_SOP_CLASSES[instance.sopClassUid],
@@ -303,10 +324,17 @@ export class DicomNode {
     } catch (err) {
       error = `sequence assignment failed: ${errorMessage(err)}`;
     }
+    const restored = this.restoreSrs(uid);
     const report = studyReport(this.options.registry, uid, arrival.instances, error);
     const complete = report?.complete ?? false;
     let queued = false;
-    if (complete && error === null && this.options.autoAnalyze && this.options.enqueue) {
+    if (
+      complete &&
+      error === null &&
+      restored === 0 &&
+      this.options.autoAnalyze &&
+      this.options.enqueue
+    ) {
       this.options.enqueue([uid]);
       queued = true;
     }
@@ -321,7 +349,30 @@ export class DicomNode {
         queued,
         receiveSeconds: (arrival.lastAt - arrival.firstAt) / 1000,
         error,
+        ...(restored > 0 ? { restoredFromSr: restored } : {}),
       },
     });
+  }
+
+  /**
+   * The window's LiverCAD SRs through the folder import's restore (services/export/restore): the
+   * analysis they carry becomes the study's result, stored as an imported result object. Another
+   * product's SR, or one for images not here, stays a plain stored object (the reason is emitted).
+   */
+  private restoreSrs(uid: string): number {
+    const files = this.srs.get(uid) ?? [];
+    this.srs.delete(uid);
+    let restored = 0;
+    for (const file of files) {
+      let bytes: Uint8Array;
+      try {
+        bytes = new Uint8Array(fs.readFileSync(file));
+      } catch {
+        continue;
+      }
+      const r = restoreFromSr(this.options.registry, bytes, file);
+      if (r.kind === "restored" || r.kind === "unchanged") restored += 1;
+    }
+    return restored;
   }
 }

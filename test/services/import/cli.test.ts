@@ -68,9 +68,10 @@ describe("livercad import / list / assign", () => {
       details_json: string;
     }[];
     reg.close();
-    expect(audit).toHaveLength(1);
-    expect(audit[0]!.action).toBe("assignment.override");
-    expect(JSON.parse(audit[0]!.details_json)).toMatchObject({ sequence: "DWI", reason: "test" });
+    // The import itself is audited too (issue 13 §6: counts, never paths).
+    expect(audit.map((a) => a.action)).toEqual(["import", "assignment.override"]);
+    expect(audit[0]!.details_json).not.toContain(path.basename(src));
+    expect(JSON.parse(audit[1]!.details_json)).toMatchObject({ sequence: "DWI", reason: "test" });
   });
 
   it("refuses a registry written by a newer version with a message that says what to do", () => {

@@ -8,7 +8,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { exportFixture } from "../../export/fixture";
+import { copyFixture, exportFixture } from "../../export/fixture";
 import { CLI, runCli } from "../../helpers/cli";
 import { checkConsistency } from "../import/helpers";
 import { uids, writeSeries } from "../import/fixtures";
@@ -65,9 +65,11 @@ describe.skipIf(!CAN_UNSHARE)("Orthanc round trips (isolated loopback)", () => {
     // Issue 15's result objects (TID 1500 SR and GSPS of two analyzed phantom studies), written by
     // `livercad export`, go to Orthanc too: it must accept every one of them.
     const results = path.join(dir, "results");
-    const fx = exportFixture();
+    // A private copy: exporting SR/GSPS stores them as result objects in the registry, and other
+    // test files copy the shared fixture at the same time.
+    const dbFile = copyFixture(exportFixture());
     for (const format of ["sr", "gsps"]) {
-      const e = runCli(["export", "--format", format, "--out", results, "--db", fx.dbFile]);
+      const e = runCli(["export", "--format", format, "--out", results, "--db", dbFile]);
       if (e.status !== 0) throw new Error(`export ${format}: ${e.stderr}`);
     }
     const node = `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)}`;

@@ -15,6 +15,7 @@ import {
   type Db,
   type SeriesBatch,
 } from "../../../electron/registry";
+import { queryAudit } from "../../../electron/registry/audit-query";
 import { addUser } from "../../../electron/services/users/accounts";
 import {
   applyRetention,
@@ -234,6 +235,12 @@ describe("deleting a study", () => {
       files: 6,
       patientRemoved: false,
     });
+    // The Audit screen and `livercad audit --study UID` find it by the deleted study's UID.
+    const found = queryAudit(db, { studyInstanceUid: uidOf("7") });
+    expect(found.map((r) => [r.action, r.studyInstanceUid])).toEqual([
+      ["study.delete", uidOf("7")],
+    ]);
+    expect(queryAudit(db, { studyInstanceUid: uidOf("8") })).toEqual([]);
     expect(audit[1]!.d).not.toContain("Phantom");
     expect(audit[1]!.d).not.toContain("PAT7");
   });

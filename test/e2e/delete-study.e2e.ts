@@ -3,7 +3,8 @@
 // view has no Delete button (and the service refuses her anyway); the admin's has one, whose
 // dialog needs a reason; while an analysis runs on the study the service's refusal is shown and
 // nothing changes; then the study is deleted, the app is back on the worklist without it, its
-// files are gone, and the audit log names the UID, the admin and the reason.
+// files are gone, and the audit log names the UID, the admin and the reason. About sets the
+// retention limit (audited).
 // LIVERCAD_DOCS_SCREENSHOTS=DIR saves delete-study.png.
 import fs from "node:fs";
 import path from "node:path";
@@ -132,5 +133,28 @@ describe("issue 13 §7: deleting a study from the study view", () => {
       reason: "sent to the wrong workstation",
       via: "app",
     });
+  });
+
+  it("the admin sets the retention limit in About; a bad value is refused, nothing changed", async () => {
+    await h.page.getByRole("button", { name: "About" }).click();
+    const days = h.page.getByTestId("retention-days");
+    await days.waitFor();
+    expect(await days.inputValue()).toBe("0");
+    await days.fill("2.5");
+    await h.page.getByTestId("retention-save").click();
+    await expect
+      .poll(() => h.page.getByTestId("about").getByRole("alert").first().textContent())
+      .toBe('Retention "2.5" is not a whole number of days.');
+    await days.fill("365");
+    await h.page.getByTestId("retention-save").click();
+    await expect.poll(() => h.page.getByTestId("retention-save").isDisabled()).toBe(true);
+    expect(await days.inputValue()).toBe("365");
+    const row = h.registry.db
+      .prepare<[], { actor: string; d: string }>(
+        "SELECT actor, details_json AS d FROM audit_log WHERE action = 'site-setting' ORDER BY id DESC LIMIT 1",
+      )
+      .get()!;
+    expect(row.actor).toBe("admin");
+    expect(JSON.parse(row.d)).toEqual({ key: "retentionDays", from: 0, to: 365 });
   });
 });

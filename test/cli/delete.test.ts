@@ -182,6 +182,8 @@ describe("livercad retention", () => {
       "failed=0",
       "files_removed=0",
       "file_errors=0",
+      "orphan_files=0",
+      "orphan_files_removed=0",
     ]);
     withDb((r) =>
       expect(r.db.prepare("SELECT COUNT(*) AS n FROM studies").get()).toEqual({ n: 3 }),

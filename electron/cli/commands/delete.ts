@@ -67,6 +67,8 @@ export const retentionCommand: Command = {
     'each audited as study.delete with the reason "retention". Kept, with why: a study whose',
     "CAD result is not marked reviewed, or that an analysis or an import is working on.",
     "retentionDays=0 (the default) keeps every study: livercad settings retentionDays=N sets it.",
+    "Files of deleted studies left behind (the process stopped during a deletion; older than an",
+    "hour, registered nowhere) are removed too: orphan_files= (found), orphan_files_removed=.",
     "Exit status 1 when a deletion failed or a file could not be removed.",
   ].join("\n"),
   options: { db: { type: "string" }, "dry-run": { type: "boolean" } },
@@ -107,7 +109,12 @@ export const retentionCommand: Command = {
       console.log(`kept=${count("kept")}`);
       console.log(`failed=${count("failed")}`);
       console.log(`files_removed=${filesRemoved}`);
+      for (const e of report.sweep.errors) console.log(`file_error=${e.path}: ${e.reason}`);
+      fileErrors += report.sweep.errors.length;
       console.log(`file_errors=${fileErrors}`);
+      // Files a deletion interrupted after its commit left behind (services/site/deletion.ts).
+      console.log(`orphan_files=${report.sweep.found}`);
+      console.log(`orphan_files_removed=${report.sweep.removed}`);
       return count("failed") > 0 || fileErrors > 0 ? 1 : 0;
     } finally {
       registry.close();

@@ -2,8 +2,8 @@
 // (registry/deletion.ts); the store files are removed after the commit. A file that cannot be
 // removed is reported, not fatal: the study is gone from the registry either way. A crash between
 // the commit and the file removal leaves unregistered files under store/<StudyInstanceUID>/;
-// nothing reads them (every read goes through a registry row), and a re-import of the same
-// instances overwrites them. The retention limit (`retentionDays`) deletes old studies the same
+// nothing reads them (every read goes through a registry row), a re-import of the same instances
+// overwrites them, and `livercad retention` sweeps them (sweepDeletedStudyFiles). The retention limit (`retentionDays`) deletes old studies the same
 // way, each audited with the reason "retention".
 import fs from "node:fs";
 import path from "node:path";
@@ -18,6 +18,7 @@ import {
   type Registry,
   type RetentionCandidate,
 } from "../../registry";
+import { uidSegment } from "../import/store";
 import type { Handlers } from "../workstation/service";
 
 export interface FileRemoval {
@@ -78,6 +79,66 @@ export function deleteStudy(registry: Registry, req: DeletionRequest): StudyDele
   };
 }
 
+/** Files younger than this are never swept: an import writes a file before its row commits. */
+export const SWEEP_MIN_AGE_MS = 3_600_000;
+
+/**
+ * The files a deletion left behind when the process stopped between its commit and its unlinks:
+ * folders store/<study>/ of studies no longer in the registry, each file older than an hour and
+ * registered nowhere (instances, result_objects). A study folder of a study in the registry is
+ * never entered. `dryRun` counts them only.
+ */
+export function sweepDeletedStudyFiles(
+  registry: Registry,
+  options: { dryRun: boolean; nowMs?: number },
+): FileRemoval & { found: number } {
+  const nowMs = options.nowMs ?? Date.now();
+  const db = registry.db;
+  const known = new Set(
+    db
+      .prepare<[], { uid: string }>("SELECT study_instance_uid AS uid FROM studies")
+      .all()
+      .map((r) => uidSegment(r.uid)),
+  );
+  const registered = db.prepare<[string, string], { n: number }>(
+    `SELECT (SELECT COUNT(*) FROM instances WHERE store_path = ?)
+          + (SELECT COUNT(*) FROM result_objects WHERE store_path = ?) AS n`,
+  );
+  const orphans: string[] = [];
+  const visit = (rel: string[], depth: number): void => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(path.join(registry.paths.store, ...rel), { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const next = [...rel, e.name];
+      if (e.isDirectory() && depth < 2) visit(next, depth + 1);
+      if (!e.isFile() || !e.name.endsWith(".dcm") || depth !== 2) continue;
+      const relPath = next.join("/");
+      try {
+        const age = nowMs - fs.statSync(path.join(registry.paths.store, ...next)).mtimeMs;
+        if (age < SWEEP_MIN_AGE_MS) continue;
+      } catch {
+        continue;
+      }
+      if (registered.get(relPath, relPath)!.n === 0) orphans.push(relPath);
+    }
+  };
+  let studyDirs: fs.Dirent[] = [];
+  try {
+    studyDirs = fs.readdirSync(registry.paths.store, { withFileTypes: true });
+  } catch {
+    // No store yet.
+  }
+  for (const d of studyDirs) {
+    if (d.isDirectory() && !known.has(d.name)) visit([d.name], 1);
+  }
+  if (options.dryRun) return { found: orphans.length, removed: 0, missing: 0, errors: [] };
+  return { found: orphans.length, ...removeStoreFiles(registry.paths.store, orphans) };
+}
+
 export interface RetentionReport {
   retentionDays: number;
   dryRun: boolean;
@@ -88,19 +149,26 @@ export interface RetentionReport {
     why: string | null;
     deletion: StudyDeletionView | null;
   })[];
+  /** Files earlier deletions left behind (a crash after their commit): found, removed. */
+  sweep: FileRemoval & { found: number };
 }
 
 /**
  * Applies the site's retention limit: every study that arrived more than `retentionDays` ago is
  * deleted (audited, reason "retention") unless registry/deletion.ts' rules keep it. One study's
- * failure is reported and the rest go on.
+ * failure is reported and the rest go on. Then the files earlier deletions left are swept.
  */
 export function applyRetention(
   registry: Registry,
   options: { actor: string; dryRun: boolean; nowMs?: number },
 ): RetentionReport {
   const days = readSiteSettings(registry.db).retentionDays;
-  const report: RetentionReport = { retentionDays: days, dryRun: options.dryRun, studies: [] };
+  const report: RetentionReport = {
+    retentionDays: days,
+    dryRun: options.dryRun,
+    studies: [],
+    sweep: { found: 0, removed: 0, missing: 0, errors: [] },
+  };
   for (const c of retentionCandidates(registry.db, days, options.nowMs)) {
     if (c.keep !== null) {
       report.studies.push({ ...c, outcome: "kept", why: c.keep, deletion: null });
@@ -124,6 +192,10 @@ export function applyRetention(
       report.studies.push({ ...c, outcome: "failed", why: err.message, deletion: null });
     }
   }
+  report.sweep = sweepDeletedStudyFiles(registry, {
+    dryRun: options.dryRun,
+    ...(options.nowMs !== undefined ? { nowMs: options.nowMs } : {}),
+  });
   return report;
 }
 

@@ -9,6 +9,7 @@ import path from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { StudyBusyError, UsageError } from "../../../electron/contract/errors";
 import {
+  deleteStudyRecords,
   ImportWriter,
   Registry,
   writeSiteSetting,
@@ -410,7 +411,12 @@ describe("the retention limit", () => {
   it("0 (the default) keeps everything", () => {
     const reg = cohort();
     const r = applyRetention(reg, { actor: "cron", dryRun: false, nowMs: NOW });
-    expect(r).toEqual({ retentionDays: 0, dryRun: false, studies: [] });
+    expect(r).toEqual({
+      retentionDays: 0,
+      dryRun: false,
+      studies: [],
+      sweep: { found: 0, removed: 0, missing: 0, errors: [] },
+    });
     expect(reg.db.prepare("SELECT COUNT(*) AS n FROM studies").get()).toEqual({ n: 5 });
   });
 
@@ -464,6 +470,35 @@ describe("the retention limit", () => {
     expect(fs.readdirSync(reg.paths.store).sort()).toEqual(
       [uidOf("2"), uidOf("4"), uidOf("5")].sort(),
     );
+  });
+});
+
+describe("the sweep of files a deletion left behind", () => {
+  it("removes old unregistered files of studies no longer in the registry, nothing else", () => {
+    const reg = registry();
+    const db = reg.db;
+    storeSeries(reg, batch("7", "1", 2));
+    storeSeries(reg, batch("8", "1", 1));
+    // A crash after the commit: the rows and the audit entry are gone/written, the files stay.
+    deleteStudyRecords(db, { studyInstanceUid: uidOf("7"), actor: "a", reason: "r", via: "app" });
+    const old = (Date.now() - 2 * 3_600_000) / 1000;
+    const file = (...p: string[]): string => path.join(reg.paths.store, ...p);
+    const seven = fs.readdirSync(file(uidOf("7"), `${uidOf("7")}.1`));
+    for (const f of seven) fs.utimesSync(file(uidOf("7"), `${uidOf("7")}.1`, f), old, old);
+    // An import writing a new study right now (young file, no row yet): kept.
+    fs.mkdirSync(file("1.2.9", "1.2.9.1"), { recursive: true });
+    fs.writeFileSync(file("1.2.9", "1.2.9.1", "1.2.9.1.1.dcm"), "new");
+    // An old unregistered file in a study that is in the registry: not this sweep's business.
+    fs.writeFileSync(file(uidOf("8"), `${uidOf("8")}.1`, "stray.dcm"), "x");
+    fs.utimesSync(file(uidOf("8"), `${uidOf("8")}.1`, "stray.dcm"), old, old);
+
+    const dry = applyRetention(reg, { actor: "cron", dryRun: true });
+    expect(dry.sweep).toEqual({ found: 2, removed: 0, missing: 0, errors: [] });
+    expect(fs.readdirSync(file(uidOf("7"), `${uidOf("7")}.1`))).toHaveLength(2);
+    const real = applyRetention(reg, { actor: "cron", dryRun: false });
+    expect(real.sweep).toEqual({ found: 2, removed: 2, missing: 0, errors: [] });
+    expect(fs.readdirSync(reg.paths.store).sort()).toEqual([uidOf("8"), "1.2.9"].sort());
+    expect(fs.existsSync(file(uidOf("8"), `${uidOf("8")}.1`, "stray.dcm"))).toBe(true);
   });
 });
 

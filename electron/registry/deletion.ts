@@ -227,3 +227,20 @@ export function retentionCandidates(
     };
   });
 }
+
+/** Every study's UID: the sweep of a deletion's leftover files skips their store folders. */
+export function allStudyUids(db: Db): string[] {
+  return db
+    .prepare<[], { uid: string }>("SELECT study_instance_uid AS uid FROM studies")
+    .all()
+    .map((r) => r.uid);
+}
+
+/** Whether a store path (relative) is an instance's or a stored result object's file. */
+export function storePathChecker(db: Db): (relative: string) => boolean {
+  const stmt = db.prepare<[string, string], { n: number }>(
+    `SELECT (SELECT COUNT(*) FROM instances WHERE store_path = ?)
+          + (SELECT COUNT(*) FROM result_objects WHERE store_path = ?) AS n`,
+  );
+  return (relative) => (stmt.get(relative, relative)?.n ?? 0) > 0;
+}

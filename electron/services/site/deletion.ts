@@ -11,12 +11,14 @@ import { RETENTION_REASON, type StudyDeletionView } from "../../contract/deletio
 import { AppError, errorMessage } from "../../contract/errors";
 import type { Channel } from "../../contract/ipc";
 import {
+  allStudyUids,
   deleteStudyRecords,
   readSiteSettings,
   retentionCandidates,
   type DeletionRequest,
   type Registry,
   type RetentionCandidate,
+  storePathChecker,
 } from "../../registry";
 import { uidSegment } from "../import/store";
 import type { Handlers } from "../workstation/service";
@@ -93,17 +95,8 @@ export function sweepDeletedStudyFiles(
   options: { dryRun: boolean; nowMs?: number },
 ): FileRemoval & { found: number } {
   const nowMs = options.nowMs ?? Date.now();
-  const db = registry.db;
-  const known = new Set(
-    db
-      .prepare<[], { uid: string }>("SELECT study_instance_uid AS uid FROM studies")
-      .all()
-      .map((r) => uidSegment(r.uid)),
-  );
-  const registered = db.prepare<[string, string], { n: number }>(
-    `SELECT (SELECT COUNT(*) FROM instances WHERE store_path = ?)
-          + (SELECT COUNT(*) FROM result_objects WHERE store_path = ?) AS n`,
-  );
+  const known = new Set(allStudyUids(registry.db).map(uidSegment));
+  const registered = storePathChecker(registry.db);
   const orphans: string[] = [];
   const visit = (rel: string[], depth: number): void => {
     let entries: fs.Dirent[];
@@ -123,7 +116,7 @@ export function sweepDeletedStudyFiles(
       } catch {
         continue;
       }
-      if (registered.get(relPath, relPath)!.n === 0) orphans.push(relPath);
+      if (!registered(relPath)) orphans.push(relPath);
     }
   };
   let studyDirs: fs.Dirent[] = [];

@@ -94,3 +94,10 @@ export class SignInError extends AppError {
     super("SIGN_IN", message);
   }
 }
+
+/** A study that a running job is working on (issue 13 §7: a deletion is refused, not raced). */
+export class StudyBusyError extends AppError {
+  constructor(message: string) {
+    super("BUSY", message);
+  }
+}

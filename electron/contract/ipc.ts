@@ -18,6 +18,7 @@ import { OVERDUE_HOURS } from "./site";
 import { PASSWORD_MAX, ROLES, USERNAME_PATTERN, type SessionView, type UserView } from "./users";
 import { auditFilter, type AuditPageView } from "./audit";
 import type { CohortAnalytics } from "../evaluation/analytics";
+import { deleteReason, RETENTION_DAYS, type StudyDeletionView } from "./deletion";
 
 const uid = z
   .string()
@@ -522,6 +523,8 @@ export const CHANNELS = {
         overdueHours: z.number().min(OVERDUE_HOURS.min).max(OVERDUE_HOURS.max).optional(),
         /** Admin only (issue 13 §6); refused without an enabled admin account. */
         requireSignIn: z.boolean().optional(),
+        /** Issue 13 §7: days after arrival before `livercad retention` deletes; 0 = never. */
+        retentionDays: z.number().int().min(RETENTION_DAYS.min).max(RETENTION_DAYS.max).optional(),
       })
       .refine((r) => Object.keys(r).length > 0, { message: "name at least one setting" }),
     response: null as unknown as SiteSettingsView,
@@ -719,6 +722,15 @@ export const CHANNELS = {
   "audit:export": {
     request: auditFilter.extend({ outDir: z.string().min(1).max(4096) }),
     response: null as unknown as { file: string; rows: number },
+  },
+  /**
+   * Issue 13 §7: deletes a study, its series, images, analyses, reviews and results (admin only,
+   * users/guard.ts); audited as study.delete with the UID and the reason. Refused while an
+   * analysis or an import is working on it.
+   */
+  "study:delete": {
+    request: z.object({ studyInstanceUid: uid, reason: deleteReason }),
+    response: null as unknown as StudyDeletionView,
   },
 } as const;
 

@@ -30,6 +30,8 @@ export interface SiteSettingsView {
   overdueHours: number;
   /** Every user signs in with a local account (issue 13 §6). */
   requireSignIn: boolean;
+  /** Days after arrival before `livercad retention` deletes a study; 0 = keep forever (§7). */
+  retentionDays: number;
 }
 
 /**

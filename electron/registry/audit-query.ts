@@ -24,6 +24,10 @@ export interface AuditRow {
   details: Record<string, unknown>;
 }
 
+/** The study's UID: from the join, or for a deletion (study row gone) from its details. */
+const UID_COLUMN = `COALESCE(s.study_instance_uid, CASE WHEN a.action = 'study.delete'
+  THEN json_extract(a.details_json, '$.studyInstanceUid') END)`;
+
 /** The WHERE clause (over `audit_log a LEFT JOIN studies s`) and its arguments. */
 function whereOf(f: AuditFilter): { sql: string; args: (string | number)[] } {
   const where: string[] = [];
@@ -51,15 +55,17 @@ function whereOf(f: AuditFilter): { sql: string; args: (string | number)[] } {
     }
   }
   if (f.studyInstanceUid) {
-    where.push("s.study_instance_uid = ?");
-    args.push(f.studyInstanceUid);
+    // A deleted study's entry names its UID in the details (its study_ref is NULL, §7).
+    where.push(`(s.study_instance_uid = ? OR (a.action = 'study.delete'
+                 AND json_extract(a.details_json, '$.studyInstanceUid') = ?))`);
+    args.push(f.studyInstanceUid, f.studyInstanceUid);
   }
   return { sql: where.length > 0 ? `WHERE ${where.join(" AND ")}` : "", args };
 }
 
 export function queryAudit(db: Db, f: AuditFilter = {}): AuditRow[] {
   const { sql: where, args } = whereOf(f);
-  const sql = `SELECT a.id, a.at, a.actor, a.action, s.study_instance_uid AS uid, a.details_json
+  const sql = `SELECT a.id, a.at, a.actor, a.action, ${UID_COLUMN} AS uid, a.details_json
                  FROM audit_log a LEFT JOIN studies s ON s.id = a.study_ref
                 ${where}
                 ORDER BY a.id DESC LIMIT ?`;

@@ -47,3 +47,4 @@ export * from "./result-objects";
 export * from "./review-flags";
 export * from "./site-models";
 export * from "./users";
+export * from "./deletion";

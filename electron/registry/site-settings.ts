@@ -6,6 +6,7 @@ import { z } from "zod";
 import { UsageError } from "../contract/errors";
 import { INCOMPLETE_POLICIES } from "../contract/quality";
 import { OVERDUE_HOURS } from "../contract/site";
+import { RETENTION_DAYS } from "../contract/deletion";
 import { appendAudit } from "./audit";
 import { enabledAdmins } from "./users";
 import type { Db } from "./open";
@@ -28,6 +29,12 @@ export const SITE_SETTINGS = {
     schema: z.boolean(),
     default: false as boolean,
     help: "true | false: every user signs in with a local account (needs an enabled admin account)",
+  },
+  /** Days after arrival before `livercad retention` deletes a study; 0 = keep forever (issue 13 §7). */
+  retentionDays: {
+    schema: z.number().int().min(RETENTION_DAYS.min).max(RETENTION_DAYS.max),
+    default: RETENTION_DAYS.default as number,
+    help: `days (${RETENTION_DAYS.min}-${RETENTION_DAYS.max}, 0 = keep forever) after a study's arrival before livercad retention deletes it`,
   },
 } as const;
 

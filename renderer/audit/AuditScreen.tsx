@@ -204,7 +204,12 @@ export function AuditScreen(props: { onOpen(uid: string): void }) {
                 <code>{r.action}</code>
               </td>
               <td>
-                {r.studyInstanceUid ? (
+                {r.studyInstanceUid && r.action === "study.delete" ? (
+                  // Deleted (issue 13 §7): the UID from the entry's details, nothing to open.
+                  <span title={`Deleted study ${r.studyInstanceUid}`}>
+                    …{r.studyInstanceUid.slice(-12)}
+                  </span>
+                ) : r.studyInstanceUid ? (
                   <button
                     type="button"
                     className="link"

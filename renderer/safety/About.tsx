@@ -6,6 +6,7 @@ import type { AboutInfo, SiteSettingsView } from "../../electron/contract/site";
 import { OVERDUE_HOURS } from "../../electron/contract/site";
 import { call } from "../api";
 import { UsersPanel } from "../users/UsersPanel";
+import { RetentionSetting } from "./RetentionSetting";
 
 const LOCATION: Record<AboutInfo["dataLocation"], string> = {
   "per-machine": "per machine: every user of this workstation shares one worklist",
@@ -145,6 +146,7 @@ export function About(props: { onClose(): void }) {
           >
             Save limit
           </button>
+          <RetentionSetting settings={settings} onSaved={setSettings} onError={setError} />
           <p className="muted small">Every change is recorded in the audit log with your name.</p>
         </>
       )}

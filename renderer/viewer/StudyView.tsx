@@ -8,6 +8,7 @@ import { call } from "../api";
 import { PatientBanner } from "../identity/PatientBanner";
 import { QualityBanner } from "../safety/QualityBanner";
 import { ReanalyzeBar } from "../safety/ReanalyzeBar";
+import { DeleteStudy } from "../safety/DeleteStudy";
 import { perf, recordAfterPaint } from "../perf";
 import { roiInPane, type PaneRoi } from "../overlays/roi";
 import { Pane, RESET_VIEW, type View, type Windowing } from "./Pane";
@@ -244,6 +245,7 @@ export function StudyView(props: {
         <button type="button" data-testid="study-export" onClick={() => setExporting(true)}>
           Export…
         </button>
+        {detail && <DeleteStudy detail={detail} onDeleted={() => props.onClose()} />}
       </div>
       {exporting && (
         <ExportDialog

@@ -19,6 +19,7 @@ import { auditCommand } from "./audit";
 import { backupCommand, restoreCommand } from "./backup";
 import { usersCommand } from "./users";
 import { modelsCommand } from "./models";
+import { deleteCommand, retentionCommand } from "./delete";
 
 export const COMMANDS: Command[] = [
   demoCommand,
@@ -44,4 +45,6 @@ export const COMMANDS: Command[] = [
   exportCommand,
   usersCommand,
   modelsCommand,
+  deleteCommand,
+  retentionCommand,
 ];

@@ -104,14 +104,34 @@ export class ManagedStore {
     }
     const tmp = `${target}.${process.pid}.${this.counter++}.tmp`;
     try {
-      if (options.durable) writeDurably(tmp, target, dir, data);
-      else {
-        fs.writeFileSync(tmp, data, { mode: 0o600 });
-        fs.renameSync(tmp, target);
-      }
+      this.writeIn(dir, tmp, target, data, options);
     } catch (err) {
       fs.rmSync(tmp, { force: true });
-      throw err;
+      // A deleted study's folders are removed (services/site/deletion.ts): a long-lived store
+      // (the DICOM listener) that made the folder before must make it again.
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT" || !this.madeDirs.delete(dir)) throw err;
+      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      this.madeDirs.add(dir);
+      try {
+        this.writeIn(dir, tmp, target, data, options);
+      } catch (again) {
+        fs.rmSync(tmp, { force: true });
+        throw again;
+      }
+    }
+  }
+
+  private writeIn(
+    dir: string,
+    tmp: string,
+    target: string,
+    data: Uint8Array,
+    options: { durable?: boolean },
+  ): void {
+    if (options.durable) writeDurably(tmp, target, dir, data);
+    else {
+      fs.writeFileSync(tmp, data, { mode: 0o600 });
+      fs.renameSync(tmp, target);
     }
   }
 }

@@ -33,6 +33,8 @@ export function channelPermission(channel: Channel, req: unknown): Permission | 
     case "results:send":
       // The SR and GSPS carry the patient's name and ID (issue 15 §1).
       return "export-identities";
+    case "study:delete":
+      return "delete-studies";
     default:
       return null;
   }

@@ -62,6 +62,7 @@ import { triageClock, type TriageClock } from "./triage";
 import { UserAccess } from "../users/access";
 import { guardHandlers } from "../users/guard";
 import { userHandlers } from "../users/handlers";
+import { deletionHandlers } from "../site/deletion";
 
 export interface ServiceOptions {
   actor: string;
@@ -447,6 +448,16 @@ export class WorkstationService {
       registry: this.registry,
       actor: this.options.actor,
       changed: (uids) => this.invalidate(uids),
+    })),
+    ...deletionHandlers(() => ({
+      registry: this.registry,
+      actor: () => this.options.actor,
+      changed: () => {
+        // The study's rows are gone: rebuild the index (replace() only adds or updates rows)
+        // and drop decoded volumes, whose series no longer exist.
+        this.volumes.clear();
+        this.invalidate(null);
+      },
     })),
   };
 }

@@ -1,0 +1,57 @@
+// The retention limit in About (issue 13 §7): days after arrival before `livercad retention`
+// deletes a study, 0 = keep forever. Saved with its button (one audit entry per save); only an
+// admin may change it when sign-in is required (the service refuses others by role).
+import { useState } from "react";
+import { RETENTION_DAYS } from "../../electron/contract/deletion";
+import type { SiteSettingsView } from "../../electron/contract/site";
+import { call } from "../api";
+
+export function RetentionSetting(props: {
+  settings: SiteSettingsView;
+  onSaved(s: SiteSettingsView): void;
+  onError(message: string | null): void;
+}) {
+  const [text, setText] = useState<string | null>(null);
+
+  async function save() {
+    const days = Number(text);
+    if (text === null || text.trim() === "" || !Number.isInteger(days)) {
+      props.onError(`Retention "${text ?? ""}" is not a whole number of days.`);
+      return;
+    }
+    try {
+      props.onSaved(await call("site:set", { retentionDays: days }));
+      setText(null);
+      props.onError(null);
+    } catch (e) {
+      props.onError(e instanceof Error ? e.message : String(e));
+    }
+  }
+
+  return (
+    <>
+      <label className="inline">
+        Studies are deleted by <code>livercad retention</code>
+        <input
+          type="number"
+          min={RETENTION_DAYS.min}
+          max={RETENTION_DAYS.max}
+          step={1}
+          aria-label="Retention in days"
+          data-testid="retention-days"
+          value={text ?? String(props.settings.retentionDays)}
+          onChange={(e) => setText(e.target.value)}
+        />
+        days after they arrived (0 keeps every study)
+      </label>
+      <button
+        type="button"
+        data-testid="retention-save"
+        disabled={text === null}
+        onClick={() => void save()}
+      >
+        Save retention
+      </button>
+    </>
+  );
+}

@@ -36,7 +36,7 @@ export type * from "./types";
 export * from "./evaluation";
 export * from "./analysis-queue";
 export * from "./analyses";
-export * from "./workstation-queries";
+export * from "./worklist";
 export * from "./site-settings";
 export * from "./quality";
 export * from "./identity";

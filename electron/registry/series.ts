@@ -1,5 +1,6 @@
 // Series rows as the workstation reads them (issue 6): a study's series with the reason the
-// assignment rules set each aside, and the b-value the effective DWI assignment chose.
+// assignment rules set each aside, the b-value the effective DWI assignment chose, and the number
+// and description that name a series in the quality gate's and the override check's messages.
 import type { SeriesOption } from "../contract/ipc";
 import type { Db } from "./open";
 
@@ -41,4 +42,19 @@ export function dwiBValueOfSeries(db: Db, seriesInstanceUid: string): number | n
     )
     .get(seriesInstanceUid);
   return row?.b_value ?? null;
+}
+
+export interface SeriesHeading {
+  seriesNumber: number | null;
+  description: string;
+}
+
+/** Series Number and Series Description (PS3.3 C.7.3.1) of one series; null when not stored. */
+export function seriesHeading(db: Db, seriesInstanceUid: string): SeriesHeading | null {
+  const row = db
+    .prepare<[string], { series_number: number | null; description: string }>(
+      "SELECT series_number, description FROM series WHERE series_instance_uid = ?",
+    )
+    .get(seriesInstanceUid);
+  return row ? { seriesNumber: row.series_number, description: row.description } : null;
 }

@@ -1,6 +1,6 @@
 // Analysis results in the registry (analyses + rois, db/003) and back out as out.json's studies.
 // Per-class Monte-Carlo statistics are JSON shaped {perClass: {HCC: {mean, variance, std}}, ...},
-// the shape the workstation's charts read (workstation-queries.ts mcSpread).
+// the shape the workstation's charts read (latest-analysis.ts mcSpread).
 import type { AnalysisStatus, ModelRecord, RoiRecord, StudyResult } from "../contract/analysis";
 import type { ConfidenceScores } from "../contract/calibration";
 import type { Assessment } from "../contract/confidence";

@@ -4,6 +4,7 @@
 // worker (services/analysis/service.ts) stops between stages.
 import type { JobState } from "../contract/analysis";
 import { UsageError } from "../contract/errors";
+import type { JobView } from "../contract/ipc";
 import { claimNextJob } from "./jobs";
 import type { Db } from "./open";
 
@@ -150,4 +151,38 @@ export function jobAttempts(db: Db, jobId: number): number {
     db.prepare<[number], { a: number }>("SELECT attempts AS a FROM jobs WHERE id = ?").get(jobId)
       ?.a ?? 0
   );
+}
+
+/** Analysis jobs that are waiting, running, or finished in the last hour, oldest first. */
+export function analyzeJobs(db: Db): JobView[] {
+  const since = new Date(Date.now() - 3_600_000).toISOString();
+  return db
+    .prepare<
+      [string],
+      {
+        id: number;
+        state: JobView["state"];
+        stage: string | null;
+        progress: number;
+        uid: string | null;
+        error: string | null;
+      }
+    >(
+      `SELECT j.id, j.state, j.stage, j.progress, s.study_instance_uid AS uid, j.error
+         FROM jobs j LEFT JOIN studies s ON s.id = j.study_ref
+        WHERE j.kind = 'analyze' AND (j.state IN ('queued', 'running') OR j.updated_at >= ?)
+        ORDER BY j.id LIMIT 500`,
+    )
+    .all(since)
+    .map((j) => ({
+      id: j.id,
+      kind: "analyze" as const,
+      state: j.state,
+      stage: j.stage,
+      progress: j.progress,
+      studyInstanceUid: j.uid,
+      label: "Analysis",
+      error: j.error,
+      fileErrors: [],
+    }));
 }

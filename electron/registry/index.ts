@@ -16,7 +16,7 @@ export {
   overrideAssignment,
   type OverrideRequest,
 } from "./assignments";
-export { listStudies, getStudy, instanceFilesOfSeries } from "./studies";
+export { listStudies, getStudy, instanceFilesOfSeries, studyRefOf } from "./studies";
 export { appendAudit, auditForStudy, type AuditEntry } from "./audit";
 export {
   requeueInterruptedJobs,
@@ -36,7 +36,10 @@ export type * from "./types";
 export * from "./evaluation";
 export * from "./analysis-queue";
 export * from "./analyses";
-export * from "./workstation-queries";
+export * from "./worklist";
+export * from "./latest-analysis";
+export * from "./reviews";
+export * from "./series";
 export * from "./site-settings";
 export * from "./quality";
 export * from "./identity";

@@ -4,7 +4,8 @@
 // saveReview (append-only reviews, db/004), in the same transaction as the read.
 import type { ReviewState } from "../contract/ipc";
 import type { Db } from "./open";
-import { latestReview, saveReview, studyRefOf } from "./workstation-queries";
+import { latestReview, saveReview } from "./reviews";
+import { studyRefOf } from "./studies";
 
 export type ReviewFlag = "reviewed" | "urgent";
 

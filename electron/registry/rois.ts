@@ -1,5 +1,5 @@
 // The ROI rows of one analysis (db/003), in rank order with their series UID: one query for the
-// out.json writer (analyses.ts) and the study view (workstation-queries.ts).
+// out.json writer (analyses.ts) and the study view (latest-analysis.ts).
 import type { SequenceId } from "../contract/domain";
 import type { Db } from "./open";
 

@@ -1,6 +1,7 @@
 // Study-level reads for the worklist and `livercad list`: status comes from the study_status
 // view (db/004), sequences from the effective assignments.
 import { SEQUENCES, type SequenceId, type StudyStatus } from "../contract/domain";
+import { UsageError } from "../contract/errors";
 import { effectiveAssignments } from "./assignments";
 import type { Db } from "./open";
 import type { SequenceAssignmentRecord, StudySummary } from "./types";
@@ -76,4 +77,12 @@ export function instanceFilesOfSeries(db: Db, seriesInstanceUid: string): string
     )
     .all(seriesInstanceUid)
     .map((r) => r.store_path);
+}
+
+export function studyRefOf(db: Db, studyInstanceUid: string): number {
+  const row = db
+    .prepare<[string], { id: number }>("SELECT id FROM studies WHERE study_instance_uid = ?")
+    .get(studyInstanceUid);
+  if (!row) throw new UsageError(`No study ${studyInstanceUid} in the registry.`);
+  return row.id;
 }

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { ageAt, formatPersonName, identityOf } from "../../electron/contract/identity";
 import type { WorklistQuery } from "../../electron/contract/ipc";
-import type { WorklistIndexRow } from "../../electron/registry/workstation-queries";
+import type { WorklistIndexRow } from "../../electron/registry";
 import { WorklistIndex } from "../../electron/services/workstation/worklist";
 
 describe("formatPersonName", () => {

@@ -24,8 +24,12 @@ import type { LesionClass, SequenceId } from "../../electron/contract/domain";
 import { LESION_CLASSES, SEQUENCES } from "../../electron/contract/domain";
 import { gridTransform } from "../../electron/contract/geometry";
 import { loadSeries } from "../../electron/dicom/load-series";
-import { getStudy, instanceFilesOfSeries, Registry } from "../../electron/registry/index";
-import { studyRefOf } from "../../electron/registry/workstation-queries";
+import {
+  getStudy,
+  instanceFilesOfSeries,
+  Registry,
+  studyRefOf,
+} from "../../electron/registry/index";
 import { saveAnalysis, studyResults } from "../../electron/services/analysis/index";
 import { writeCalibration } from "../../electron/inference/calibration-store";
 import { ManagedStore } from "../../electron/services/import/index";

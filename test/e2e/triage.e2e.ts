@@ -15,7 +15,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { queryAudit } from "../../electron/registry/audit-query";
-import { saveReview } from "../../electron/registry/workstation-queries";
+import { saveReview } from "../../electron/registry";
 import { paneMarkers } from "../../renderer/viewer/orientation";
 import { buildFixture, type Fixture } from "./fixture";
 import { ACTOR, startHarness, waitForPanes, type Harness } from "./harness";

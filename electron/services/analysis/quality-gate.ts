@@ -15,7 +15,7 @@ import {
   type SeriesRef,
 } from "../../dicom/quality/checks";
 import { readDicomFile } from "../../dicom/read/index";
-import { instanceFilesOfSeries, type Registry } from "../../registry";
+import { instanceFilesOfSeries, seriesHeading, type Registry } from "../../registry";
 import { ManagedStore } from "../import/index";
 import type { StudySeries } from "./load";
 
@@ -33,13 +33,9 @@ export class QualityRefusedError extends AppError {
 }
 
 function seriesLabel(registry: Registry, uid: string): string {
-  const row = registry.db
-    .prepare<[string], { series_number: number | null; description: string }>(
-      "SELECT series_number, description FROM series WHERE series_instance_uid = ?",
-    )
-    .get(uid);
+  const row = seriesHeading(registry.db, uid);
   if (!row) return `series ${uid}`;
-  const num = row.series_number === null ? "series" : `series ${row.series_number}`;
+  const num = row.seriesNumber === null ? "series" : `series ${row.seriesNumber}`;
   return row.description === "" ? num : `${num} '${row.description}'`;
 }
 

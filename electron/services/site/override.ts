@@ -4,7 +4,7 @@ import { SEQUENCE_LABELS, type SequenceId } from "../../contract/domain";
 import { UsageError } from "../../contract/errors";
 import type { Db } from "../../registry";
 import { unusableSeries } from "../../registry";
-import { studyRefOf } from "../../registry";
+import { seriesHeading, studyRefOf } from "../../registry";
 
 export function checkOverride(
   db: Db,
@@ -23,12 +23,8 @@ export function checkOverride(
   if (req.seriesInstanceUid === null) return;
   const why = unusableSeries(db, studyRefOf(db, req.studyInstanceUid)).get(req.seriesInstanceUid);
   if (why !== undefined) {
-    const s = db
-      .prepare<[string], { series_number: number | null; description: string }>(
-        "SELECT series_number, description FROM series WHERE series_instance_uid = ?",
-      )
-      .get(req.seriesInstanceUid);
-    const name = s ? `Series ${s.series_number ?? "?"} '${s.description}'` : "That series";
+    const s = seriesHeading(db, req.seriesInstanceUid);
+    const name = s ? `Series ${s.seriesNumber ?? "?"} '${s.description}'` : "That series";
     throw new UsageError(
       `${name} cannot be used for ${SEQUENCE_LABELS[req.sequence]}: ${why}. Choose an axial source series.`,
     );

@@ -7,9 +7,8 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { MIGRATIONS } from "../../../db/index";
 import type { JobView } from "../../../electron/contract/ipc";
-import { configure, ImportWriter, migrate, type Db } from "../../../electron/registry";
+import { configure, ImportWriter, migrate, saveReview, type Db } from "../../../electron/registry";
 import { auditCsv, queryAudit } from "../../../electron/registry/audit-query";
-import { saveReview } from "../../../electron/registry/workstation-queries";
 import {
   auditAnalysisRequest,
   auditImport,

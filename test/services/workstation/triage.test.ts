@@ -8,7 +8,15 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { MIGRATIONS } from "../../../db/index";
 import type { WorklistQuery } from "../../../electron/contract/ipc";
-import { configure, ImportWriter, migrate, type Db } from "../../../electron/registry";
+import {
+  configure,
+  ImportWriter,
+  migrate,
+  saveReview,
+  worklistIndexRows,
+  type Db,
+  type WorklistIndexRow,
+} from "../../../electron/registry";
 import { queryAudit } from "../../../electron/registry/audit-query";
 import { setReviewFlag } from "../../../electron/registry/review-flags";
 import {
@@ -16,11 +24,6 @@ import {
   parseSiteSetting,
   writeSiteSetting,
 } from "../../../electron/registry/site-settings";
-import {
-  saveReview,
-  worklistIndexRows,
-  type WorklistIndexRow,
-} from "../../../electron/registry/workstation-queries";
 import { auditThreshold } from "../../../electron/services/site/audit-events";
 import { dispatch } from "../../../electron/services/workstation/dispatch";
 import type { Handlers } from "../../../electron/services/workstation/service";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { WorklistQuery } from "../../../electron/contract/ipc";
-import type { WorklistIndexRow } from "../../../electron/registry/workstation-queries";
+import type { WorklistIndexRow } from "../../../electron/registry";
 import { confidentCount, WorklistIndex } from "../../../electron/services/workstation/worklist";
 
 function row(

@@ -190,6 +190,9 @@ describe("issue 13 §4: triage in the worklist", () => {
       .toBe(100);
     const [entry] = queryAudit(h.registry.db, { action: "site-setting", actor: ACTOR });
     expect(entry!.details).toEqual({ key: "overdueHours", from: 24, to: 100 });
+    // The panel clears its edit once the save's answer is in: wait for it, or that late reset
+    // could swallow the next value typed (seen under load: Save stayed disabled).
+    await expect.poll(() => h.page.getByTestId("overdue-save").isDisabled()).toBe(true);
     // A value outside 1-720 hours is refused with the reason, and nothing changes.
     await h.page.getByTestId("overdue-hours").fill("0");
     await h.page.getByTestId("overdue-save").click();

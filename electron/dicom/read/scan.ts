@@ -13,7 +13,7 @@ const TAG_ITEM_DELIMITER = 0xfffee00d;
 const TAG_SEQUENCE_DELIMITER = 0xfffee0dd;
 
 /** VRs with a 2-byte reserved field and a 4-byte length in explicit VR (PS3.5 7.1.2). */
-const LONG_VRS = new Set([
+export const LONG_VRS: ReadonlySet<string> = new Set([
   "OB",
   "OD",
   "OF",

@@ -16,6 +16,7 @@
 //   pixel data and invents an offset table per fragment, so it is not used for that element.)
 // Elements after Pixel Data (Data Set Trailing Padding, Digital Signatures) are dropped: padding
 // identifies nothing and a signature no longer matches a changed data set (PS3.15 C.12).
+import { LONG_VRS } from "../../../dicom/read/scan";
 import { lookupTransferSyntax } from "../../../dicom/read/transfer-syntax";
 import { EXPLICIT_VR_LITTLE_ENDIAN } from "../dcm";
 import { encodePart10 } from "../encode";
@@ -81,22 +82,6 @@ export function swapWords(ds: RawDataSet): RawDataSet {
   return out;
 }
 
-/** Long-form explicit VRs: 2 reserved bytes then a 4-byte length (PS3.5 7.1.2). */
-const LONG = new Set([
-  "OB",
-  "OD",
-  "OF",
-  "OL",
-  "OV",
-  "OW",
-  "SQ",
-  "SV",
-  "UC",
-  "UN",
-  "UR",
-  "UT",
-  "UV",
-]);
 const UNDEFINED = 0xffffffff;
 
 /**
@@ -130,7 +115,7 @@ export function pixelDataRange(bytes: Uint8Array, start: number): { from: number
   };
   const skipElement = (pos: number): number => {
     const vr = String.fromCharCode(bytes[pos + 4]!, bytes[pos + 5]!);
-    if (LONG.has(vr)) {
+    if (LONG_VRS.has(vr)) {
       const len = dv.getUint32(pos + 8, true);
       return len === UNDEFINED ? skipUndefined(pos + 12, 0xe0dd) : pos + 12 + len;
     }

@@ -1,6 +1,7 @@
 // The shape of one `livercad` sub-command. Commands are thin: they parse arguments, call services
 // and print; behaviour lives in the services so the Electron app shares it.
 import type { ParseArgsConfig } from "node:util";
+import { UsageError } from "../contract/errors";
 
 export type OptionSpec = NonNullable<ParseArgsConfig["options"]>;
 
@@ -31,6 +32,6 @@ export function intOption(args: ParsedArgs, name: string, fallback: number): num
   const v = stringOption(args, name);
   if (v === undefined) return fallback;
   const n = Number(v);
-  if (!Number.isInteger(n)) throw new Error(`--${name} must be an integer, got "${v}"`);
+  if (!Number.isInteger(n)) throw new UsageError(`--${name} must be an integer, got "${v}"`);
   return n;
 }

@@ -101,3 +101,14 @@ export class StudyBusyError extends AppError {
     super("BUSY", message);
   }
 }
+
+/**
+ * An export that cannot start or a file it cannot write: unknown study, nothing to export, an
+ * unwritable folder, a stored object that no longer matches the registry, a value too long for
+ * its DICOM VR.
+ */
+export class ExportError extends AppError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("EXPORT", message, options);
+  }
+}

@@ -212,3 +212,31 @@ export function studyResults(db: Db, studyInstanceUids?: string[]): StudyResult[
       };
     });
 }
+
+/** The id and parameters of a study's latest analysis, or null when it was never analyzed. */
+export function latestAnalysisParameters(
+  db: Db,
+  studyRef: number,
+): { id: number; parameters: unknown } | null {
+  const row = db
+    .prepare<[number], { id: number; parameters_json: string }>(
+      "SELECT id, parameters_json FROM analyses WHERE study_ref = ? ORDER BY id DESC LIMIT 1",
+    )
+    .get(studyRef);
+  return row ? { id: row.id, parameters: JSON.parse(row.parameters_json) as unknown } : null;
+}
+
+/** The id and ROI count of a study's latest analysis, or null when it was never analyzed. */
+export function latestAnalysisRoiCount(
+  db: Db,
+  studyRef: number,
+): { id: number; rois: number } | null {
+  return (
+    db
+      .prepare<[number], { id: number; rois: number }>(
+        `SELECT a.id, (SELECT COUNT(*) FROM rois r WHERE r.analysis_ref = a.id) AS rois
+           FROM analyses a WHERE a.study_ref = ? ORDER BY a.id DESC LIMIT 1`,
+      )
+      .get(studyRef) ?? null
+  );
+}

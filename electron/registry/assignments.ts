@@ -226,3 +226,29 @@ export function overrideAssignment(db: Db, req: OverrideRequest): SequenceAssign
     })
     .immediate();
 }
+
+/** The b-value the effective DWI assignment of a study chose (null: no DWI or no b-value). */
+export function dwiBValueOfStudy(db: Db, studyInstanceUid: string): number | null {
+  const row = db
+    .prepare<[string], { b: number | null }>(
+      `SELECT e.b_value AS b FROM effective_assignments e JOIN studies s ON s.id = e.study_ref
+        WHERE s.study_instance_uid = ? AND e.sequence = 'DWI'`,
+    )
+    .get(studyInstanceUid);
+  return row?.b ?? null;
+}
+
+/** The sequence a series is effectively assigned to in a study, or null when none. */
+export function effectiveSequenceOfSeries(
+  db: Db,
+  studyRef: number,
+  seriesInstanceUid: string,
+): SequenceId | null {
+  const row = db
+    .prepare<[number, string], { sequence: SequenceId }>(
+      `SELECT e.sequence FROM effective_assignments e JOIN series se ON se.id = e.series_ref
+        WHERE e.study_ref = ? AND se.series_instance_uid = ?`,
+    )
+    .get(studyRef, seriesInstanceUid);
+  return row?.sequence ?? null;
+}

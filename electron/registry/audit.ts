@@ -49,3 +49,19 @@ export function auditForStudy(db: Db, studyInstanceUid: string): AuditEntry[] {
     details: JSON.parse(r.details_json) as Record<string, unknown>,
   }));
 }
+
+/** When `actor` last did `action` on a study (ISO time), or null when never. */
+export function lastAuditAt(
+  db: Db,
+  studyRef: number,
+  actor: string,
+  action: string,
+): string | null {
+  const row = db
+    .prepare<[number, string, string], { at: string }>(
+      `SELECT at FROM audit_log WHERE study_ref = ? AND actor = ? AND action = ?
+        ORDER BY id DESC LIMIT 1`,
+    )
+    .get(studyRef, actor, action);
+  return row?.at ?? null;
+}

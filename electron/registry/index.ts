@@ -14,10 +14,20 @@ export {
   saveAutoAssignments,
   effectiveAssignments,
   overrideAssignment,
+  dwiBValueOfStudy,
+  effectiveSequenceOfSeries,
   type OverrideRequest,
 } from "./assignments";
-export { listStudies, getStudy, instanceFilesOfSeries, studyRefOf } from "./studies";
-export { appendAudit, auditForStudy, type AuditEntry } from "./audit";
+export {
+  listStudies,
+  getStudy,
+  instanceFilesOfSeries,
+  studyRefOf,
+  findStudyRef,
+  patientIdOfStudy,
+  studyCount,
+} from "./studies";
+export { appendAudit, auditForStudy, lastAuditAt, type AuditEntry } from "./audit";
 export {
   requeueInterruptedJobs,
   claimNextJob,
@@ -51,3 +61,6 @@ export * from "./review-flags";
 export * from "./site-models";
 export * from "./users";
 export * from "./deletion";
+export * from "./instances";
+export * from "./study-headers";
+export * from "./backup";

@@ -150,3 +150,14 @@ export function supersedeStale(db: Db, studyRef: number, at: string): number {
     )
     .run(at, latest, studyRef, latest).changes;
 }
+
+/** Store paths of a study's superseded result objects (kept, no longer current). */
+export function supersededStorePaths(db: Db, studyInstanceUid: string): string[] {
+  return db
+    .prepare<[string], { store_path: string }>(
+      `SELECT r.store_path FROM result_objects r JOIN studies s ON s.id = r.study_ref
+        WHERE s.study_instance_uid = ? AND r.superseded_at IS NOT NULL`,
+    )
+    .all(studyInstanceUid)
+    .map((r) => r.store_path);
+}

@@ -60,3 +60,39 @@ export function saveReview(
     })
     .immediate();
 }
+
+/** A stored review row: the flags, comment, who and when. */
+export interface ReviewRecord {
+  reviewed: boolean;
+  urgent: boolean;
+  comment: string;
+  actor: string;
+  at: string;
+}
+
+/**
+ * A reader of each study's latest review by Study Instance UID (null: never reviewed), prepared
+ * once for an export that reads many studies.
+ */
+export function latestReviewReader(db: Db): (studyInstanceUid: string) => ReviewRecord | null {
+  const statement = db.prepare<
+    [string],
+    { reviewed: number; urgent: number; comment: string; actor: string; at: string }
+  >(
+    `SELECT r.reviewed, r.urgent, r.comment, r.actor, r.at FROM reviews r
+       JOIN studies s ON s.id = r.study_ref
+      WHERE s.study_instance_uid = ? ORDER BY r.id DESC LIMIT 1`,
+  );
+  return (studyInstanceUid) => {
+    const rv = statement.get(studyInstanceUid);
+    return rv
+      ? {
+          reviewed: rv.reviewed === 1,
+          urgent: rv.urgent === 1,
+          comment: rv.comment,
+          actor: rv.actor,
+          at: rv.at,
+        }
+      : null;
+  };
+}

@@ -79,10 +79,32 @@ export function instanceFilesOfSeries(db: Db, seriesInstanceUid: string): string
     .map((r) => r.store_path);
 }
 
-export function studyRefOf(db: Db, studyInstanceUid: string): number {
+/** The row id of a study, or null when it is not in the registry. */
+export function findStudyRef(db: Db, studyInstanceUid: string): number | null {
   const row = db
     .prepare<[string], { id: number }>("SELECT id FROM studies WHERE study_instance_uid = ?")
     .get(studyInstanceUid);
-  if (!row) throw new UsageError(`No study ${studyInstanceUid} in the registry.`);
-  return row.id;
+  return row?.id ?? null;
+}
+
+export function studyRefOf(db: Db, studyInstanceUid: string): number {
+  const ref = findStudyRef(db, studyInstanceUid);
+  if (ref === null) throw new UsageError(`No study ${studyInstanceUid} in the registry.`);
+  return ref;
+}
+
+/** Patient ID (PS3.3 C.7.1.1) of a study's patient, or null when the study is not stored. */
+export function patientIdOfStudy(db: Db, studyInstanceUid: string): string | null {
+  const row = db
+    .prepare<[string], { patient_id: string }>(
+      `SELECT p.patient_id FROM studies s JOIN patients p ON p.id = s.patient_ref
+        WHERE s.study_instance_uid = ?`,
+    )
+    .get(studyInstanceUid);
+  return row?.patient_id ?? null;
+}
+
+/** How many studies the registry holds (backup and restore report it). */
+export function studyCount(db: Db): number {
+  return db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM studies").get()!.n;
 }

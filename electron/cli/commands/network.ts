@@ -3,7 +3,7 @@
 import { listSiteModels } from "../../registry";
 import path from "node:path";
 import { UsageError } from "../../contract/errors";
-import { Registry } from "../../registry";
+import { Registry, studyInstances } from "../../registry";
 import {
   AnalysisService,
   defaultModelsRoot,
@@ -394,15 +394,10 @@ export const sendCommand: Command = {
       const registry = Registry.open(paths);
       try {
         for (const uid of studies) {
-          const rows = registry.db
-            .prepare<[string], { store_path: string }>(
-              `SELECT i.store_path FROM instances i JOIN series se ON se.id = i.series_ref
-                 JOIN studies s ON s.id = se.study_ref WHERE s.study_instance_uid = ?`,
-            )
-            .all(uid);
+          const rows = studyInstances(registry.db, uid);
           if (rows.length === 0) throw new UsageError(`Study ${uid} is not in the registry.`);
           const registered = new Set(
-            rows.map((r) => path.join(paths.store, ...r.store_path.split("/"))),
+            rows.map((r) => path.join(paths.store, ...r.storePath.split("/"))),
           );
           // Result objects received or written beside the study are in its store folder too.
           const folder = path.dirname(path.dirname([...registered][0]!));

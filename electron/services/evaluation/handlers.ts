@@ -20,7 +20,7 @@ import {
 } from "../../registry/index";
 import { modelsOf, svgToPng, writeReport } from "../../report/report";
 import { APP_VERSION } from "../../contract/version";
-import { studyResults } from "../../registry";
+import { patientIdOfStudy, studyResults } from "../../registry";
 
 type EvaluationChannel =
   | "evaluation:import"
@@ -50,11 +50,7 @@ export function registryAnalytics(registry: Registry, q: CohortQuery): CohortAna
     topPercent: q.topPercent,
   });
   // A study never analyzed has no result to name its patient: the registry does.
-  const patient = db.prepare<[string], { patient_id: string }>(
-    `SELECT p.patient_id FROM studies s JOIN patients p ON p.id = s.patient_ref
-      WHERE s.study_instance_uid = ?`,
-  );
-  for (const w of a.wrong) w.patientId ??= patient.get(w.studyInstanceUid)?.patient_id ?? null;
+  for (const w of a.wrong) w.patientId ??= patientIdOfStudy(db, w.studyInstanceUid);
   return a;
 }
 

@@ -5,22 +5,26 @@
 import fs from "node:fs";
 import type { Assessment } from "../../contract/confidence";
 import type { SequenceId } from "../../contract/domain";
+import { ExportError } from "../../contract/errors";
 import { loadSeries, type LoadedSeries } from "../../dicom/load-series";
-import { instanceFilesOfSeries, type Registry } from "../../registry";
-import { studyResults } from "../../registry";
+import {
+  dwiBValueOfStudy,
+  instanceFilesOfSeries,
+  latestReviewReader,
+  sopClassOfInstance,
+  studyHeaderReader,
+  studyResults,
+  type Registry,
+  type ReviewRecord,
+} from "../../registry";
 import type { StudyResult } from "../analysis/types";
 import { ManagedStore } from "../import/store";
 import { readPart10, type DataSet } from "./dcm";
 import type { RoiImage } from "./sr-build";
 import { SR_IMPORT_PROVIDER } from "./codes";
 
-export interface ReviewState {
-  reviewed: boolean;
-  urgent: boolean;
-  comment: string;
-  actor: string;
-  at: string;
-}
+/** The nurse's latest review of an exported study (registry/reviews.ts). */
+export type ReviewState = ReviewRecord;
 
 export interface StudyExport {
   result: StudyResult;
@@ -38,72 +42,28 @@ export interface StudyExport {
   origin: string;
 }
 
-interface Row {
-  id: number;
-  uid: string;
-  patient_name: string;
-  birth_date: string;
-  sex: string;
-  study_date: string;
-  study_time: string;
-  accession_number: string;
-  description: string;
-  assessment_json?: string | null;
-}
-
-function hasColumn(reg: Registry, table: string, column: string): boolean {
-  return reg.db
-    .prepare<[], { name: string }>(`SELECT name FROM pragma_table_info('${table}')`)
-    .all()
-    .some((c) => c.name === column);
-}
-
 /**
  * The latest analysis of every analyzed study (or of `uids`), in registry order. The assessment
- * column comes with migration 006 (issue 11): read only when present, so exports work on
- * registries of any age.
+ * comes with migration 006 (issue 11) and is null on older registries.
  */
 export function studiesToExport(reg: Registry, uids?: string[]): StudyExport[] {
   const results = studyResults(reg.db, uids);
-  const assessment = hasColumn(reg, "analyses", "assessment_json") ? ", a.assessment_json" : "";
-  const row = reg.db.prepare<[string], Row>(
-    `SELECT a.id, s.study_instance_uid AS uid, p.patient_name, p.birth_date, p.sex, s.study_date,
-            s.study_time, s.accession_number, s.description${assessment}
-       FROM studies s JOIN patients p ON p.id = s.patient_ref
-       JOIN analyses a ON a.id = (SELECT MAX(x.id) FROM analyses x WHERE x.study_ref = s.id)
-      WHERE s.study_instance_uid = ?`,
-  );
-  const review = reg.db.prepare<
-    [string],
-    { reviewed: number; urgent: number; comment: string; actor: string; at: string }
-  >(
-    `SELECT r.reviewed, r.urgent, r.comment, r.actor, r.at FROM reviews r
-       JOIN studies s ON s.id = r.study_ref
-      WHERE s.study_instance_uid = ? ORDER BY r.id DESC LIMIT 1`,
-  );
+  const header = studyHeaderReader(reg.db);
+  const review = latestReviewReader(reg.db);
   return results.map((result) => {
-    const r = row.get(result.studyInstanceUid)!;
-    const rv = review.get(result.studyInstanceUid);
+    const r = header(result.studyInstanceUid)!;
     return {
       result,
-      analysisId: r.id,
-      assessment: r.assessment_json ? (JSON.parse(r.assessment_json) as Assessment) : null,
-      patientName: r.patient_name,
-      birthDate: r.birth_date,
+      analysisId: r.analysisId,
+      assessment: r.assessment,
+      patientName: r.patientName,
+      birthDate: r.birthDate,
       sex: r.sex,
-      studyDate: r.study_date,
-      studyTime: r.study_time,
-      accessionNumber: r.accession_number,
+      studyDate: r.studyDate,
+      studyTime: r.studyTime,
+      accessionNumber: r.accessionNumber,
       description: r.description,
-      review: rv
-        ? {
-            reviewed: rv.reviewed === 1,
-            urgent: rv.urgent === 1,
-            comment: rv.comment,
-            actor: rv.actor,
-            at: rv.at,
-          }
-        : null,
+      review: review(result.studyInstanceUid),
       origin: result.provider.startsWith(SR_IMPORT_PROVIDER) ? "DICOM SR import" : "analysis",
     };
   });
@@ -164,7 +124,7 @@ export class SeriesSource {
       const loaded = await this.load(roi.seriesInstanceUid, this.bValueOf(study, roi.sequence));
       const sop = loaded.sopInstanceUids[roi.sliceIndex];
       if (sop === undefined) {
-        throw new Error(
+        throw new ExportError(
           `ROI ${roi.rank} of study ${study.result.studyInstanceUid} is on slice ${roi.sliceIndex}, but series ${roi.seriesInstanceUid} has ${loaded.sopInstanceUids.length} slices.`,
         );
       }
@@ -206,21 +166,15 @@ export class SeriesSource {
   }
 
   private sopClassOf(sop: string): string {
-    return this.reg.db
-      .prepare<[string], { c: string }>(
-        "SELECT sop_class_uid AS c FROM instances WHERE sop_instance_uid = ?",
-      )
-      .get(sop)!.c;
+    const sopClass = sopClassOfInstance(this.reg.db, sop);
+    if (sopClass === null) {
+      throw new ExportError(`Image ${sop} of an ROI is not in the registry: re-import its series.`);
+    }
+    return sopClass;
   }
 
   bValueOf(study: StudyExport, sequence: SequenceId): number | null {
     if (sequence !== "DWI") return null;
-    const row = this.reg.db
-      .prepare<[string], { b: number | null }>(
-        `SELECT e.b_value AS b FROM effective_assignments e JOIN studies s ON s.id = e.study_ref
-          WHERE s.study_instance_uid = ? AND e.sequence = 'DWI'`,
-      )
-      .get(study.result.studyInstanceUid);
-    return row?.b ?? null;
+    return dwiBValueOfStudy(this.reg.db, study.result.studyInstanceUid);
   }
 }

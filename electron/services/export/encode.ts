@@ -3,6 +3,7 @@
 // every nested sequence item into its parent; this writes each element once into a list of
 // buffers and joins them at the end. Sequences and items get defined lengths. Only the VRs the
 // SR/GSPS builders use are supported; anything else throws, naming the keyword.
+import { ExportError } from "../../contract/errors";
 import type { DataSet } from "./dcm";
 
 interface DictEntry {
@@ -106,7 +107,7 @@ function encodeInto(ds: DataSet, out: Buffer[]): number {
       if (value.length % 2 === 1) value = Buffer.concat([value, Buffer.from([0])]);
     } else value = text(values, e.vr);
     if (!LONG.has(e.vr) && value.length > 0xffff) {
-      throw new Error(`encode: ${e.k} is ${value.length} bytes, over its VR's 64 KiB`);
+      throw new ExportError(`encode: ${e.k} is ${value.length} bytes, over its VR's 64 KiB`);
     }
     out.push(header(e.group, e.element, e.vr, value.length), value);
     total += (LONG.has(e.vr) ? 12 : 8) + value.length;

@@ -3,6 +3,7 @@
 // shows them. Graphic Annotation Units PIXEL put the top-left corner of the first pixel at (0,0)
 // (PS3.3 C.10.5.1.2): the same coordinates as the SR's SCOORD (sr-build.ts boxPolyline).
 import { LESION_CLASSES } from "../../contract/domain";
+import { ExportError } from "../../contract/errors";
 import type { StudyResult } from "../analysis/types";
 import { DISCLAIMER, MANUFACTURER, DEVICE_NAME } from "./codes";
 import { GSPS, dateTime, derivedUid, type DataSet } from "./dcm";
@@ -78,7 +79,7 @@ export function buildGsps(input: GspsInput): DataSet {
   }
   const displayed = [...bySeries].map(([series, imgs]) => {
     const size = input.imageSizes.get(series);
-    if (!size) throw new Error(`No image size known for series ${series}.`);
+    if (!size) throw new ExportError(`No image size known for series ${series}.`);
     return {
       ReferencedImageSequence: imgs.map(imageRef),
       DisplayedAreaTopLeftHandCorner: [1, 1],

@@ -2,18 +2,20 @@
 // SR (provider "DICOM SR import (...)", parameters.importedFromSr). This is how workstations that
 // share one PACS share results: the SR carries everything out.json holds, and its ROIs reference
 // the images by SOP Instance UID, which are the same in every registry that imported the study.
+import { LESION_CLASSES, SEQUENCES, type LesionClass } from "../../contract/domain";
 import {
-  LESION_CLASSES,
-  SEQUENCES,
-  type LesionClass,
-  type SequenceId,
-} from "../../contract/domain";
-import { appendAudit, type Registry } from "../../registry";
-import { saveAnalysis } from "../../registry";
+  appendAudit,
+  effectiveSequenceOfSeries,
+  findStudyRef,
+  latestAnalysisParameters,
+  resultObjectBySop,
+  saveAnalysis,
+  seriesOfInstance,
+  type Registry,
+} from "../../registry";
 import type { RoiRecord } from "../analysis/types";
 import { SR_IMPORT_PROVIDER } from "./codes";
 import { readPart10, str } from "./dcm";
-import { resultObjectBySop } from "../../registry";
 import { storeImportedSr } from "./result-objects";
 import { srUids } from "./sr-build";
 import { isLiverCadSr, modelRecordsOf, readSr, type SrAnalysis } from "./sr-read";
@@ -44,11 +46,6 @@ export function looksLikeSr(bytes: Uint8Array): boolean {
   return head.includes("1.2.840.10008.5.1.4.1.1.88.33");
 }
 
-interface LatestRow {
-  id: number;
-  parameters_json: string;
-}
-
 export function restoreFromSr(reg: Registry, bytes: Uint8Array, file: string): RestoreOutcome {
   let sr: SrAnalysis;
   let seriesInstanceUid = "";
@@ -73,23 +70,17 @@ export function restoreFromSr(reg: Registry, bytes: Uint8Array, file: string): R
     };
   }
   const ids = { studyInstanceUid: sr.studyInstanceUid, sopInstanceUid: sr.sopInstanceUid };
-  const study = reg.db
-    .prepare<[string], { id: number }>("SELECT id FROM studies WHERE study_instance_uid = ?")
-    .get(sr.studyInstanceUid);
-  if (!study) {
+  const studyRef = findStudyRef(reg.db, sr.studyInstanceUid);
+  if (studyRef === null) {
     return {
       kind: "error",
       ...ids,
       reason: `LiverCAD SR for study ${sr.studyInstanceUid}, which is not in the registry: import the study's images first, then the SR`,
     };
   }
-  const latest = reg.db
-    .prepare<[number], LatestRow>(
-      "SELECT id, parameters_json FROM analyses WHERE study_ref = ? ORDER BY id DESC LIMIT 1",
-    )
-    .get(study.id);
+  const latest = latestAnalysisParameters(reg.db, studyRef);
   if (latest) {
-    const params = JSON.parse(latest.parameters_json) as {
+    const params = latest.parameters as {
       importedFromSr?: { sopInstanceUid?: string };
     };
     if (
@@ -110,13 +101,9 @@ export function restoreFromSr(reg: Registry, bytes: Uint8Array, file: string): R
       };
     }
   }
-  const seriesOf = reg.db.prepare<[string], { uid: string }>(
-    `SELECT se.series_instance_uid AS uid FROM instances i JOIN series se ON se.id = i.series_ref
-      WHERE i.sop_instance_uid = ?`,
-  );
   const rois: RoiRecord[] = [];
   for (const r of sr.rois) {
-    const series = seriesOf.get(r.sopInstanceUid)?.uid;
+    const series = seriesOfInstance(reg.db, r.sopInstanceUid);
     if (!series) {
       return {
         kind: "error",
@@ -126,7 +113,7 @@ export function restoreFromSr(reg: Registry, bytes: Uint8Array, file: string): R
     }
     const sequence =
       SEQUENCES.find((q) => sr.sequences[q] === series) ??
-      effectiveSequenceOf(reg, study.id, series);
+      effectiveSequenceOfSeries(reg.db, studyRef, series);
     if (!sequence) {
       return {
         kind: "error",
@@ -156,7 +143,7 @@ export function restoreFromSr(reg: Registry, bytes: Uint8Array, file: string): R
         ) as Record<LesionClass, number>)
       : null;
   const analysisId = saveAnalysis(reg.db, {
-    studyRef: study.id,
+    studyRef,
     jobId: null,
     status: sr.status,
     error: null,
@@ -184,7 +171,7 @@ export function restoreFromSr(reg: Registry, bytes: Uint8Array, file: string): R
   appendAudit(reg.db, {
     actor: "import",
     action: "analysis-restored-from-sr",
-    studyRef: study.id,
+    studyRef,
     details: { analysisId, srSopInstanceUid: sr.sopInstanceUid },
   });
   const problem = storeSr(reg, bytes, { ...ids, seriesInstanceUid }, analysisId);
@@ -205,14 +192,4 @@ function storeSr(
   } catch (e) {
     return `SR not stored: ${(e as Error).message}`;
   }
-}
-
-function effectiveSequenceOf(reg: Registry, studyRef: number, series: string): SequenceId | null {
-  const row = reg.db
-    .prepare<[number, string], { sequence: SequenceId }>(
-      `SELECT e.sequence FROM effective_assignments e JOIN series se ON se.id = e.series_ref
-        WHERE e.study_ref = ? AND se.series_instance_uid = ?`,
-    )
-    .get(studyRef, series);
-  return row?.sequence ?? null;
 }

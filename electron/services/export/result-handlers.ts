@@ -7,7 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { errorMessage, UsageError } from "../../contract/errors";
 import type { ResultObjectsOutcome } from "../../contract/results";
-import { appendAudit, type Registry } from "../../registry";
+import { appendAudit, findStudyRef, supersededStorePaths, type Registry } from "../../registry";
 import { send } from "../network/scu";
 import { readSettings } from "../network/settings";
 import type { Handlers } from "../workstation/service";
@@ -36,13 +36,10 @@ function audit(
   o: ResultObjectsOutcome,
   extra: Record<string, unknown> = {},
 ): void {
-  const ref = ctx.registry.db
-    .prepare<[string], { id: number }>("SELECT id FROM studies WHERE study_instance_uid = ?")
-    .get(uid)?.id;
   appendAudit(ctx.registry.db, {
     actor: ctx.actor(),
     action,
-    studyRef: ref ?? null,
+    studyRef: findStudyRef(ctx.registry.db, uid),
     details: { done: o.done.length, failed: o.failed.length, ...extra },
   });
 }
@@ -144,13 +141,7 @@ export async function resultFilesForSend(
   }
   const store = reg.paths.store;
   const superseded = new Set(
-    reg.db
-      .prepare<[string], { store_path: string }>(
-        `SELECT r.store_path FROM result_objects r JOIN studies s ON s.id = r.study_ref
-          WHERE s.study_instance_uid = ? AND r.superseded_at IS NOT NULL`,
-      )
-      .all(uid)
-      .map((r) => path.join(store, ...r.store_path.split("/"))),
+    supersededStorePaths(reg.db, uid).map((p) => path.join(store, ...p.split("/"))),
   );
   return { current, superseded, problem };
 }

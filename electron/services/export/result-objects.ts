@@ -15,7 +15,9 @@ import type { ResultObjectState, ResultObjectView } from "../../contract/results
 import { AppError } from "../../contract/errors";
 import type { Registry } from "../../registry";
 import {
+  findStudyRef,
   insertResultObject,
+  latestAnalysisRoiCount,
   resultObjectOf,
   resultObjectsOfStudy,
   supersedeStale,
@@ -82,12 +84,11 @@ export async function gspsDataset(src: SeriesSource, study: StudyExport): Promis
   });
 }
 
+/** registry's studyRefOf, failing with this module's error code. */
 function studyRefOf(reg: Registry, uid: string): number {
-  const r = reg.db
-    .prepare<[string], { id: number }>("SELECT id FROM studies WHERE study_instance_uid = ?")
-    .get(uid);
-  if (!r) throw new ResultObjectError(`No study ${uid} in the registry.`);
-  return r.id;
+  const ref = findStudyRef(reg.db, uid);
+  if (ref === null) throw new ResultObjectError(`No study ${uid} in the registry.`);
+  return ref;
 }
 
 function readIfPresent(file: string): Uint8Array | null {
@@ -239,12 +240,7 @@ export function listResultObjects(reg: Registry, studyInstanceUid: string): Resu
       sizeBytes: r.sizeBytes,
     };
   });
-  const latest = reg.db
-    .prepare<[number], { id: number; rois: number }>(
-      `SELECT a.id, (SELECT COUNT(*) FROM rois r WHERE r.analysis_ref = a.id) AS rois
-         FROM analyses a WHERE a.study_ref = ? ORDER BY a.id DESC LIMIT 1`,
-    )
-    .get(studyRef);
+  const latest = latestAnalysisRoiCount(reg.db, studyRef);
   if (latest) {
     const kinds: ResultObjectKind[] = latest.rois > 0 ? ["sr", "gsps"] : ["sr"];
     const pending = kinds.filter(

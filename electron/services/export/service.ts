@@ -4,9 +4,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import { SEQUENCES, type SequenceId } from "../../contract/domain";
-import { AppError } from "../../contract/errors";
+import { AppError, ExportError } from "../../contract/errors";
 import type { LoadedSeries } from "../../dicom/load-series";
-import type { Registry } from "../../registry";
+import { studyInstanceCount, type Registry } from "../../registry";
 import { SeriesSource, studiesToExport, type StudyExport } from "./context";
 import { writePart10 } from "./dcm";
 import {
@@ -26,12 +26,8 @@ import { ensureResultObject, gspsDataset, srDataset, storedBytes } from "./resul
 export const EXPORT_FORMATS = ["csv", "xlsx", "pdf", "sr", "gsps", "deid"] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
-/** An export that cannot start: unknown study, nothing to export, unwritable folder. */
-export class ExportError extends AppError {
-  constructor(message: string) {
-    super("EXPORT", message);
-  }
-}
+// ExportError lives with the other AppErrors (contract/errors.ts); exported here for its callers.
+export { ExportError };
 
 /**
  * The export was cancelled (dialog's Stop, SIGINT in the CLI): every file this run had written is
@@ -197,11 +193,10 @@ function expectedFiles(reg: Registry, studies: StudyExport[], options: ExportOpt
     case "xlsx":
       return 1;
     case "deid": {
-      const count = reg.db.prepare<[string], { n: number }>(
-        `SELECT COUNT(*) AS n FROM instances i JOIN series se ON se.id = i.series_ref
-           JOIN studies s ON s.id = se.study_ref WHERE s.study_instance_uid = ?`,
+      const instances = studies.reduce(
+        (a, s) => a + studyInstanceCount(reg.db, s.result.studyInstanceUid),
+        0,
       );
-      const instances = studies.reduce((a, s) => a + count.get(s.result.studyInstanceUid)!.n, 0);
       const objects = studies.reduce((a, s) => a + (s.result.rois.length > 0 ? 2 : 1), 0);
       return instances + objects + 1 + (options.writeKey ? 1 : 0);
     }

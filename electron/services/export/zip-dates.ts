@@ -2,6 +2,7 @@
 // same registry state gives the same bytes: exceljs (through JSZip) stamps entries with the wall
 // clock. Field offsets from PKWARE's APPNOTE.TXT 4.3.7 (local file header: time at 10, date at 12)
 // and 4.3.12 (central directory header: time at 12, date at 14, local header offset at 42).
+import { ExportError } from "../../contract/errors";
 
 /** MS-DOS date and time words (APPNOTE 4.4.6): 2-second resolution, local time taken as UTC. */
 function dosDateTime(d: Date): { time: number; date: number } {
@@ -23,16 +24,18 @@ export function fixZipDates(zip: Uint8Array, when: Date): Uint8Array {
       break;
     }
   }
-  if (eocd < 0) throw new Error("not a ZIP archive (no end of central directory record)");
+  if (eocd < 0) throw new ExportError("not a ZIP archive (no end of central directory record)");
   const entries = view.getUint16(eocd + 10, true);
   let p = view.getUint32(eocd + 16, true);
   const { time, date } = dosDateTime(when);
   for (let n = 0; n < entries; n++) {
-    if (view.getUint32(p, true) !== 0x02014b50) throw new Error("corrupt ZIP central directory");
+    if (view.getUint32(p, true) !== 0x02014b50)
+      throw new ExportError("corrupt ZIP central directory");
     view.setUint16(p + 12, time, true);
     view.setUint16(p + 14, date, true);
     const local = view.getUint32(p + 42, true);
-    if (view.getUint32(local, true) !== 0x04034b50) throw new Error("corrupt ZIP local header");
+    if (view.getUint32(local, true) !== 0x04034b50)
+      throw new ExportError("corrupt ZIP local header");
     view.setUint16(local + 10, time, true);
     view.setUint16(local + 12, date, true);
     p +=

@@ -4,6 +4,7 @@
 // parsing and re-encoding them, which dcmjs-dimse does by default) keeps private tags and
 // anything else dcmjs would not write back.
 // In: data set bytes + SOP class/instance + transfer syntax. Out: the file's bytes.
+import { DicomParseError } from "../../contract/errors";
 
 /** This application's implementation identity (PS3.7 D.3.3.2), a UUID-derived UID (PS3.5 B.2). */
 export const IMPLEMENTATION_CLASS_UID = "2.25.330413756923030152156985907745051983557";
@@ -91,7 +92,9 @@ export function splitPart10(bytes: Uint8Array): {
 } {
   const text = new TextDecoder("latin1");
   if (bytes.length < 144 || text.decode(bytes.subarray(128, 132)) !== "DICM") {
-    throw new Error("not a DICOM Part 10 file (no DICM prefix after the 128-byte preamble)");
+    throw new DicomParseError(
+      "not a DICOM Part 10 file (no DICM prefix after the 128-byte preamble)",
+    );
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let offset = 132;
@@ -108,7 +111,8 @@ export function splitPart10(bytes: Uint8Array): {
       length = view.getUint16(offset + 6, true);
       start = offset + 8;
     }
-    if (start + length > bytes.length) throw new Error("file meta information is truncated");
+    if (start + length > bytes.length)
+      throw new DicomParseError("file meta information is truncated");
     values.set(
       el,
       text
@@ -119,7 +123,8 @@ export function splitPart10(bytes: Uint8Array): {
     offset = start + length;
   }
   const transferSyntaxUid = values.get(0x0010);
-  if (!transferSyntaxUid) throw new Error("file meta information has no Transfer Syntax UID");
+  if (!transferSyntaxUid)
+    throw new DicomParseError("file meta information has no Transfer Syntax UID");
   return {
     dataset: bytes.subarray(offset),
     transferSyntaxUid,

@@ -4,21 +4,15 @@
 import type { JobView } from "../../contract/ipc";
 import type { AnalysisEvent } from "../analysis/types";
 import type { ImportReport } from "../import/report";
-import { appendAudit, type Db } from "../../registry";
-import { studyRefOf } from "../../registry";
+import { appendAudit, lastAuditAt, studyRefOf, type Db } from "../../registry";
 
 /** A study re-read within this time by the same user (a refresh after a change) is one open. */
 const OPEN_DEDUPE_MS = 60_000;
 
 export function auditStudyOpen(db: Db, actor: string, studyInstanceUid: string): void {
   const ref = studyRefOf(db, studyInstanceUid);
-  const last = db
-    .prepare<[number, string], { at: string }>(
-      `SELECT at FROM audit_log WHERE study_ref = ? AND actor = ? AND action = 'study.open'
-        ORDER BY id DESC LIMIT 1`,
-    )
-    .get(ref, actor);
-  if (last && Date.now() - Date.parse(last.at) < OPEN_DEDUPE_MS) return;
+  const last = lastAuditAt(db, ref, actor, "study.open");
+  if (last !== null && Date.now() - Date.parse(last) < OPEN_DEDUPE_MS) return;
   appendAudit(db, { actor, action: "study.open", studyRef: ref, details: {} });
 }
 

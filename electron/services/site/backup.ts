@@ -4,9 +4,15 @@
 // backup first and refuses to overwrite a registry that exists unless asked to; both are audited.
 import fs from "node:fs";
 import path from "node:path";
-import Database from "better-sqlite3";
-import { errorMessage, UsageError } from "../../contract/errors";
-import { appendAudit, type Registry } from "../../registry";
+import { UsageError } from "../../contract/errors";
+import {
+  appendAudit,
+  backupDatabase,
+  integrityCheck,
+  openRestoredCopy,
+  studyCount,
+  type Registry,
+} from "../../registry";
 import type { DataPaths } from "../paths";
 
 export interface BackupResult {
@@ -14,20 +20,6 @@ export interface BackupResult {
   studies: number;
   storeFiles: number;
   integrity: string;
-}
-
-/** "ok", or what PRAGMA integrity_check (or opening the file) reported. */
-function integrity(file: string): string {
-  let db: Database.Database | null = null;
-  try {
-    db = new Database(file, { readonly: true, fileMustExist: true });
-    const rows = db.pragma("integrity_check") as { integrity_check: string }[];
-    return rows.map((r) => r.integrity_check).join("; ");
-  } catch (err) {
-    return `cannot be read as a registry: ${errorMessage(err)}`;
-  } finally {
-    db?.close();
-  }
 }
 
 function copyTree(from: string, to: string): number {
@@ -57,8 +49,8 @@ export async function backupDataDir(
   }
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, "registry.sqlite");
-  await registry.db.backup(file);
-  const check = integrity(file);
+  await backupDatabase(registry.db, file);
+  const check = integrityCheck(file);
   if (check !== "ok") {
     throw new UsageError(
       `The backup copy failed its integrity check (${check}); nothing is wrong with the registry itself until checked: run the backup again.`,
@@ -67,8 +59,7 @@ export async function backupDataDir(
   // Files first registered, then the registry rows: a store file without a row is harmless, the
   // reverse would not be, so the store is copied after the registry snapshot.
   const storeFiles = copyTree(registry.paths.store, path.join(dir, "store"));
-  const studies = (registry.db.prepare("SELECT COUNT(*) AS n FROM studies").get() as { n: number })
-    .n;
+  const studies = studyCount(registry.db);
   appendAudit(registry.db, {
     actor,
     action: "backup",
@@ -89,7 +80,7 @@ export function restoreDataDir(
   if (!fs.existsSync(file)) {
     throw new UsageError(`${dir} holds no registry.sqlite: not a LiverCAD backup folder.`);
   }
-  const check = integrity(file);
+  const check = integrityCheck(file);
   if (check !== "ok") {
     throw new UsageError(
       `The backup in ${dir} fails its integrity check (${check}): not restored.`,
@@ -104,9 +95,9 @@ export function restoreDataDir(
   for (const suffix of ["", "-wal", "-shm"]) fs.rmSync(target.database + suffix, { force: true });
   fs.copyFileSync(file, target.database);
   const storeFiles = copyTree(path.join(dir, "store"), target.store);
-  const db = new Database(target.database);
+  const db = openRestoredCopy(target.database);
   try {
-    const studies = (db.prepare("SELECT COUNT(*) AS n FROM studies").get() as { n: number }).n;
+    const studies = studyCount(db);
     appendAudit(db, {
       actor,
       action: "restore",

@@ -7,7 +7,8 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { stringify } from "csv-stringify/sync";
-import type { Registry } from "../../../registry";
+import { ExportError } from "../../../contract/errors";
+import { studyInstances, type Registry } from "../../../registry";
 import type { StudyResult } from "../../analysis/types";
 import { ManagedStore } from "../../import/store";
 import { APP_VERSION } from "../../../contract/version";
@@ -125,12 +126,12 @@ export function deidFile(
   const ts = first(f.meta["00020010"]);
   const plan = planFor(ts);
   if (plan.kind === "refused") {
-    throw new Error(`${label}: ${plan.reason}; not exported`);
+    throw new ExportError(`${label}: ${plan.reason}; not exported`);
   }
   // PS3.15 E.3.1: without the Clean Pixel Data option an image whose pixels carry burned-in
   // text may still identify the patient: it is not released.
   if (first(f.dict["00280301"]).toUpperCase() === "YES") {
-    throw new Error(
+    throw new ExportError(
       `${label}: Burned In Annotation is YES and the Clean Pixel Data option is not implemented; not exported`,
     );
   }
@@ -175,21 +176,20 @@ export async function deidStudyFiles(
   signal?: AbortSignal,
 ): Promise<DeidFileResult[]> {
   const store = new ManagedStore(reg.paths.store);
-  const rows = reg.db
-    .prepare<[string], { store_path: string; sop: string }>(
-      `SELECT i.store_path, i.sop_instance_uid AS sop FROM instances i
-         JOIN series se ON se.id = i.series_ref JOIN studies s ON s.id = se.study_ref
-        WHERE s.study_instance_uid = ? ORDER BY se.id, i.id`,
-    )
-    .all(d.study.result.studyInstanceUid);
+  const rows = studyInstances(reg.db, d.study.result.studyInstanceUid);
   const results: DeidFileResult[] = [];
   for (const row of rows) {
     await new Promise((r) => setImmediate(r));
     if (signal?.aborted) break;
     let rel = "";
     try {
-      const source = new Uint8Array(fs.readFileSync(store.absolute(row.store_path)));
-      const { bytes, sop, series } = deidFile(source, keys, d.ctx, `instance ${row.sop}`);
+      const source = new Uint8Array(fs.readFileSync(store.absolute(row.storePath)));
+      const { bytes, sop, series } = deidFile(
+        source,
+        keys,
+        d.ctx,
+        `instance ${row.sopInstanceUid}`,
+      );
       rel = path.join(d.folder, series, `${sop}.dcm`);
       fs.mkdirSync(path.join(out, d.folder, series), { recursive: true });
       fs.writeFileSync(path.join(out, rel), bytes);

@@ -16,6 +16,7 @@
 //   pixel data and invents an offset table per fragment, so it is not used for that element.)
 // Elements after Pixel Data (Data Set Trailing Padding, Digital Signatures) are dropped: padding
 // identifies nothing and a signature no longer matches a changed data set (PS3.15 C.12).
+import { DicomParseError } from "../../../contract/errors";
 import { LONG_VRS } from "../../../dicom/read/scan";
 import { lookupTransferSyntax } from "../../../dicom/read/transfer-syntax";
 import { EXPLICIT_VR_LITTLE_ENDIAN } from "../dcm";
@@ -111,7 +112,7 @@ export function pixelDataRange(bytes: Uint8Array, start: number): { from: number
       }
       pos = skipElement(pos);
     }
-    throw new Error("encapsulated data ends before its delimiter");
+    throw new DicomParseError("encapsulated data ends before its delimiter");
   };
   const skipElement = (pos: number): number => {
     const vr = String.fromCharCode(bytes[pos + 4]!, bytes[pos + 5]!);
@@ -127,19 +128,19 @@ export function pixelDataRange(bytes: Uint8Array, start: number): { from: number
     const element = dv.getUint16(pos + 2, true);
     if (group === 0x7fe0 && element === 0x0010) {
       const next = skipElement(pos);
-      if (next > end) throw new Error("Pixel Data runs past the end of the file");
+      if (next > end) throw new DicomParseError("Pixel Data runs past the end of the file");
       return { from: pos, to: next };
     }
     pos = skipElement(pos);
   }
-  throw new Error("no Pixel Data element at the top level");
+  throw new DicomParseError("no Pixel Data element at the top level");
 }
 
 /** Offset of the data set after the Part 10 preamble and file meta group (PS3.10 7.1). */
 export function dataSetOffset(bytes: Uint8Array): number {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (bytes.length < 144 || dv.getUint16(132, true) !== 0x0002 || dv.getUint16(134, true) !== 0) {
-    throw new Error("no File Meta Information Group Length (0002,0000)");
+    throw new DicomParseError("no File Meta Information Group Length (0002,0000)");
   }
   return 144 + dv.getUint32(140, true);
 }

@@ -1,5 +1,6 @@
 import tseslint from "typescript-eslint";
 import { layerConfigs } from "./build/eslint-layers.mjs";
+import { sqlConfigs } from "./build/eslint-sql.mjs";
 
 export default tseslint.config(
   { ignores: ["node_modules/", "dist/", "out/", "coverage/", "bin/"] },
@@ -16,4 +17,6 @@ export default tseslint.config(
   },
   // Layers and runtimes (STYLE.md 7, issue 12 §5): generated from build/architecture.mjs.
   ...layerConfigs(),
+  // SQL only in electron/registry and db/ (issue 12 §5): build/eslint-sql.mjs.
+  ...sqlConfigs(),
 );

@@ -23,9 +23,6 @@ import { readPart10, type DataSet } from "./dcm";
 import type { RoiImage } from "./sr-build";
 import { SR_IMPORT_PROVIDER } from "./codes";
 
-/** The nurse's latest review of an exported study (registry/reviews.ts). */
-export type ReviewState = ReviewRecord;
-
 export interface StudyExport {
   result: StudyResult;
   analysisId: number;
@@ -37,7 +34,8 @@ export interface StudyExport {
   studyTime: string;
   accessionNumber: string;
   description: string;
-  review: ReviewState | null;
+  /** The nurse's latest review (registry/reviews.ts); null when never reviewed. */
+  review: ReviewRecord | null;
   /** Where the analysis came from: run here, or restored from an imported SR. */
   origin: string;
 }

@@ -7,8 +7,8 @@
 //  - `x.prepare(...)`, `x.pragma(...)` and `x.backup(...)` on any receiver (better-sqlite3's
 //    statement, PRAGMA and online-backup calls; nothing else in this code base has those names);
 //  - `x.exec(...)` when the receiver is a database by name (`db`, `database`, `sqlite`,
-//    `connection`, or a `.db` property): RegExp#exec has the same name, and without type
-//    information the receiver's name is what tells them apart;
+//    `connection`, a name ending in Db/Database, or such a property: `reg.db`): RegExp#exec has
+//    the same name, and without type information the receiver's name is what tells them apart;
 //  - a value import or require() of "better-sqlite3" (opening a connection of one's own).
 // `db.transaction(() => ...)` stays allowed: a service may wrap several registry calls in one
 // transaction (services/analysis/service.ts saves a result and finishes its job in one), which is
@@ -40,7 +40,8 @@ export const SQL_EXCEPTIONS = [
 export const SQL_CHECKED = ["electron", "renderer", "bench", "scripts"];
 
 const SQL_METHODS = new Set(["prepare", "pragma", "backup"]);
-const DATABASE_NAME = /^(db|database|sqlite|connection)$/i;
+// `db`, `database`, `sqlite`, `connection`, and compounds ending in Db / Database (`sourceDb`).
+const DATABASE_NAME = /^(db|database|sqlite|connection)$|[a-z](Db|Database)$/i;
 
 function propertyName(member) {
   if (member.computed) {

@@ -44,6 +44,7 @@ describe("sql/registry-owns-sql", () => {
       'export const d = (reg: Registry) => reg.db.exec("DELETE FROM jobs");',
       'export const e = (db: Db) => db.backup("/tmp/copy.sqlite");',
       'export const f = (database: Db) => database.exec("VACUUM");',
+      'export const g = (sourceDb: Db) => sourceDb.exec("VACUUM");',
       "",
     ].join("\n");
     const messages = await sqlMessages(SERVICE, code);
@@ -53,6 +54,7 @@ describe("sql/registry-owns-sql", () => {
       ".pragma()",
       ".exec() on a database",
       ".backup()",
+      ".exec() on a database",
       ".exec() on a database",
     ]);
     expect(messages[0]).toContain("electron/registry/index.ts");
@@ -110,7 +112,7 @@ describe("sql/registry-owns-sql", () => {
       rules.SQL_OWNERS.some((f) => rel.startsWith(f + "/")) ||
       rules.SQL_EXCEPTIONS.some((e) => e.path === rel);
     const sql =
-      /\.(prepare|pragma|backup)\s*[<(]|\b(db|database)\s*!?\s*\.\s*exec\s*\(|(from|require\()\s*["']better-sqlite3["']/;
+      /\.(prepare|pragma|backup)\s*[<(]|(\b(db|database|sqlite|connection)|[a-z](Db|Database))\s*!?\s*\.\s*exec\s*\(|(from|require\()\s*["']better-sqlite3["']/;
     const found: string[] = [];
     const walk = (dir: string) => {
       for (const e of fs.readdirSync(path.join(REPO, dir), { withFileTypes: true })) {

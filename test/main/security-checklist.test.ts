@@ -75,6 +75,7 @@ import {
   INVOKE_PREFIX,
   PICK_FOLDER_CHANNEL,
 } from "../../electron/contract/ipc";
+import { BRIDGE_CSP } from "../../electron/bridge/server";
 import { registerIpc } from "../../electron/main/ipc";
 import {
   APP_SCHEME,
@@ -311,6 +312,23 @@ describe("7 Content-Security-Policy", () => {
   it("the header forbids every connection and framing", () => {
     expect(directives(CSP).get("connect-src")).toEqual(["'none'"]);
     expect(directives(CSP).get("frame-ancestors")).toEqual(["'none'"]);
+  });
+  it("the e2e tests run the page under the same policy but for the bridge's connect-src", () => {
+    // Every Chromium e2e test loads the renderer with the bridge's header: that it works there
+    // shows it works under the app's header, whose only difference is connect-src 'none'.
+    const bridge = directives(BRIDGE_CSP);
+    const app = directives(CSP);
+    expect(bridge.get("connect-src")).toEqual(["'self'"]);
+    bridge.delete("connect-src");
+    app.delete("connect-src");
+    expect(bridge).toEqual(app);
+    // connect-src 'none' holds under Electron: the page's only network code is the bridge
+    // client in renderer/api.ts, used when there is no window.api (dev:web, the tests).
+    expect(
+      filesWith(/\bfetch\(|XMLHttpRequest|EventSource|WebSocket|sendBeacon/).filter((f) =>
+        f.startsWith("renderer"),
+      ),
+    ).toEqual(["renderer/api.ts"]);
   });
 });
 

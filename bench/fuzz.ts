@@ -3,6 +3,7 @@
 // instead of stopping the run. Prints key=value lines; exits 1 on any crash, hang, undecodable
 // acceptance, 100-file batch over 30 s or peak RSS of 1 GiB or more.
 //   FUZZ_COUNT (10000), FUZZ_SEED (12), FUZZ_HANG_S (30)
+import os from "node:os";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import { judge, loadSeeds, mutate } from "./lib/fuzz";
 
@@ -44,6 +45,8 @@ async function main(): Promise<void> {
   let slowest = { ms: 0, label: "" };
   let judgeMs = 0;
   const started = performance.now();
+  // The machine's load, printed with the result: the batch target is wall time (issue 12).
+  const loadStart = os.loadavg()[0]!;
   let next = 0;
   while (next < count) {
     next = await new Promise<number>((resolve) => {
@@ -92,7 +95,10 @@ async function main(): Promise<void> {
     });
   }
   const peakRssMiB = process.resourceUsage().maxRSS / 1024;
-  const worstBatchS = Math.max(0, ...batchMs.values()) / 1000;
+  const worstBatchMs = Math.max(0, ...batchMs.values());
+  const worstBatchS = worstBatchMs / 1000;
+  const worstBatch = [...batchMs].find(([, ms]) => ms === worstBatchMs)?.[0] ?? 0;
+  const judged = [...counts].reduce((n, [k, v]) => (k === "hang" ? n : n + v), 0);
   const get = (k: string): number => counts.get(k) ?? 0;
   const lines = [
     `mutants=${count}`,
@@ -104,10 +110,14 @@ async function main(): Promise<void> {
     `hangs=${get("hang")}`,
     `accepted_undecodable=${get("undecodable")}`,
     `worst_100_files_s=${worstBatchS.toFixed(2)}`,
+    `worst_100_files=${worstBatch * 100}-${Math.min(count, worstBatch * 100 + 100) - 1}`,
     `slowest_file_ms=${slowest.ms.toFixed(1)}`,
     `peak_rss_mib=${peakRssMiB.toFixed(0)}`,
     `read_seconds=${(judgeMs / 1000).toFixed(1)}`,
+    `read_ms_per_file=${(judgeMs / Math.max(1, judged)).toFixed(2)}`,
     `seconds=${((performance.now() - started) / 1000).toFixed(1)}`,
+    `cpus=${os.cpus().length}`,
+    `load_average=${loadStart.toFixed(1)}-${os.loadavg()[0]!.toFixed(1)}`,
   ];
   for (const l of lines) console.log(l);
   console.log(`slowest_file=${slowest.label}`);

@@ -1,9 +1,9 @@
 // The only file that calls ipcMain.handle (STYLE.md 2). Each contract channel is registered once;
-// a call from any frame other than the app's own page is refused before its payload is looked
-// at, and the payload then goes through the same validating dispatch as the loopback bridge.
-import { dialog, ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from "electron";
+// a call from any frame other than the app's own page (policy.ts `trustedSender`, item 17 of
+// Electron's security checklist) is refused before its payload is looked at, and the payload
+// then goes through the same validating dispatch as the loopback bridge.
+import { dialog, ipcMain, type BrowserWindow } from "electron";
 import {
-  APP_ORIGIN,
   CHANNEL_NAMES,
   EVENT_CHANNEL,
   INVOKE_PREFIX,
@@ -12,13 +12,7 @@ import {
 } from "../contract/ipc";
 import { dispatch } from "../services/workstation/dispatch";
 import type { WorkstationService } from "../services/workstation/service";
-
-/** True when the call comes from the top frame of our page (not an iframe, not another URL). */
-export function trustedSender(event: IpcMainInvokeEvent): boolean {
-  const frame = event.senderFrame;
-  if (frame === null || frame.parent !== null) return false;
-  return frame.url.startsWith(`${APP_ORIGIN}/`);
-}
+import { trustedSender } from "./policy";
 
 const REFUSED: Result<never> = {
   ok: false,

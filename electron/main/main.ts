@@ -3,38 +3,20 @@
 // plain Node behind the loopback bridge, where the tests exercise it.
 import { app, BrowserWindow, Menu } from "electron";
 import path from "node:path";
-import { APP_ORIGIN } from "../contract/ipc";
 import { openWorkstation } from "../services/workstation/index";
 import { appDbFile } from "../services/paths-location";
 import { registerIpc } from "./ipc";
 import { buildMenu } from "./menu";
+import { APP_URL, windowOptions } from "./policy";
 import { hardenContents, hardenSession, registerScheme, serveRenderer } from "./security";
 
 let mainWindow: BrowserWindow | null = null;
 
 function createWindow(): BrowserWindow {
-  const win = new BrowserWindow({
-    width: 1600,
-    height: 1000,
-    minWidth: 1024,
-    minHeight: 700,
-    backgroundColor: "#03050c",
-    title: "LiverCAD Workstation",
-    show: false,
-    webPreferences: {
-      preload: path.join(__dirname, "preload.js"),
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      webSecurity: true,
-      spellcheck: false,
-      // No inspector in a packaged app (issue 12 §4); development builds keep it.
-      devTools: !app.isPackaged,
-    },
-  });
+  const win = new BrowserWindow(windowOptions(path.join(__dirname, "preload.js"), !app.isPackaged));
   hardenContents(win.webContents);
   win.once("ready-to-show", () => win.show());
-  void win.loadURL(`${APP_ORIGIN}/index.html`);
+  void win.loadURL(APP_URL);
   return win;
 }
 
@@ -47,8 +29,11 @@ function main(): void {
     if (mainWindow?.isMinimized()) mainWindow.restore();
     mainWindow?.focus();
   });
+  // Item 4 of Electron's security checklist for every renderer, whatever its webPreferences.
+  app.enableSandbox();
   registerScheme();
   app.on("web-contents-created", (_e, contents) => hardenContents(contents));
+  app.on("session-created", (ses) => hardenSession(ses));
   void app.whenReady().then(() => {
     // LIVERCAD_HOME, else the machine folder for the installed app, else Electron's userData
     // (services/paths-location.ts, issue 13 §7).

@@ -85,6 +85,25 @@ def cmd_split(args):
               f"test {sizes['test']} {per_class}")
 
 
+def cmd_rename_models(args):
+    """Gives every model folder under --models the id PREFIX + its id (folder name and manifest
+    "id"). A fold's models are this run's own, not the shipped ones: the shipped ids are reserved
+    for the pinned files (issue 12 section 4), so `livercad models add` records them under their
+    own ids and every result names the fold's model."""
+    for mid in sorted(os.listdir(args.models)):
+        folder = os.path.join(args.models, mid)
+        manifest_path = os.path.join(folder, "manifest.json")
+        if mid.startswith(args.prefix) or not os.path.isfile(manifest_path):
+            continue
+        with open(manifest_path) as f:
+            manifest = json.load(f)
+        manifest["id"] = args.prefix + manifest["id"]
+        with open(manifest_path, "w") as f:
+            json.dump(manifest, f, indent=2)
+        os.rename(folder, os.path.join(args.models, args.prefix + mid))
+        print(f"{mid} -> {args.prefix + mid}")
+
+
 def main(argv):
     p = argparse.ArgumentParser(prog="cv.py")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -93,8 +112,11 @@ def main(argv):
     q.add_argument("--folds", type=int, default=5)
     q.add_argument("--seed", default="livercad-cv")
     q.add_argument("--out", required=True)
+    r = sub.add_parser("rename-models")
+    r.add_argument("--models", required=True)
+    r.add_argument("--prefix", required=True)
     args = p.parse_args(argv)
-    {"split": cmd_split}[args.cmd](args)
+    {"split": cmd_split, "rename-models": cmd_rename_models}[args.cmd](args)
 
 
 if __name__ == "__main__":

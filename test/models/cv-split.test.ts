@@ -87,3 +87,37 @@ describe("cv.py split", () => {
     expect(r.stderr).toContain("at least 3 folds");
   });
 });
+
+describe("cv.py rename-models", () => {
+  it("gives each fold model its own id (folder and manifest), once", () => {
+    const models = path.join(dir, "models");
+    for (const id of ["classifier-densenet", "detector-t2"]) {
+      fs.mkdirSync(path.join(models, id), { recursive: true });
+      fs.writeFileSync(
+        path.join(models, id, "manifest.json"),
+        JSON.stringify({ id, version: "1.0.0", files: {} }),
+      );
+    }
+    fs.mkdirSync(path.join(models, "not-a-model"));
+    const rename = () =>
+      spawnSync("/usr/bin/python3", [CV, "rename-models", "--models", models, "--prefix", "cv3-"], {
+        encoding: "utf8",
+      });
+    const r = rename();
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(
+      "classifier-densenet -> cv3-classifier-densenet\ndetector-t2 -> cv3-detector-t2\n",
+    );
+    expect(fs.readdirSync(models).sort()).toEqual([
+      "cv3-classifier-densenet",
+      "cv3-detector-t2",
+      "not-a-model",
+    ]);
+    const manifest = JSON.parse(
+      fs.readFileSync(path.join(models, "cv3-detector-t2", "manifest.json"), "utf8"),
+    ) as { id: string; version: string };
+    expect(manifest).toMatchObject({ id: "cv3-detector-t2", version: "1.0.0" });
+    // A resumed run renames nothing twice.
+    expect(rename().stdout).toBe("");
+  });
+});

@@ -98,8 +98,10 @@ def cmd_rename_models(args):
         with open(manifest_path) as f:
             manifest = json.load(f)
         manifest["id"] = args.prefix + manifest["id"]
-        with open(manifest_path, "w") as f:
+        # A new file, then a rename: a manifest hard-linked from a trained model stays as it was.
+        with open(manifest_path + ".tmp", "w") as f:
             json.dump(manifest, f, indent=2)
+        os.replace(manifest_path + ".tmp", manifest_path)
         os.rename(folder, os.path.join(args.models, args.prefix + mid))
         print(f"{mid} -> {args.prefix + mid}")
 

@@ -177,7 +177,9 @@ def pins_of(models_dir):
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--models", required=True)
-    p.add_argument("--work", required=True)
+    p.add_argument("--work")
+    p.add_argument("--pins-only", action="store_true",
+                   help="only write --pins from --models (train_all.sh, before the held-out analysis)")
     p.add_argument("--heldout-parts", default="",
                    help="PRESET:STUDIES:SEED ...: the held-out cohort's parts, each also scored alone "
                         "(WORK/heldout-PRESET-metrics.json)")
@@ -191,6 +193,12 @@ def main():
     p.add_argument("--pins", default="electron/inference/pinned-models.json",
                    help="the shipped files' sha256, pinned in the app (issue 12 \u00a74)")
     args = p.parse_args()
+    if args.pins_only:
+        common.write_json(args.pins, pins_of(args.models))
+        subprocess.run(["npx", "prettier", "--log-level", "warn", "--write", args.pins], check=False)
+        return
+    if not args.work:
+        p.error("--work is required (unless --pins-only)")
     evaluation = common.read_json(os.path.join(args.work, "heldout-metrics.json"))
     parts = common.parse_parts(args.heldout_parts) if args.heldout_parts else None
     per_part = {q["preset"]: (common.read_json(os.path.join(args.work, f"heldout-{q['preset']}-metrics.json")),

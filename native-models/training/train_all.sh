@@ -147,14 +147,18 @@ pids+=($!)
 for k in "${pids[@]}"; do wait "$k"; done
 log "trained"
 
-# analyze_cohort COHORT MODELS NAME: the app's own analyze (MC dropout, T = 100) with MODELS over
-# two hard-linked halves of COHORT (own registries), results merged, then `livercad evaluate`:
-# WORK/NAME-results.json, WORK/NAME-metrics.json and WORK/NAME-metrics.txt.
+# analyze_cohort COHORT MODELS NAME [ADD]: the app's own analyze (MC dropout, T = 100) with MODELS
+# over two hard-linked halves of COHORT (own registries), results merged, then `livercad evaluate`:
+# WORK/NAME-results.json, WORK/NAME-metrics.json and WORK/NAME-metrics.txt. ADD=1: MODELS are not
+# the pinned ones (a candidate), so `livercad models add` records them in each registry first.
 analyze_cohort() {
-  local cohort=$1 models=$2 name=$3 k pids=()
+  local cohort=$1 models=$2 name=$3 add=${4:-0} k pids=()
   rm -rf "$WORK/$name"-* && mkdir -p "$WORK/$name-db"
   $PY native-models/training/train.py shard-cohort --cohort "$cohort" --shards 2 --out "$WORK/$name-shards" >/dev/null
   for k in 0 1; do
+    if [ "$add" = 1 ]; then
+      $CLI models add "$models" --db "$WORK/$name-db/registry-$k.sqlite" >"$WORK/$name-models-add-$k.txt"
+    fi
     $CLI analyze "$WORK/$name-shards/shard-$k" --db "$WORK/$name-db/registry-$k.sqlite" --models "$models" \
       --json "$WORK/$name-results-$k.json" >"$WORK/$name-analyze-$k.txt" 2>&1 &
     pids+=($!)
@@ -173,9 +177,15 @@ evaluate_to() {
 
 # Model selection on the validation cohort only: each candidate next to links to the new detectors
 # makes WORK/cand-NAME a models folder for `livercad analyze`.
+# The shipped ids are pinned to the shipped files (issue 12 §4), so each candidate is analyzed as
+# a staged copy (hard links) whose models carry their own ids (cand-NAME-...), added by
+# `livercad models add` to the analysis registries.
 for c in "${CANDS[@]}"; do
   for id in "$OUT"/detector-*; do ln -sfn "$(realpath "$id")" "$WORK/cand-${c%%=*}/"; done
-  analyze_cohort "$WORK/cohort-val" "$WORK/cand-${c%%=*}" "val-${c%%=*}"
+  stage="$WORK/stage-${c%%=*}"
+  rm -rf "$stage" && mkdir -p "$stage" && cp -alL "$WORK/cand-${c%%=*}"/. "$stage"/
+  $PY native-models/training/cv.py rename-models --models "$stage" --prefix "cand-${c%%=*}-" >/dev/null
+  analyze_cohort "$WORK/cohort-val" "$stage" "val-${c%%=*}" 1
   log "validation, candidate ${c%%=*}: done"
 done
 $PY native-models/training/train.py select --work "$WORK" --out "$OUT/classifier-densenet" \
@@ -188,6 +198,11 @@ $CLI calibrate --truth "$WORK/cohort-val/truth.json" --results "$WORK/val-$CHOSE
   >"$WORK/calibration.txt"
 cat "$WORK/calibration.txt"
 
+# The chosen models become the shipped ones: their ONNX files are pinned now (calibration and the
+# model cards change manifests only, which the pins do not cover) and the app is rebuilt with the
+# pins, so the held-out and shift analyses run the models exactly as they will ship.
+$PY native-models/training/finalize.py --models "$OUT" --pins-only
+node scripts/build.mjs
 # Held-out evaluation of the shipped models, once, through the app itself.
 analyze_cohort "$WORK/cohort-heldout" "$OUT" heldout
 cat "$WORK/heldout-metrics.txt"

@@ -99,6 +99,9 @@ describe("cv.py rename-models", () => {
       );
     }
     fs.mkdirSync(path.join(models, "not-a-model"));
+    // train_all.sh stages candidates as hard links of the trained models: those stay as they were.
+    const linked = path.join(dir, "linked-manifest.json");
+    fs.linkSync(path.join(models, "detector-t2", "manifest.json"), linked);
     const rename = () =>
       spawnSync("/usr/bin/python3", [CV, "rename-models", "--models", models, "--prefix", "cv3-"], {
         encoding: "utf8",
@@ -117,6 +120,7 @@ describe("cv.py rename-models", () => {
       fs.readFileSync(path.join(models, "cv3-detector-t2", "manifest.json"), "utf8"),
     ) as { id: string; version: string };
     expect(manifest).toMatchObject({ id: "cv3-detector-t2", version: "1.0.0" });
+    expect(JSON.parse(fs.readFileSync(linked, "utf8"))).toMatchObject({ id: "detector-t2" });
     // A resumed run renames nothing twice.
     expect(rename().stdout).toBe("");
   });

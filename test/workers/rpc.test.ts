@@ -3,9 +3,6 @@
 // rejecting every pending call, a timeout killing a hung worker, cancellation, close, and the
 // respawning client. The inference, volume and import workers' own tests run the real workers.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, rmSync } from "node:fs";
-import { join } from "node:path";
-import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AppError } from "../../electron/contract/errors";
 import {
@@ -14,25 +11,16 @@ import {
   WorkerSetupError,
 } from "../../electron/workers/protocol";
 import { WorkerClient, WorkerConnection, type WorkerOptions } from "../../electron/workers/rpc";
-import { REPO } from "../inference/helpers";
+import { bundleForTest } from "../inference/helpers";
 import type { FixtureProtocol } from "./fixture-worker";
 
 let script: string;
+let fixture: { path: string; remove: () => void };
 beforeAll(async () => {
-  const dir = join(REPO, "node_modules/.cache/livercad-tests");
-  mkdirSync(dir, { recursive: true });
-  script = join(dir, `rpc-fixture-${process.pid}.cjs`);
-  await build({
-    entryPoints: [join(__dirname, "fixture-worker.ts")],
-    outfile: script,
-    bundle: true,
-    platform: "node",
-    target: "node20",
-    format: "cjs",
-    logLevel: "warning",
-  });
+  fixture = await bundleForTest("test/workers/fixture-worker.ts", "rpc-fixture");
+  script = fixture.path;
 });
-afterAll(() => rmSync(script, { force: true }));
+afterAll(() => fixture?.remove());
 
 const open: WorkerConnection<FixtureProtocol>[] = [];
 function connect(
@@ -184,6 +172,15 @@ describe.each(["process", "thread"] as const)("a %s worker", (kind) => {
     );
   });
 
+  it("carries a Float32Array intact (a thread gets its buffer transferred)", async () => {
+    const w = connect(kind);
+    const out = await w.call("floats", { n: 1000 });
+    expect(out).toBeInstanceOf(Float32Array);
+    expect(out.length).toBe(1000);
+    expect(out[999]).toBe(499.5);
+    await w.close();
+  });
+
   it("closes: the worker ends, a call still pending is rejected, none is sent after", async () => {
     const w = connect(kind);
     expect((await w.call("echo", { text: "x" })).text).toBe("x");
@@ -240,15 +237,6 @@ describe("process workers only", () => {
     );
   });
 
-  it("a float array crosses intact (structured clone)", async () => {
-    const w = connect("process");
-    const out = await w.call("floats", { n: 1000 });
-    expect(out).toBeInstanceOf(Float32Array);
-    expect(out.length).toBe(1000);
-    expect(out[999]).toBe(499.5);
-    await w.close();
-  });
-
   it("a client whose start-up step fails kills that worker and rejects the call", async () => {
     let pid: number | undefined;
     const client = new WorkerClient<FixtureProtocol>({
@@ -274,16 +262,5 @@ describe("process workers only", () => {
       "The fixture worker must be started by the application (forked or as a worker thread), not on its own.",
     );
     expect(new WorkerSetupError("x").code).toBe("WORKER_SETUP");
-  });
-});
-
-describe("thread workers only", () => {
-  it("a reply's buffer is transferred, not copied", async () => {
-    const w = connect("thread");
-    const out = await w.call("floats", { n: 1000 });
-    expect(out).toBeInstanceOf(Float32Array);
-    expect(out.length).toBe(1000);
-    expect(out[999]).toBe(499.5);
-    await w.close();
   });
 });

@@ -193,6 +193,7 @@ describe.each(["process", "thread"] as const)("a %s worker", (kind) => {
 
   it("client: starts on first use and again after a stop", async () => {
     const started: (number | undefined)[] = [];
+    let last = 0;
     const client = new WorkerClient<FixtureProtocol>({
       name: "fixture worker",
       script,
@@ -219,10 +220,12 @@ describe.each(["process", "thread"] as const)("a %s worker", (kind) => {
       expect(c.text).toBe("c");
       expect(started).toHaveLength(2);
       if (kind === "process") expect(c.pid).not.toBe(a.pid);
+      last = c.pid;
     } finally {
       await client.close();
     }
     expect(client.running).toBe(false);
+    if (kind === "process") expect(alive(last)).toBe(false); // no orphan after close()
   });
 });
 

@@ -5,6 +5,7 @@
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AppError } from "../../../electron/contract/errors";
 import { loadSeries } from "../../../electron/dicom/load-series";
@@ -12,6 +13,7 @@ import {
   findVolumeWorker,
   VolumeWorkerPool,
 } from "../../../electron/services/workstation/volume-pool";
+import { REPO } from "../../inference/helpers";
 import { tempDir } from "../../registry/helpers";
 import { writeSeries } from "../import/fixtures";
 
@@ -67,6 +69,43 @@ describe("volume worker pool", () => {
       code: expected!.code,
       message: expected!.message,
     });
+  });
+
+  it("an idle pool does not keep a CLI process alive", async () => {
+    const bundle = path.join(
+      REPO,
+      `node_modules/.cache/livercad-tests/idle-pool-${process.pid}.cjs`,
+    );
+    await build({
+      stdin: {
+        contents: `
+          const { VolumeWorkerPool } = require("./electron/services/workstation/volume-pool");
+          const [script, ...files] = process.argv.slice(2);
+          new VolumeWorkerPool(script, 2).load(files, null).then((v) => {
+            console.log("slices=" + v.geometry.slices); // and no close(): the process must end
+          });
+        `,
+        resolveDir: REPO,
+        loader: "ts",
+      },
+      outfile: bundle,
+      bundle: true,
+      platform: "node",
+      target: "node20",
+      format: "cjs",
+      logLevel: "warning",
+    });
+    try {
+      const run = spawnSync(process.execPath, [bundle, script, ...files], {
+        encoding: "utf8",
+        timeout: 30_000,
+      });
+      expect(run.signal).toBeNull(); // not killed by the timeout
+      expect(run.status).toBe(0);
+      expect(run.stdout.trim()).toBe("slices=4");
+    } finally {
+      fs.rmSync(bundle, { force: true });
+    }
   });
 
   it("the worker script run on its own stops with a WorkerSetupError naming it", () => {

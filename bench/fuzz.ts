@@ -4,35 +4,36 @@
 // acceptance, 100-file batch over 30 s or peak RSS of 1 GiB or more.
 //   FUZZ_COUNT (10000), FUZZ_SEED (12), FUZZ_HANG_S (30)
 import os from "node:os";
-import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
+import { isMainThread } from "node:worker_threads";
+import { errorMessage } from "../electron/contract/errors";
+import { WorkerExitedError } from "../electron/workers/protocol";
+import { WorkerClient } from "../electron/workers/rpc";
+import { serve } from "../electron/workers/serve";
 import { judge, loadSeeds, mutate } from "./lib/fuzz";
 
-interface Job {
-  seed: number;
-  from: number;
-  count: number;
+/** One mutant a call, so that the helper's per-call timeout is the per-file hang limit. */
+interface FuzzProtocol {
+  /** Reads the seed files: a new worker's start-up, kept out of the first mutant's time. */
+  load: { args: null; result: number };
+  judge: {
+    args: { seed: number; index: number };
+    result: { verdict: string; ms: number; detail?: string; label: string };
+  };
 }
 
-type Report =
-  | { kind: "start"; index: number }
-  | { kind: "done"; index: number; verdict: string; ms: number; detail?: string; label: string };
+let seeds: ReturnType<typeof loadSeeds> | null = null;
 
-async function runWorker(job: Job): Promise<void> {
-  const seeds = loadSeeds();
-  for (let index = job.from; index < job.count; index++) {
-    const file = seeds[index % seeds.length]!;
-    parentPort!.postMessage({ kind: "start", index } satisfies Report);
-    const mutant = mutate(file.bytes, job.seed, index);
-    const v = await judge(mutant.bytes);
-    parentPort!.postMessage({
-      kind: "done",
-      index,
-      verdict: v.kind,
-      ms: v.ms,
-      detail: "detail" in v ? v.detail : undefined,
-      label: `${file.name}: ${mutant.label}`,
-    } satisfies Report);
-  }
+async function judgeMutant(seed: number, index: number): Promise<FuzzProtocol["judge"]["result"]> {
+  seeds ??= loadSeeds();
+  const file = seeds[index % seeds.length]!;
+  const mutant = mutate(file.bytes, seed, index);
+  const v = await judge(mutant.bytes);
+  return {
+    verdict: v.kind,
+    ms: v.ms,
+    detail: "detail" in v ? v.detail : undefined,
+    label: `${file.name}: ${mutant.label}`,
+  };
 }
 
 async function main(): Promise<void> {
@@ -47,53 +48,46 @@ async function main(): Promise<void> {
   const started = performance.now();
   // The machine's load, printed with the result: the batch target is wall time (issue 12).
   const loadStart = os.loadavg()[0]!;
-  let next = 0;
-  while (next < count) {
-    next = await new Promise<number>((resolve) => {
-      const worker = new Worker(__filename, { workerData: { seed, from: next, count } });
-      let current = next;
-      let since = performance.now();
-      const watchdog = setInterval(() => {
-        if (performance.now() - since > hangMs) {
-          findings.push(`hang: mutant ${current} (seed ${seed}) ran over ${hangMs / 1000} s`);
-          counts.set("hang", (counts.get("hang") ?? 0) + 1);
-          clearInterval(watchdog);
-          void worker.terminate().then(() => resolve(current + 1));
-        }
-      }, 500);
-      worker.on("message", (r: Report) => {
-        if (r.kind === "start") {
-          current = r.index;
-          since = performance.now();
-          return;
-        }
-        counts.set(r.verdict, (counts.get(r.verdict) ?? 0) + 1);
-        judgeMs += r.ms;
-        const batch = Math.floor(r.index / 100);
-        batchMs.set(batch, (batchMs.get(batch) ?? 0) + r.ms);
-        if (r.ms > slowest.ms) slowest = { ms: r.ms, label: `mutant ${r.index} (${r.label})` };
-        if ((r.index + 1) % 1000 === 0) {
-          const c = [...counts].map(([k, v]) => `${k}=${v}`).join(" ");
-          const rss = (process.resourceUsage().maxRSS / 1024).toFixed(0);
-          console.log(`progress=${r.index + 1} ${c} peak_rss_mib=${rss}`);
-        }
-        if (r.verdict === "crash" || r.verdict === "undecodable") {
-          findings.push(`${r.verdict}: mutant ${r.index} (${r.label}): ${r.detail ?? ""}`);
-        }
-      });
-      const finish = (): void => {
-        clearInterval(watchdog);
-        resolve(count);
-      };
-      worker.on("exit", finish);
-      worker.on("error", (err) => {
-        findings.push(`crash: worker died at mutant ${current}: ${String(err)}`);
+  // A worker thread (this same file) judges the mutants: one that hangs past FUZZ_HANG_S is
+  // terminated by the call's timeout, one that dies is named, and the next mutant gets a new one.
+  const worker = new WorkerClient<FuzzProtocol>({
+    name: "fuzz worker",
+    script: __filename,
+    kind: "thread",
+    timeoutMs: hangMs,
+    onStart: async (w) => {
+      await w.call("load", null, { timeoutMs: Math.max(hangMs, 120_000) });
+    },
+  });
+  for (let index = 0; index < count; index++) {
+    let r: FuzzProtocol["judge"]["result"];
+    try {
+      r = await worker.call("judge", { seed, index });
+    } catch (err) {
+      if (err instanceof WorkerExitedError && err.reason === "timeout") {
+        findings.push(`hang: mutant ${index} (seed ${seed}) ran over ${hangMs / 1000} s`);
+        counts.set("hang", (counts.get("hang") ?? 0) + 1);
+      } else {
+        findings.push(`crash: worker died at mutant ${index}: ${errorMessage(err)}`);
         counts.set("crash", (counts.get("crash") ?? 0) + 1);
-        clearInterval(watchdog);
-        resolve(current + 1);
-      });
-    });
+      }
+      continue;
+    }
+    counts.set(r.verdict, (counts.get(r.verdict) ?? 0) + 1);
+    judgeMs += r.ms;
+    const batch = Math.floor(index / 100);
+    batchMs.set(batch, (batchMs.get(batch) ?? 0) + r.ms);
+    if (r.ms > slowest.ms) slowest = { ms: r.ms, label: `mutant ${index} (${r.label})` };
+    if ((index + 1) % 1000 === 0) {
+      const c = [...counts].map(([k, v]) => `${k}=${v}`).join(" ");
+      const rss = (process.resourceUsage().maxRSS / 1024).toFixed(0);
+      console.log(`progress=${index + 1} ${c} peak_rss_mib=${rss}`);
+    }
+    if (r.verdict === "crash" || r.verdict === "undecodable") {
+      findings.push(`${r.verdict}: mutant ${index} (${r.label}): ${r.detail ?? ""}`);
+    }
   }
+  await worker.close();
   const peakRssMiB = process.resourceUsage().maxRSS / 1024;
   const worstBatchMs = Math.max(0, ...batchMs.values());
   const worstBatchS = worstBatchMs / 1000;
@@ -130,5 +124,8 @@ async function main(): Promise<void> {
 if (isMainThread) {
   void main();
 } else {
-  void runWorker(workerData as Job);
+  serve<FuzzProtocol>("fuzz worker", {
+    load: () => (seeds ??= loadSeeds()).length,
+    judge: ({ seed, index }) => judgeMutant(seed, index),
+  });
 }

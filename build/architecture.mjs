@@ -61,10 +61,17 @@ export const LAYERS = [
     mayImport: ["contract", "evaluation"],
   },
   {
+    // The workers' RPC helper (issue 12 §5): fork/thread, typed calls, timeouts, crashes.
+    name: "workers",
+    folders: ["electron/workers"],
+    runtime: "node",
+    mayImport: ["contract"],
+  },
+  {
     name: "inference",
     folders: ["electron/inference"],
     runtime: "node",
-    mayImport: ["contract", "pipeline"],
+    mayImport: ["contract", "pipeline", "workers"],
   },
   {
     name: "registry",
@@ -90,6 +97,7 @@ export const LAYERS = [
       "report",
       // export/dcm.ts writes with the phantom's DICOM writer; training export reads its truth.
       "phantom",
+      "workers",
     ],
   },
   {

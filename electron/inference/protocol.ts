@@ -1,6 +1,6 @@
-// The typed protocol between the main process and the inference worker (STYLE.md 6): a
-// discriminated union of requests with ids; every reply carries the id and either a value or an
-// error as {name, message}, re-thrown with context by the caller (engine.ts).
+// The typed protocol between the main process and the inference worker (STYLE.md 6): one method
+// map carried by the workers' RPC helper (electron/workers: ids, replies, errors as
+// {name, message, code}); the caller re-throws worker errors with context (engine.ts).
 import type { ProviderAttempt, ProviderName } from "./providers";
 
 /** A float32 tensor on the wire (child_process "advanced" serialization keeps typed arrays). */
@@ -10,7 +10,6 @@ export interface WireTensor {
 }
 
 export interface LoadRequest {
-  type: "load";
   /** The caller's name for the session (e.g. "classifier-densenet/head"). */
   key: string;
   modelId: string;
@@ -21,7 +20,6 @@ export interface LoadRequest {
   providers: ProviderName[];
 }
 export interface RunRequest {
-  type: "run";
   key: string;
   feeds: Record<string, WireTensor>;
 }
@@ -31,7 +29,6 @@ export interface RunRequest {
  * onnxruntime's threads, so only crops in and [R * T, C] logits out cross the process boundary.
  */
 export interface MonteCarloRequest {
-  type: "monteCarlo";
   backbone: { key: string; input: string; output: string };
   head: { key: string; features: string; mask: string; logits: string };
   crops: WireTensor;
@@ -39,10 +36,6 @@ export interface MonteCarloRequest {
   samples: number;
   dropoutP: number;
   seed: number;
-}
-export interface UnloadRequest {
-  type: "unload";
-  key: string;
 }
 
 export interface SessionInfo {
@@ -53,23 +46,10 @@ export interface SessionInfo {
   outputNames: string[];
 }
 
-/** Request type -> the value its successful reply carries. */
-export interface ReplyValues {
-  load: SessionInfo;
-  run: Record<string, WireTensor>;
-  monteCarlo: WireTensor;
-  unload: null;
+/** The inference worker's methods (workers/protocol.ts): arguments and the value each answers. */
+export interface InferenceProtocol {
+  load: { args: LoadRequest; result: SessionInfo };
+  run: { args: RunRequest; result: Record<string, WireTensor> };
+  monteCarlo: { args: MonteCarloRequest; result: WireTensor };
+  unload: { args: { key: string }; result: null };
 }
-
-export type WorkerRequest = LoadRequest | RunRequest | MonteCarloRequest | UnloadRequest;
-export type Envelope<R extends WorkerRequest = WorkerRequest> = R & { id: number };
-
-export interface WireError {
-  name: string;
-  message: string;
-  code?: string;
-}
-
-export type WorkerReply =
-  | { id: number; ok: true; value: ReplyValues[keyof ReplyValues] }
-  | { id: number; ok: false; error: WireError };

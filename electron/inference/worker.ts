@@ -1,18 +1,12 @@
 // The inference worker: a child process that owns every onnxruntime session, so that a crash in
 // native code (a provider library, a bad model) ends this process, not the app (issue 4 §1).
-// Bundled to dist/inference-worker.cjs; speaks protocol.ts over the fork IPC channel.
+// Bundled to dist/inference-worker.cjs; answers protocol.ts's methods through the workers' RPC
+// helper (electron/workers/serve.ts) over the fork IPC channel.
 import * as ort from "onnxruntime-node";
-import { AppError, missingCase } from "../contract/errors";
 import { chunkMasks, tileRows } from "../pipeline/classify";
+import { serve } from "../workers/serve";
 import { readVerified } from "./model-store";
-import type {
-  Envelope,
-  MonteCarloRequest,
-  ReplyValues,
-  WireTensor,
-  WorkerReply,
-  WorkerRequest,
-} from "./protocol";
+import type { InferenceProtocol, MonteCarloRequest, WireTensor } from "./protocol";
 import { createWithFallback } from "./providers";
 
 // A refused provider is reported in SessionInfo.failedProviders; onnxruntime would also print
@@ -21,52 +15,47 @@ ort.env.logLevel = "fatal";
 
 const sessions = new Map<string, ort.InferenceSession>();
 
-async function handle(req: WorkerRequest): Promise<ReplyValues[keyof ReplyValues]> {
-  switch (req.type) {
-    case "load": {
-      // Hash checked on the very bytes the session is created from (model-store.ts).
-      const bytes = readVerified(req.modelId, {
-        path: req.file,
-        absolutePath: req.path,
-        sha256: req.sha256,
-        inputs: [],
-        outputs: [],
-      });
-      const choice = await createWithFallback(req.providers, (provider) =>
-        ort.InferenceSession.create(bytes, {
-          executionProviders: [provider],
-          graphOptimizationLevel: "all",
-        }),
-      );
-      await sessions.get(req.key)?.release();
-      sessions.set(req.key, choice.session);
-      return {
-        key: req.key,
-        provider: choice.provider,
-        failedProviders: choice.failed,
-        inputNames: [...choice.session.inputNames],
-        outputNames: [...choice.session.outputNames],
-      };
-    }
-    case "run": {
-      const feeds: Record<string, ort.Tensor> = {};
-      for (const [name, t] of Object.entries(req.feeds)) feeds[name] = tensor(t);
-      const results = await session(req.key).run(feeds);
-      const out: Record<string, WireTensor> = {};
-      for (const name of Object.keys(results)) out[name] = wire(results, name);
-      return out;
-    }
-    case "monteCarlo":
-      return monteCarlo(req);
-    case "unload": {
-      await sessions.get(req.key)?.release();
-      sessions.delete(req.key);
-      return null;
-    }
-    default:
-      return missingCase(req);
-  }
-}
+serve<InferenceProtocol>("inference worker", {
+  load: async (req) => {
+    // Hash checked on the very bytes the session is created from (model-store.ts).
+    const bytes = readVerified(req.modelId, {
+      path: req.file,
+      absolutePath: req.path,
+      sha256: req.sha256,
+      inputs: [],
+      outputs: [],
+    });
+    const choice = await createWithFallback(req.providers, (provider) =>
+      ort.InferenceSession.create(bytes, {
+        executionProviders: [provider],
+        graphOptimizationLevel: "all",
+      }),
+    );
+    await sessions.get(req.key)?.release();
+    sessions.set(req.key, choice.session);
+    return {
+      key: req.key,
+      provider: choice.provider,
+      failedProviders: choice.failed,
+      inputNames: [...choice.session.inputNames],
+      outputNames: [...choice.session.outputNames],
+    };
+  },
+  run: async (req) => {
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const [name, t] of Object.entries(req.feeds)) feeds[name] = tensor(t);
+    const results = await session(req.key).run(feeds);
+    const out: Record<string, WireTensor> = {};
+    for (const name of Object.keys(results)) out[name] = wire(results, name);
+    return out;
+  },
+  monteCarlo,
+  unload: async (req) => {
+    await sessions.get(req.key)?.release();
+    sessions.delete(req.key);
+    return null;
+  },
+});
 
 function session(key: string): ort.InferenceSession {
   const s = sessions.get(key);
@@ -105,28 +94,3 @@ async function monteCarlo(req: MonteCarloRequest): Promise<WireTensor> {
   });
   return wire(results, req.head.logits);
 }
-
-function reply(message: WorkerReply): void {
-  process.send?.(message);
-}
-
-process.on("message", (msg: Envelope) => {
-  handle(msg).then(
-    (value) => reply({ id: msg.id, ok: true, value }),
-    (err: unknown) => {
-      const e = err instanceof Error ? err : new Error(String(err));
-      reply({
-        id: msg.id,
-        ok: false,
-        error: {
-          name: e.name,
-          message: e.message,
-          ...(e instanceof AppError ? { code: e.code } : {}),
-        },
-      });
-    },
-  );
-});
-
-// The parent closing the channel (app quit, parent crash) ends the worker: no orphan processes.
-process.on("disconnect", () => process.exit(0));

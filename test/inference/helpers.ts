@@ -11,12 +11,20 @@ export { FIXTURES, installTinyModels, modelFolder } from "../fixtures/models/tin
  * Bundles the worker exactly as scripts/build.mjs does, into node_modules/.cache so that the
  * bundle's require("onnxruntime-node") resolves; one file per test process (files run in parallel).
  */
-export async function buildWorker(): Promise<{ path: string; remove: () => void }> {
+export function buildWorker(): Promise<{ path: string; remove: () => void }> {
+  return bundleForTest("electron/inference/worker.ts", "inference-worker");
+}
+
+/** Bundles one worker script `entry` (relative to the repository) for a test process. */
+export async function bundleForTest(
+  entry: string,
+  name: string,
+): Promise<{ path: string; remove: () => void }> {
   const dir = join(REPO, "node_modules/.cache/livercad-tests");
   mkdirSync(dir, { recursive: true });
-  const path = join(dir, `inference-worker-${process.pid}.cjs`);
+  const path = join(dir, `${name}-${process.pid}.cjs`);
   await build({
-    entryPoints: [join(REPO, "electron/inference/worker.ts")],
+    entryPoints: [join(REPO, entry)],
     outfile: path,
     bundle: true,
     platform: "node",

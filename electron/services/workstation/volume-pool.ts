@@ -1,12 +1,14 @@
 // A small pool of volume workers (one per core, at most two): requests go to the least busy
-// worker; a worker that dies fails its requests with the reason and is replaced on next use.
+// worker; a worker that dies fails its requests with the reason and is replaced on next use
+// (the workers' RPC helper, electron/workers/rpc.ts).
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { Worker } from "node:worker_threads";
 import { AppError } from "../../contract/errors";
 import type { Volume } from "../../contract/volume";
-import type { LoadVolumeRequest, VolumeWorkerReply } from "./volume-protocol";
+import { WorkerExitedError } from "../../workers/protocol";
+import { WorkerClient } from "../../workers/rpc";
+import type { VolumeProtocol } from "./volume-protocol";
 
 /** The bundled worker (scripts/build-ui.mjs) beside the main bundle, or under dist/. */
 export function findVolumeWorker(): string | null {
@@ -18,66 +20,41 @@ export function findVolumeWorker(): string | null {
   return candidates.find((c) => fs.existsSync(c)) ?? null;
 }
 
-interface Slot {
-  worker: Worker;
-  pending: Map<number, { resolve(v: Volume): void; reject(e: Error): void }>;
-}
-
 export class VolumeWorkerPool {
-  private readonly slots: (Slot | null)[];
-  private nextId = 1;
+  private readonly workers: WorkerClient<VolumeProtocol>[];
 
-  constructor(
-    private readonly script: string,
-    size = Math.min(2, Math.max(1, os.availableParallelism())),
-  ) {
-    this.slots = Array.from({ length: size }, () => null);
+  constructor(script: string, size = Math.min(2, Math.max(1, os.availableParallelism()))) {
+    this.workers = Array.from(
+      { length: size },
+      () =>
+        new WorkerClient<VolumeProtocol>({
+          name: "volume worker",
+          script,
+          kind: "thread",
+          // A decoding error that is not an AppError keeps the code the viewer has always seen.
+          errorCode: "VOLUME_LOAD",
+          // Idle workers must not keep a CLI or test process alive.
+          unrefWhenIdle: true,
+        }),
+    );
   }
 
-  private spawn(index: number): Slot {
-    const worker = new Worker(this.script);
-    const slot: Slot = { worker, pending: new Map() };
-    worker.on("message", (reply: VolumeWorkerReply) => {
-      const p = slot.pending.get(reply.id);
-      if (!p) return;
-      slot.pending.delete(reply.id);
-      if (reply.type === "volume") p.resolve(reply.volume);
-      else p.reject(new AppError(reply.error.code ?? "VOLUME_LOAD", reply.error.message));
-    });
-    const fail = (err: Error) => {
-      for (const p of slot.pending.values()) {
-        p.reject(new AppError("VOLUME_WORKER", `The volume worker stopped: ${err.message}`));
+  async load(files: string[], bValue: number | null): Promise<Volume> {
+    let best = this.workers[0]!;
+    for (const w of this.workers) if (w.busy < best.busy) best = w;
+    try {
+      return await best.call("load", { files, bValue });
+    } catch (err) {
+      if (err instanceof WorkerExitedError) {
+        throw new AppError("VOLUME_WORKER", `The volume worker stopped: ${err.how}`, {
+          cause: err,
+        });
       }
-      slot.pending.clear();
-      if (this.slots[index] === slot) this.slots[index] = null;
-    };
-    worker.on("error", fail);
-    worker.on("exit", (code) => fail(new Error(`exit code ${code}`)));
-    // Idle workers must not keep a CLI or test process alive.
-    worker.unref();
-    this.slots[index] = slot;
-    return slot;
-  }
-
-  load(files: string[], bValue: number | null): Promise<Volume> {
-    let best = 0;
-    for (let i = 1; i < this.slots.length; i++) {
-      if ((this.slots[i]?.pending.size ?? 0) < (this.slots[best]?.pending.size ?? 0)) best = i;
+      throw err;
     }
-    const slot = this.slots[best] ?? this.spawn(best);
-    const id = this.nextId++;
-    const req: LoadVolumeRequest = { type: "load", id, files, bValue };
-    return new Promise<Volume>((resolve, reject) => {
-      slot.pending.set(id, { resolve, reject });
-      slot.worker.ref();
-      slot.worker.postMessage(req);
-    }).finally(() => {
-      if (slot.pending.size === 0) slot.worker.unref();
-    });
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.slots.map((s) => s?.worker.terminate()));
-    this.slots.fill(null);
+    await Promise.all(this.workers.map((w) => w.close()));
   }
 }

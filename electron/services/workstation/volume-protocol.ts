@@ -1,14 +1,7 @@
-// The volume worker's protocol (STYLE.md 6): requests carry an id; answers carry the same id and
-// either the volume (its data buffer transferred, not copied) or the error as {name, message}.
+// The volume worker's protocol (STYLE.md 6), carried by the workers' RPC helper
+// (electron/workers): one method, whose answer's data buffer is transferred, not copied.
 import type { Volume } from "../../contract/volume";
 
-export interface LoadVolumeRequest {
-  type: "load";
-  id: number;
-  files: string[];
-  bValue: number | null;
+export interface VolumeProtocol {
+  load: { args: { files: string[]; bValue: number | null }; result: Volume };
 }
-
-export type VolumeWorkerReply =
-  | { type: "volume"; id: number; volume: Volume }
-  | { type: "error"; id: number; error: { name: string; code?: string; message: string } };

@@ -1,6 +1,8 @@
 // The image-quality gate in front of the CAD (issue 13 §3): loads a study's five series through
 // the usual loader while collecting each frame's header facts, runs dicom/quality/checks on them
-// and on the built volumes, and decides with the site's policy for incomplete series:
+// and on the built volumes (and dicom/quality/stated-count on each file's stated acquisition
+// count: read here from the stored files, so registries from before it need no migration), and
+// decides with the site's policy for incomplete series:
 //   refuse findings            -> QualityRefusedError (no CAD run; the message says what to do)
 //   incomplete + policy block  -> QualityRefusedError
 //   incomplete + policy warn   -> volumes returned with the flag, stored with the result
@@ -14,6 +16,7 @@ import {
   type FrameFacts,
   type SeriesRef,
 } from "../../dicom/quality/checks";
+import { checkStatedCount, type StatedFileFacts } from "../../dicom/quality/stated-count";
 import { readDicomFile } from "../../dicom/read/index";
 import { instanceFilesOfSeries, seriesHeading, type Registry } from "../../registry";
 import { ManagedStore } from "../import/index";
@@ -61,6 +64,7 @@ export async function gateSeries(
   };
   const store = new ManagedStore(registry.paths.store);
   const facts: FrameFacts[] = [];
+  const stated: StatedFileFacts[] = [];
   const files = instanceFilesOfSeries(registry.db, seriesInstanceUid).map((p) => store.absolute(p));
   let built: LoadedSeries | null = null;
   let buildError: unknown = null;
@@ -71,6 +75,13 @@ export async function gateSeries(
         const outcome = await readDicomFile(path);
         if (outcome.kind === "instance") {
           const i = outcome.instance;
+          const frameB = i.frames.find((f) => f.diffusionBValue !== null)?.diffusionBValue;
+          stated.push({
+            framesInFile: i.frames.length,
+            imageType: i.series.imageType,
+            bValue: i.series.diffusionBValue ?? frameB ?? null,
+            acquisition: i.acquisition ?? null,
+          });
           for (const f of i.frames) {
             facts.push({
               instanceNumber: i.instanceNumber,
@@ -93,7 +104,7 @@ export async function gateSeries(
   } catch (err) {
     buildError = err;
   }
-  const findings = checkHeaders(ref, facts);
+  const findings = [...checkHeaders(ref, facts), ...checkStatedCount(ref, stated)];
   // A header the gate refuses explains a failed build better than the builder's own message.
   if (findings.some((f) => f.severity === "refuse")) return { findings, loaded: null };
   if (built === null) throw buildError;

@@ -156,5 +156,21 @@ describe("issue 13 §7: deleting a study from the study view", () => {
       .get()!;
     expect(row.actor).toBe("admin");
     expect(JSON.parse(row.d)).toEqual({ key: "retentionDays", from: 0, to: 365 });
+
+    // The running workstation may apply it once a day: off until the box is ticked, audited.
+    const inApp = h.page.getByTestId("retention-in-app");
+    expect(await inApp.isChecked()).toBe(false);
+    await inApp.check();
+    await expect.poll(() => inApp.isChecked()).toBe(true);
+    await expect
+      .poll(() => {
+        const last = h.registry.db
+          .prepare<[], { d: string }>(
+            "SELECT details_json AS d FROM audit_log WHERE action = 'site-setting' ORDER BY id DESC LIMIT 1",
+          )
+          .get()!;
+        return JSON.parse(last.d) as unknown;
+      })
+      .toEqual({ key: "retentionInApp", from: false, to: true });
   });
 });

@@ -5,7 +5,7 @@
 // nothing changes; then the study is deleted, the app is back on the worklist without it, its
 // files are gone, and the audit log names the UID, the admin and the reason. About sets the
 // retention limit (audited).
-// LIVERCAD_DOCS_SCREENSHOTS=DIR saves delete-study.png.
+// LIVERCAD_DOCS_SCREENSHOTS=DIR saves delete-study.png and retention-in-app.png.
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -172,5 +172,9 @@ describe("issue 13 §7: deleting a study from the study view", () => {
         return JSON.parse(last.d) as unknown;
       })
       .toEqual({ key: "retentionInApp", from: false, to: true });
+    if (shots) {
+      await inApp.scrollIntoViewIfNeeded();
+      await h.page.screenshot({ path: path.join(shots, "retention-in-app.png") });
+    }
   });
 });

@@ -65,6 +65,7 @@ export async function gateSeries(
   const store = new ManagedStore(registry.paths.store);
   const facts: FrameFacts[] = [];
   const stated: StatedFileFacts[] = [];
+  let read = 0;
   const files = instanceFilesOfSeries(registry.db, seriesInstanceUid).map((p) => store.absolute(p));
   let built: LoadedSeries | null = null;
   let buildError: unknown = null;
@@ -73,6 +74,7 @@ export async function gateSeries(
       bValue: sequence === "DWI" ? bValue : null,
       reader: async (path) => {
         const outcome = await readDicomFile(path);
+        read += 1;
         if (outcome.kind === "instance") {
           const i = outcome.instance;
           const frameB = i.frames.find((f) => f.diffusionBValue !== null)?.diffusionBValue;
@@ -104,7 +106,10 @@ export async function gateSeries(
   } catch (err) {
     buildError = err;
   }
-  const findings = [...checkHeaders(ref, facts), ...checkStatedCount(ref, stated)];
+  const findings = checkHeaders(ref, facts);
+  // The stored count is known only when every file was read (a file that fails to read stops
+  // the loader; its error, not a short count, is what to report).
+  if (read === files.length) findings.push(...checkStatedCount(ref, stated));
   // A header the gate refuses explains a failed build better than the builder's own message.
   if (findings.some((f) => f.severity === "refuse")) return { findings, loaded: null };
   if (built === null) throw buildError;

@@ -19,10 +19,11 @@
 // - Single-frame files only: an enhanced or multi-frame file's count is its Number of Frames
 //   (0028,0008), and the reader builds every frame it states (a short Pixel Data is refused).
 // - Multi-phase series (Number of Temporal Positions N > 1, each image numbered by Temporal
-//   Position Identifier): GE and Philips state the whole dynamic acquisition (slices x N), so each
-//   phase holds stated / N images; a scanner that states one phase's images is recognized by a
-//   phase holding more than stated / N. Only the phases present are expected (a scanner that
-//   splits the phases into series sends each series its own phases).
+//   Position Identifier): vendors differ, some stating the whole dynamic acquisition (slices x N,
+//   so each phase holds stated / N images), others one phase's images. Both readings are taken:
+//   stated / N per phase unless a phase holds more than that. Only the phases present are
+//   expected (a scanner that splits the phases into series sends each series its own phases).
+//   Not checked against real multi-phase files from each vendor (none are in the test data).
 // - When the stored count is an exact fraction of the stated one (1/2, 1/3 ... 1/8), the
 //   acquisition was split into that many series (Dixon water / fat / in / out phase, phases without temporal
 //   tags): not flagged. More images than stated is a header that counts something else: not

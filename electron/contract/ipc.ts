@@ -525,6 +525,8 @@ export const CHANNELS = {
         requireSignIn: z.boolean().optional(),
         /** Issue 13 §7: days after arrival before `livercad retention` deletes; 0 = never. */
         retentionDays: z.number().int().min(RETENTION_DAYS.min).max(RETENTION_DAYS.max).optional(),
+        /** Issue 13 §7: the running workstation applies retentionDays once a day. */
+        retentionInApp: z.boolean().optional(),
       })
       .refine((r) => Object.keys(r).length > 0, { message: "name at least one setting" }),
     response: null as unknown as SiteSettingsView,

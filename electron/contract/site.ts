@@ -32,6 +32,8 @@ export interface SiteSettingsView {
   requireSignIn: boolean;
   /** Days after arrival before `livercad retention` deletes a study; 0 = keep forever (§7). */
   retentionDays: number;
+  /** The running workstation applies retentionDays once a day, as `livercad retention` (§7). */
+  retentionInApp: boolean;
 }
 
 /**

@@ -74,6 +74,23 @@ export interface FrameInfo {
   diffusionBValue: number | null;
 }
 
+/**
+ * What the scanner states about the acquisition an image belongs to, for the quality gate's
+ * "count vs stated" check (dicom/quality/stated-count.ts). Single-frame MR images carry these in
+ * the General Image module (PS3.3 C.7.6.1) and the MR Image module (C.8.3.1); enhanced
+ * multi-frame files do not (their count is Number of Frames).
+ */
+export interface AcquisitionFacts {
+  /** Acquisition Number (0020,0012); null when absent. */
+  acquisitionNumber: number | null;
+  /** Images in Acquisition (0020,1002): images the scanner made in this acquisition. */
+  imagesInAcquisition: number | null;
+  /** Number of Temporal Positions (0020,0105): phases of a dynamic (multi-phase) acquisition. */
+  numberOfTemporalPositions: number | null;
+  /** Temporal Position Identifier (0020,0100): this image's phase, 1-based. */
+  temporalPositionIdentifier: number | null;
+}
+
 export interface DicomInstance {
   path: string;
   sopClassUid: string;
@@ -89,6 +106,8 @@ export interface DicomInstance {
   pixelRepresentation: number;
   samplesPerPixel: number;
   photometricInterpretation: string;
+  /** Set by the reader (read/index.ts); absent on instances built elsewhere (tests, tools). */
+  acquisition?: AcquisitionFacts;
   /**
    * Decodes frame `index` to stored values (before rescale) in row-major order, length
    * rows*columns*samplesPerPixel. Throws DicomParseError / UnsupportedTransferSyntaxError.

@@ -36,6 +36,15 @@ export const SITE_SETTINGS = {
     default: RETENTION_DAYS.default as number,
     help: `days (${RETENTION_DAYS.min}-${RETENTION_DAYS.max}, 0 = keep forever) after a study's arrival before livercad retention deletes it`,
   },
+  /**
+   * The running workstation applies retentionDays itself once a day (issue 13 §7), as
+   * `livercad retention` does; off by default, and it deletes nothing while retentionDays is 0.
+   */
+  retentionInApp: {
+    schema: z.boolean(),
+    default: false as boolean,
+    help: "true | false: the running workstation applies retentionDays once a day (audited)",
+  },
 } as const;
 
 export type SiteSettingKey = keyof typeof SITE_SETTINGS;

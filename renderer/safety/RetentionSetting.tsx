@@ -1,6 +1,7 @@
 // The retention limit in About (issue 13 §7): days after arrival before `livercad retention`
 // deletes a study, 0 = keep forever. Saved with its button (one audit entry per save); only an
-// admin may change it when sign-in is required (the service refuses others by role).
+// admin may change it when sign-in is required (the service refuses others by role). The box
+// `retentionInApp` lets the running workstation apply it once a day (services/site/maintenance).
 import { useState } from "react";
 import { RETENTION_DAYS } from "../../electron/contract/deletion";
 import type { SiteSettingsView } from "../../electron/contract/site";
@@ -22,6 +23,15 @@ export function RetentionSetting(props: {
     try {
       props.onSaved(await call("site:set", { retentionDays: days }));
       setText(null);
+      props.onError(null);
+    } catch (e) {
+      props.onError(e instanceof Error ? e.message : String(e));
+    }
+  }
+
+  async function setInApp(on: boolean) {
+    try {
+      props.onSaved(await call("site:set", { retentionInApp: on }));
       props.onError(null);
     } catch (e) {
       props.onError(e instanceof Error ? e.message : String(e));
@@ -52,6 +62,15 @@ export function RetentionSetting(props: {
       >
         Save retention
       </button>
+      <label className="inline">
+        <input
+          type="checkbox"
+          data-testid="retention-in-app"
+          checked={props.settings.retentionInApp}
+          onChange={(e) => void setInApp(e.target.checked)}
+        />
+        The running workstation applies it once a day (audited; nothing is deleted at 0 days)
+      </label>
     </>
   );
 }

@@ -211,6 +211,18 @@ describe("livercad retention", () => {
         .all()
         .map((a) => (JSON.parse(a.d) as { reason: string; via: string }).via);
       expect(reasons).toEqual(["cli", "retention"]);
+      // Each real run is audited with its counts (the app's daily schedule counts from it).
+      const runs = r.db
+        .prepare<[], { d: string }>(
+          "SELECT details_json AS d FROM audit_log WHERE action = 'retention.run' ORDER BY id",
+        )
+        .all()
+        .map((a) => JSON.parse(a.d) as Record<string, unknown>);
+      expect(runs.map((x) => [x.via, x.retentionDays, x.deleted])).toEqual([
+        ["cli", 0, 0],
+        ["cli", 30, 1],
+      ]);
+      expect(runs[1]).toMatchObject({ state: "done", kept: 1, failed: 0, filesRemoved: 2 });
     });
   });
 });

@@ -5,7 +5,7 @@
 // nothing changes; then the study is deleted, the app is back on the worklist without it, its
 // files are gone, and the audit log names the UID, the admin and the reason. About sets the
 // retention limit (audited).
-// LIVERCAD_DOCS_SCREENSHOTS=DIR saves delete-study.png.
+// LIVERCAD_DOCS_SCREENSHOTS=DIR saves delete-study.png and retention-in-app.png.
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -156,5 +156,25 @@ describe("issue 13 §7: deleting a study from the study view", () => {
       .get()!;
     expect(row.actor).toBe("admin");
     expect(JSON.parse(row.d)).toEqual({ key: "retentionDays", from: 0, to: 365 });
+
+    // The running workstation may apply it once a day: off until the box is ticked, audited.
+    const inApp = h.page.getByTestId("retention-in-app");
+    expect(await inApp.isChecked()).toBe(false);
+    await inApp.check();
+    await expect.poll(() => inApp.isChecked()).toBe(true);
+    await expect
+      .poll(() => {
+        const last = h.registry.db
+          .prepare<[], { d: string }>(
+            "SELECT details_json AS d FROM audit_log WHERE action = 'site-setting' ORDER BY id DESC LIMIT 1",
+          )
+          .get()!;
+        return JSON.parse(last.d) as unknown;
+      })
+      .toEqual({ key: "retentionInApp", from: false, to: true });
+    if (shots) {
+      await inApp.scrollIntoViewIfNeeded();
+      await h.page.screenshot({ path: path.join(shots, "retention-in-app.png") });
+    }
   });
 });

@@ -42,7 +42,9 @@ describe("import that always tells the truth", () => {
     await expect
       .poll(() => h.page.locator(".import-panel [role=alert]").textContent())
       .toContain('"DICOM/study1" is a relative path: give the full path');
-    expect(await importJobs().count()).toBe(0);
+    // The fixture's `livercad import` is a jobs row too (issue 13 §7): listed, done.
+    expect(await importJobs().count()).toBe(1);
+    expect(await importJobs().nth(0).textContent()).toMatch(/\d+ files: \d+ imported/);
 
     const missing = path.join(fx.dir, "no-such-folder");
     const empty = path.join(fx.dir, "empty");
@@ -52,32 +54,32 @@ describe("import that always tells the truth", () => {
     for (const p of [missing, empty, txt]) await importPath(p);
     // Each import runs in its own worker process: seconds each on a loaded 2-core machine.
     await expect.poll(() => h.page.locator(".job-failed").count(), { timeout: 240_000 }).toBe(3);
-    await expect.poll(() => importJobs().nth(1).textContent()).toContain(empty);
+    await expect.poll(() => importJobs().nth(2).textContent()).toContain(empty);
     const texts = await importJobs().allTextContents();
-    expect(texts[0]).toContain(`Nothing imported: ${missing} does not exist`);
-    expect(texts[1]).toContain(`Nothing imported: no files found in ${empty}.`);
-    expect(texts[2]).toContain("1 file(s) rejected (first: notes.txt:");
-    expect(texts[2]).toContain(
+    expect(texts[1]).toContain(`Nothing imported: ${missing} does not exist`);
+    expect(texts[2]).toContain(`Nothing imported: no files found in ${empty}.`);
+    expect(texts[3]).toContain("1 file(s) rejected (first: notes.txt:");
+    expect(texts[3]).toContain(
       "1 file: 0 imported, 1 rejected · 0 studies (0 complete, 0 incomplete)",
     );
     expect(texts.join(" ")).not.toMatch(/reading files|Cancel/);
-    await importJobs().nth(2).locator("details summary").click();
-    expect(await importJobs().nth(2).locator("details li").textContent()).toContain(txt);
+    await importJobs().nth(3).locator("details summary").click();
+    expect(await importJobs().nth(3).locator("details li").textContent()).toContain(txt);
     await shot("import-panel-summaries.png");
   }, 300_000);
 
   it("lists past imports with their summaries after a reload and after a service restart", async () => {
     const before = await importJobs().allTextContents();
     await h.page.reload();
-    await expect.poll(() => importJobs().count()).toBe(3);
+    await expect.poll(() => importJobs().count()).toBe(4);
     expect(await importJobs().allTextContents()).toEqual(before);
 
     await h.close();
     h = await startHarness(fx.dbFile);
-    await expect.poll(() => importJobs().count()).toBe(3);
+    await expect.poll(() => importJobs().count()).toBe(4);
     const after = await importJobs().allTextContents();
     expect(after).toEqual(before);
-    expect(after[2]).toContain("1 file: 0 imported, 1 rejected");
+    expect(after[3]).toContain("1 file: 0 imported, 1 rejected");
   }, 180_000);
 });
 

@@ -316,13 +316,15 @@ describe("import panel", () => {
     }
     // The cohort again: every image is a duplicate (skipped), the two JSON files are rejected.
     await h.page.getByLabel("Folder or DICOMDIR path to import").fill(`${fx.dir}/cohort`);
+    // The fixture's `livercad import` is listed already (a jobs row, issue 13 §7): this one is next.
+    const imports = h.page.locator(".job-done[data-job-kind=import]");
+    const before = await imports.count();
     await h.page.getByRole("button", { name: "Import", exact: true }).click();
-    await expect
-      .poll(() => h.page.locator(".job-done").count(), { timeout: 60_000 })
-      .toBeGreaterThan(0);
-    expect(await h.page.locator(".job-done progress").first().getAttribute("value")).toBe("1");
-    await h.page.locator(".job-done details summary").first().click();
-    const errors = await h.page.locator(".job-done details li").allTextContents();
+    await expect.poll(() => imports.count(), { timeout: 60_000 }).toBeGreaterThan(before);
+    const done = imports.last();
+    expect(await done.locator("progress").getAttribute("value")).toBe("1");
+    await done.locator("details summary").click();
+    const errors = await done.locator("details li").allTextContents();
     expect(errors.some((e) => e.includes("truth.json") && /not a DICOM file/.test(e))).toBe(true);
     expect(errors.some((e) => e.includes("phantom.json"))).toBe(true);
     expect(getStudy(h.registry.db, fx.studies[0]!.studyInstanceUid)).not.toBeNull();

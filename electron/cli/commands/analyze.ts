@@ -28,6 +28,7 @@ import {
 } from "../../services/site/audit-events";
 import { currentActor } from "../../services/workstation/index";
 import { qualitySummary } from "../../contract/quality";
+import { asImportJob } from "../../services/site/cli-import-job";
 
 export function resultsTable(results: StudyResult[]): string {
   const head = ["patient", "status", "prediction", "P(HCC/ICC/met)", "confidence", "ROIs", "ms"];
@@ -100,10 +101,13 @@ export const analyzeCommand: Command = {
         console.log(`resuming ${service.requeued} analysis job(s) interrupted earlier`);
       }
       if (args.positionals.length > 0) {
-        const report = await importPaths(registry, args.positionals, {
-          read: readInstance,
-          assign: assignStudySequences,
-        });
+        const report = await asImportJob(registry.db, args.positionals, (onProgress) =>
+          importPaths(registry, args.positionals, {
+            read: readInstance,
+            assign: assignStudySequences,
+            onProgress,
+          }),
+        );
         auditCliImport(registry.db, currentActor(), "analyze", args.positionals.length, report);
         console.log(summaryText(report));
       }

@@ -7,6 +7,7 @@ import { UsageError } from "../../contract/errors";
 import { Registry } from "../../registry";
 import { dataPaths } from "../../services/paths";
 import { applyRetention, deleteStudy } from "../../services/site/deletion";
+import { auditRetentionRun } from "../../services/site/maintenance";
 import { cliAccess, osUserName } from "../../services/users/cli-access";
 import { stringOption, type Command } from "../command";
 
@@ -69,6 +70,8 @@ export const retentionCommand: Command = {
     "retentionDays=0 (the default) keeps every study: livercad settings retentionDays=N sets it.",
     "Files of deleted studies left behind (the process stopped during a deletion; older than an",
     "hour, registered nowhere) are removed too: orphan_files= (found), orphan_files_removed=.",
+    "A real run is audited as retention.run with its counts; the workstation's own daily run",
+    "(livercad settings retentionInApp=true) counts its day from the last such entry.",
     "Exit status 1 when a deletion failed or a file could not be removed.",
   ].join("\n"),
   options: { db: { type: "string" }, "dry-run": { type: "boolean" } },
@@ -78,10 +81,10 @@ export const retentionCommand: Command = {
     try {
       // Listing is open to every user; deleting needs the admin role when sign-in is required.
       const access = cliAccess(registry.db, dryRun ? undefined : "delete-studies", "retention");
-      const report = applyRetention(registry, {
-        actor: access.signInRequired() ? access.actor() : osUserName(),
-        dryRun,
-      });
+      const actor = access.signInRequired() ? access.actor() : osUserName();
+      const report = applyRetention(registry, { actor, dryRun });
+      // The run itself (issue 13 §7): the app's daily schedule counts its day from this entry.
+      if (!dryRun) auditRetentionRun(registry.db, actor, "cli", report);
       console.log(`retention_days=${report.retentionDays}`);
       console.log(`dry_run=${dryRun}`);
       if (report.retentionDays === 0) {

@@ -15,6 +15,7 @@ import { assignStudySequences, readInstance } from "../../services/import/defaul
 import { ManagedStore } from "../../services/import/store";
 import { dataPaths } from "../../services/paths";
 import { auditCliImport } from "../../services/site/audit-events";
+import { asImportJob } from "../../services/site/cli-import-job";
 import { currentActor } from "../../services/workstation/index";
 import { stringOption, type Command } from "../command";
 
@@ -78,19 +79,22 @@ export const importCommand: Command = {
     const tty = process.stderr.isTTY === true;
     let lastDraw = 0;
     try {
-      const report = await importPaths(registry, args.positionals, {
-        read: readInstance,
-        assign: assignStudySequences,
-        onProgress: tty
-          ? (p) => {
-              const now = Date.now();
-              // ~10 redraws a second: a redraw per file would cost more than the import.
-              if (now - lastDraw < 100 && p.done < p.total) return;
-              lastDraw = now;
-              process.stderr.write(`\r${progressLine(p)}`);
-            }
-          : undefined,
-      });
+      // A jobs row like the app's imports: a deletion waits for it, the app's panel lists it.
+      const report = await asImportJob(registry.db, args.positionals, (jobProgress) =>
+        importPaths(registry, args.positionals, {
+          read: readInstance,
+          assign: assignStudySequences,
+          onProgress: (p) => {
+            jobProgress(p);
+            if (!tty) return;
+            const now = Date.now();
+            // ~10 redraws a second: a redraw per file would cost more than the import.
+            if (now - lastDraw < 100 && p.done < p.total) return;
+            lastDraw = now;
+            process.stderr.write(`\r${progressLine(p)}`);
+          },
+        }),
+      );
       if (tty) process.stderr.write("\n");
       auditCliImport(registry.db, currentActor(), "import", args.positionals.length, report);
       if (jsonPath) {

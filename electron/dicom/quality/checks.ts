@@ -67,10 +67,14 @@ const GAP_FACTOR = 1.5;
 /** Positions closer than this along the normal are the same slice position (as dicom/volume). */
 const SAME_POSITION_MM = 1e-3;
 
+/** What a nurse does about missing images (every "incomplete" finding says it). */
+export const INCOMPLETE_ACTION =
+  "Import the missing images (re-send the series), or analyze with the quality flag if the site allows it.";
+
 const RESEND =
   "Re-send the series from the scanner or PACS, or choose another series for this sequence.";
 
-function finding(
+export function finding(
   ref: SeriesRef,
   severity: QualityFinding["severity"],
   code: string,
@@ -297,7 +301,7 @@ export function checkHeaders(ref: SeriesRef, frames: FrameFacts[]): QualityFindi
           "incomplete",
           "position-gap",
           `${missing} slice(s) missing in the stack (${where.slice(0, 3).join(", ")}).`,
-          "Import the missing images (re-send the series), or analyze with the quality flag if the site allows it.",
+          INCOMPLETE_ACTION,
         ),
       );
     }
@@ -322,7 +326,7 @@ export function checkHeaders(ref: SeriesRef, frames: FrameFacts[]): QualityFindi
           "incomplete",
           "instance-gap",
           `${holes} image(s) missing by instance number (${lost.join(", ")}${holes > lost.length ? ", ..." : ""}).`,
-          "Import the missing images (re-send the series), or analyze with the quality flag if the site allows it.",
+          INCOMPLETE_ACTION,
         ),
       );
     }

@@ -42,9 +42,13 @@ const HEADER_TAGS = new Set([
   0x0020000d, // StudyInstanceUID
   0x0020000e, // SeriesInstanceUID
   0x00200011, // SeriesNumber
+  0x00200012, // AcquisitionNumber
   0x00200013, // InstanceNumber
   0x00200032, // ImagePositionPatient
   0x00200037, // ImageOrientationPatient
+  0x00200100, // TemporalPositionIdentifier
+  0x00200105, // NumberOfTemporalPositions
+  0x00201002, // ImagesInAcquisition
   0x00280002, // SamplesPerPixel
   0x00280004, // PhotometricInterpretation
   0x00280006, // PlanarConfiguration

@@ -90,6 +90,12 @@ function read(filePath: string, bytes: Uint8Array): ReadOutcome {
     pixelRepresentation: layout.pixelRepresentation,
     samplesPerPixel: layout.samplesPerPixel,
     photometricInterpretation: layout.photometricInterpretation,
+    acquisition: {
+      acquisitionNumber: num(ds, "AcquisitionNumber"),
+      imagesInAcquisition: num(ds, "ImagesInAcquisition"),
+      numberOfTemporalPositions: num(ds, "NumberOfTemporalPositions"),
+      temporalPositionIdentifier: num(ds, "TemporalPositionIdentifier"),
+    },
     decodeFrame: (index: number) => decodeFrame(source, index, layout, syntax),
   };
   return { kind: "instance", instance };

@@ -1,6 +1,8 @@
 // The image-quality gate in front of the CAD (issue 13 §3): loads a study's five series through
 // the usual loader while collecting each frame's header facts, runs dicom/quality/checks on them
-// and on the built volumes, and decides with the site's policy for incomplete series:
+// and on the built volumes (and dicom/quality/stated-count on each file's stated acquisition
+// count: read here from the stored files, so registries from before it need no migration), and
+// decides with the site's policy for incomplete series:
 //   refuse findings            -> QualityRefusedError (no CAD run; the message says what to do)
 //   incomplete + policy block  -> QualityRefusedError
 //   incomplete + policy warn   -> volumes returned with the flag, stored with the result
@@ -14,6 +16,7 @@ import {
   type FrameFacts,
   type SeriesRef,
 } from "../../dicom/quality/checks";
+import { checkStatedCount, type StatedFileFacts } from "../../dicom/quality/stated-count";
 import { readDicomFile } from "../../dicom/read/index";
 import { instanceFilesOfSeries, seriesHeading, type Registry } from "../../registry";
 import { ManagedStore } from "../import/index";
@@ -61,6 +64,8 @@ export async function gateSeries(
   };
   const store = new ManagedStore(registry.paths.store);
   const facts: FrameFacts[] = [];
+  const stated: StatedFileFacts[] = [];
+  let read = 0;
   const files = instanceFilesOfSeries(registry.db, seriesInstanceUid).map((p) => store.absolute(p));
   let built: LoadedSeries | null = null;
   let buildError: unknown = null;
@@ -69,8 +74,16 @@ export async function gateSeries(
       bValue: sequence === "DWI" ? bValue : null,
       reader: async (path) => {
         const outcome = await readDicomFile(path);
+        read += 1;
         if (outcome.kind === "instance") {
           const i = outcome.instance;
+          const frameB = i.frames.find((f) => f.diffusionBValue !== null)?.diffusionBValue;
+          stated.push({
+            framesInFile: i.frames.length,
+            imageType: i.series.imageType,
+            bValue: i.series.diffusionBValue ?? frameB ?? null,
+            acquisition: i.acquisition ?? null,
+          });
           for (const f of i.frames) {
             facts.push({
               instanceNumber: i.instanceNumber,
@@ -94,6 +107,9 @@ export async function gateSeries(
     buildError = err;
   }
   const findings = checkHeaders(ref, facts);
+  // The stored count is known only when every file was read (a file that fails to read stops
+  // the loader; its error, not a short count, is what to report).
+  if (read === files.length) findings.push(...checkStatedCount(ref, stated));
   // A header the gate refuses explains a failed build better than the builder's own message.
   if (findings.some((f) => f.severity === "refuse")) return { findings, loaded: null };
   if (built === null) throw buildError;

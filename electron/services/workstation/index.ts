@@ -3,7 +3,7 @@
 // main process, `npm run dev:web`, the end-to-end tests and bench:ui all start it from here.
 import { listSiteModels } from "../../registry";
 import os from "node:os";
-import { UsageError } from "../../contract/errors";
+import { errorMessage, UsageError } from "../../contract/errors";
 import { APP_VERSION } from "../../contract/version";
 import { loadSeries } from "../../dicom/load-series";
 import { instanceFilesOfSeries, Registry } from "../../registry/index";
@@ -21,6 +21,7 @@ import { networkControl, startConfiguredNode } from "../network/app";
 import type { DicomNode } from "../network/node";
 import { dataPaths } from "../paths";
 import { importSummary } from "../site/import-truth";
+import { startRetentionSchedule, sweepAtStart } from "../site/maintenance";
 import type { Importer } from "./imports";
 import { WorkstationService } from "./service";
 import { findVolumeWorker, VolumeWorkerPool } from "./volume-pool";
@@ -94,6 +95,8 @@ export function openWorkstation(options: {
   actor?: string;
   /** The trained models' folder; defaults as for `livercad analyze`. */
   modelsRoot?: string;
+  /** When the daily retention looks first and how often (services/site/maintenance; tests). */
+  retentionCheckMs?: { first: number; every: number };
 }): {
   registry: Registry;
   service: WorkstationService;
@@ -105,6 +108,14 @@ export function openWorkstation(options: {
   // Half-written store copies of a killed import (*.tmp, which can hold a patient's images) go
   // at start-up, not only before the next import (issue 12 §4).
   new ManagedStore(registry.paths.store).sweepTemporaries();
+  // Files an interrupted deletion left (issue 13 §7) go at start-up too, not only with
+  // `livercad retention`; a problem there must not keep the workstation from opening.
+  const actor = options.actor ?? currentActor();
+  try {
+    sweepAtStart(registry, actor);
+  } catch (err) {
+    console.error(`Store sweep at start failed: ${errorMessage(err)}`);
+  }
   const { engine, open } = modelOpener({
     root: options.modelsRoot ?? defaultModelsRoot(),
     pinned: usesShippedModels(options.modelsRoot),
@@ -149,11 +160,20 @@ export function openWorkstation(options: {
       return null;
     });
   network = startNode();
+  // The site's retention limit, once a day, when the site turned it on (retentionInApp).
+  const retention = startRetentionSchedule(registry, {
+    actor: () => actor,
+    changed: () => service.invalidate(null),
+    ...(options.retentionCheckMs
+      ? { firstCheckMs: options.retentionCheckMs.first, checkMs: options.retentionCheckMs.every }
+      : {}),
+  });
   return {
     registry,
     service,
     network,
     async close() {
+      retention.stop();
       await workers?.close();
       await (await network)?.close();
       await engine.close();

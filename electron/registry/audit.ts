@@ -65,3 +65,13 @@ export function lastAuditAt(
     .get(studyRef, actor, action);
   return row?.at ?? null;
 }
+
+/** When anyone last did `action` (ISO time), or null when never: e.g. the last retention run. */
+export function lastActionAt(db: Db, action: string): string | null {
+  const row = db
+    .prepare<[string], { at: string }>(
+      "SELECT at FROM audit_log WHERE action = ? ORDER BY id DESC LIMIT 1",
+    )
+    .get(action);
+  return row?.at ?? null;
+}

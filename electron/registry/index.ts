@@ -27,7 +27,7 @@ export {
   patientIdOfStudy,
   studyCount,
 } from "./studies";
-export { appendAudit, auditForStudy, lastAuditAt, type AuditEntry } from "./audit";
+export { appendAudit, auditForStudy, lastActionAt, lastAuditAt, type AuditEntry } from "./audit";
 export {
   requeueInterruptedJobs,
   claimNextJob,

@@ -12,7 +12,13 @@
 // a day between them; the claim is an IMMEDIATE transaction, so two starting together do not
 // both run.
 import { errorMessage } from "../../contract/errors";
-import { appendAudit, readSiteSettings, type Db, type Registry } from "../../registry";
+import {
+  appendAudit,
+  lastActionAt,
+  readSiteSettings,
+  type Db,
+  type Registry,
+} from "../../registry";
 import { applyRetention, sweepDeletedStudyFiles, type RetentionReport } from "./deletion";
 
 /** The audit action of a retention run (app or CLI); its `at` times the next scheduled run. */
@@ -56,12 +62,7 @@ export function sweepAtStart(
 
 /** When the last retention run (app or CLI) started or ended, or null if there was none. */
 export function lastRetentionRun(db: Db): string | null {
-  const row = db
-    .prepare<[string], { at: string }>(
-      "SELECT at FROM audit_log WHERE action = ? ORDER BY id DESC LIMIT 1",
-    )
-    .get(RETENTION_RUN_ACTION);
-  return row?.at ?? null;
+  return lastActionAt(db, RETENTION_RUN_ACTION);
 }
 
 export type RetentionClaim = { due: true; retentionDays: number } | { due: false; why: string };

@@ -8,7 +8,8 @@
 //                checked against the pinned hashes; a root named explicitly (--models,
 //                LIVERCAD_MODELS) is checked folder by folder against the site models an
 //                administrator added (services/models/site-models.ts, issue 12 §4)
-//   analysis     the job queue (AnalysisService); `loop` runs it in the background until close()
+//   analysis     the job queue (AnalysisService); close() stops its background loop, which the
+//                caller starts (`livercad listen`: once the port is bound) with analysis.start()
 //   listener     a DICOM node from command-line settings (`livercad listen`, `retrieve`)
 //   workstation  the app's WorkstationService: import worker processes, volume worker threads and
 //                the listener network.json enables
@@ -55,8 +56,6 @@ export interface ModelOptions {
 export interface AnalysisOptions {
   /** Overrides of the pipeline parameters (`livercad analyze --config`, the tiny models'). */
   config?: Partial<PipelineConfig>;
-  /** Runs the queue in the background (AnalysisService.start) until close(): `livercad listen`. */
-  loop?: { pollMs: number; onError?: (err: unknown) => void };
 }
 
 export interface ListenerOptions {
@@ -202,11 +201,6 @@ export function openServices<O extends OpenServicesOptions>(options: O): Service
         options.workstation,
         undo,
       );
-    }
-
-    // Last, so that a failure above leaves no loop running.
-    if (analysis !== null && options.analysis?.loop) {
-      analysis.start(options.analysis.loop.pollMs, options.analysis.loop.onError);
     }
 
     let closing: Promise<void> | null = null;

@@ -162,8 +162,10 @@ describe("openServices", () => {
     const s = openServices({
       dbFile: dbIn("loop"),
       models: { root: empty, workerPath: worker.path },
-      analysis: { loop: { pollMs: 20, onError: (e) => errors.push(e) } },
+      analysis: {},
     });
+    // `livercad listen` starts the loop once its port is bound; close() stops it.
+    s.analysis.start(20, (e) => errors.push(e));
     for (let i = 0; i < 100 && errors.length === 0; i++) {
       await new Promise((r) => setTimeout(r, 20));
     }

@@ -4,6 +4,8 @@
 // between them is an option, not a copy of the wiring:
 //   dbFile       --db FILE, else the data directory (LIVERCAD_HOME, ...: services/paths.ts)
 //   readOnly     a connection that never writes (a bench watching another process' registry)
+//   sweepTemporaries  remove the half-written store copies of killed imports at open (always for
+//                the workstation; `livercad import`)
 //   models       the models root: none named -> $LIVERCAD_MODELS, else the shipped native-models/
 //                checked against the pinned hashes; a root named explicitly (--models,
 //                LIVERCAD_MODELS) is checked folder by folder against the site models an
@@ -74,6 +76,11 @@ export interface WorkstationOptions {
 export interface OpenServicesOptions {
   dbFile?: string | undefined;
   readOnly?: boolean;
+  /**
+   * Half-written store copies of a killed import (*.tmp, which can hold a patient's images) go
+   * at start-up, not only before the next import (issue 12 §4). The workstation always sweeps.
+   */
+  sweepTemporaries?: boolean;
   /** Defaults to the OS account (workstation/wiring.ts currentActor). */
   actor?: string;
   models?: ModelOptions;
@@ -137,6 +144,9 @@ export function openServices<O extends OpenServicesOptions>(options: O): Service
   try {
     const registry = Registry.open(paths, { readOnly: options.readOnly === true });
     undo.push(() => registry.close());
+    if (options.sweepTemporaries === true || options.workstation !== undefined) {
+      new ManagedStore(registry.paths.store).sweepTemporaries();
+    }
     const actor = options.actor ?? currentActor();
 
     const wantsModels =
@@ -232,9 +242,6 @@ function openWorkstationParts(
   ws: WorkstationOptions,
   undo: (() => Promise<void> | void)[],
 ): WorkstationServices {
-  // Half-written store copies of a killed import (*.tmp, which can hold a patient's images) go
-  // at start-up, not only before the next import (issue 12 §4).
-  new ManagedStore(registry.paths.store).sweepTemporaries();
   const script = findImportWorker();
   const workers = script === null ? null : new ImportWorkers(script);
   if (workers !== null) undo.push(() => workers.close());

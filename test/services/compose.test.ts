@@ -224,6 +224,18 @@ describe("openServices", () => {
     expect(openFilesUnder(path.dirname(dbFile))).toEqual([]);
   });
 
+  it("sweeps a dead import's *.tmp store copies only when asked (livercad import)", async () => {
+    const dbFile = dbIn("sweep");
+    const store = path.join(path.dirname(dbFile), "store", "y");
+    fs.mkdirSync(store, { recursive: true });
+    const leaked = path.join(store, "b.dcm.4194305.2.tmp");
+    fs.writeFileSync(leaked, "image bytes");
+    await openServices({ dbFile }).close();
+    expect(fs.existsSync(leaked)).toBe(true);
+    await openServices({ dbFile, sweepTemporaries: true }).close();
+    expect(fs.existsSync(leaked)).toBe(false);
+  });
+
   it("read-only: refuses a missing registry, reads an existing one and never writes", async () => {
     const missing = dbIn("read-only-missing");
     expect(() => openServices({ dbFile: missing, readOnly: true })).toThrow(RegistryError);

@@ -236,6 +236,17 @@ describe("openServices", () => {
     expect(fs.existsSync(leaked)).toBe(false);
   });
 
+  it("a registry from a newer version is refused with the existing error, nothing left open", async () => {
+    const dbFile = dbIn("newer");
+    const s = openServices({ dbFile });
+    s.registry.db.pragma("user_version = 9999");
+    await s.close();
+    expect(() => openServices({ dbFile, models: {}, analysis: {} })).toThrow(
+      /written by a newer version of LiverCAD \(schema v9999/,
+    );
+    expect(openFilesUnder(path.dirname(dbFile))).toEqual([]);
+  });
+
   it("read-only: refuses a missing registry, reads an existing one and never writes", async () => {
     const missing = dbIn("read-only-missing");
     expect(() => openServices({ dbFile: missing, readOnly: true })).toThrow(RegistryError);

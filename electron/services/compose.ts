@@ -138,8 +138,18 @@ export function openServices<O extends OpenServicesOptions>(options: O): Service
   const paths = dataPaths(options.dbFile);
   // Each step pushes its own undo; close() and a failed open run them last-first.
   const undo: (() => Promise<void> | void)[] = [];
+  // A step that fails does not keep the later ones (the registry last) from closing; the first
+  // failure is rethrown once all have run.
   const closeAll = async (): Promise<void> => {
-    for (const step of undo.splice(0).reverse()) await step();
+    const failures: unknown[] = [];
+    for (const step of undo.splice(0).reverse()) {
+      try {
+        await step();
+      } catch (err) {
+        failures.push(err);
+      }
+    }
+    if (failures.length > 0) throw failures[0];
   };
   try {
     const registry = Registry.open(paths, { readOnly: options.readOnly === true });

@@ -247,6 +247,16 @@ describe("openServices", () => {
     expect(openFilesUnder(path.dirname(dbFile))).toEqual([]);
   });
 
+  it("a failing step does not keep the registry open; close() reports the failure", async () => {
+    const dbFile = dbIn("failing-step");
+    const s = openServices({ dbFile, models: { workerPath: worker.path } });
+    const failure = new Error("engine close failed");
+    s.models.engine.close = () => Promise.reject(failure);
+    await expect(s.close()).rejects.toBe(failure);
+    expect(s.registry.db.open).toBe(false);
+    expect(openFilesUnder(path.dirname(dbFile))).toEqual([]);
+  });
+
   it("read-only: refuses a missing registry, reads an existing one and never writes", async () => {
     const missing = dbIn("read-only-missing");
     expect(() => openServices({ dbFile: missing, readOnly: true })).toThrow(RegistryError);

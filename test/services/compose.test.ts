@@ -269,3 +269,39 @@ describe("openServices", () => {
     await s.close();
   });
 });
+
+describe("the consumers compose nothing themselves", () => {
+  // What only services/compose.ts may construct for a process. bench/models.ts drives the
+  // inference engine alone on two model roots with no data directory (README §5).
+  const WIRING =
+    /Registry\.open\(|openDatabase\(|new Database\(|modelOpener\(|new InferenceEngine\(|new AnalysisService\(|new DicomNode\(|new WorkstationService\(|new ImportWorkers\(|new VolumeWorkerPool\(/;
+  const ALLOWED = new Map([["bench/models.ts", /new InferenceEngine\(/]]);
+
+  function tsFiles(dir: string): string[] {
+    return fs.readdirSync(path.join(REPO, dir), { withFileTypes: true }).flatMap((e) => {
+      const rel = `${dir}/${e.name}`;
+      if (e.isDirectory()) return tsFiles(rel);
+      return e.name.endsWith(".ts") ? [rel] : [];
+    });
+  }
+
+  it("the Electron main, the bridge, the CLI and the benches open services only through openServices", () => {
+    const offences: string[] = [];
+    for (const file of ["electron/main", "electron/bridge", "electron/cli", "bench"].flatMap(
+      tsFiles,
+    )) {
+      fs.readFileSync(path.join(REPO, file), "utf8")
+        .split("\n")
+        .forEach((line, i) => {
+          if (!WIRING.test(line)) return;
+          if (ALLOWED.get(file)?.test(line)) return;
+          offences.push(`${file}:${i + 1}: ${line.trim()}`);
+        });
+    }
+    expect(offences).toEqual([]);
+    // The check sees what it looks for: the root itself matches.
+    expect(
+      WIRING.test(fs.readFileSync(path.join(REPO, "electron/services/compose.ts"), "utf8")),
+    ).toBe(true);
+  });
+});

@@ -16,8 +16,10 @@
 //   workstation  the app's WorkstationService: import worker processes, volume worker threads and
 //                the listener network.json enables
 //   actor        who is working (audit entries); the operating-system account by default
-// Construction is all: nothing here reads a global the caller did not pass, except the defaults
-// named above, and nothing starts listening except the workstation's configured node.
+// Construction only: no hidden globals beyond the defaults named above; no process or thread is
+// spawned at open (the inference, import and volume workers start at their first call); nothing
+// listens except the workstation's network.json node. The analysis queue does re-queue expired
+// job leases when it is constructed (registry/jobs.ts), as it always has.
 import path from "node:path";
 import type { InferenceEngine } from "../inference/engine";
 import type { ProviderName } from "../inference/providers";

@@ -7,7 +7,8 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { Registry, SCHEMA_VERSION } from "../electron/registry";
+import { SCHEMA_VERSION } from "../electron/registry";
+import { openServices } from "../electron/services/compose";
 import { ensureResultObject } from "../electron/services/export/result-objects";
 import {
   SeriesSource,
@@ -17,7 +18,6 @@ import {
 import { keyImages, pdfBytes } from "../electron/services/export/pdf";
 import { loadFive, registryStateDate, srBytes } from "../electron/services/export/service";
 import { csvBytes, xlsxBytes } from "../electron/services/export/sheets";
-import { dataPaths } from "../electron/services/paths";
 
 const CLI = path.join(process.cwd(), "bin", "livercad.cjs");
 
@@ -55,7 +55,8 @@ const ms = (t0: NodeJS.CpuUsage): number => {
 };
 
 async function main(): Promise<void> {
-  const reg = Registry.open(dataPaths(fixture()));
+  const services = openServices({ dbFile: fixture() });
+  const reg = services.registry;
   try {
     const studies = studiesToExport(reg);
     const src = new SeriesSource(reg);
@@ -126,7 +127,7 @@ async function main(): Promise<void> {
     console.log(`xlsx_400_ms=${ms(t).toFixed(1)} bytes=${xlsx.length}`);
     console.log(`peak_rss_mb=${(process.memoryUsage().rss / 2 ** 20).toFixed(0)}`);
   } finally {
-    reg.close();
+    await services.close();
   }
 }
 

@@ -8,10 +8,9 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { GENERATOR_VERSION, readManifest } from "../electron/phantom/cohort";
-import { Registry } from "../electron/registry";
+import { openServices } from "../electron/services/compose";
 import { importPaths } from "../electron/services/import";
 import { assignStudySequences, readInstance } from "../electron/services/import/defaults";
-import { dataPaths } from "../electron/services/paths";
 
 const SEED = process.env.BENCH_SEED ?? "bench-import";
 const SIZES = (process.env.BENCH_STUDIES ?? "6,24").split(",").map(Number);
@@ -34,7 +33,8 @@ interface ChildResult {
 
 async function child(cohort: string): Promise<void> {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), "livercad-bench-db-"));
-  const registry = Registry.open(dataPaths(path.join(home, "registry.sqlite")));
+  const services = openServices({ dbFile: path.join(home, "registry.sqlite") });
+  const { registry } = services;
   try {
     const cpu0 = process.cpuUsage();
     const report = await importPaths(registry, [cohort], {
@@ -73,7 +73,7 @@ async function child(cohort: string): Promise<void> {
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
-    registry.close();
+    await services.close();
     fs.rmSync(home, { recursive: true, force: true });
   }
 }

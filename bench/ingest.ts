@@ -17,8 +17,8 @@ import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import Database from "better-sqlite3";
 import { generateCohort } from "../electron/phantom/cohort";
+import { openServices } from "../electron/services/compose";
 import { mrFile } from "../test/services/import/fixtures";
 
 const COUNT = Number(process.env.BENCH_INSTANCES ?? 1000);
@@ -170,7 +170,9 @@ async function arrivalToVerdict(
   const r = await run("storescu", ["-aec", "LIVERCAD", "127.0.0.1", String(port), ...files]);
   if (r.status !== 0) throw new Error(`storescu to our receiver: ${r.out}`);
   const sent = performance.now();
-  const db = new Database(path.join(home, "registry.sqlite"), { readonly: true });
+  // Read-only: the listener owns (and migrated) this registry; the bench only watches it.
+  const services = openServices({ dbFile: path.join(home, "registry.sqlite"), readOnly: true });
+  const db = services.registry.db;
   let status = "";
   try {
     for (;;) {
@@ -184,7 +186,7 @@ async function arrivalToVerdict(
       await new Promise((res) => setTimeout(res, 50));
     }
   } finally {
-    db.close();
+    await services.close();
   }
   const seconds = (performance.now() - sent) / 1000;
   child.kill("SIGTERM");

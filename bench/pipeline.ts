@@ -8,20 +8,17 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { InferenceEngine } from "../electron/inference/engine";
 import { listModelIds } from "../electron/inference/model-store";
-import { openPipelineModels } from "../electron/inference/open-models";
 import { generateCohort, GENERATOR_VERSION, readManifest } from "../electron/phantom/cohort";
 import { classify } from "../electron/pipeline/classify";
 import { crop } from "../electron/pipeline/crop";
 import { prepare } from "../electron/pipeline/prepare";
 import type { Roi } from "../electron/pipeline/types";
-import { Registry } from "../electron/registry";
-import { AnalysisService, studyResults } from "../electron/services/analysis/index";
+import { studyResults } from "../electron/services/analysis/index";
 import { loadStudyVolumes, studySeries } from "../electron/services/analysis/load";
 import { importPaths } from "../electron/services/import";
 import { assignStudySequences, readInstance } from "../electron/services/import/defaults";
-import { dataPaths } from "../electron/services/paths";
+import { openServices } from "../electron/services/compose";
 import { installTinyModels, TINY_MODEL_CONFIG } from "../test/fixtures/models/tiny-models";
 
 const REPO = path.resolve(__dirname, "..", "..");
@@ -86,22 +83,25 @@ async function main(): Promise<void> {
   }
 
   const home = fs.mkdtempSync(path.join(os.tmpdir(), "livercad-bench-pipeline-db-"));
-  const registry = Registry.open(dataPaths(path.join(home, "registry.sqlite")));
-  const engine = new InferenceEngine({
-    workerPath: path.join(__dirname, "..", "inference-worker.cjs"),
+  const services = openServices({
+    dbFile: path.join(home, "registry.sqlite"),
+    // As before this bench: the folder is opened without the pins or the site-model check (the
+    // tiny fixtures are neither); the measured stages are the app's.
+    models: {
+      root,
+      workerPath: path.join(__dirname, "..", "inference-worker.cjs"),
+      unchecked: true,
+    },
+    analysis: { config: overrides },
   });
+  const { registry, analysis: service } = services;
+  const engine = services.models.engine;
   try {
     await importPaths(registry, [cohort], { read: readInstance, assign: assignStudySequences });
-    const opened = await openPipelineModels(engine, root);
+    const { opened, config } = await service.prepared();
     console.log(
       `  ${opened.provenance.map((p) => `${p.id}@${p.version}`).join(", ")} on ${opened.provenance[0]?.provider}`,
     );
-    const service = new AnalysisService({
-      registry,
-      openModels: async () => opened,
-      config: overrides,
-    });
-    const { config } = await service.prepared();
     const stages: [string, number][] = [];
     service.on((e) => {
       if (e.type === "progress") stages.push([e.stage, e.ms]);
@@ -173,8 +173,7 @@ async function main(): Promise<void> {
         .join(" "),
     );
   } finally {
-    await engine.close();
-    registry.close();
+    await services.close();
     fs.rmSync(home, { recursive: true, force: true });
   }
 }

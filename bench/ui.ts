@@ -10,8 +10,7 @@
 import fs from "node:fs";
 import type { Page } from "playwright-core";
 import { LESION_CLASSES } from "../electron/contract/domain";
-import { Registry } from "../electron/registry/index";
-import { dataPaths } from "../electron/services/paths";
+import { openServices } from "../electron/services/compose";
 import { buildFixture } from "../test/e2e/fixture";
 import { startHarness, waitForPanes } from "../test/e2e/harness";
 import type { PerfLog } from "../renderer/perf";
@@ -31,9 +30,9 @@ function p95(xs: number[]): number {
 }
 
 /** Synthetic studies with an analysis each, in one transaction (~1 s for 100k). */
-function addSyntheticStudies(dbFile: string, count: number): void {
-  const registry = Registry.open(dataPaths(dbFile));
-  const db = registry.db;
+async function addSyntheticStudies(dbFile: string, count: number): Promise<void> {
+  const services = openServices({ dbFile });
+  const db = services.registry.db;
   const now = new Date().toISOString();
   let seed = 12345;
   const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
@@ -76,7 +75,7 @@ function addSyntheticStudies(dbFile: string, count: number): void {
       analysis.run(s, "analyzed", best, JSON.stringify(probs), 1 - u, u, now, now);
     }
   })();
-  registry.close();
+  await services.close();
 }
 
 /** docs/screenshot-*.png for the README: the worklist at 100k studies and a phantom study. */
@@ -99,7 +98,7 @@ async function screenshots(page: Page, uid: string): Promise<void> {
 async function main(): Promise<void> {
   const t0 = performance.now();
   const fx = await buildFixture();
-  addSyntheticStudies(fx.dbFile, TOTAL - fx.studies.length);
+  await addSyntheticStudies(fx.dbFile, TOTAL - fx.studies.length);
   const setupS = (performance.now() - t0) / 1000;
   const h = await startHarness(fx.dbFile);
   const { page } = h;

@@ -3,20 +3,20 @@
 // and prints the one address (with this launch's token) that opens it.
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { openWorkstation } from "../services/workstation/index";
+import { openServices } from "../services/compose";
 import { startBridge } from "./server";
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { db: { type: "string" } }, strict: true });
-  const workstation = openWorkstation({ dbFile: values.db, transport: "bridge" });
-  const { registry, service } = workstation;
+  const services = openServices({ dbFile: values.db, workstation: { transport: "bridge" } });
+  const { service } = services.workstation;
   const studies = service.warm();
   const bridge = await startBridge({
     service,
     staticDir: path.join(__dirname, "renderer"),
   });
   console.log(`LiverCAD Workstation (browser bridge) on ${bridge.url}`);
-  console.log(`Data directory: ${registry.paths.root} (${studies} studies)`);
+  console.log(`Data directory: ${services.paths.root} (${studies} studies)`);
   console.log(`Open: ${bridge.pageUrl}`);
   // SIGTERM and SIGINT end the server promptly (issue 12 §1): the bridge and the workstation
   // close (import workers are killed, committed series stay); if closing stalls, or a second
@@ -28,7 +28,7 @@ async function main(): Promise<void> {
     setTimeout(() => process.exit(1), 3000).unref();
     void bridge
       .close()
-      .then(() => workstation.close())
+      .then(() => services.close())
       .then(() => process.exit(0));
   };
   process.on("SIGINT", stop);

@@ -3,7 +3,7 @@
 // plain Node behind the loopback bridge, where the tests exercise it.
 import { app, BrowserWindow, Menu } from "electron";
 import path from "node:path";
-import { openWorkstation } from "../services/workstation/index";
+import { openServices } from "../services/compose";
 import { appDbFile } from "../services/paths-location";
 import { registerIpc } from "./ipc";
 import { buildMenu } from "./menu";
@@ -38,8 +38,10 @@ function main(): void {
     // LIVERCAD_HOME, else the machine folder for the installed app, else Electron's userData
     // (services/paths-location.ts, issue 13 §7).
     const dbFile = appDbFile({ packaged: app.isPackaged, userData: app.getPath("userData") });
-    const workstation = openWorkstation({ dbFile, transport: "ipc" });
-    const { service } = workstation;
+    // The one composition root (services/compose.ts): registry, models, analysis queue, import
+    // and volume workers, and the listener network.json enables.
+    const services = openServices({ dbFile, workstation: { transport: "ipc" } });
+    const { service } = services.workstation;
     hardenSession();
     serveRenderer(path.join(__dirname, "..", "renderer"));
     Menu.setApplicationMenu(buildMenu(process.platform === "darwin", !app.isPackaged));
@@ -53,7 +55,7 @@ function main(): void {
     });
     app.on("will-quit", () => {
       unregister();
-      void workstation.close();
+      void services.close();
     });
   });
   app.on("window-all-closed", () => {

@@ -5,7 +5,7 @@ import Database from "better-sqlite3";
 import fs from "node:fs";
 import path from "node:path";
 import { RegistryError } from "../contract/errors";
-import { migrate } from "./migrate";
+import { migrate, schemaVersion, SCHEMA_VERSION } from "./migrate";
 
 export type Db = Database.Database;
 
@@ -28,7 +28,11 @@ export function configure(db: Db): void {
   db.pragma("busy_timeout = 10000");
 }
 
-export function openDatabase(file: string, options: { migrate?: boolean } = {}): Db {
+export function openDatabase(
+  file: string,
+  options: { migrate?: boolean; readOnly?: boolean } = {},
+): Db {
+  if (options.readOnly === true) return openReadOnly(file);
   let db: Db;
   try {
     // The registry holds patient names and IDs: owner-only from creation (issue 12 §4). SQLite
@@ -54,6 +58,34 @@ export function openDatabase(file: string, options: { migrate?: boolean } = {}):
   return db;
 }
 
+/**
+ * A connection that never writes (a bench watching another process' registry): the file must
+ * exist at this app's schema, since a read-only connection cannot migrate it.
+ */
+function openReadOnly(file: string): Db {
+  let db: Db;
+  try {
+    db = new Database(file, { readonly: true, fileMustExist: true });
+    // journal_mode is the writer's to set; the rest is per connection (configure above).
+    db.pragma("foreign_keys = ON");
+    db.pragma("busy_timeout = 10000");
+  } catch (err) {
+    throw new RegistryError(
+      `Cannot open the registry database ${file} read-only: ${err instanceof Error ? err.message : err}`,
+      { cause: err },
+    );
+  }
+  const version = schemaVersion(db);
+  if (version !== SCHEMA_VERSION) {
+    db.close();
+    throw new RegistryError(
+      `The registry ${file} is at schema v${version} and this version of LiverCAD reads v${SCHEMA_VERSION}: ` +
+        "a read-only connection cannot migrate it (open it once with any livercad command).",
+    );
+  }
+  return db;
+}
+
 /** The registry database plus the managed store beside it. */
 export class Registry {
   readonly db: Db;
@@ -64,8 +96,9 @@ export class Registry {
     this.paths = paths;
   }
 
-  static open(paths: DataPaths): Registry {
-    return new Registry(openDatabase(paths.database), paths);
+  /** readOnly: no migration, no write (openReadOnly above); the default migrates on open. */
+  static open(paths: DataPaths, options: { readOnly?: boolean } = {}): Registry {
+    return new Registry(openDatabase(paths.database, options), paths);
   }
 
   close(): void {

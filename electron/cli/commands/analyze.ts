@@ -1,23 +1,13 @@
 // `livercad analyze [<dir>...]`: imports the given folders, analyzes every study not yet analyzed
 // through the analysis service (jobs in the registry), prints a table, optionally writes out.json.
-import { listSiteModels } from "../../registry";
 import fs from "node:fs";
 import path from "node:path";
 import { UsageError } from "../../contract/errors";
 import type { PipelineConfig } from "../../pipeline/config";
-import { Registry } from "../../registry";
-import {
-  AnalysisService,
-  defaultModelsRoot,
-  modelOpener,
-  usesShippedModels,
-  studyResults,
-  type AnalysisEvent,
-  type StudyResult,
-} from "../../services/analysis/index";
+import { studyResults, type AnalysisEvent, type StudyResult } from "../../services/analysis/index";
 import { importPaths } from "../../services/import";
 import { assignStudySequences, readInstance } from "../../services/import/defaults";
-import { dataPaths } from "../../services/paths";
+import { openServices } from "../../services/compose";
 import { stringOption, type Command } from "../command";
 import { summaryText } from "./import";
 import { latestQualityFlags } from "../../registry";
@@ -26,7 +16,6 @@ import {
   auditAnalysisResults,
   auditCliImport,
 } from "../../services/site/audit-events";
-import { currentActor } from "../../services/workstation/index";
 import { qualitySummary } from "../../contract/quality";
 import { asImportJob } from "../../services/site/cli-import-job";
 
@@ -84,17 +73,14 @@ export const analyzeCommand: Command = {
   async run(args) {
     const config = readConfigFile(stringOption(args, "config"));
     const jsonPath = stringOption(args, "json");
-    const root = path.resolve(stringOption(args, "models") ?? defaultModelsRoot());
-    const registry = Registry.open(dataPaths(stringOption(args, "db")));
-    const pinned = usesShippedModels(stringOption(args, "models"));
-    const { engine, open } = modelOpener({
-      root,
-      pinned,
-      siteModels: () => listSiteModels(registry.db),
+    const services = openServices({
+      dbFile: stringOption(args, "db"),
+      models: { root: stringOption(args, "models") },
+      analysis: { config },
     });
+    const { registry, analysis: service, actor } = services;
     try {
-      const service = new AnalysisService({ registry, openModels: open, config });
-      auditAnalysisResults(registry.db, currentActor, service);
+      auditAnalysisResults(registry.db, () => actor, service);
       // Models first: without them nothing is imported half-way or queued for nothing.
       const { opened } = await service.prepared();
       if (service.requeued > 0) {
@@ -108,13 +94,13 @@ export const analyzeCommand: Command = {
             onProgress,
           }),
         );
-        auditCliImport(registry.db, currentActor(), "analyze", args.positionals.length, report);
+        auditCliImport(registry.db, actor, "analyze", args.positionals.length, report);
         console.log(summaryText(report));
       }
       // --study UID: analyze again (a refused or stale study; issue 13 §2-3).
       const again = (args.values.study as string[] | undefined) ?? [];
       const queued = [...service.enqueue(again), ...service.enqueueUnanalyzed()];
-      auditAnalysisRequest(registry.db, currentActor(), again, true, queued.length);
+      auditAnalysisRequest(registry.db, actor, again, true, queued.length);
       const ran = new Set<string>();
       const tty = process.stderr.isTTY === true;
       let done = 0;
@@ -158,8 +144,7 @@ export const analyzeCommand: Command = {
       }
       return summary.failed > 0 ? 1 : 0;
     } finally {
-      await engine.close();
-      registry.close();
+      await services.close();
     }
   },
 };

@@ -3,10 +3,10 @@
 import os from "node:os";
 import { SEQUENCES } from "../../contract/domain";
 import { UsageError } from "../../contract/errors";
-import { getStudy, Registry } from "../../registry";
+import { getStudy } from "../../registry";
 import { overrideSequence, runAssignment } from "../../services/import";
 import { assignStudySequences } from "../../services/import/defaults";
-import { dataPaths } from "../../services/paths";
+import { openServices } from "../../services/compose";
 import { stringOption, type Command } from "../command";
 import { cliAccess } from "../../services/users/cli-access";
 
@@ -47,7 +47,8 @@ export const assignCommand: Command = {
     if (sequence !== undefined && (series === undefined) === !clear) {
       throw new UsageError("Give either a <series> or --clear after the sequence.");
     }
-    const registry = Registry.open(dataPaths(stringOption(args, "db")));
+    const services = openServices({ dbFile: stringOption(args, "db") });
+    const { registry } = services;
     try {
       if (!getStudy(registry.db, study)) throw new UsageError(`No study ${study} in the registry.`);
       if (sequence === undefined) {
@@ -73,7 +74,7 @@ export const assignCommand: Command = {
       console.log(`Status: ${s.status}`);
       return 0;
     } finally {
-      registry.close();
+      await services.close();
     }
   },
 };

@@ -1,9 +1,8 @@
 // `livercad audit`: the audit log, filtered, as a table or CSV (issue 13 §6). The app's Audit
 // screen reads the same query (registry/audit-query.ts) and writes the same CSV.
 import fs from "node:fs";
-import { Registry } from "../../registry";
 import { auditCsv, queryAudit } from "../../registry";
-import { dataPaths } from "../../services/paths";
+import { openServices } from "../../services/compose";
 import { intOption, stringOption, type Command } from "../command";
 
 export const auditCommand: Command = {
@@ -33,7 +32,8 @@ export const auditCommand: Command = {
     csv: { type: "string" },
   },
   async run(args) {
-    const registry = Registry.open(dataPaths(stringOption(args, "db")));
+    const services = openServices({ dbFile: stringOption(args, "db") });
+    const { registry } = services;
     try {
       const rows = queryAudit(registry.db, {
         since: stringOption(args, "since"),
@@ -59,7 +59,7 @@ export const auditCommand: Command = {
       }
       return 0;
     } finally {
-      registry.close();
+      await services.close();
     }
   },
 };

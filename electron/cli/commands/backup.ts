@@ -1,8 +1,8 @@
 // `livercad backup` / `livercad restore` (issue 13 §7): see services/site/backup.ts.
 import os from "node:os";
 import { UsageError } from "../../contract/errors";
-import { Registry } from "../../registry";
 import { dataPaths } from "../../services/paths";
+import { openServices } from "../../services/compose";
 import { backupDataDir, restoreDataDir } from "../../services/site/backup";
 import { stringOption, type Command } from "../command";
 
@@ -28,7 +28,8 @@ export const backupCommand: Command = {
   async run(args) {
     const out = stringOption(args, "out");
     if (!out) throw new UsageError("--out DIR is required (a new or empty folder).");
-    const registry = Registry.open(dataPaths(stringOption(args, "db")));
+    const services = openServices({ dbFile: stringOption(args, "db") });
+    const { registry } = services;
     try {
       const r = await backupDataDir(registry, out, osUser());
       console.log(`backup=${r.dir}`);
@@ -37,7 +38,7 @@ export const backupCommand: Command = {
       console.log(`integrity_check=${r.integrity}`);
       return 0;
     } finally {
-      registry.close();
+      await services.close();
     }
   },
 };

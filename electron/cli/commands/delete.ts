@@ -4,8 +4,7 @@
 // as study.delete (services/site/deletion.ts).
 import { deleteReason } from "../../contract/deletion";
 import { UsageError } from "../../contract/errors";
-import { Registry } from "../../registry";
-import { dataPaths } from "../../services/paths";
+import { openServices } from "../../services/compose";
 import { applyRetention, deleteStudy } from "../../services/site/deletion";
 import { auditRetentionRun } from "../../services/site/maintenance";
 import { cliAccess, osUserName } from "../../services/users/cli-access";
@@ -32,7 +31,8 @@ export const deleteCommand: Command = {
     if (!parsed.success) {
       throw new UsageError(`--reason TEXT refused: ${parsed.error.issues[0]?.message ?? "bad"}.`);
     }
-    const registry = Registry.open(dataPaths(stringOption(args, "db")));
+    const services = openServices({ dbFile: stringOption(args, "db") });
+    const { registry } = services;
     try {
       const access = cliAccess(registry.db, "delete-studies", "delete");
       const r = deleteStudy(registry, {
@@ -51,7 +51,7 @@ export const deleteCommand: Command = {
       for (const e of r.fileErrors) console.log(`file_error=${e.path}: ${e.reason}`);
       return r.fileErrors.length > 0 ? 1 : 0;
     } finally {
-      registry.close();
+      await services.close();
     }
   },
 };
@@ -77,7 +77,8 @@ export const retentionCommand: Command = {
   options: { db: { type: "string" }, "dry-run": { type: "boolean" } },
   async run(args) {
     const dryRun = args.values["dry-run"] === true;
-    const registry = Registry.open(dataPaths(stringOption(args, "db")));
+    const services = openServices({ dbFile: stringOption(args, "db") });
+    const { registry } = services;
     try {
       // Listing is open to every user; deleting needs the admin role when sign-in is required.
       const access = cliAccess(registry.db, dryRun ? undefined : "delete-studies", "retention");
@@ -120,7 +121,7 @@ export const retentionCommand: Command = {
       console.log(`orphan_files_removed=${report.sweep.removed}`);
       return count("failed") > 0 || fileErrors > 0 ? 1 : 0;
     } finally {
-      registry.close();
+      await services.close();
     }
   },
 };

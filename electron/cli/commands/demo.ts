@@ -1,16 +1,9 @@
 // `livercad demo`: the main job on built-in demo data: generates a small phantom cohort in the data
 // directory (skipped when the same cohort is already there), imports it, analyzes every study not
 // yet analyzed with the shipped models and prints the worklist (issue 4 §4).
-import { listSiteModels } from "../../registry";
 import path from "node:path";
-import { Registry } from "../../registry";
-import {
-  AnalysisService,
-  defaultModelsRoot,
-  modelOpener,
-  usesShippedModels,
-  studyResults,
-} from "../../services/analysis/index";
+import { studyResults } from "../../services/analysis/index";
+import { openServices } from "../../services/compose";
 import { importPaths } from "../../services/import";
 import { assignStudySequences, readInstance } from "../../services/import/defaults";
 import { dataPaths } from "../../services/paths";
@@ -89,16 +82,13 @@ export const demoCommand: Command = {
     const paths = dataPaths(dbFile);
     const { dir, summary } = ensureDemoCohort(dbFile ? paths.root : defaultDataDir());
     console.log(cohortText(dir, summary));
-    const root = path.resolve(stringOption(args, "models") ?? defaultModelsRoot());
-    const registry = Registry.open(paths);
-    const pinned = usesShippedModels(stringOption(args, "models"));
-    const { engine, open } = modelOpener({
-      root,
-      pinned,
-      siteModels: () => listSiteModels(registry.db),
+    const services = openServices({
+      dbFile,
+      models: { root: stringOption(args, "models") },
+      analysis: {},
     });
+    const { registry, analysis: service } = services;
     try {
-      const service = new AnalysisService({ registry, openModels: open });
       const { opened } = await service.prepared();
       const report = await importPaths(registry, [dir], {
         read: readInstance,
@@ -125,8 +115,7 @@ export const demoCommand: Command = {
       console.log(worklistText(worklist(results, 70), 70));
       return done.failed > 0 ? 1 : 0;
     } finally {
-      await engine.close();
-      registry.close();
+      await services.close();
     }
   },
 };

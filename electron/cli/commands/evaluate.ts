@@ -16,7 +16,7 @@ import {
   type RankBy,
 } from "../../evaluation/index";
 import { readCalibration } from "../../inference/calibration-store";
-import { registryLookup, Registry } from "../../registry/index";
+import { registryLookup } from "../../registry/index";
 import {
   readFolds,
   readReadersFile,
@@ -25,7 +25,7 @@ import {
   resultsLookup,
 } from "../../services/evaluation/files";
 import { APP_VERSION } from "../../contract/version";
-import { dataPaths } from "../../services/paths";
+import { openServices } from "../../services/compose";
 import { modelsOf, writeReport } from "../../report/report";
 import { intOption, stringOption, type Command } from "../command";
 
@@ -90,7 +90,8 @@ export const evaluateCommand: Command = {
     const models = stringOption(args, "models");
 
     const results = readResults(resultsFile);
-    const registry = dbFile ? Registry.open(dataPaths(dbFile)) : null;
+    const services = dbFile ? openServices({ dbFile }) : null;
+    const registry = services?.registry ?? null;
     try {
       const lookup = resultsLookup(results, registry ? registryLookup(registry.db) : null);
       // truth.json names studies by UID only; one the results lack is a missing analysis (counted
@@ -150,7 +151,7 @@ export const evaluateCommand: Command = {
       }
       return 0;
     } finally {
-      registry?.close();
+      await services?.close();
     }
   },
 };

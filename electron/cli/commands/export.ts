@@ -1,10 +1,8 @@
 // `livercad export`: results out of the workstation (issue 15): DICOM SR and GSPS, case sheets
 // (CSV, XLSX, PDF) and the de-identified study copy, written to a folder.
 import { UsageError } from "../../contract/errors";
-import { Registry } from "../../registry";
 import { auditCliExport } from "../../services/site/audit-events";
-import { currentActor } from "../../services/workstation/index";
-import { dataPaths } from "../../services/paths";
+import { openServices } from "../../services/compose";
 import {
   EXPORT_FORMATS,
   ExportCancelledError,
@@ -49,7 +47,8 @@ export const exportCommand: Command = {
       ?.split(",")
       .map((s) => s.trim())
       .filter((s) => s.length > 0);
-    const registry = Registry.open(dataPaths(stringOption(args, "db")));
+    const services = openServices({ dbFile: stringOption(args, "db") });
+    const { registry } = services;
     // SIGINT stops the export between files instead of killing it mid-file (issue 15).
     const stop = new AbortController();
     const onSigint = (): void => {
@@ -75,7 +74,7 @@ export const exportCommand: Command = {
         return 130;
       }
       const failed = report.files.filter((f) => f.outcome === "error");
-      auditCliExport(registry.db, currentActor(), {
+      auditCliExport(registry.db, services.actor, {
         format: report.format,
         studies: report.studies,
         written: report.files.length - failed.length,
@@ -97,7 +96,7 @@ export const exportCommand: Command = {
       return failed.length > 0 ? 1 : 0;
     } finally {
       process.removeListener("SIGINT", onSigint);
-      registry.close();
+      await services.close();
     }
   },
 };

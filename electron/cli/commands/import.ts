@@ -4,7 +4,6 @@
 import fs from "node:fs";
 import path from "node:path";
 import { UsageError } from "../../contract/errors";
-import { Registry } from "../../registry";
 import {
   importPaths,
   reportDocument,
@@ -12,11 +11,9 @@ import {
   type ImportReport,
 } from "../../services/import";
 import { assignStudySequences, readInstance } from "../../services/import/defaults";
-import { ManagedStore } from "../../services/import/store";
-import { dataPaths } from "../../services/paths";
+import { openServices } from "../../services/compose";
 import { auditCliImport } from "../../services/site/audit-events";
 import { asImportJob } from "../../services/site/cli-import-job";
-import { currentActor } from "../../services/workstation/index";
 import { stringOption, type Command } from "../command";
 
 const BAR_WIDTH = 30;
@@ -73,9 +70,9 @@ export const importCommand: Command = {
   async run(args) {
     if (args.positionals.length === 0) throw new UsageError("Give at least one file or folder.");
     const jsonPath = stringOption(args, "json");
-    const registry = Registry.open(dataPaths(stringOption(args, "db")));
     // Copies a killed import left half-written go first (issue 12 §4).
-    new ManagedStore(registry.paths.store).sweepTemporaries();
+    const services = openServices({ dbFile: stringOption(args, "db"), sweepTemporaries: true });
+    const { registry } = services;
     const tty = process.stderr.isTTY === true;
     let lastDraw = 0;
     try {
@@ -96,7 +93,7 @@ export const importCommand: Command = {
         }),
       );
       if (tty) process.stderr.write("\n");
-      auditCliImport(registry.db, currentActor(), "import", args.positionals.length, report);
+      auditCliImport(registry.db, services.actor, "import", args.positionals.length, report);
       if (jsonPath) {
         fs.mkdirSync(path.dirname(path.resolve(jsonPath)), { recursive: true });
         fs.writeFileSync(jsonPath, `${JSON.stringify(reportDocument(report), null, 2)}\n`);
@@ -104,7 +101,7 @@ export const importCommand: Command = {
       console.log(summaryText(report));
       return 0;
     } finally {
-      registry.close();
+      await services.close();
     }
   },
 };

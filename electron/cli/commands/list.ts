@@ -1,8 +1,8 @@
 // `livercad list`: the registry's studies with their status and sequences. The patient column is
 // the user's own output on their own workstation; it is never written to logs.
 import { SEQUENCES } from "../../contract/domain";
-import { listStudies, Registry, type StudySummary } from "../../registry";
-import { dataPaths } from "../../services/paths";
+import { listStudies, type StudySummary } from "../../registry";
+import { openServices } from "../../services/compose";
 import { stringOption, type Command } from "../command";
 
 function formatDate(da: string): string {
@@ -46,7 +46,8 @@ export const listCommand: Command = {
   ].join("\n"),
   options: { db: { type: "string" }, json: { type: "boolean" } },
   async run(args) {
-    const registry = Registry.open(dataPaths(stringOption(args, "db")));
+    const services = openServices({ dbFile: stringOption(args, "db") });
+    const { registry } = services;
     try {
       const studies = listStudies(registry.db);
       if (args.values.json === true) {
@@ -58,7 +59,7 @@ export const listCommand: Command = {
       }
       return 0;
     } finally {
-      registry.close();
+      await services.close();
     }
   },
 };

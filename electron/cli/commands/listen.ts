@@ -1,16 +1,7 @@
 // `livercad listen`: the headless DICOM node. Receives C-ECHO / C-STORE, files every instance into
 // the data directory, closes each study's arrival window and queues complete studies for analysis.
 // Runs until SIGINT or SIGTERM, then finishes the stores in progress and exits 0.
-import { listSiteModels } from "../../registry";
-import path from "node:path";
-import { Registry } from "../../registry";
-import {
-  AnalysisService,
-  defaultModelsRoot,
-  modelOpener,
-  usesShippedModels,
-} from "../../services/analysis";
-import { assignStudySequences, readInstance } from "../../services/import/defaults";
+import { openServices } from "../../services/compose";
 import {
   checkAeTitle,
   checkPort,
@@ -20,8 +11,7 @@ import {
   DEFAULT_QUIET_SECONDS,
   parseAllowedPeer,
 } from "../../services/network/config";
-import { DicomNode, type NodeEvent } from "../../services/network/node";
-import { dataPaths } from "../../services/paths";
+import type { NodeEvent } from "../../services/network/node";
 import { UsageError } from "../../contract/errors";
 import { stringOption, type Command, type ParsedArgs } from "../command";
 
@@ -112,36 +102,30 @@ export const listenCommand: Command = {
       throw new UsageError(`--quiet-seconds must be a number >= 0, got "${quietText}".`);
     }
     const autoAnalyze = args.values["no-analyze"] !== true;
-    const registry = Registry.open(dataPaths(stringOption(args, "db")));
-    const root = path.resolve(stringOption(args, "models") ?? defaultModelsRoot());
-    const { engine, open } = modelOpener({
-      root,
-      pinned: usesShippedModels(stringOption(args, "models")),
-      siteModels: () => listSiteModels(registry.db),
-    });
-    const analysis = autoAnalyze ? new AnalysisService({ registry, openModels: open }) : null;
     const log = (line: string): void => {
       console.log(`${new Date().toISOString()} ${line}`);
     };
-    const node = new DicomNode({
-      registry,
-      receiver: { aeTitle, port, bind, allowed },
-      quietMs: quietSeconds * 1000,
-      autoAnalyze,
-      read: readInstance,
-      assign: assignStudySequences,
-      ...(analysis ? { enqueue: (uids: string[]) => analysis.enqueue(uids) } : {}),
-      onEvent: (e) => {
-        const line = eventLine(e);
-        if (line) log(line);
+    // Complete studies are queued through the analysis service when auto-analysis is on.
+    const services = openServices({
+      dbFile: stringOption(args, "db"),
+      models: { root: stringOption(args, "models") },
+      ...(autoAnalyze ? { analysis: {} } : {}),
+      listener: {
+        receiver: { aeTitle, port, bind, allowed },
+        quietMs: quietSeconds * 1000,
+        autoAnalyze,
+        onEvent: (e) => {
+          const line = eventLine(e);
+          if (line) log(line);
+        },
       },
     });
+    const { listener: node, analysis } = services;
     let bound: number;
     try {
       bound = await node.start();
     } catch (err) {
-      registry.close();
-      await engine.close();
+      await services.close();
       throw new UsageError(
         `Cannot listen on ${bind}:${port}: ${(err as Error).message}. ` +
           "Pick another --port or --bind (ports below 1024 need privileges).",
@@ -170,10 +154,9 @@ export const listenCommand: Command = {
       process.on("SIGINT", stop);
       process.on("SIGTERM", stop);
     });
-    await node.close();
-    await analysis?.stop();
-    await engine.close();
-    registry.close();
+    // The node first (stores in progress finish, arrival windows close), then the analysis loop,
+    // the inference worker and the registry.
+    await services.close();
     const c = node.counters;
     console.log(
       `received imported=${c.imported} duplicates=${c.duplicates} objects=${c.objects} ` +

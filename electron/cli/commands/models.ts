@@ -2,10 +2,9 @@
 // admin action; list shows the shipped (pinned) models and every added one with their hashes.
 import path from "node:path";
 import { UsageError } from "../../contract/errors";
-import { Registry } from "../../registry";
 import { defaultModelsRoot } from "../../services/analysis";
 import { addSiteModels, listModels } from "../../services/models/site-models";
-import { dataPaths } from "../../services/paths";
+import { openServices } from "../../services/compose";
 import { cliAccess } from "../../services/users/cli-access";
 import { stringOption, type Command } from "../command";
 
@@ -33,7 +32,8 @@ export const modelsCommand: Command = {
     if (sub !== "add" && sub !== "list") {
       throw new UsageError("livercad models: give add DIR or list.");
     }
-    const registry = Registry.open(dataPaths(stringOption(args, "db")));
+    const services = openServices({ dbFile: stringOption(args, "db") });
+    const { registry } = services;
     try {
       if (sub === "list") {
         cliAccess(registry.db);
@@ -58,7 +58,7 @@ export const modelsCommand: Command = {
       }
       return 0;
     } finally {
-      registry.close();
+      await services.close();
     }
   },
 };

@@ -1,20 +1,12 @@
 // `livercad nodes | echo | query | retrieve | send`: the SCU side of the DICOM node. A remote node
 // is a name from the data directory's network.json (`livercad nodes --add`) or AE@host:port.
-import { listSiteModels } from "../../registry";
 import path from "node:path";
 import { UsageError } from "../../contract/errors";
-import { Registry, studyInstances } from "../../registry";
-import {
-  AnalysisService,
-  defaultModelsRoot,
-  modelOpener,
-  usesShippedModels,
-} from "../../services/analysis";
+import { studyInstances } from "../../registry";
+import { openServices } from "../../services/compose";
 import { collectFiles } from "../../services/import";
-import { assignStudySequences, readInstance } from "../../services/import/defaults";
 import { resultFilesForSend } from "../../services/export/result-handlers";
 import { checkAeTitle, checkPort, parseRemoteNode } from "../../services/network/config";
-import { DicomNode } from "../../services/network/node";
 import {
   echo,
   find,
@@ -42,6 +34,7 @@ import {
 import { dataPaths } from "../../services/paths";
 import { stringOption, type Command, type ParsedArgs } from "../command";
 import { eventLine } from "./listen";
+import type { NodeEvent } from "../../services/network/node";
 
 function hex(status: number | null): string {
   return status === null ? "none" : `0x${status.toString(16).toUpperCase().padStart(4, "0")}`;
@@ -271,37 +264,33 @@ export const retrieveCommand: Command = {
     // C-GET files through the node's import path without listening anywhere.
     const listen = method === "get" || args.values["no-listen"] !== true;
     const autoAnalyze = args.values["no-analyze"] !== true;
-    const registry = Registry.open(dataPaths(stringOption(args, "db")));
-    const { engine, open } = modelOpener({
-      root: path.resolve(stringOption(args, "models") ?? defaultModelsRoot()),
-      pinned: usesShippedModels(stringOption(args, "models")),
-      siteModels: () => listSiteModels(registry.db),
+    const services = openServices({
+      dbFile: stringOption(args, "db"),
+      models: { root: stringOption(args, "models") },
+      ...(listen && autoAnalyze ? { analysis: {} } : {}),
+      ...(listen
+        ? {
+            listener: {
+              receiver: {
+                aeTitle: aet,
+                port:
+                  method === "get"
+                    ? 0
+                    : checkPort(stringOption(args, "port") ?? settings.local.port, "--port"),
+                bind: stringOption(args, "bind") ?? settings.local.bind,
+                allowed: [{ aeTitle: node.aeTitle }, ...settings.local.allowed],
+              },
+              quietMs: 0,
+              autoAnalyze,
+              onEvent: (e: NodeEvent) => {
+                const line = e.kind === "association-ended" ? null : eventLine(e);
+                if (line) console.log(line);
+              },
+            },
+          }
+        : {}),
     });
-    const analysis =
-      listen && autoAnalyze ? new AnalysisService({ registry, openModels: open }) : null;
-    const local = listen
-      ? new DicomNode({
-          registry,
-          receiver: {
-            aeTitle: aet,
-            port:
-              method === "get"
-                ? 0
-                : checkPort(stringOption(args, "port") ?? settings.local.port, "--port"),
-            bind: stringOption(args, "bind") ?? settings.local.bind,
-            allowed: [{ aeTitle: node.aeTitle }, ...settings.local.allowed],
-          },
-          quietMs: 0,
-          autoAnalyze,
-          read: readInstance,
-          assign: assignStudySequences,
-          ...(analysis ? { enqueue: (uids: string[]) => analysis.enqueue(uids) } : {}),
-          onEvent: (e) => {
-            const line = e.kind === "association-ended" ? null : eventLine(e);
-            if (line) console.log(line);
-          },
-        })
-      : null;
+    const { analysis, listener: local } = services;
     let failed = 0;
     try {
       if (local && method === "move") await local.start();
@@ -360,8 +349,7 @@ export const retrieveCommand: Command = {
         });
         if (summary) console.log(`analyzed done=${summary.done} failed=${summary.failed}`);
       }
-      await engine.close();
-      registry.close();
+      await services.close();
     }
     return failed === 0 ? 0 : 1;
   },
@@ -390,8 +378,8 @@ export const sendCommand: Command = {
     );
     let resultProblems = 0;
     if (studies.length > 0) {
-      const paths = dataPaths(stringOption(args, "db"));
-      const registry = Registry.open(paths);
+      const services = openServices({ dbFile: stringOption(args, "db") });
+      const { registry, paths } = services;
       try {
         for (const uid of studies) {
           const rows = studyInstances(registry.db, uid);
@@ -413,7 +401,7 @@ export const sendCommand: Command = {
           files.push(...new Set([...registered, ...results.current, ...all]));
         }
       } finally {
-        registry.close();
+        await services.close();
       }
     }
     for (const p of walk.problems) console.log(`not sent ${p.path}: ${p.reason}`);

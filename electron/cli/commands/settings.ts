@@ -3,14 +3,13 @@
 // arguments change settings, each change audited with the OS user.
 import os from "node:os";
 import { UsageError } from "../../contract/errors";
-import { Registry } from "../../registry";
 import {
   parseSiteSetting,
   readSiteSettings,
   SITE_SETTINGS,
   writeSiteSetting,
 } from "../../registry";
-import { dataPaths } from "../../services/paths";
+import { openServices } from "../../services/compose";
 import { stringOption, type Command } from "../command";
 import { cliAccess } from "../../services/users/cli-access";
 
@@ -44,7 +43,8 @@ export const settingsCommand: Command = {
       const key = arg.slice(0, eq);
       return { key, value: parseSiteSetting(key, arg.slice(eq + 1)) };
     });
-    const registry = Registry.open(dataPaths(stringOption(args, "db")));
+    const services = openServices({ dbFile: stringOption(args, "db") });
+    const { registry } = services;
     try {
       // Reading is open to every user; a change needs the admin role when sign-in is required.
       const access = cliAccess(
@@ -58,7 +58,7 @@ export const settingsCommand: Command = {
       for (const [k, v] of Object.entries(settings)) console.log(`${k}=${String(v)}`);
       return 0;
     } finally {
-      registry.close();
+      await services.close();
     }
   },
 };

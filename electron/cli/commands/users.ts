@@ -3,8 +3,7 @@
 // command line (argv is visible to every user of the machine in the process list).
 import { UsageError } from "../../contract/errors";
 import { ROLES } from "../../contract/users";
-import { Registry } from "../../registry";
-import { dataPaths } from "../../services/paths";
+import { openServices } from "../../services/compose";
 import {
   addUser,
   listUsers,
@@ -99,7 +98,8 @@ export const usersCommand: Command = {
       throw new UsageError(`livercad users: give one of ${SUBCOMMANDS.join(", ")}.`);
     }
     if (sub !== "list" && !name) throw new UsageError(`livercad users ${sub}: give the user name.`);
-    const registry = Registry.open(dataPaths(stringOption(args, "db")));
+    const services = openServices({ dbFile: stringOption(args, "db") });
+    const { registry } = services;
     try {
       const db = registry.db;
       const actor = cliAccess(db, "manage-users", `users ${sub}`).actor();
@@ -157,7 +157,7 @@ export const usersCommand: Command = {
           throw new UsageError(`livercad users: unknown sub-command ${sub}.`);
       }
     } finally {
-      registry.close();
+      await services.close();
     }
   },
 };

@@ -4,9 +4,8 @@
 import type { Assessment } from "../../contract/confidence";
 import { confidentCount } from "../../contract/confidence";
 import { UsageError } from "../../contract/errors";
-import { Registry } from "../../registry";
 import { studyResults, type StudyResult } from "../../services/analysis/index";
-import { dataPaths } from "../../services/paths";
+import { openServices } from "../../services/compose";
 import { intOption, stringOption, type Command } from "../command";
 
 export interface WorklistEntry {
@@ -121,7 +120,8 @@ export const worklistCommand: Command = {
     if (min !== null && (minText!.trim() === "" || !(min >= 0 && min <= 1))) {
       throw new UsageError(`--min-prob-correct must be a probability in 0..1, got "${minText}"`);
     }
-    const registry = Registry.open(dataPaths(stringOption(args, "db")));
+    const services = openServices({ dbFile: stringOption(args, "db") });
+    const { registry } = services;
     try {
       const list = worklist(studyResults(registry.db), top, min);
       if (args.values.json === true) {
@@ -141,7 +141,7 @@ export const worklistCommand: Command = {
       console.log(worklistText(list, min === null ? top : `a calibrated P(right) >= ${min}`));
       return 0;
     } finally {
-      registry.close();
+      await services.close();
     }
   },
 };

@@ -51,3 +51,4 @@ export * from "./review-flags";
 export * from "./site-models";
 export * from "./users";
 export * from "./deletion";
+export * from "./query-retrieve";

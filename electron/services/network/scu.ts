@@ -467,10 +467,19 @@ export interface SendOutcome {
   status: number | null;
   ok: boolean;
   reason: string | null;
+  /** Not sent: `control.stop()` said so first (a C-MOVE SCP whose requester sent C-CANCEL). */
+  cancelled?: boolean;
+}
+
+/** For a caller that reports per file (our C-MOVE SCP's Pending responses) and may stop early. */
+export interface SendControl {
+  onOutcome?(outcome: SendOutcome): void;
+  /** Checked after each response: true sends no further file (the association is released). */
+  stop?(): boolean;
 }
 
 /** A data set object whose encoded bytes are the file's own (no dcmjs round trip). */
-function rawDataset(bytes: Uint8Array): {
+export function rawDataset(bytes: Uint8Array): {
   dataset: Dataset;
   sopClassUid: string;
   sopInstanceUid: string;
@@ -494,6 +503,7 @@ export async function send(
   node: RemoteNode,
   options: ScuOptions,
   files: string[],
+  control?: SendControl,
 ): Promise<SendOutcome[]> {
   const outcomes: SendOutcome[] = [];
   const requests: dimseRequests.CStoreRequest[] = [];
@@ -521,6 +531,10 @@ export async function send(
         outcome.reason = outcome.ok
           ? null
           : `${statusText(outcome.status)}${r.getErrorComment() ? `: ${r.getErrorComment()}` : ""}`;
+        control?.onOutcome?.(outcome);
+        // dcmjs-dimse sends the next queued request when this one is done: emptying its queue
+        // ends the association after this file.
+        if (control?.stop?.()) queue?.splice(0);
       });
       requests.push(request);
       byRequest.set(request, outcome);
@@ -536,6 +550,7 @@ export async function send(
     }
   }
   if (requests.length === 0) return outcomes;
+  let queue: unknown[] | undefined;
   try {
     // Files go as they are, so propose for each SOP class only the transfer syntaxes the files
     // are in: dcmjs-dimse proposes Implicit and Explicit VR Little Endian for every request and
@@ -550,7 +565,11 @@ export async function send(
           }
         }
       }
-    });
+    },
+      (_client, network) => {
+        queue = (network as unknown as { requests?: unknown[] }).requests;
+      },
+    );
   } catch (err) {
     for (const o of byRequest.values()) {
       if (o.status === null) o.reason = errorMessage(err);
@@ -558,7 +577,10 @@ export async function send(
     return outcomes;
   }
   for (const o of byRequest.values()) {
-    if (o.status === null) {
+    if (o.status === null && control?.stop?.()) {
+      o.cancelled = true;
+      o.reason = "not sent: cancelled";
+    } else if (o.status === null) {
       o.reason =
         "no response: the peer accepted no presentation context for this SOP class and transfer syntax";
     }

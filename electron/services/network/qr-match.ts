@@ -65,7 +65,9 @@ function inRange(vr: KeyVr, query: string, value: string): boolean {
   const hi = query.slice(dash + 1).trim();
   if (vr === "TM") {
     const v = normalizeTime(value, false);
-    return (lo === "" || v >= normalizeTime(lo, false)) && (hi === "" || v <= normalizeTime(hi, true));
+    return (
+      (lo === "" || v >= normalizeTime(lo, false)) && (hi === "" || v <= normalizeTime(hi, true))
+    );
   }
   // DA (YYYYMMDD) and DT (YYYYMMDDHHMMSS...) compare as strings once their separators are gone;
   // a DT upper bound covers everything that starts with it.

@@ -134,6 +134,8 @@ export interface QrRequestKeys {
   level: QrLevel;
   /** keyword -> request value as DICOM text, control keys left out. */
   keys: Record<string, string>;
+  /** The request carried Specific Character Set (0008,0005). */
+  characterSet: boolean;
 }
 
 /** The request identifier's level and keys; a reason when it cannot be served (-> 0xA900). */
@@ -152,7 +154,7 @@ export function parseIdentifier(
     if (k.startsWith("_") || CONTROL_KEYS.has(k)) continue;
     keys[k] = dicomText(v).trim();
   }
-  return { level, keys };
+  return { level, keys, characterSet: elements.SpecificCharacterSet !== undefined };
 }
 
 function levelIndex(level: QrLevel): number {
@@ -180,7 +182,8 @@ function entities(registry: Registry, req: QrRequestKeys): QrEntity[] {
   switch (req.level) {
     case "PATIENT": {
       const byPatient = new Map<number, QrStudyRow[]>();
-      for (const s of studies) byPatient.set(s.patientRef, [...(byPatient.get(s.patientRef) ?? []), s]);
+      for (const s of studies)
+        byPatient.set(s.patientRef, [...(byPatient.get(s.patientRef) ?? []), s]);
       return [...byPatient.values()].map((list) => {
         const p = list[0]!;
         return {
@@ -267,6 +270,13 @@ export function findMatches(
     }
     // C.4.1.1.3.2: where the matched entity can be retrieved from.
     identifier.RetrieveAETitle = retrieveAeTitle;
+    // dcmjs decodes the request's character set and writes every string as UTF-8, so the answer
+    // says ISO_IR 192 (PS3.3 C.12.1.1.2) where the request named a set or a value is not ASCII;
+    // for ASCII values those are the bytes of any single-byte set the requester used.
+    const nonAscii = Object.values(identifier).some(
+      (v) => typeof v === "string" && /[^\x00-\x7f]/.test(v),
+    );
+    if (req.characterSet || nonAscii) identifier.SpecificCharacterSet = "ISO_IR 192";
     out.push(identifier);
   }
   return out;

@@ -541,13 +541,23 @@ class ReceiverScp extends Scp {
     void this.owner.track(work).finally(() => this.pendingHere.delete(work));
   }
 
-  /** Sends responses while the connection lasts (a requester may leave mid-operation). */
-  private responder<T>(callback: (r: T[]) => void): (r: T[]) => void {
-    return (r) => {
-      try {
-        callback(r);
-      } catch {
-        // The peer is gone; the operation ends at its next step.
+  /**
+   * Sends a Q/R operation's responses while the connection lasts (a requester may leave
+   * mid-operation). dcmjs-dimse's callback may be called once only: the Pending responses go out
+   * through sendResponse on the request's context, the final one through the callback.
+   */
+  private responder<T extends responses.Response>(
+    request: requests.Request,
+    callback: (r: T[]) => void,
+  ): (r: T[]) => void {
+    return (list) => {
+      for (const r of list) {
+        try {
+          if (r.getStatus() === 0xff00 || r.getStatus() === 0xff01) this.sendResponse(request, r);
+          else callback([r]);
+        } catch {
+          // The peer is gone; the operation ends at its next step.
+        }
       }
     };
   }
@@ -556,7 +566,7 @@ class ReceiverScp extends Scp {
     request: requests.CFindRequest,
     callback: (r: responses.CFindResponse[]) => void,
   ): void {
-    const respond = this.responder(callback);
+    const respond = this.responder(request, callback);
     this.serveQr(request, respond as (r: never[]) => void, (qr, cancelled) =>
       qr.find(request, respond, this.callingAeTitle, cancelled),
     );
@@ -566,7 +576,7 @@ class ReceiverScp extends Scp {
     request: requests.CMoveRequest,
     callback: (r: responses.CMoveResponse[]) => void,
   ): void {
-    const respond = this.responder(callback);
+    const respond = this.responder(request, callback);
     this.serveQr(request, respond as (r: never[]) => void, (qr, cancelled) =>
       qr.move(
         request,
@@ -581,7 +591,7 @@ class ReceiverScp extends Scp {
     request: requests.CGetRequest,
     callback: (r: responses.CGetResponse[]) => void,
   ): void {
-    const respond = this.responder(callback);
+    const respond = this.responder(request, callback);
     this.serveQr(request, respond as (r: never[]) => void, (qr, cancelled) =>
       qr.get(
         request,

@@ -555,17 +555,21 @@ export async function send(
     // Files go as they are, so propose for each SOP class only the transfer syntaxes the files
     // are in: dcmjs-dimse proposes Implicit and Explicit VR Little Endian for every request and
     // would try to transcode when the peer picks the other one.
-    await associate(node, options, requests, (association) => {
-      for (const { context } of association.getPresentationContexts()) {
-        const mine = syntaxes.get(context.getAbstractSyntaxUid());
-        if (!mine) continue;
-        for (const ts of [...context.getTransferSyntaxUids()]) {
-          if (!mine.has(ts) && context.getTransferSyntaxUids().length > 1) {
-            context.removeTransferSyntaxUid(ts);
+    await associate(
+      node,
+      options,
+      requests,
+      (association) => {
+        for (const { context } of association.getPresentationContexts()) {
+          const mine = syntaxes.get(context.getAbstractSyntaxUid());
+          if (!mine) continue;
+          for (const ts of [...context.getTransferSyntaxUids()]) {
+            if (!mine.has(ts) && context.getTransferSyntaxUids().length > 1) {
+              context.removeTransferSyntaxUid(ts);
+            }
           }
         }
-      }
-    },
+      },
       (_client, network) => {
         queue = (network as unknown as { requests?: unknown[] }).requests;
       },

@@ -134,6 +134,7 @@ describe.skipIf(!HAS_DCMTK)("Query/Retrieve SCP against dcmtk findscu / movescu 
   let scp: ChildProcess;
   let scpPort: number;
   let scpDir: string;
+  let deadPort: number;
   const events: NodeEvent[] = [];
 
   beforeAll(async () => {
@@ -161,6 +162,7 @@ describe.skipIf(!HAS_DCMTK)("Query/Retrieve SCP against dcmtk findscu / movescu 
       env: { ...process.env, TCP_NODELAY: "1" },
     });
     await waitForPort(scpPort);
+    deadPort = await freePort();
     node = new DicomNode({
       registry,
       receiver: {
@@ -175,7 +177,11 @@ describe.skipIf(!HAS_DCMTK)("Query/Retrieve SCP against dcmtk findscu / movescu 
       assign: assignStudySequences,
       qr: {
         destination: (ae) =>
-          ae === "STORESCP" ? { aeTitle: "STORESCP", host: "127.0.0.1", port: scpPort } : null,
+          ae === "STORESCP"
+            ? { aeTitle: "STORESCP", host: "127.0.0.1", port: scpPort }
+            : ae === "DEADEND"
+              ? { aeTitle: "DEADEND", host: "127.0.0.1", port: deadPort }
+              : null,
       },
       onEvent: (e) => events.push(e),
     });
@@ -480,6 +486,45 @@ describe.skipIf(!HAS_DCMTK)("Query/Retrieve SCP against dcmtk findscu / movescu 
     ]);
     expect(r.out).toMatch(/MoveDestinationUnknown/);
     expect(fs.readdirSync(scpDir).length).toBe(before);
+  });
+
+  function movescu(destination: string, studyUid: string, extra: string[] = []) {
+    return dcmtk("movescu", [
+      "-S",
+      "-v",
+      ...extra,
+      "-aet",
+      "MOVESCU",
+      "-aec",
+      "LIVERCAD",
+      "-aem",
+      destination,
+      "-k",
+      "QueryRetrieveLevel=STUDY",
+      "-k",
+      `StudyInstanceUID=${studyUid}`,
+      "127.0.0.1",
+      String(port),
+    ]);
+  }
+
+  const lastRetrieve = () => {
+    const e = events.filter((x) => x.kind === "qr" && x.event.kind === "retrieve").at(-1);
+    return e?.kind === "qr" && e.event.kind === "retrieve" ? e.event : null;
+  };
+
+  it("answers 0xB000 with every sub-operation failed when the destination cannot be reached", async () => {
+    const r = await movescu("DEADEND", study(71));
+    expect(r.out).toMatch(/Final Move Response \(Warning/);
+    expect(lastRetrieve()).toMatchObject({ completed: 0, failed: 5, status: 0xb000 });
+  });
+
+  it("stops the sub-operations when the requester sends C-CANCEL", async () => {
+    const r = await movescu("STORESCP", study(71), ["--cancel", "1"]);
+    const moved = lastRetrieve();
+    expect(moved?.cancelled, r.out).toBe(true);
+    expect(moved?.status).toBe(0xfe00);
+    expect(moved!.completed).toBeLessThan(5);
   });
 
   it("serves C-GET: the series' instances come back on the same association", async () => {

@@ -188,3 +188,33 @@ export function qrInstances(db: Db, filter: QrUidFilter = {}): QrInstanceRow[] {
       storePath: r.store_path,
     }));
 }
+
+/**
+ * What the store folder of a study holds besides its registered images: the series UIDs of the
+ * registry (their folders hold images only) and the store paths of superseded result objects
+ * (kept for the record, not offered to peers, as `livercad send --study` does).
+ */
+export function qrStudyFolderIndex(
+  db: Db,
+  studyInstanceUid: string,
+): { imageSeries: Set<string>; superseded: Set<string> } {
+  const imageSeries = new Set(
+    db
+      .prepare<[string], { uid: string }>(
+        `SELECT se.series_instance_uid AS uid FROM series se JOIN studies s ON s.id = se.study_ref
+          WHERE s.study_instance_uid = ?`,
+      )
+      .all(studyInstanceUid)
+      .map((r) => r.uid),
+  );
+  const superseded = new Set(
+    db
+      .prepare<[string], { store_path: string }>(
+        `SELECT r.store_path FROM result_objects r JOIN studies s ON s.id = r.study_ref
+          WHERE s.study_instance_uid = ? AND r.superseded_at IS NOT NULL`,
+      )
+      .all(studyInstanceUid)
+      .map((r) => r.store_path),
+  );
+  return { imageSeries, superseded };
+}

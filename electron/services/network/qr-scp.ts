@@ -13,6 +13,7 @@ import { Dataset, requests as dimseRequests, responses } from "dcmjs-dimse";
 import { errorMessage } from "../../contract/errors";
 import {
   appendAudit,
+  qrStudyFolderIndex,
   qrInstances,
   qrSeries,
   qrStudies,
@@ -20,9 +21,13 @@ import {
   type QrUidFilter,
   type Registry,
 } from "../../registry";
+import { readPart10 } from "../export/dcm";
+import { storeRelativePath, uidSegment } from "../import/store";
 import type { RemoteNode } from "./config";
+import { splitPart10 } from "./part10";
 import { matchesKey, uidList, type KeyVr } from "./qr-match";
 import { rawDataset, send, statusText, type SendOutcome } from "./scu";
+import { RESULT_SOP_CLASSES } from "./sop-classes";
 
 /** PS3.4 Table B.5-1 / C.6: the Q/R SOP classes we serve. */
 export const QR_SOP_CLASSES: Record<string, { model: QrModel; op: "FIND" | "MOVE" | "GET" }> = {
@@ -174,6 +179,77 @@ function uidFilter(req: QrRequestKeys): QrUidFilter {
   return f;
 }
 
+/** A result object (SR, presentation state, SEG, KOS) filed beside a study in the store. */
+interface StoredObject {
+  studyInstanceUid: string;
+  seriesInstanceUid: string;
+  sopInstanceUid: string;
+  sopClassUid: string;
+  transferSyntaxUid: string;
+  modality: string;
+  seriesNumber: string;
+  seriesDescription: string;
+  instanceNumber: string;
+  path: string;
+}
+
+/**
+ * The result objects beside each study in the store (node.ts files received SR/PR/SEG/KOS there;
+ * the export writes our SR and GSPS there): every file in a series folder the registry does not
+ * hold images of, read up to its header. Superseded result objects are left out. A file that
+ * cannot be read is left out too (it is not ours to answer for).
+ */
+function storedObjects(registry: Registry, studyUids: string[]): StoredObject[] {
+  const out: StoredObject[] = [];
+  for (const study of studyUids) {
+    const folder = path.join(registry.paths.store, uidSegment(study));
+    let seriesDirs: string[];
+    try {
+      seriesDirs = fs.readdirSync(folder);
+    } catch {
+      continue;
+    }
+    const index = qrStudyFolderIndex(registry.db, study);
+    const imageDirs = new Set([...index.imageSeries].map(uidSegment));
+    for (const dir of seriesDirs.sort()) {
+      if (imageDirs.has(dir)) continue;
+      let files: string[];
+      try {
+        files = fs.readdirSync(path.join(folder, dir)).filter((f) => f.endsWith(".dcm"));
+      } catch {
+        continue;
+      }
+      for (const f of files.sort()) {
+        const file = path.join(folder, dir, f);
+        try {
+          const bytes = new Uint8Array(fs.readFileSync(file));
+          const meta = splitPart10(bytes);
+          if (RESULT_SOP_CLASSES[meta.sopClassUid] === undefined) continue;
+          const ds = readPart10(bytes, true).dataset;
+          const seriesUid = dicomText(ds.SeriesInstanceUID);
+          const rel = storeRelativePath(study, seriesUid, meta.sopInstanceUid);
+          if (index.superseded.has(rel) || dicomText(ds.StudyInstanceUID) !== study) continue;
+          out.push({
+            studyInstanceUid: study,
+            seriesInstanceUid: seriesUid,
+            sopInstanceUid: meta.sopInstanceUid,
+            sopClassUid: meta.sopClassUid,
+            transferSyntaxUid: meta.transferSyntaxUid,
+            modality: dicomText(ds.Modality),
+            seriesNumber: dicomText(ds.SeriesNumber),
+            seriesDescription: dicomText(ds.SeriesDescription),
+            instanceNumber: dicomText(ds.InstanceNumber),
+            path: file,
+          });
+        } catch {
+          // Not a readable DICOM file: not offered.
+        }
+      }
+    }
+  }
+  return out;
+}
+
 /** The registry's entities at the request's level, with the attributes of every level above. */
 function entities(registry: Registry, req: QrRequestKeys): QrEntity[] {
   const db = registry.db;
@@ -201,7 +277,23 @@ function entities(registry: Registry, req: QrRequestKeys): QrEntity[] {
       return studies.map(studyEntity);
     case "SERIES": {
       const byUid = new Map(studies.map((s) => [s.studyInstanceUid, studyEntity(s)]));
-      return qrSeries(db, filter).flatMap((se) => {
+      const objectSeries = new Map<string, StoredObject[]>();
+      for (const o of storedObjects(registry, [...byUid.keys()])) {
+        if (filter.seriesUids && !filter.seriesUids.includes(o.seriesInstanceUid)) continue;
+        objectSeries.set(o.seriesInstanceUid, [
+          ...(objectSeries.get(o.seriesInstanceUid) ?? []),
+          o,
+        ]);
+      }
+      const objects: QrEntity[] = [...objectSeries.values()].map((list) => ({
+        ...byUid.get(list[0]!.studyInstanceUid)!,
+        SeriesInstanceUID: list[0]!.seriesInstanceUid,
+        Modality: list[0]!.modality,
+        SeriesNumber: list[0]!.seriesNumber,
+        SeriesDescription: list[0]!.seriesDescription,
+        NumberOfSeriesRelatedInstances: count(list.length),
+      }));
+      const images = qrSeries(db, filter).flatMap((se) => {
         const study = byUid.get(se.studyInstanceUid);
         if (!study) return [];
         return [
@@ -215,11 +307,32 @@ function entities(registry: Registry, req: QrRequestKeys): QrEntity[] {
           },
         ];
       });
+      return [...images, ...objects];
     }
     case "IMAGE": {
       const byUid = new Map(studies.map((s) => [s.studyInstanceUid, studyEntity(s)]));
       const series = new Map(qrSeries(db, filter).map((se) => [se.seriesInstanceUid, se]));
-      return qrInstances(db, filter).flatMap((i) => {
+      const objects = storedObjects(registry, [...byUid.keys()]).filter(
+        (o) =>
+          (!filter.seriesUids || filter.seriesUids.includes(o.seriesInstanceUid)) &&
+          (!filter.sopUids || filter.sopUids.includes(o.sopInstanceUid)),
+      );
+      const perSeries = new Map<string, number>();
+      for (const o of objects) {
+        perSeries.set(o.seriesInstanceUid, (perSeries.get(o.seriesInstanceUid) ?? 0) + 1);
+      }
+      const objectEntities: QrEntity[] = objects.map((o) => ({
+        ...byUid.get(o.studyInstanceUid)!,
+        SeriesInstanceUID: o.seriesInstanceUid,
+        Modality: o.modality,
+        SeriesNumber: o.seriesNumber,
+        SeriesDescription: o.seriesDescription,
+        NumberOfSeriesRelatedInstances: count(perSeries.get(o.seriesInstanceUid) ?? 0),
+        SOPInstanceUID: o.sopInstanceUid,
+        SOPClassUID: o.sopClassUid,
+        InstanceNumber: o.instanceNumber,
+      }));
+      const images = qrInstances(db, filter).flatMap((i) => {
         const study = byUid.get(i.studyInstanceUid);
         const se = series.get(i.seriesInstanceUid);
         if (!study || !se) return [];
@@ -237,12 +350,14 @@ function entities(registry: Registry, req: QrRequestKeys): QrEntity[] {
           },
         ];
       });
+      return [...images, ...objectEntities];
     }
   }
 }
 
-function matchesEntity(req: QrRequestKeys, entity: QrEntity): boolean {
+function matchesEntity(req: QrRequestKeys, entity: QrEntity, skip?: string): boolean {
   for (const [key, query] of Object.entries(req.keys)) {
+    if (key === skip) continue;
     const def = KEYS[key];
     if (!def || def.returnOnly || def.notHeld) continue;
     // A key below the query level is not a matching key (C.4.1.2.1): it is ignored.
@@ -260,7 +375,13 @@ export function findMatches(
 ): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
   for (const entity of entities(registry, req)) {
-    if (!matchesEntity(req, entity)) continue;
+    if (req.level === "STUDY") {
+      // The study's result objects count in its series, instances and modalities: its folder is
+      // read only once every other key has matched.
+      if (!matchesEntity(req, entity, "ModalitiesInStudy")) continue;
+      withObjects(registry, entity);
+      if (!matchesEntity(req, entity)) continue;
+    } else if (!matchesEntity(req, entity)) continue;
     const identifier: Record<string, unknown> = { QueryRetrieveLevel: req.level };
     for (const key of Object.keys(req.keys)) {
       const def = KEYS[key];
@@ -280,6 +401,22 @@ export function findMatches(
     out.push(identifier);
   }
   return out;
+}
+
+/** A STUDY level entity with its stored result objects added to its counts and modalities. */
+function withObjects(registry: Registry, entity: QrEntity): void {
+  const objects = storedObjects(registry, [entity.StudyInstanceUID ?? ""]);
+  if (objects.length === 0) return;
+  const series = new Set(objects.map((o) => o.seriesInstanceUid));
+  const modalities = new Set((entity.ModalitiesInStudy ?? "").split("\\").filter((m) => m !== ""));
+  for (const o of objects) if (o.modality !== "") modalities.add(o.modality);
+  entity.NumberOfStudyRelatedSeries = count(
+    Number(entity.NumberOfStudyRelatedSeries) + series.size,
+  );
+  entity.NumberOfStudyRelatedInstances = count(
+    Number(entity.NumberOfStudyRelatedInstances) + objects.length,
+  );
+  entity.ModalitiesInStudy = [...modalities].sort().join("\\");
 }
 
 export interface StoredFile {
@@ -317,12 +454,22 @@ export function retrieveFiles(
   if (series && levelIndex(req.level) >= 2) filter.seriesUids = series;
   const sops = list("SOPInstanceUID");
   if (sops && levelIndex(req.level) >= 3) filter.sopUids = sops;
-  return qrInstances(registry.db, filter).map((i) => ({
+  const images = qrInstances(registry.db, filter);
+  const files: StoredFile[] = images.map((i) => ({
     path: path.join(registry.paths.store, ...i.storePath.split("/")),
     sopClassUid: i.sopClassUid,
     sopInstanceUid: i.sopInstanceUid,
     transferSyntaxUid: i.transferSyntaxUid,
   }));
+  // The result objects beside the studies retrieved, the series or the instances named.
+  const studyUids = new Set(images.map((i) => i.studyInstanceUid));
+  for (const uid of filter.studyUids ?? []) studyUids.add(uid);
+  for (const o of storedObjects(registry, [...studyUids])) {
+    if (filter.seriesUids && !filter.seriesUids.includes(o.seriesInstanceUid)) continue;
+    if (filter.sopUids && !filter.sopUids.includes(o.sopInstanceUid)) continue;
+    files.push(o);
+  }
+  return files;
 }
 
 /** What the Q/R SCP does, for the log and the audit (no patient data: levels, counts, UIDs). */

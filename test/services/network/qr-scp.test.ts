@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ImportWriter, Registry } from "../../../electron/registry";
 import { assignStudySequences, readInstance } from "../../../electron/services/import/defaults";
 import { importInstance } from "../../../electron/services/import";
-import { ManagedStore } from "../../../electron/services/import/store";
+import { ManagedStore, storeRelativePath } from "../../../electron/services/import/store";
 import { DicomNode, type NodeEvent } from "../../../electron/services/network/node";
 import { splitPart10 } from "../../../electron/services/network/part10";
 import { dataPaths } from "../../../electron/services/paths";
@@ -24,13 +24,54 @@ const HAS_DCMTK = ["findscu", "movescu", "getscu", "storescp"].every(
   (cmd) => spawnSync(cmd, ["--version"]).status === 0,
 );
 
-interface DcmjsRead {
+interface DcmjsData {
   data: {
     DicomMessage: { readFile(buffer: ArrayBuffer): { dict: Record<string, unknown> } };
-    DicomMetaDictionary: { naturalizeDataset(d: Record<string, unknown>): Record<string, unknown> };
+    DicomMetaDictionary: {
+      naturalizeDataset(d: Record<string, unknown>): Record<string, unknown>;
+      denaturalizeDataset(d: Record<string, unknown>): Record<string, unknown>;
+    };
+    DicomDict: new (meta: Record<string, unknown>) => {
+      dict: Record<string, unknown>;
+      write(): ArrayBuffer;
+    };
   };
 }
-const { DicomMessage, DicomMetaDictionary } = (dcmjs as unknown as DcmjsRead).data;
+const { DicomMessage, DicomMetaDictionary, DicomDict } = (dcmjs as unknown as DcmjsData).data;
+
+const BASIC_TEXT_SR = "1.2.840.10008.5.1.4.1.1.88.11";
+
+/** A small Basic Text SR of `study` in series 900 (a result object filed beside the study). */
+function srFile(study: number): { bytes: Uint8Array; series: string; sop: string } {
+  const u = uids({ study, series: 900 });
+  const sop = u.sop(0);
+  const dict = new DicomDict(
+    DicomMetaDictionary.denaturalizeDataset({
+      FileMetaInformationVersion: new Uint8Array([0, 1]).buffer,
+      MediaStorageSOPClassUID: BASIC_TEXT_SR,
+      MediaStorageSOPInstanceUID: sop,
+      TransferSyntaxUID: "1.2.840.10008.1.2.1",
+      ImplementationClassUID: "1.2.826.0.1.3680043.10.999.1",
+    }),
+  );
+  dict.dict = DicomMetaDictionary.denaturalizeDataset({
+    SOPClassUID: BASIC_TEXT_SR,
+    SOPInstanceUID: sop,
+    StudyInstanceUID: u.study,
+    SeriesInstanceUID: u.series,
+    Modality: "SR",
+    SeriesNumber: 900,
+    SeriesDescription: "CAD report",
+    InstanceNumber: 1,
+    PatientName: "Doe^Jane",
+    PatientID: `FIX${study}`,
+    ValueType: "CONTAINER",
+    ContinuityOfContent: "SEPARATE",
+    CompletionFlag: "COMPLETE",
+    VerificationFlag: "UNVERIFIED",
+  });
+  return { bytes: new Uint8Array(dict.write()), series: u.series, sop };
+}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -155,6 +196,9 @@ describe.skipIf(!HAS_DCMTK)("Query/Retrieve SCP against dcmtk findscu / movescu 
         expect(out.kind).toBe("imported");
       }
     }
+    // A result object beside study 71, where the receiver files SR/PR/SEG/KOS (node.ts).
+    const sr = srFile(71);
+    ctx.store.write(storeRelativePath(study(71), sr.series, sr.sop), sr.bytes, { durable: true });
     scpDir = path.join(dir, "storescp");
     fs.mkdirSync(scpDir);
     scpPort = await freePort();
@@ -248,9 +292,13 @@ describe.skipIf(!HAS_DCMTK)("Query/Retrieve SCP against dcmtk findscu / movescu 
     expect(text(jane.StudyDate)).toBe("20250105");
     expect(text(jane.StudyTime)).toBe("101010");
     expect(text(jane.StudyDescription)).toBe("LIVER TEST");
-    expect(text(jane.ModalitiesInStudy)).toBe("MR");
-    expect(Number(jane.NumberOfStudyRelatedSeries)).toBe(2);
-    expect(Number(jane.NumberOfStudyRelatedInstances)).toBe(5);
+    // Two MR series of 3 + 2 images and the SR beside them.
+    expect(text(jane.ModalitiesInStudy)).toBe("MR\\SR");
+    expect(Number(jane.NumberOfStudyRelatedSeries)).toBe(3);
+    expect(Number(jane.NumberOfStudyRelatedInstances)).toBe(6);
+    const john = byUid.get(study(72))!;
+    expect(text(john.ModalitiesInStudy)).toBe("MR");
+    expect(Number(john.NumberOfStudyRelatedInstances)).toBe(2);
     expect(text(jane.PatientSex)).toBe("O");
     expect(text(jane.QueryRetrieveLevel)).toBe("STUDY");
     expect(text(jane.RetrieveAETitle)).toBe("LIVERCAD");
@@ -316,6 +364,30 @@ describe.skipIf(!HAS_DCMTK)("Query/Retrieve SCP against dcmtk findscu / movescu 
     ).toEqual([
       [uids({ study: 71, series: 1 }).series, 1, "T2 axial", 3, "MR"],
       [uids({ study: 71, series: 2 }).series, 2, "DWI", 2, "MR"],
+    ]);
+    const results = await find([
+      "QueryRetrieveLevel=SERIES",
+      `StudyInstanceUID=${study(71)}`,
+      "Modality=SR",
+      "SeriesInstanceUID",
+      "SeriesDescription",
+      "NumberOfSeriesRelatedInstances",
+    ]);
+    expect(
+      results.ids.map((i) => [
+        text(i.SeriesInstanceUID),
+        text(i.SeriesDescription),
+        Number(i.NumberOfSeriesRelatedInstances),
+      ]),
+    ).toEqual([[uids({ study: 71, series: 900 }).series, "CAD report", 1]]);
+    const srImages = await find([
+      "QueryRetrieveLevel=IMAGE",
+      `StudyInstanceUID=${study(71)}`,
+      `SOPClassUID=${BASIC_TEXT_SR}`,
+      "SOPInstanceUID",
+    ]);
+    expect(srImages.ids.map((i) => text(i.SOPInstanceUID))).toEqual([
+      uids({ study: 71, series: 900 }).sop(0),
     ]);
     const wildcard = await find([
       "QueryRetrieveLevel=SERIES",
@@ -417,13 +489,19 @@ describe.skipIf(!HAS_DCMTK)("Query/Retrieve SCP against dcmtk findscu / movescu 
     ]);
     expect(r.status, r.out).toBe(0);
     const received = fs.readdirSync(scpDir).filter((f) => !f.startsWith("."));
-    expect(received).toHaveLength(5);
+    // The five images and the SR beside them.
+    expect(received).toHaveLength(6);
     const stored = registry.db
       .prepare<[], { sop_instance_uid: string; store_path: string }>(
         `SELECT i.sop_instance_uid, i.store_path FROM instances i JOIN series se ON se.id = i.series_ref
            JOIN studies s ON s.id = se.study_ref WHERE s.study_instance_uid = '${study(71)}'`,
       )
       .all();
+    const sr = srFile(71);
+    stored.push({
+      sop_instance_uid: sr.sop,
+      store_path: storeRelativePath(study(71), sr.series, sr.sop),
+    });
     const ours = new Map(
       stored.map((s) => [
         s.sop_instance_uid,
@@ -449,7 +527,7 @@ describe.skipIf(!HAS_DCMTK)("Query/Retrieve SCP against dcmtk findscu / movescu 
         op: "MOVE",
         destination: "STORESCP",
         level: "STUDY",
-        completed: 5,
+        completed: 6,
         failed: 0,
         status: 0,
       },
@@ -462,7 +540,7 @@ describe.skipIf(!HAS_DCMTK)("Query/Retrieve SCP against dcmtk findscu / movescu 
       .all();
     expect(audit.some((a) => a.action === "dicom.query" && a.actor === "dicom:FINDSCU")).toBe(true);
     const move = audit.filter((a) => a.action === "dicom.retrieve").at(-1)!;
-    expect(JSON.parse(move.details_json)).toMatchObject({ completed: 5, destination: "STORESCP" });
+    expect(JSON.parse(move.details_json)).toMatchObject({ completed: 6, destination: "STORESCP" });
     expect(audit.map((a) => a.details_json).join("\n")).not.toMatch(/Doe|Jane|doe\*/i);
   });
 
@@ -516,7 +594,7 @@ describe.skipIf(!HAS_DCMTK)("Query/Retrieve SCP against dcmtk findscu / movescu 
   it("answers 0xB000 with every sub-operation failed when the destination cannot be reached", async () => {
     const r = await movescu("DEADEND", study(71));
     expect(r.out).toMatch(/Final Move Response \(Warning/);
-    expect(lastRetrieve()).toMatchObject({ completed: 0, failed: 5, status: 0xb000 });
+    expect(lastRetrieve()).toMatchObject({ completed: 0, failed: 6, status: 0xb000 });
   });
 
   it("stops the sub-operations when the requester sends C-CANCEL", async () => {

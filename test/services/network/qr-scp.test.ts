@@ -1,7 +1,8 @@
 // Our Query/Retrieve SCP (issue 14 §4) against real dcmtk peers spawned here on 127.0.0.1: findscu
 // at study, series and image level (wildcards, a date range, UID lists, Patient Root, C-CANCEL),
 // movescu into a dcmtk storescp (the exact data set bytes of a study arrive), an unknown move
-// destination (0xA801), getscu (C-GET on the same association), an unknown calling AE refused.
+// destination (0xA801), getscu (C-GET on the same association), an unknown calling AE refused,
+// and our own SCU (scu.ts) as a second workstation querying and pulling by C-GET.
 // Data: the import tests' fixture series (test/services/import/fixtures.ts), three studies named
 // by study/series numbers with their own patient names and dates.
 import dcmjs from "dcmjs";
@@ -17,6 +18,7 @@ import { importInstance } from "../../../electron/services/import";
 import { ManagedStore, storeRelativePath } from "../../../electron/services/import/store";
 import { DicomNode, type NodeEvent } from "../../../electron/services/network/node";
 import { splitPart10 } from "../../../electron/services/network/part10";
+import { find as scuFind, get as scuGet } from "../../../electron/services/network/scu";
 import { dataPaths } from "../../../electron/services/paths";
 import { mrFile, uids, type SeriesSpec } from "../import/fixtures";
 
@@ -636,5 +638,29 @@ describe.skipIf(!HAS_DCMTK)("Query/Retrieve SCP against dcmtk findscu / movescu 
       const mine = splitPart10(mrFile(STUDIES[1]!, k)).dataset;
       expect(Buffer.compare(Buffer.from(theirs.dataset), Buffer.from(mine))).toBe(0);
     }
+  });
+
+  it("a second workstation (our own SCU) queries and pulls a study by C-GET", async () => {
+    const peer = { aeTitle: "LIVERCAD", host: "127.0.0.1", port };
+    const options = { callingAeTitle: "GETSCU" };
+    const studies = await scuFind(peer, options, "STUDY", {
+      patientName: "DOE^J*",
+      studyDate: "20250101-20251231",
+      modality: "MR",
+    });
+    expect(studies.map((m) => [m.studyInstanceUid, m.instances]).sort()).toEqual([
+      [study(71), 6],
+      [study(72), 2],
+    ]);
+    const series = await scuFind(peer, options, "SERIES", { studyInstanceUid: study(72) });
+    expect(series.map((m) => m.seriesInstanceUid)).toEqual([uids({ study: 72, series: 1 }).series]);
+    const got: string[] = [];
+    const r = await scuGet(peer, options, study(71), async (instance) => {
+      got.push(instance.sopInstanceUid);
+      return { status: 0 };
+    });
+    expect(r).toMatchObject({ status: 0, completed: 6, failed: 0, stored: 6 });
+    expect(got).toHaveLength(6);
+    expect(got).toContain(uids({ study: 71, series: 900 }).sop(0));
   });
 });

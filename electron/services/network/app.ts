@@ -174,6 +174,7 @@ export function networkControl(
         })),
         problem: problem(),
         retrievals: retrievals.map((r) => ({ ...r })),
+        queryRetrieve: l.queryRetrieve !== false,
       };
     },
     async echo(name: string): Promise<EchoView> {

@@ -4,8 +4,9 @@
 // - Information models: Study Root (STUDY, SERIES, IMAGE) and Patient Root (PATIENT, STUDY,
 //   SERIES, IMAGE), FIND, MOVE and GET (PS3.4 C.6.1, C.6.2).
 // - Matching: qr-match.ts (C.2.2.2). Keys above the query level are matched as well and returned
-//   (lenient, as most archives are; C.4.1.3.1 lets a hierarchical SCP ignore them); keys we do not
-//   hold (StudyID, ReferringPhysicianName, ...) match universally and come back empty.
+//   (lenient, as most archives are; a strictly hierarchical search, PS3.4 C.4.1.3, uses only their
+//   unique keys); keys we do not hold (StudyID, ReferringPhysicianName, ...) match universally and
+//   come back empty.
 // - Retrieve: the files go byte for byte as they are stored (scu.ts send / rawDataset).
 import fs from "node:fs";
 import path from "node:path";

@@ -749,6 +749,7 @@ export async function serveMove(
             onOutcome: (o: SendOutcome) =>
               onOutcome(o.ok, o.ok && o.status !== null && o.status !== 0),
             stop,
+            moveOriginator: { aeTitle: callingAeTitle, messageId: request.getMessageId() },
           },
         );
         // Files that never got a response (association refused, peer gone) are failures too.

@@ -476,6 +476,12 @@ export interface SendControl {
   onOutcome?(outcome: SendOutcome): void;
   /** Checked after each response: true sends no further file (the association is released). */
   stop?(): boolean;
+  /**
+   * Sub-operations of a C-MOVE we serve: Move Originator AE Title (0000,1030) and Message ID
+   * (0000,1031) in each C-STORE request (PS3.7 9.1.1.1), so the destination can tell whose move
+   * brought the instance.
+   */
+  moveOriginator?: { aeTitle: string; messageId: number };
 }
 
 /** A data set object whose encoded bytes are the file's own (no dcmjs round trip). */
@@ -518,6 +524,13 @@ export async function send(
       set.add(dataset.getTransferSyntaxUid());
       syntaxes.set(sopClassUid, set);
       const request = new dimseRequests.CStoreRequest(dataset);
+      if (control?.moveOriginator) {
+        const command = request.getCommandDataset() as unknown as {
+          setElement(keyword: string, value: string | number): void;
+        };
+        command.setElement("MoveOriginatorApplicationEntityTitle", control.moveOriginator.aeTitle);
+        command.setElement("MoveOriginatorMessageID", control.moveOriginator.messageId);
+      }
       const outcome: SendOutcome = {
         path: file,
         sopInstanceUid,

@@ -178,6 +178,7 @@ describe.skipIf(!HAS_DCMTK)("Query/Retrieve SCP against dcmtk findscu / movescu 
   let scpPort: number;
   let scpDir: string;
   let deadPort: number;
+  let scpLog = "";
   const events: NodeEvent[] = [];
 
   beforeAll(async () => {
@@ -204,9 +205,11 @@ describe.skipIf(!HAS_DCMTK)("Query/Retrieve SCP against dcmtk findscu / movescu 
     scpDir = path.join(dir, "storescp");
     fs.mkdirSync(scpDir);
     scpPort = await freePort();
-    scp = spawn("storescp", ["-aet", "STORESCP", "-od", scpDir, String(scpPort)], {
+    scp = spawn("storescp", ["-d", "-aet", "STORESCP", "-od", scpDir, String(scpPort)], {
       env: { ...process.env, TCP_NODELAY: "1" },
     });
+    scp.stdout?.on("data", (d: Buffer) => (scpLog += d.toString()));
+    scp.stderr?.on("data", (d: Buffer) => (scpLog += d.toString()));
     await waitForPort(scpPort);
     deadPort = await freePort();
     node = new DicomNode({
@@ -493,6 +496,8 @@ describe.skipIf(!HAS_DCMTK)("Query/Retrieve SCP against dcmtk findscu / movescu 
     const received = fs.readdirSync(scpDir).filter((f) => !f.startsWith("."));
     // The five images and the SR beside them.
     expect(received).toHaveLength(6);
+    // Each C-STORE names the move it belongs to (PS3.7 9.1.1.1).
+    expect(scpLog).toMatch(/Move Originator AE Title\s*: MOVESCU/);
     const stored = registry.db
       .prepare<[], { sop_instance_uid: string; store_path: string }>(
         `SELECT i.sop_instance_uid, i.store_path FROM instances i JOIN series se ON se.id = i.series_ref

@@ -12,6 +12,8 @@ import { readSettings, writeSettings } from "../../electron/services/network/set
 import { startHarness, type Harness } from "./harness";
 
 const HAS_DCMTK = spawnSync("storescp", ["--version"]).status === 0;
+/** LIVERCAD_DOCS_SCREENSHOTS=docs writes docs/network-panel.png. */
+const shots = process.env.LIVERCAD_DOCS_SCREENSHOTS;
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -87,5 +89,6 @@ describe.skipIf(!HAS_DCMTK)("Network panel", () => {
       .getByLabel("Echo offline")
       .filter({ hasText: /failed: .*ECONNREFUSED/ })
       .waitFor();
+    if (shots) await page.screenshot({ path: path.join(shots, "network-panel.png") });
   });
 });

@@ -8,6 +8,7 @@
 //   unique keys); keys we do not hold (StudyID, ReferringPhysicianName, ...) match universally and
 //   come back empty.
 // - Retrieve: the files go byte for byte as they are stored (scu.ts send / rawDataset).
+import dcmjs from "dcmjs";
 import fs from "node:fs";
 import path from "node:path";
 import { Dataset, requests as dimseRequests, responses } from "dcmjs-dimse";
@@ -97,6 +98,34 @@ const KEYS: Record<string, KeyDef> = {
   SOPClassUID: { vr: "UI", level: "IMAGE" },
   InstanceNumber: { vr: "IS", level: "IMAGE" },
 };
+
+/** dcmjs's data dictionary by keyword (not in its typings): the VR of a key we do not hold. */
+const DICTIONARY = (
+  dcmjs as unknown as {
+    data: { DicomMetaDictionary: { nameMap: Record<string, { vr: string } | undefined> } };
+  }
+).data.DicomMetaDictionary.nameMap;
+
+/** VRs a zero-length "not held" value can be returned in; other keys (SQ, private) are dropped. */
+const TEXT_VRS = new Set([
+  "AE",
+  "AS",
+  "CS",
+  "DA",
+  "DS",
+  "DT",
+  "IS",
+  "LO",
+  "LT",
+  "PN",
+  "SH",
+  "ST",
+  "TM",
+  "UC",
+  "UI",
+  "UR",
+  "UT",
+]);
 
 /** Keys that are not matched or returned as attributes of an entity. */
 const CONTROL_KEYS = new Set(["QueryRetrieveLevel", "SpecificCharacterSet", "RetrieveAETitle"]);
@@ -386,6 +415,8 @@ export function findMatches(
     const identifier: Record<string, unknown> = { QueryRetrieveLevel: req.level };
     for (const key of Object.keys(req.keys)) {
       const def = KEYS[key];
+      // A key we do not hold comes back empty (C.4.1.2.3), where dcmjs can write it empty.
+      if (!def && !TEXT_VRS.has(DICTIONARY[key]?.vr ?? "")) continue;
       const below = def !== undefined && levelIndex(def.level) > levelIndex(req.level);
       const value = def && !below ? (entity[key] ?? "") : "";
       identifier[key] = def?.vr === "IS" && value !== "" ? Number(value) : value;

@@ -334,8 +334,20 @@ describe.skipIf(!HAS_DCMTK)("Query/Retrieve SCP against dcmtk findscu / movescu 
     expect(from.ids.map((i) => text(i.StudyInstanceUID)).sort()).toEqual([study(72), study(73)]);
     const q = await find(["QueryRetrieveLevel=STUDY", "PatientName=?oe^*", "StudyInstanceUID"]);
     expect(q.ids).toHaveLength(3);
-    const single = await find(["QueryRetrieveLevel=STUDY", "PatientID=FIX73", "PatientName"]);
+    // Keys we do not hold: a text key comes back empty, a sequence and a private tag are dropped.
+    const single = await find([
+      "QueryRetrieveLevel=STUDY",
+      "PatientID=FIX73",
+      "PatientName",
+      "StudyID",
+      "ProcedureCodeSequence",
+      "(0009,0010)=ACME",
+    ]);
+    expect(single.status, single.out).toBe(0);
     expect(single.ids.map((i) => text(i.PatientName))).toEqual(["Roe^Richard"]);
+    expect(single.ids[0]).toHaveProperty("StudyID");
+    expect(text(single.ids[0]!.StudyID)).toBe("");
+    expect(single.ids[0]).not.toHaveProperty("ProcedureCodeSequence");
     // PatientID is LO: single value matching is exact and case-sensitive (only PN is not).
     const caseSensitive = await find(["QueryRetrieveLevel=STUDY", "PatientID=fix73"]);
     expect(caseSensitive.ids).toHaveLength(0);

@@ -620,6 +620,11 @@ class ReceiverScp extends Scp {
       store: (request) =>
         new Promise<number>((resolve, reject) => {
           const gone = (): void => reject(new Error("the requester closed the association"));
+          // "close" has already fired for a connection that is gone: do not wait for it.
+          if (this.sock.destroyed) {
+            gone();
+            return;
+          }
           this.sock.once("close", gone);
           request.on("response", (r: responses.CStoreResponse) => {
             this.sock.off("close", gone);

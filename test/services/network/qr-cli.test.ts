@@ -43,12 +43,16 @@ interface Listener {
   stop: () => Promise<number>;
 }
 
+/** Every listener started here, killed in afterAll should an assertion stop a test midway. */
+const started: ChildProcess[] = [];
+
 async function listen(home: string, extra: string[] = []): Promise<Listener> {
   const child = spawn(
     process.execPath,
     [CLI, "listen", "--port", "0", "--no-analyze", "--quiet-seconds", "0.2", ...extra],
     { env: { ...process.env, LIVERCAD_HOME: home } },
   );
+  started.push(child);
   let out = "";
   child.stdout.on("data", (d: Buffer) => (out += d.toString()));
   child.stderr.on("data", (d: Buffer) => (out += d.toString()));
@@ -75,6 +79,7 @@ describe.skipIf(!HAS_DCMTK)("livercad listen as a Query/Retrieve SCP", () => {
   const home = path.join(dir, "home");
   let storescp: ChildProcess | null = null;
   afterAll(() => {
+    for (const c of started) if (c.exitCode === null) c.kill("SIGTERM");
     storescp?.kill("SIGTERM");
     fs.rmSync(dir, { recursive: true, force: true });
   });

@@ -3,7 +3,7 @@
 // itself, our listener's C-STORE sub-operations going to the node `livercad nodes --add` named.
 // Orthanc 1.10 binds 0.0.0.0 whatever its config says, so everything runs inside a private
 // network namespace (`unshare -n`, loopback up), as in orthanc.test.ts. Skipped, saying so, where
-// Orthanc, unshare or curl is not available.
+// Orthanc or unshare is not available.
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -14,12 +14,16 @@ import { uids, writeSeries } from "../import/fixtures";
 
 const HAS_ORTHANC = spawnSync("Orthanc", ["--version"]).status === 0;
 const CAN_UNSHARE =
-  HAS_ORTHANC &&
-  spawnSync("curl", ["--version"]).status === 0 &&
-  spawnSync("unshare", ["-n", "ip", "link", "set", "lo", "up"]).status === 0;
+  HAS_ORTHANC && spawnSync("unshare", ["-n", "ip", "link", "set", "lo", "up"]).status === 0;
 if (!CAN_UNSHARE) {
-  console.log("SKIPPED Orthanc pulling from us: Orthanc, curl or `unshare -n` unavailable");
+  console.log("SKIPPED Orthanc pulling from us: Orthanc or `unshare -n` unavailable");
 }
+
+/** Orthanc's REST API from bash through Node's fetch: `http URL [METHOD [BODY]]`, exit 1 on error. */
+const HTTP_FN =
+  'http() { "$NODE" -e \'fetch(process.argv[1], {method: process.argv[2] || "GET", body: process.argv[3]})' +
+  ".then((r) => r.ok ? r.text() : Promise.reject(new Error(String(r.status))))" +
+  '.then((t) => process.stdout.write(t)).catch((e) => { console.error(e.message); process.exit(1); })\' "$@"; }';
 
 const ORTHANC_DICOM = 4242;
 const ORTHANC_HTTP = 8042;
@@ -67,20 +71,22 @@ describe.skipIf(!CAN_UNSHARE)("Orthanc queries and retrieves from livercad liste
     const api = `http://127.0.0.1:${ORTHANC_HTTP}`;
     const script = [
       "ip link set lo up",
+      `NODE=${JSON.stringify(process.execPath)}`,
+      HTTP_FN,
       `Orthanc ${JSON.stringify(cfg)} > ${JSON.stringify(path.join(dir, "orthanc.log"))} 2>&1 &`,
       "OPID=$!",
       `${node} nodes --add pacs ORTHANC@127.0.0.1:${ORTHANC_DICOM} > /dev/null`,
       `${node} listen --port ${OUR_PORT} --no-analyze --allow ORTHANC --allow STORESCU > ${log} 2>&1 &`,
       "LPID=$!",
       `for i in $(seq 1 300); do grep -q '^listening' ${log} && break; sleep 0.2; done`,
-      `for i in $(seq 1 150); do curl -sf ${api}/system > /dev/null && break; sleep 0.2; done`,
+      `for i in $(seq 1 150); do http ${api}/system > /dev/null 2>&1 && break; sleep 0.2; done`,
       `storescu +sd +r -aet STORESCU -aec LIVERCAD 127.0.0.1 ${OUR_PORT} ${JSON.stringify(input)} 2>&1 | tail -3; echo "stored rc=\${PIPESTATUS[0]}"`,
       // Orthanc's C-FIND to us: a date range and a patient ID wildcard.
-      `Q=$(curl -s -X POST ${api}/modalities/livercad/query -d '{"Level":"Study","Query":{"PatientID":"FIX*","StudyDate":"20250101-20251231","NumberOfStudyRelatedInstances":""}}')`,
+      `Q=$(http ${api}/modalities/livercad/query POST '{"Level":"Study","Query":{"PatientID":"FIX*","StudyDate":"20250101-20251231","NumberOfStudyRelatedInstances":""}}')`,
       `ID=$(echo "$Q" | sed -n 's/.*"ID" *: *"\\([^"]*\\)".*/\\1/p')`,
-      `echo "### answers"; curl -s "${api}/queries/$ID/answers?expand&simplify"; echo`,
-      `echo "### retrieve"; curl -s -X POST ${api}/queries/$ID/answers/0/retrieve -d ORTHANC; echo`,
-      `echo "### orthanc"; curl -s ${api}/statistics; echo; curl -s ${api}/studies?expand | grep -o '"StudyInstanceUID" *: *"[^"]*"'`,
+      `echo "### answers"; http "${api}/queries/$ID/answers?expand&simplify"; echo`,
+      `echo "### retrieve"; http ${api}/queries/$ID/answers/0/retrieve POST ORTHANC; echo`,
+      `echo "### orthanc"; http ${api}/statistics; echo; http "${api}/studies?expand" | grep -o '"StudyInstanceUID" *: *"[^"]*"'`,
       "kill $LPID; wait $LPID 2>/dev/null",
       `echo "### listen"; cat ${log}`,
       'kill $OPID; wait $OPID 2>/dev/null; echo "### end"',

@@ -300,6 +300,8 @@ function entities(registry: Registry, req: QrRequestKeys): QrEntity[] {
           NumberOfPatientRelatedStudies: count(list.length),
           NumberOfPatientRelatedSeries: count(list.reduce((n, s) => n + s.seriesCount, 0)),
           NumberOfPatientRelatedInstances: count(list.reduce((n, s) => n + s.instanceCount, 0)),
+          // Not a key (parseIdentifier drops "_" names): the studies whose objects add to the counts.
+          [PATIENT_STUDIES]: list.map((s) => s.studyInstanceUid).join("\\"),
         };
       });
     }
@@ -412,6 +414,7 @@ export function findMatches(
       withObjects(registry, entity);
       if (!matchesEntity(req, entity)) continue;
     } else if (!matchesEntity(req, entity)) continue;
+    if (req.level === "PATIENT") withPatientObjects(registry, entity);
     const identifier: Record<string, unknown> = { QueryRetrieveLevel: req.level };
     for (const key of Object.keys(req.keys)) {
       const def = KEYS[key];
@@ -433,6 +436,20 @@ export function findMatches(
     out.push(identifier);
   }
   return out;
+}
+
+const PATIENT_STUDIES = "_studyInstanceUids";
+
+/** A PATIENT level entity with its studies' stored result objects added to its counts. */
+function withPatientObjects(registry: Registry, entity: QrEntity): void {
+  const objects = storedObjects(registry, (entity[PATIENT_STUDIES] ?? "").split("\\"));
+  const series = new Set(objects.map((o) => o.seriesInstanceUid));
+  entity.NumberOfPatientRelatedSeries = count(
+    Number(entity.NumberOfPatientRelatedSeries) + series.size,
+  );
+  entity.NumberOfPatientRelatedInstances = count(
+    Number(entity.NumberOfPatientRelatedInstances) + objects.length,
+  );
 }
 
 /** A STUDY level entity with its stored result objects added to its counts and modalities. */

@@ -451,7 +451,8 @@ describe.skipIf(!HAS_DCMTK)("Query/Retrieve SCP against dcmtk findscu / movescu 
         .map((i) => [text(i.PatientID), Number(i.NumberOfPatientRelatedInstances)])
         .sort(),
     ).toEqual([
-      ["FIX71", 5],
+      // Study 71's five images and the SR beside them.
+      ["FIX71", 6],
       ["FIX72", 2],
     ]);
     const none = await find([

@@ -334,6 +334,11 @@ export interface NetworkStatusView {
   problem: string | null;
   /** C-MOVE retrievals started from the Query PACS screen, newest first (issue 14 §2). */
   retrievals?: RetrievalView[];
+  /**
+   * The listener also answers C-FIND / C-MOVE / C-GET of this registry (issue 14 §4); off with
+   * network.json `"local": {"queryRetrieve": false}`.
+   */
+  queryRetrieve?: boolean;
 }
 
 /** One study a remote node's C-FIND returned (the Query PACS screen's results table). */

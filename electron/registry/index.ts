@@ -64,3 +64,4 @@ export * from "./deletion";
 export * from "./instances";
 export * from "./study-headers";
 export * from "./backup";
+export * from "./query-retrieve";

@@ -39,7 +39,7 @@ import { assignStudySequences, readInstance } from "./import/defaults";
 import { findImportWorker, ImportWorkers } from "./import/worker-client";
 import { networkControl, startConfiguredNode } from "./network/app";
 import { startRetentionSchedule, sweepAtStart } from "./site/maintenance";
-import { DicomNode, type NodeEvent } from "./network/node";
+import { DicomNode, type NodeEvent, type NodeOptions } from "./network/node";
 import type { ReceiverConfig } from "./network/receiver";
 import { dataPaths } from "./paths";
 import { WorkstationService } from "./workstation/service";
@@ -70,6 +70,8 @@ export interface ListenerOptions {
   quietMs: number;
   /** Queue complete studies for analysis (through `analysis`, when it is opened). */
   autoAnalyze: boolean;
+  /** The Query/Retrieve SCP's move destinations; absent: C-ECHO and C-STORE only. */
+  qr?: NodeOptions["qr"];
   onEvent?: (event: NodeEvent) => void;
 }
 
@@ -210,6 +212,7 @@ export function openServices<O extends OpenServicesOptions>(options: O): Service
         read: readInstance,
         assign: assignStudySequences,
         ...(enqueue ? { enqueue: (uids: string[]) => enqueue(uids) } : {}),
+        ...(l.qr ? { qr: l.qr } : {}),
         ...(l.onEvent ? { onEvent: l.onEvent } : {}),
       });
       undo.push(() => node.close());

@@ -105,6 +105,12 @@ export function NetworkPanel({ onClose }: { onClose: () => void }) {
             </dd>
             <dt>Accepts</dt>
             <dd>{status.allowed.length > 0 ? status.allowed.join(", ") : "any calling AE"}</dd>
+            <dt>Query/Retrieve</dt>
+            <dd data-testid="local-qr">
+              {status.queryRetrieve === false
+                ? "off"
+                : "on: accepted AEs may C-FIND this workstation and C-MOVE / C-GET its studies"}
+            </dd>
             <dt>Arrival window</dt>
             <dd>
               {status.quietSeconds} s quiet period, auto-analysis{" "}

@@ -1,6 +1,7 @@
 // The Network panel in Chromium over the loopback bridge: the workstation opens with network.json
 // enabling its listener, a dcmtk storescp (spawned here, 127.0.0.1, free port) is a configured
-// node; the panel shows where we listen and the Echo button reaches the peer.
+// node; the panel shows where we listen and that Query/Retrieve is on (findscu answered), and the
+// Echo button reaches the peer.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
@@ -11,6 +12,8 @@ import { readSettings, writeSettings } from "../../electron/services/network/set
 import { startHarness, type Harness } from "./harness";
 
 const HAS_DCMTK = spawnSync("storescp", ["--version"]).status === 0;
+/** LIVERCAD_DOCS_SCREENSHOTS=docs writes docs/network-panel.png. */
+const shots = process.env.LIVERCAD_DOCS_SCREENSHOTS;
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -56,6 +59,27 @@ describe.skipIf(!HAS_DCMTK)("Network panel", () => {
     await page.getByTestId("listener-state").filter({ hasText: "listening" }).waitFor();
     expect(await page.getByTestId("local-aet").textContent()).toBe("WS_E2E");
     expect(await page.getByTestId("local-address").textContent()).toBe(`127.0.0.1:${ourPort}`);
+    // Issue 14 §4: the app's listener is a Query/Retrieve SCP too (findscu gets a final Success).
+    expect(await page.getByTestId("local-qr").textContent()).toMatch(/^on: /);
+    const found = await new Promise<string>((resolve) => {
+      const c = spawn("findscu", [
+        "-S",
+        "-v",
+        "-aec",
+        "WS_E2E",
+        "-k",
+        "QueryRetrieveLevel=STUDY",
+        "-k",
+        "StudyInstanceUID",
+        "127.0.0.1",
+        String(ourPort),
+      ]);
+      let out = "";
+      c.stdout.on("data", (d: Buffer) => (out += d.toString()));
+      c.stderr.on("data", (d: Buffer) => (out += d.toString()));
+      c.on("close", () => resolve(out));
+    });
+    expect(found).toMatch(/Received Final Find Response \(Success\)/);
     const rows = page.getByRole("table", { name: "Remote nodes" }).locator("tbody tr");
     expect(await rows.count()).toBe(2);
     await rows.nth(0).getByRole("button", { name: "Echo" }).click();
@@ -65,5 +89,6 @@ describe.skipIf(!HAS_DCMTK)("Network panel", () => {
       .getByLabel("Echo offline")
       .filter({ hasText: /failed: .*ECONNREFUSED/ })
       .waitFor();
+    if (shots) await page.screenshot({ path: path.join(shots, "network-panel.png") });
   });
 });

@@ -12,6 +12,8 @@ import {
   parseAllowedPeer,
 } from "../../services/network/config";
 import type { NodeEvent } from "../../services/network/node";
+import { destinationByAeTitle, readSettings } from "../../services/network/settings";
+import { dataPaths } from "../../services/paths";
 import { UsageError } from "../../contract/errors";
 import { stringOption, type Command, type ParsedArgs } from "../command";
 
@@ -56,15 +58,32 @@ export function eventLine(e: NodeEvent): string | null {
           : `incomplete: missing ${s.missing.join(", ")}`;
       return `study ${s.studyInstanceUid} arrived: ${s.instances} instances from ${s.callingAeTitles.join(", ")}; ${state}`;
     }
+    case "qr": {
+      // Levels, counts and statuses only: the query's keys may hold patient names.
+      const q = e.event;
+      if (q.kind === "find") {
+        return (
+          `c-find from ${q.callingAeTitle} ${q.model} ROOT level=${q.level ?? "?"} ` +
+          `matches=${q.matches} status=${hex(q.status)}${q.cancelled ? " cancelled" : ""}`
+        );
+      }
+      return (
+        `c-${q.op.toLowerCase()} from ${q.callingAeTitle}` +
+        `${q.destination !== null ? ` to ${q.destination}` : ""} level=${q.level ?? "?"} ` +
+        `completed=${q.completed} failed=${q.failed} warnings=${q.warnings} ` +
+        `status=${hex(q.status)}${q.cancelled ? " cancelled" : ""}`
+      );
+    }
   }
 }
 
 export const listenCommand: Command = {
   name: "listen",
-  summary: "Run the DICOM receiver (C-ECHO, C-STORE SCP) until SIGINT/SIGTERM.",
+  summary:
+    "Run the DICOM node (C-ECHO, C-STORE, and C-FIND / C-MOVE / C-GET SCP) until SIGINT/SIGTERM.",
   usage:
     "--port P [--aet AE] [--bind ADDR] [--db FILE] [--allow AE[@addr,...]]... " +
-    "[--quiet-seconds S] [--no-analyze] [--models DIR]",
+    "[--quiet-seconds S] [--no-analyze] [--no-qr] [--models DIR]",
   help: [
     "Options:",
     `  --port P            TCP port (default ${DEFAULT_PORT}; 0: any free port, printed)`,
@@ -76,6 +95,10 @@ export const listenCommand: Command = {
     `  --quiet-seconds S   arrival window: a study is complete S seconds after its last`,
     `                      association ended with no new instance (default ${DEFAULT_QUIET_SECONDS})`,
     "  --no-analyze        do not queue complete studies for analysis on arrival",
+    "  --no-qr             no Query/Retrieve SCP: answer only C-ECHO and C-STORE (also network.json",
+    '                      "local": {"queryRetrieve": false}). When on, peers on the allow-list may',
+    "                      C-FIND this registry (Study and Patient Root) and C-MOVE / C-GET its",
+    "                      studies; a C-MOVE destination must be a node of `livercad nodes`.",
     "  --models DIR        model root for auto-analysis (default: $LIVERCAD_MODELS, else native-models/)",
     "",
     "Prints `listening aet=AE bind=ADDR port=P` once ready; on SIGINT/SIGTERM finishes the stores",
@@ -89,6 +112,7 @@ export const listenCommand: Command = {
     allow: { type: "string", multiple: true },
     "quiet-seconds": { type: "string" },
     "no-analyze": { type: "boolean" },
+    "no-qr": { type: "boolean" },
     models: { type: "string" },
   },
   async run(args) {
@@ -102,18 +126,26 @@ export const listenCommand: Command = {
       throw new UsageError(`--quiet-seconds must be a number >= 0, got "${quietText}".`);
     }
     const autoAnalyze = args.values["no-analyze"] !== true;
+    // network.json is read for the Q/R switch and, at each C-MOVE, for its destinations.
+    const dbFile = stringOption(args, "db");
+    const dataRoot = dataPaths(dbFile).root;
+    const queryRetrieve =
+      args.values["no-qr"] !== true && readSettings(dataRoot).local.queryRetrieve !== false;
     const log = (line: string): void => {
       console.log(`${new Date().toISOString()} ${line}`);
     };
     // Complete studies are queued through the analysis service when auto-analysis is on.
     const services = openServices({
-      dbFile: stringOption(args, "db"),
+      dbFile,
       models: { root: stringOption(args, "models") },
       ...(autoAnalyze ? { analysis: {} } : {}),
       listener: {
         receiver: { aeTitle, port, bind, allowed },
         quietMs: quietSeconds * 1000,
         autoAnalyze,
+        ...(queryRetrieve
+          ? { qr: { destination: (ae: string) => destinationByAeTitle(dataRoot, ae) } }
+          : {}),
         onEvent: (e) => {
           const line = eventLine(e);
           if (line) log(line);
@@ -132,6 +164,11 @@ export const listenCommand: Command = {
       );
     }
     if (allowed.length === 0) log("warning: no --allow given, any calling AE may send");
+    log(
+      queryRetrieve
+        ? "query/retrieve on: C-FIND, C-MOVE (to configured nodes) and C-GET of this registry"
+        : "query/retrieve off",
+    );
     analysis?.on((e) => {
       if (e.type === "finished") {
         log(`analysis of ${e.studyInstanceUid} ${e.state}: ${e.status ?? ""}`);

@@ -27,6 +27,7 @@ import {
   type RetrieveTarget,
 } from "./scu";
 import {
+  destinationByAeTitle,
   readSettings,
   resolveNode,
   retrieveMethodOf,
@@ -97,6 +98,9 @@ export async function startConfiguredNode(
     },
     quietMs: local.quietSeconds * 1000,
     autoAnalyze: local.autoAnalyze,
+    ...(local.queryRetrieve !== false
+      ? { qr: { destination: (ae: string) => destinationByAeTitle(registry.paths.root, ae) } }
+      : {}),
     read: readInstance,
     assign: assignStudySequences,
     // Queuing goes through the workstation, which also runs the queue and refreshes the worklist.
@@ -170,6 +174,7 @@ export function networkControl(
         })),
         problem: problem(),
         retrievals: retrievals.map((r) => ({ ...r })),
+        queryRetrieve: l.queryRetrieve !== false,
       };
     },
     async echo(name: string): Promise<EchoView> {
@@ -340,6 +345,10 @@ export function networkControl(
     ): Promise<NetworkStatusView> {
       const before = readSettings(registry.paths.root);
       const after = applySettingsEdit(req);
+      // The editor does not show the Q/R switch (network.json only): keep it as it was.
+      if (before.local.queryRetrieve !== undefined) {
+        after.local.queryRetrieve = before.local.queryRetrieve;
+      }
       const changes = settingsChanges(before, after);
       if (!hasChanges(changes)) return control.status();
       writeSettings(registry.paths.root, after);

@@ -26,6 +26,7 @@ import {
   type ReceiverEvent,
   type StoreAnswer,
 } from "./receiver";
+import { QrScp, type QrEvent, type QrOptions } from "./qr-scp";
 import type { GetInstance } from "./scu";
 import { isMrImageClass, RESULT_SOP_CLASSES } from "./sop-classes";
 
@@ -59,7 +60,8 @@ export type NodeEvent =
       status: number;
       reason: string | null;
     }
-  | { kind: "settled"; study: SettledStudy };
+  | { kind: "settled"; study: SettledStudy }
+  | { kind: "qr"; event: QrEvent };
 
 export interface NodeOptions {
   registry: Registry;
@@ -75,6 +77,11 @@ export interface NodeOptions {
   onEvent?: (event: NodeEvent) => void;
   /** The managed store (default: the registry's); tests pass one whose disk fills up. */
   store?: ManagedStore;
+  /**
+   * The Query/Retrieve SCP (issue 14 §4), on the listener's AE and allow-list; absent: the node
+   * stores only (`livercad listen --no-qr`, network.json `local.queryRetrieve: false`).
+   */
+  qr?: Pick<QrOptions, "destination">;
 }
 
 export interface NodeCounters {
@@ -125,7 +132,16 @@ export class DicomNode {
           },
         }),
     });
+    const qr = options.qr
+      ? new QrScp({
+          registry: options.registry,
+          aeTitle: options.receiver.aeTitle,
+          destination: options.qr.destination,
+          onEvent: (event) => this.emit({ kind: "qr", event }),
+        })
+      : undefined;
     this.receiver = new DicomReceiver(options.receiver, {
+      ...(qr ? { qr } : {}),
       store: (instance) => this.store(instance),
       onEvent: (event) => {
         if (event.kind === "association-accepted") this.counters.associations += 1;

@@ -15,6 +15,7 @@ import type { association as dimseAssociation } from "dcmjs-dimse";
 import { Scp, constants, log as dimseLog, responses, type requests } from "dcmjs-dimse";
 import { errorMessage } from "../../contract/errors";
 import { part10File } from "./part10";
+import type { GetAssociation, QrScp } from "./qr-scp";
 import {
   ACCEPTED_TRANSFER_SYNTAXES,
   EXPLICIT_VR_LITTLE_ENDIAN,
@@ -103,6 +104,11 @@ export interface ReceiverHandlers {
   /** Files one instance; the answer is sent to the peer as the C-STORE response status. */
   store(instance: ReceivedInstance): Promise<StoreAnswer>;
   onEvent?(event: ReceiverEvent): void;
+  /**
+   * The Query/Retrieve SCP (qr-scp.ts): when given, Study and Patient Root FIND / MOVE / GET are
+   * negotiated on the same associations (same called AE and allow-list checks as C-STORE).
+   */
+  qr?: QrScp;
 }
 
 const DEFAULT_MAX_PDU = 262144;
@@ -243,6 +249,10 @@ export class DicomReceiver {
     return p;
   }
 
+  get qr(): QrScp | undefined {
+    return this.handlers.qr;
+  }
+
   handleStore(instance: ReceivedInstance): Promise<StoreAnswer> {
     return this.handlers.store(instance);
   }
@@ -374,6 +384,13 @@ class ReceiverScp extends Scp {
         const ts = proposed.find((t) => ACCEPTED_TRANSFER_SYNTAXES.has(t));
         if (ts) context.setResult(R.Accept, ts);
         else context.setResult(R.RejectTransferSyntaxesNotSupported);
+      } else if (this.owner.qr?.accepts(abstract)) {
+        // Identifiers are small: the two uncompressed Little Endian syntaxes, proposer's order.
+        const ts = proposed.find(
+          (t) => t === EXPLICIT_VR_LITTLE_ENDIAN || t === IMPLICIT_VR_LITTLE_ENDIAN,
+        );
+        if (ts) context.setResult(R.Accept, ts);
+        else context.setResult(R.RejectTransferSyntaxesNotSupported);
       } else {
         context.setResult(R.RejectAbstractSyntaxNotSupported);
       }
@@ -492,5 +509,129 @@ class ReceiverScp extends Scp {
     } catch (err) {
       return { status: STATUS.outOfResources, comment: `receiver: ${errorMessage(err)}` };
     }
+  }
+
+  /** Message IDs of the C-FIND / C-MOVE / C-GET requests the peer cancelled (PS3.7 9.3.2.3). */
+  private readonly cancelledIds = new Set<number>();
+
+  override cCancelRequest(request: requests.CCancelRequest): void {
+    this.cancelledIds.add(request.getMessageIdBeingRespondedTo());
+  }
+
+  /** Runs one Q/R operation; its responses go out on the request's presentation context. */
+  private serveQr(
+    request: requests.Request,
+    respond: (r: never[]) => void,
+    serve: (qr: QrScp, cancelled: () => boolean) => Promise<void>,
+  ): void {
+    const qr = this.owner.qr;
+    if (!qr) {
+      // Not negotiated without a Q/R SCP; answer rather than leave the requester waiting.
+      const r = new responses.CFindResponse(STATUS.sopClassNotSupported, "Q/R is off");
+      r.setMessageIdBeingRespondedTo(request.getMessageId());
+      r.setAffectedSopClassUid(request.getAffectedSopClassUid());
+      respond([r as never]);
+      return;
+    }
+    const id = request.getMessageId();
+    const work = serve(qr, () => this.cancelledIds.has(id)).finally(() =>
+      this.cancelledIds.delete(id),
+    );
+    this.pendingHere.add(work);
+    void this.owner.track(work).finally(() => this.pendingHere.delete(work));
+  }
+
+  /**
+   * Sends a Q/R operation's responses while the connection lasts (a requester may leave
+   * mid-operation). dcmjs-dimse's callback may be called once only: the Pending responses go out
+   * through sendResponse on the request's context, the final one through the callback.
+   */
+  private responder<T extends responses.Response>(
+    request: requests.Request,
+    callback: (r: T[]) => void,
+  ): (r: T[]) => void {
+    return (list) => {
+      for (const r of list) {
+        try {
+          if (r.getStatus() === 0xff00 || r.getStatus() === 0xff01) this.sendResponse(request, r);
+          else callback([r]);
+        } catch {
+          // The peer is gone; the operation ends at its next step.
+        }
+      }
+    };
+  }
+
+  override cFindRequest(
+    request: requests.CFindRequest,
+    callback: (r: responses.CFindResponse[]) => void,
+  ): void {
+    const respond = this.responder(request, callback);
+    this.serveQr(request, respond as (r: never[]) => void, (qr, cancelled) =>
+      qr.find(request, respond, this.callingAeTitle, cancelled),
+    );
+  }
+
+  override cMoveRequest(
+    request: requests.CMoveRequest,
+    callback: (r: responses.CMoveResponse[]) => void,
+  ): void {
+    const respond = this.responder(request, callback);
+    this.serveQr(request, respond as (r: never[]) => void, (qr, cancelled) =>
+      qr.move(
+        request,
+        respond as (r: (responses.CMoveResponse | responses.CGetResponse)[]) => void,
+        this.callingAeTitle,
+        cancelled,
+      ),
+    );
+  }
+
+  override cGetRequest(
+    request: requests.CGetRequest,
+    callback: (r: responses.CGetResponse[]) => void,
+  ): void {
+    const respond = this.responder(request, callback);
+    this.serveQr(request, respond as (r: never[]) => void, (qr, cancelled) =>
+      qr.get(
+        request,
+        respond as (r: (responses.CMoveResponse | responses.CGetResponse)[]) => void,
+        this.callingAeTitle,
+        cancelled,
+        this.getAssociation(),
+      ),
+    );
+  }
+
+  /** C-STORE sub-operations of a C-GET, sent back on this association (PS3.4 C.4.3.3). */
+  private getAssociation(): GetAssociation {
+    const association = (this as unknown as { association?: Association }).association;
+    return {
+      canStore: (sopClassUid, transferSyntaxUid) =>
+        (association?.getPresentationContexts() ?? []).some(({ context }) => {
+          // The requester must have taken the SCP role for the class (PS3.7 D.3.3.4).
+          return (
+            context.getAbstractSyntaxUid() === sopClassUid &&
+            context.getResult() === constants.PresentationContextResult.Accept &&
+            context.getAcceptedTransferSyntaxUid() === transferSyntaxUid &&
+            context.getProviderRole() === true
+          );
+        }),
+      store: (request) =>
+        new Promise<number>((resolve, reject) => {
+          const gone = (): void => reject(new Error("the requester closed the association"));
+          // "close" has already fired for a connection that is gone: do not wait for it.
+          if (this.sock.destroyed) {
+            gone();
+            return;
+          }
+          this.sock.once("close", gone);
+          request.on("response", (r: responses.CStoreResponse) => {
+            this.sock.off("close", gone);
+            resolve(r.getStatus());
+          });
+          this.sendRequests(request);
+        }),
+    };
   }
 }

@@ -48,6 +48,11 @@ const Settings = z
           .default([]),
         quietSeconds: z.number().min(0).default(DEFAULT_QUIET_SECONDS),
         autoAnalyze: z.boolean().default(true),
+        /**
+         * The Query/Retrieve SCP (C-FIND / C-MOVE / C-GET of what this workstation holds) on the
+         * listener; absent means on (issue 14 §4).
+         */
+        queryRetrieve: z.boolean().optional(),
       })
       .strict()
       .prefault({}),
@@ -125,6 +130,16 @@ export function resolveNode(settings: NetworkSettings, ref: string): RemoteNode 
   if (ref.includes("@")) return parseRemoteNode(ref);
   const known = settings.nodes.map((n) => n.name).join(", ") || "none configured";
   throw new UsageError(`Unknown node "${ref}": give a configured name (${known}) or AE@host:port.`);
+}
+
+/**
+ * A C-MOVE destination by AE title among the configured nodes (PS3.4 C.4.2.2.1: the SCP knows
+ * its destinations; the request carries only the AE title); read at each use, so a node added
+ * with `livercad nodes --add` counts without a restart. Null when none has that AE title.
+ */
+export function destinationByAeTitle(dataRoot: string, aeTitle: string): RemoteNode | null {
+  const n = readSettings(dataRoot).nodes.find((x) => x.aeTitle === aeTitle.trim());
+  return n ? { aeTitle: n.aeTitle, host: n.host, port: n.port } : null;
 }
 
 /** The retrieve method configured for `ref` (a node name), C-MOVE when none is set. */

@@ -29,6 +29,9 @@ export interface SeriesSpec {
   description?: string;
   size?: number;
   modality?: string;
+  /** Default 20260101 and Test^Fixture<study>: Q/R matching tests vary them per study. */
+  studyDate?: string;
+  patientName?: string;
 }
 
 export function uids(spec: { study: number; series: number }) {
@@ -58,7 +61,7 @@ export function mrFile(spec: SeriesSpec, k: number): Uint8Array {
     ImageType: ["ORIGINAL", "PRIMARY", "OTHER"],
     SOPClassUID: sopClass,
     SOPInstanceUID: u.sop(k),
-    StudyDate: "20260101",
+    StudyDate: spec.studyDate ?? "20260101",
     StudyTime: "101010",
     SeriesTime: `1010${String(10 + spec.series).padStart(2, "0")}`,
     AcquisitionTime: `1010${String(10 + spec.series).padStart(2, "0")}`,
@@ -67,7 +70,7 @@ export function mrFile(spec: SeriesSpec, k: number): Uint8Array {
     Manufacturer: "PHANTOM",
     StudyDescription: "LIVER TEST",
     SeriesDescription: spec.description ?? `series ${spec.series}`,
-    PatientName: `Test^Fixture${spec.study}`,
+    PatientName: spec.patientName ?? `Test^Fixture${spec.study}`,
     PatientID: `FIX${spec.study}`,
     PatientBirthDate: "",
     PatientSex: "O",

@@ -86,6 +86,36 @@ describe("DICOM listener in the workstation", () => {
     }
   });
 
+  it("keeps network.json's Query/Retrieve switch through a settings edit and shows it", async () => {
+    const root = path.join(dir, "qr-off");
+    const settings = readSettings(root);
+    writeSettings(root, { ...settings, local: { ...settings.local, queryRetrieve: false } });
+    const ws = openWorkstation({ dbFile: path.join(root, "registry.sqlite"), transport: "bridge" });
+    try {
+      const l = readSettings(root).local;
+      const saved = await dispatch(ws.service.handlers, "network:save-settings", {
+        local: {
+          aeTitle: l.aeTitle,
+          port: l.port,
+          bind: l.bind,
+          enabled: false,
+          allowed: [],
+          quietSeconds: l.quietSeconds + 5,
+          autoAnalyze: l.autoAnalyze,
+        },
+        nodes: [],
+      });
+      expect(saved).toMatchObject({ ok: true, value: { queryRetrieve: false } });
+      // The editor has no Q/R field: the edit changed the quiet period and kept the switch.
+      expect(readSettings(root).local).toMatchObject({
+        quietSeconds: l.quietSeconds + 5,
+        queryRetrieve: false,
+      });
+    } finally {
+      await ws.close();
+    }
+  });
+
   it("refuses a settings file with a bad field, naming it", () => {
     const root = path.join(dir, "bad");
     fs.mkdirSync(root, { recursive: true });

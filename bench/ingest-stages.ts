@@ -24,6 +24,8 @@ import { mrFile } from "../test/services/import/fixtures";
 
 const COUNT = Number(process.env.BENCH_INSTANCES ?? 300);
 const CONCURRENCY = Math.max(1, Number(process.env.BENCH_CONCURRENCY ?? 1));
+/** BENCH_SQLITE_SYNC=FULL: the registry's WAL flushed at every commit (default NORMAL). */
+const SQLITE_SYNC = process.env.BENCH_SQLITE_SYNC === "FULL" ? "FULL" : "NORMAL";
 const STAGES = ["part10", "read", "dup", "store", "fdatasync", "dirfsync", "commit"] as const;
 type Stage = (typeof STAGES)[number];
 
@@ -71,6 +73,7 @@ async function main(): Promise<void> {
     database: path.join(home, "registry.sqlite"),
     store: path.join(home, "store"),
   });
+  registry.db.pragma(`synchronous = ${SQLITE_SYNC}`);
   // Count the flushes inside the store's write (the durable write's two syncs).
   const fdatasync = fs.fdatasyncSync;
   const fsync = fs.fsyncSync;
@@ -134,7 +137,8 @@ async function main(): Promise<void> {
     const totalWall = (performance.now() - w0) / COUNT;
     const kb = Math.round((wire[0]!.byteLength + 300) / 1024);
     console.log(
-      `instances=${COUNT} concurrency=${CONCURRENCY} size_kb=${kb} data_dir=${home} ` +
+      `instances=${COUNT} concurrency=${CONCURRENCY} sqlite_sync=${SQLITE_SYNC} size_kb=${kb} ` +
+        `data_dir=${home} ` +
         `load=${os.loadavg()[0]!.toFixed(1)} ` +
         `dir_flushes_per_instance=${(dirFlushes / COUNT).toFixed(2)}`,
     );

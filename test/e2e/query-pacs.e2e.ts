@@ -5,7 +5,7 @@
 // then imported like a received one, its worklist row marked "receiving…" until its arrival
 // window closes. A second node "slowpacs" sends one instance every 300 ms: its retrieval is
 // cancelled from the row (C-CANCEL) and ends "cancelled" with the counts so far, what came kept.
-// LIVERCAD_DOCS_SCREENSHOTS=DIR saves DIR/query-pacs-cancel.png.
+// LIVERCAD_DOCS_SCREENSHOTS=DIR saves DIR/query-pacs-retrieving.png and query-pacs-cancel.png.
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
@@ -196,6 +196,7 @@ describe("Query PACS screen", () => {
     await row.getByRole("button", { name: "Retrieve", exact: true }).click();
     const state = row.getByTestId("retrieval-state");
     await state.filter({ hasText: /retrieving: [2-9]\d* done/ }).waitFor({ timeout: 30_000 });
+    if (shots) await page.screenshot({ path: path.join(shots, "query-pacs-retrieving.png") });
     await row.getByRole("button", { name: "Cancel" }).click();
     await state.filter({ hasText: /^cancelled \(/ }).waitFor({ timeout: 30_000 });
     const text = (await state.textContent()) ?? "";

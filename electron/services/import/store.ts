@@ -112,7 +112,8 @@ export class ManagedStore {
     const dir = path.dirname(target);
     if (!this.madeDirs.has(dir)) {
       // Images carry patient data: owner-only folders and files (issue 12 §4).
-      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      const created = fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      if (created !== undefined && options.durable) syncNewDirectories(created, dir);
       this.madeDirs.add(dir);
     }
     const tmp = `${target}.${process.pid}.${this.counter++}.tmp`;
@@ -123,7 +124,8 @@ export class ManagedStore {
       // A deleted study's folders are removed (services/site/deletion.ts): a long-lived store
       // (the DICOM listener) that made the folder before must make it again.
       if ((err as NodeJS.ErrnoException).code !== "ENOENT" || !this.madeDirs.delete(dir)) throw err;
-      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      const created = fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      if (created !== undefined && options.durable) syncNewDirectories(created, dir);
       this.madeDirs.add(dir);
       try {
         this.writeIn(dir, tmp, target, data, options);
@@ -185,6 +187,26 @@ export class ManagedStore {
       fs.writeFileSync(tmp, data, { mode: 0o600 });
       fs.renameSync(tmp, target);
     }
+  }
+}
+
+/**
+ * A folder mkdir made is itself a new name in its parent: flushed like a file's (fsync(2) on the
+ * parent), or a power cut could take the series folder, and every file in it, away. `first` is
+ * the first folder mkdir created (its parent existed), `leaf` the file's folder, which the
+ * caller flushes after the rename. Once per new series folder, so its cost does not count.
+ */
+function syncNewDirectories(first: string, leaf: string): void {
+  if (process.platform === "win32") return;
+  for (let d = leaf; ; d = path.dirname(d)) {
+    const parent = path.dirname(d);
+    const fd = fs.openSync(parent, "r");
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    if (d === first || parent === d) break;
   }
 }
 

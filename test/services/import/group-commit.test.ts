@@ -26,6 +26,9 @@ describe("grouped directory flush", () => {
 
   it("stores of one turn share one directory flush; a later store gets its own", async () => {
     const store = new ManagedStore(path.join(dir, "store"));
+    // The series folders exist (a new folder's parents are flushed once: checked below).
+    fs.mkdirSync(path.join(dir, "store", "S", "1"), { recursive: true });
+    fs.mkdirSync(path.join(dir, "store", "S", "2"), { recursive: true });
     const fdatasync = vi.spyOn(fs, "fdatasyncSync");
     const fsync = vi.spyOn(fs, "fsyncSync");
     const names = ["a", "b", "c", "d", "e"].map((n) => `S/1/${n}.dcm`);
@@ -48,8 +51,29 @@ describe("grouped directory flush", () => {
     );
   });
 
+  it("a new series folder's name is flushed in its parents before the first file is", () => {
+    fs.mkdirSync(path.join(dir, "store"));
+    const store = new ManagedStore(path.join(dir, "store"));
+    const opened: string[] = [];
+    const openSync = fs.openSync;
+    vi.spyOn(fs, "openSync").mockImplementation(((p: fs.PathLike, ...rest: unknown[]) => {
+      opened.push(String(p));
+      return (openSync as (...a: unknown[]) => number)(p, ...rest);
+    }) as never);
+    const fsync = vi.spyOn(fs, "fsyncSync");
+    store.write("S/1/a.dcm", new Uint8Array([1]), { durable: true, directory: "deferred" });
+    // store/S and store/S/1 are new: their names live in store and store/S.
+    const root = path.join(dir, "store");
+    expect(opened.filter((p) => !p.endsWith(".tmp"))).toEqual([path.join(root, "S"), root]);
+    expect(fsync).toHaveBeenCalledTimes(2);
+    // The folder exists now: the next file in it flushes no parent.
+    store.write("S/1/b.dcm", new Uint8Array([2]), { durable: true, directory: "deferred" });
+    expect(fsync).toHaveBeenCalledTimes(2);
+  });
+
   it("a store renamed after a flush started waits for the next flush", async () => {
     const store = new ManagedStore(path.join(dir, "store"));
+    fs.mkdirSync(path.join(dir, "store", "S", "1"), { recursive: true });
     const fsync = vi.spyOn(fs, "fsyncSync");
     store.write("S/1/a.dcm", new Uint8Array([1]), { durable: true, directory: "deferred" });
     const first = store.syncDirectory("S/1/a.dcm");

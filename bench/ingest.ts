@@ -82,9 +82,27 @@ async function waitForPort(port: number): Promise<void> {
   throw new Error(`nothing listens on ${port}`);
 }
 
+/**
+ * CPU time (user + system) a process has used so far, ms, from /proc/<pid>/stat (fields 14 and
+ * 15, in clock ticks of 10 ms on Linux); null where there is no /proc. CPU time, unlike wall
+ * time, is not stretched by other processes on a loaded machine.
+ */
+function cpuMsOf(pid: number | undefined): number | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return null;
+  }
+}
+
 function rate(ms: number): number {
   return Math.round((COUNT / ms) * 1000);
 }
+
+/** Our listener's CPU ms per instance in the last `ours` run (null without /proc). */
+let oursCpuMsPerInstance: number | null = null;
 
 async function ours(files: string[], work: string): Promise<number> {
   const port = await freePort();
@@ -93,7 +111,10 @@ async function ours(files: string[], work: string): Promise<number> {
     env: { ...process.env, LIVERCAD_HOME: home },
   });
   await waitForLine(child, /listening .*port=\d+/);
+  const cpu0 = cpuMsOf(child.pid);
   const r = await run("storescu", ["-aec", "LIVERCAD", "127.0.0.1", String(port), ...files]);
+  const cpu1 = cpuMsOf(child.pid);
+  oursCpuMsPerInstance = cpu0 === null || cpu1 === null ? null : (cpu1 - cpu0) / files.length;
   child.kill("SIGTERM");
   const summary = await waitForLine(child, /received imported=(\d+)/);
   if (r.status !== 0 || Number(summary[1]) !== files.length) {
@@ -210,7 +231,11 @@ async function main(): Promise<void> {
     const kb = Math.round(fs.statSync(files[0]!).size / 1024);
     console.log(`instances=${COUNT} size_kb=${kb} (one association, storescu defaults)`);
     const oursMs = await ours(files, work);
-    console.log(`ours: ${(oursMs / 1000).toFixed(2)} s  ${rate(oursMs)} instances/s`);
+    console.log(
+      `ours: ${(oursMs / 1000).toFixed(2)} s  ${rate(oursMs)} instances/s  ` +
+        `cpu_ms_per_instance=${oursCpuMsPerInstance?.toFixed(2) ?? "n/a"} ` +
+        `(load ${os.loadavg()[0]!.toFixed(1)})`,
+    );
     const scpMs = await storescp(files, work);
     console.log(`storescp: ${(scpMs / 1000).toFixed(2)} s  ${rate(scpMs)} instances/s`);
     const orthancMs = orthanc(listFile, work);

@@ -371,7 +371,11 @@ export interface RetrievalView {
   seriesInstanceUid?: string | null;
   /** C-MOVE to our listener or C-GET on our own association. */
   method?: "move" | "get";
-  state: "queued" | "running" | "done" | "failed";
+  /**
+   * "cancelling": C-CANCEL sent, waiting for the peer's final response; "cancelled": stopped by
+   * the user (the counts are those when it stopped; what arrived stays imported).
+   */
+  state: "queued" | "running" | "done" | "failed" | "cancelling" | "cancelled";
   completed: number;
   remaining: number;
   failed: number;
@@ -579,6 +583,15 @@ export const CHANNELS = {
       seriesInstanceUid: uid.optional(),
     }),
     response: null as unknown as RetrievalView[],
+  },
+  /**
+   * Cancels a retrieval started by network:retrieve (issue 14 round 7): a queued one never
+   * starts; a running one gets C-CANCEL-MOVE-RQ / C-CANCEL-GET-RQ (PS3.7 9.3.2.3 / 9.3.3.3) and
+   * ends "cancelled" with its counts when the peer answers (or is aborted after a timeout).
+   */
+  "network:cancel-retrieval": {
+    request: z.object({ id: z.number().int().positive() }),
+    response: null as unknown as RetrievalView,
   },
   /**
    * The Network settings editor (issue 14 round 6): the listener and the remote nodes, written to

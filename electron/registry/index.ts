@@ -1,6 +1,6 @@
 // The case registry's public surface: services, the CLI and the Electron main process import
 // from here, never from the individual files.
-export { Registry, openDatabase, configure, type Db, type DataPaths } from "./open";
+export { Registry, openDatabase, configure, setSynchronous, type Db, type DataPaths } from "./open";
 export { migrate, schemaVersion, dumpSchema, SCHEMA_VERSION } from "./migrate";
 export {
   ImportWriter,

@@ -28,6 +28,15 @@ export function configure(db: Db): void {
   db.pragma("busy_timeout = 10000");
 }
 
+/**
+ * SQLite's commit durability for this connection: NORMAL (configure's default: durable across
+ * process crashes in WAL mode) or FULL (the WAL is flushed at every commit, so a commit also
+ * survives a power cut; sqlite.org/pragma.html#pragma_synchronous).
+ */
+export function setSynchronous(db: Db, mode: "NORMAL" | "FULL" | "OFF"): void {
+  db.pragma(`synchronous = ${mode}`);
+}
+
 export function openDatabase(
   file: string,
   options: { migrate?: boolean; readOnly?: boolean } = {},

@@ -29,7 +29,35 @@ function retrievalText(r: RetrievalView): string {
     return `retrieving: ${r.completed} done, ${r.remaining} to go${r.failed ? `, ${r.failed} failed` : ""}`;
   }
   if (r.state === "done") return `retrieved (${r.completed} instances)`;
+  if (r.state === "cancelling") return `cancelling: ${r.completed} done so far…`;
+  if (r.state === "cancelled") {
+    const counts = `${r.completed} done, ${r.failed} failed, ${r.remaining} not sent`;
+    return `cancelled (${counts}; what arrived stays imported)${r.error ? `: ${r.error}` : ""}`;
+  }
   return `failed: ${r.error ?? "unknown error"}`;
+}
+
+/** A retrieval still under way, which Retrieve must not start twice and Cancel can stop. */
+function active(r: RetrievalView | undefined): boolean {
+  return (
+    r !== undefined && (r.state === "queued" || r.state === "running" || r.state === "cancelling")
+  );
+}
+
+/** Cancel for a queued or running retrieval (C-CANCEL on the node); off while it is cancelling. */
+function CancelButton({
+  r,
+  onCancel,
+}: {
+  r: RetrievalView | undefined;
+  onCancel: (id: number) => void;
+}) {
+  if (!r || !active(r)) return null;
+  return (
+    <button className="small" disabled={r.state === "cancelling"} onClick={() => onCancel(r.id)}>
+      Cancel
+    </button>
+  );
 }
 
 export function QueryPacs({ onClose }: { onClose: () => void }) {
@@ -123,6 +151,19 @@ export function QueryPacs({ onClose }: { onClose: () => void }) {
         ...(seriesUid ? { seriesInstanceUid: seriesUid } : {}),
       });
       if (view) setStarted((s) => ({ ...s, [seriesUid ?? uid]: view.id }));
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+    }
+  }
+
+  async function cancelRetrieval(id: number) {
+    setError(null);
+    try {
+      const view = await call("network:cancel-retrieval", { id });
+      // Show "cancelling" at once rather than at the next status poll.
+      setStatus((s) =>
+        s ? { ...s, retrievals: (s.retrievals ?? []).map((r) => (r.id === id ? view : r)) } : s,
+      );
     } catch (err) {
       setError(err instanceof Error ? err.message : String(err));
     }
@@ -261,7 +302,7 @@ export function QueryPacs({ onClose }: { onClose: () => void }) {
             {results.map((m) => {
               const id = started[m.studyInstanceUid];
               const r = id === undefined ? undefined : byId.get(id);
-              const busy = r !== undefined && (r.state === "queued" || r.state === "running");
+              const busy = active(r);
               const rows = series[m.studyInstanceUid];
               return (
                 <Fragment key={m.studyInstanceUid}>
@@ -288,6 +329,7 @@ export function QueryPacs({ onClose }: { onClose: () => void }) {
                       >
                         Retrieve
                       </button>{" "}
+                      <CancelButton r={r} onCancel={(x) => void cancelRetrieval(x)} />{" "}
                       <span data-testid="retrieval-state" role="status">
                         {r ? retrievalText(r) : id !== undefined ? "queued" : ""}
                       </span>
@@ -306,9 +348,7 @@ export function QueryPacs({ onClose }: { onClose: () => void }) {
                             {rows.map((x) => {
                               const sid = started[x.seriesInstanceUid];
                               const sr = sid === undefined ? undefined : byId.get(sid);
-                              const sbusy =
-                                sr !== undefined &&
-                                (sr.state === "queued" || sr.state === "running");
+                              const sbusy = active(sr);
                               return (
                                 <li key={x.seriesInstanceUid} data-series={x.seriesInstanceUid}>
                                   <span className="series-label">{`#${x.seriesNumber ?? "?"} ${x.modality} ${x.description} (${x.instances ?? "?"} instances)`}</span>{" "}
@@ -321,6 +361,10 @@ export function QueryPacs({ onClose }: { onClose: () => void }) {
                                   >
                                     Retrieve series
                                   </button>{" "}
+                                  <CancelButton
+                                    r={sr}
+                                    onCancel={(id) => void cancelRetrieval(id)}
+                                  />{" "}
                                   <span data-testid="series-retrieval-state" role="status">
                                     {sr ? retrievalText(sr) : sid !== undefined ? "queued" : ""}
                                   </span>

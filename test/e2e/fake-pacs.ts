@@ -2,6 +2,9 @@
 // every interface, so the browser test cannot use it outside a network namespace): C-ECHO, C-FIND
 // at study level over one study's fixture files, and C-MOVE that C-STOREs those files (with the
 // workstation's own SCU code) to the destination it was given, counting completed instances.
+// With `subOperationMs` it sends one instance at a time, a pending response after each, pausing
+// between them (a slow PACS, so a cancel lands mid-transfer); it honours C-CANCEL-MOVE-RQ with
+// a final Cancel (0xFE00) response, or ignores it (`ignoreCancel`, a peer that must be aborted).
 import net from "node:net";
 import { Dataset, Scp, constants, responses, type association, type requests } from "dcmjs-dimse";
 import { send } from "../../electron/services/network/scu";
@@ -22,6 +25,14 @@ export interface FakeStudy {
   }[];
 }
 
+/** What a fake PACS was told: Message IDs of the C-CANCELs, A-ABORTs, C-MOVEs, sub-operations. */
+export interface FakePacsSeen {
+  cancels: number[];
+  aborts: number;
+  moves: number;
+  sent: number;
+}
+
 const STUDY_FIND = "1.2.840.10008.5.1.4.1.2.2.1";
 const STUDY_MOVE = "1.2.840.10008.5.1.4.1.2.2.2";
 const VERIFICATION = "1.2.840.10008.1.1";
@@ -31,9 +42,29 @@ export async function startFakePacs(options: {
   study: FakeStudy;
   /** Where a C-MOVE destination AE title goes. */
   destinations: Record<string, { host: string; port: number }>;
-}): Promise<{ port: number; close(): Promise<void> }> {
+  /** Pause before each sub-operation (ms): one C-STORE and one pending response at a time. */
+  subOperationMs?: number;
+  /** Go on after a C-CANCEL-MOVE-RQ as if none came (the SCU has to abort). */
+  ignoreCancel?: boolean;
+}): Promise<{ port: number; seen: FakePacsSeen; close(): Promise<void> }> {
   const { study } = options;
+  const seen: FakePacsSeen = { cancels: [], aborts: 0, moves: 0, sent: 0 };
   class PacsScp extends Scp {
+    private cancelled = new Set<number>();
+    private gone = false;
+    constructor(socket: net.Socket) {
+      super(socket);
+      socket.on("close", () => (this.gone = true));
+    }
+    override cCancelRequest(request: requests.CCancelRequest): void {
+      const id = request.getMessageIdBeingRespondedTo();
+      seen.cancels.push(id);
+      if (!options.ignoreCancel) this.cancelled.add(id);
+    }
+    override abort(): void {
+      seen.aborts += 1;
+      this.gone = true;
+    }
     override associationRequested(a: association.Association): void {
       for (const { context } of a.getPresentationContexts()) {
         const abstract = context.getAbstractSyntaxUid();
@@ -120,6 +151,11 @@ export async function startFakePacs(options: {
         return;
       }
       const files = keys?.StudyInstanceUID === study.studyInstanceUid ? study.files : [];
+      seen.moves += 1;
+      if (options.subOperationMs !== undefined) {
+        void this.slowMove(request, callback, files, destAe, dest);
+        return;
+      }
       void send(
         { aeTitle: destAe, host: dest.host, port: dest.port },
         { callingAeTitle: options.aeTitle },
@@ -140,12 +176,54 @@ export async function startFakePacs(options: {
         },
       );
     }
+    /** One sub-operation at a time with a pending response each (PS3.4 C.4.2.1.5). */
+    private async slowMove(
+      request: requests.CMoveRequest,
+      callback: (r: responses.CMoveResponse[]) => void,
+      files: string[],
+      destAe: string,
+      dest: { host: string; port: number },
+    ): Promise<void> {
+      let completed = 0;
+      let failed = 0;
+      const answer = (status: number, remaining: number): void => {
+        const r = responses.CMoveResponse.fromRequest(request);
+        r.setStatus(status);
+        r.setCompleted(completed);
+        r.setFailures(failed);
+        r.setWarnings(0);
+        r.setRemaining(remaining);
+        // dcmjs-dimse's callback answers once: pending responses go out directly.
+        if (status === constants.Status.Pending) this.sendResponse(request, r);
+        else callback([r]);
+      };
+      for (let i = 0; i < files.length; i++) {
+        if (this.gone) return;
+        if (this.cancelled.has(request.getMessageId())) {
+          answer(0xfe00, files.length - i); // sub-operations terminated due to cancel
+          return;
+        }
+        await new Promise((r) => setTimeout(r, options.subOperationMs));
+        const [o] = await send(
+          { aeTitle: destAe, host: dest.host, port: dest.port },
+          { callingAeTitle: options.aeTitle },
+          [files[i]!],
+        );
+        if (o?.ok) completed += 1;
+        else failed += 1;
+        seen.sent += 1;
+        if (this.gone) return;
+        answer(constants.Status.Pending, files.length - i - 1);
+      }
+      answer(failed === 0 ? constants.Status.Success : 0xb000, 0);
+    }
   }
   const server = net.createServer((socket) => new PacsScp(socket));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.address() as net.AddressInfo).port;
   return {
     port,
+    seen,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

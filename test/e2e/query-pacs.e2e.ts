@@ -3,7 +3,9 @@
 // fake-pacs.ts) holding one fixture study. The screen searches by patient ID, shows the study in
 // its results table, retrieves it by C-MOVE with its state shown on the row, and the study is
 // then imported like a received one, its worklist row marked "receiving…" until its arrival
-// window closes.
+// window closes. A second node "slowpacs" sends one instance every 300 ms: its retrieval is
+// cancelled from the row (C-CANCEL) and ends "cancelled" with the counts so far, what came kept.
+// LIVERCAD_DOCS_SCREENSHOTS=DIR saves DIR/query-pacs-retrieving.png and query-pacs-cancel.png.
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
@@ -34,11 +36,16 @@ function filesUnder(dir: string): string[] {
     .map((e) => path.join(e.parentPath, e.name));
 }
 
+const shots = process.env.LIVERCAD_DOCS_SCREENSHOTS;
+const SLOW_INSTANCES = 30;
+
 describe("Query PACS screen", () => {
   let dir: string;
   let harness: Harness;
   let pacs: Awaited<ReturnType<typeof startFakePacs>>;
+  let slow: Awaited<ReturnType<typeof startFakePacs>>;
   const study = uids({ study: 41, series: 1 }).study;
+  const slowStudy = uids({ study: 42, series: 1 }).study;
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "livercad-e2e-qr-"));
@@ -73,6 +80,27 @@ describe("Query PACS screen", () => {
       },
       destinations: { WS_QR: { host: "127.0.0.1", port: ourPort } },
     });
+    const slowFiles = writeSeries(path.join(dir, "slow-files"), {
+      study: 42,
+      series: 1,
+      slices: SLOW_INSTANCES,
+      description: "t2 haste",
+    });
+    slow = await startFakePacs({
+      aeTitle: "SLOWPACS",
+      study: {
+        studyInstanceUid: slowStudy,
+        patientName: "Test^Fixture42",
+        patientId: "FIX42",
+        studyDate: "20260102",
+        accessionNumber: "ACC42",
+        description: "Liver MRI, slow",
+        files: slowFiles,
+        series: [],
+      },
+      destinations: { WS_QR: { host: "127.0.0.1", port: ourPort } },
+      subOperationMs: 300,
+    });
     const settings = readSettings(dir);
     writeSettings(dir, {
       local: {
@@ -84,7 +112,10 @@ describe("Query PACS screen", () => {
         quietSeconds: 8,
         autoAnalyze: false,
       },
-      nodes: [{ name: "pacs", aeTitle: "FAKEPACS", host: "127.0.0.1", port: pacs.port }],
+      nodes: [
+        { name: "pacs", aeTitle: "FAKEPACS", host: "127.0.0.1", port: pacs.port },
+        { name: "slowpacs", aeTitle: "SLOWPACS", host: "127.0.0.1", port: slow.port },
+      ],
     });
     harness = await startHarness(path.join(dir, "registry.sqlite"));
   });
@@ -92,6 +123,7 @@ describe("Query PACS screen", () => {
   afterAll(async () => {
     await harness?.close();
     await pacs?.close();
+    await slow?.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -151,5 +183,42 @@ describe("Query PACS screen", () => {
       )
       .toEqual(["settled"]);
     await worklistRow.getByTestId("receiving").waitFor({ state: "detached", timeout: 6_000 });
+  });
+
+  it("cancels a running retrieval from its row: cancelled with the counts so far, what came kept", async () => {
+    const page = harness.page;
+    await page.getByRole("button", { name: "Query PACS" }).click();
+    await page.getByLabel("Node").selectOption("slowpacs");
+    await page.getByLabel("Patient ID").fill("FIX42");
+    await page.getByRole("button", { name: "Search" }).click();
+    const row = page.locator(`tr[data-study="${slowStudy}"]`);
+    await row.waitFor();
+    await row.getByRole("button", { name: "Retrieve", exact: true }).click();
+    const state = row.getByTestId("retrieval-state");
+    await state.filter({ hasText: /retrieving: [2-9]\d* done/ }).waitFor({ timeout: 30_000 });
+    if (shots) await page.screenshot({ path: path.join(shots, "query-pacs-retrieving.png") });
+    await row.getByRole("button", { name: "Cancel" }).click();
+    await state.filter({ hasText: /^cancelled \(/ }).waitFor({ timeout: 30_000 });
+    const text = (await state.textContent()) ?? "";
+    const m =
+      /^cancelled \((\d+) done, 0 failed, (\d+) not sent; what arrived stays imported\)$/.exec(
+        text,
+      );
+    expect(m, text).not.toBeNull();
+    const done = Number(m![1]);
+    expect(done).toBeGreaterThanOrEqual(2);
+    expect(done + Number(m![2])).toBe(SLOW_INSTANCES);
+    // The cancel reached the peer once, by the retrieval's Message ID; it stopped sending.
+    expect(slow.seen.cancels).toHaveLength(1);
+    expect(slow.seen.sent).toBeLessThan(SLOW_INSTANCES);
+    // Cancel is gone once it ended; Retrieve can start it again.
+    expect(await row.getByRole("button", { name: "Cancel" }).count()).toBe(0);
+    expect(await row.getByRole("button", { name: "Retrieve", exact: true }).isEnabled()).toBe(true);
+    if (shots) await page.screenshot({ path: path.join(shots, "query-pacs-cancel.png") });
+    // What arrived is imported whole: the slow study's rows match the count, files all there.
+    const c = checkConsistency(path.join(dir, "registry.sqlite"));
+    expect(c.instances).toBe(6 + done);
+    expect(c.missingFiles).toEqual([]);
+    await page.getByRole("button", { name: "Close" }).click();
   });
 });

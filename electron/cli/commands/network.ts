@@ -209,7 +209,7 @@ export const retrieveCommand: Command = {
   summary: "C-MOVE or C-GET studies (or series) from a remote node, import and analyze them.",
   usage:
     "<node> <studyUID>... [--series UID]... [--method move|get] [--aet AE] [--port P] " +
-    "[--bind ADDR] [--no-listen] [--no-analyze] [--db FILE]",
+    "[--bind ADDR] [--no-listen] [--no-analyze] [--cancel-seconds S] [--db FILE]",
   help: [
     "C-MOVE (the default, or the node's `retrieve` setting in network.json): the remote node must",
     "know our AE title (--aet, default network.json's local AE) as a move destination with this",
@@ -218,6 +218,9 @@ export const retrieveCommand: Command = {
     "C-GET (--method get): the instances come back on our own association; no port, no listener.",
     "--series UID retrieves only that series of the one study given (SERIES level); repeatable.",
     "Retrieved studies are imported like received ones and queued for analysis (--no-analyze: not).",
+    "SIGINT/SIGTERM cancels the running retrieval (C-CANCEL, PS3.7 9.3.2.3 / 9.3.3.3): what arrived",
+    "stays imported; the peer's final response (status 0xFE00 Cancel) is awaited --cancel-seconds",
+    "(default 10), then the association is aborted; studies not started are skipped; exit 130/143.",
   ].join("\n"),
   options: {
     ...common,
@@ -228,11 +231,18 @@ export const retrieveCommand: Command = {
     "no-listen": { type: "boolean" },
     "no-analyze": { type: "boolean" },
     models: { type: "string" },
+    "cancel-seconds": { type: "string" },
   },
   allowPositionals: true,
   async run(args) {
     const { settings } = settingsOf(args);
     const ref = nodeArg(args);
+    const cancelSeconds = Number(stringOption(args, "cancel-seconds") ?? "10");
+    if (!Number.isFinite(cancelSeconds) || cancelSeconds < 0 || cancelSeconds > 600) {
+      throw new UsageError(
+        `--cancel-seconds must be a number of seconds from 0 to 600, got "${stringOption(args, "cancel-seconds")}".`,
+      );
+    }
     const node = resolveNode(settings, ref);
     const studies = args.positionals.slice(1);
     if (studies.length === 0) throw new UsageError("Give at least one Study Instance UID.");
@@ -292,9 +302,29 @@ export const retrieveCommand: Command = {
     });
     const { analysis, listener: local } = services;
     let failed = 0;
+    // SIGINT/SIGTERM cancels the running retrieval (C-CANCEL) instead of killing the process, so
+    // the association ends cleanly and the instances already filed stay consistent.
+    const cancelling = new AbortController();
+    let signalled: NodeJS.Signals | null = null;
+    const onSignal = (sig: NodeJS.Signals): void => {
+      if (signalled) return;
+      signalled = sig;
+      console.error(
+        `${sig}: cancelling the retrieval (C-CANCEL); waiting up to ${cancelSeconds} s for the peer`,
+      );
+      cancelling.abort();
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+    const cancel = { signal: cancelling.signal, timeoutMs: cancelSeconds * 1000 };
     try {
       if (local && method === "move") await local.start();
       for (const target of targets) {
+        if (cancelling.signal.aborted) {
+          console.log(`retrieve ${target.studyInstanceUid} not started (cancelled)`);
+          failed += 1;
+          continue;
+        }
         const label = target.seriesInstanceUid
           ? `${target.studyInstanceUid} series ${target.seriesInstanceUid}`
           : target.studyInstanceUid;
@@ -317,6 +347,7 @@ export const retrieveCommand: Command = {
               target,
               (instance) => local!.fileRetrieved(id, node.aeTitle, instance),
               progress,
+              cancel,
             );
             r = g;
             // A sub-operation we refused is a failure on our side even where the peer counts it
@@ -329,20 +360,34 @@ export const retrieveCommand: Command = {
             local!.retrievalEnded(id);
           }
         } else {
-          r = await move(node, { callingAeTitle: aet }, target, aet, progress);
+          r = await move(node, { callingAeTitle: aet }, target, aet, progress, cancel);
         }
         if (process.stderr.isTTY) process.stderr.write("\n");
-        const ok = r.status === 0 && r.failed === 0;
+        const ok = r.status === 0 && r.failed === 0 && r.cancel === undefined;
         if (!ok) failed += 1;
+        const said =
+          r.status === null
+            ? "no final response: association aborted after C-CANCEL"
+            : statusText(r.status);
         console.log(
-          `retrieve ${target.studyInstanceUid} status=${hex(r.status)} (${statusText(r.status)}) ` +
+          `retrieve ${target.studyInstanceUid} status=${hex(r.status)} (${said}) ` +
             `completed=${r.completed} failed=${r.failed} warnings=${r.warnings}${seriesKey} ` +
             `method=${method}${refused}`,
         );
+        if (r.cancel === "aborted") {
+          console.error(
+            `${node.aeTitle} sent no final response within ${cancelSeconds} s of the C-CANCEL: ` +
+              "the association was aborted (A-ABORT); the instances filed before stay imported.",
+          );
+        }
       }
     } finally {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
       await local?.close();
-      if (analysis) {
+      if (analysis && signalled) {
+        console.log("analysis not run: cancelled (`livercad analyze` runs what was queued)");
+      } else if (analysis) {
         const summary = await analysis.processQueue().catch((err: Error) => {
           console.log(`analysis not run: ${err.message}`);
           return null;
@@ -351,6 +396,8 @@ export const retrieveCommand: Command = {
       }
       await services.close();
     }
+    // 128 + the signal number, as a shell reports a command stopped by it.
+    if (signalled) return signalled === "SIGINT" ? 130 : 143;
     return failed === 0 ? 0 : 1;
   },
 };

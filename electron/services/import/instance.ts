@@ -152,8 +152,20 @@ export async function importInstance(
     inst.sopInstanceUid,
   );
   try {
-    ctx.store.write(storePath, data, { durable: true });
+    // The data is flushed here; the directory entry with the other stores of this turn of the
+    // event loop (group commit), still before the row commits and the sender hears Success.
+    ctx.store.write(storePath, data, { durable: true, directory: "deferred" });
   } catch (err) {
+    return { kind: "cannot-store", reason: `store: ${errorMessage(err)}`, ...ids };
+  }
+  try {
+    await ctx.store.syncDirectory(storePath);
+  } catch (err) {
+    try {
+      ctx.store.remove(storePath);
+    } catch {
+      // Left as an unregistered file; importing the instance again replaces it.
+    }
     return { kind: "cannot-store", reason: `store: ${errorMessage(err)}`, ...ids };
   }
   const batch = seriesBatch(inst);

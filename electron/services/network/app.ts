@@ -20,6 +20,7 @@ import {
   find,
   get,
   move,
+  STATUS_CANCEL,
   statusText,
   type QueryFilter,
   type RetrieveProgress,
@@ -36,6 +37,9 @@ import {
 } from "./settings";
 import { applySettingsEdit, hasChanges, settingsChanges } from "./settings-edit";
 import type { RemoteNode } from "./config";
+
+/** How long a cancelled retrieval waits for the node's final response before A-ABORT. */
+const CANCEL_TIMEOUT_MS = 10_000;
 
 /** A configured node by name only: the renderer cannot point the workstation at any address. */
 function namedNode(settings: NetworkSettings, name: string): RemoteNode {
@@ -141,9 +145,12 @@ export function networkControl(
     req: Request<"network:query">,
   ): Promise<{ matches: QueryStudyView[]; series?: QuerySeriesView[] }>;
   retrieve(req: Request<"network:retrieve">): Promise<RetrievalView[]>;
+  cancelRetrieval(id: number): Promise<RetrievalView>;
   saveSettings(req: Request<"network:save-settings">, actor: string): Promise<NetworkStatusView>;
 } {
   const retrievals: RetrievalView[] = [];
+  // The running or queued retrievals' cancel switches, by retrieval id.
+  const cancels = new Map<number, AbortController>();
   let nextRetrieval = 1;
   // One C-MOVE at a time: studies arrive one after another, each with its own progress.
   let chain: Promise<void> = Promise.resolve();
@@ -284,7 +291,14 @@ export function networkControl(
       retrievals.unshift(...[...views].reverse());
       retrievals.splice(100);
       for (const view of views) {
+        const cancelling = new AbortController();
+        cancels.set(view.id, cancelling);
         chain = chain.then(async () => {
+          // Cancelled while queued: never started, nothing to tell the peer.
+          if (cancelling.signal.aborted) {
+            cancels.delete(view.id);
+            return;
+          }
           view.state = "running";
           const what: RetrieveTarget = {
             studyInstanceUid: view.studyInstanceUid,
@@ -293,6 +307,7 @@ export function networkControl(
           const progress = (p: RetrieveProgress): void => {
             Object.assign(view, p);
           };
+          const cancel = { signal: cancelling.signal, timeoutMs: CANCEL_TIMEOUT_MS };
           try {
             let r: RetrieveResult;
             let refusal: string | null = null;
@@ -305,6 +320,7 @@ export function networkControl(
                   what,
                   (instance) => running.fileRetrieved(id, target.aeTitle, instance),
                   progress,
+                  cancel,
                 );
                 // An instance we could not file is a failure whatever the peer counted it as.
                 r = { ...g, failed: Math.max(g.failed, g.refused) };
@@ -319,25 +335,56 @@ export function networkControl(
                 what,
                 aet,
                 progress,
+                cancel,
               );
             }
-            Object.assign(view, r);
+            const { cancel: cancelled, ...counts } = r;
+            Object.assign(view, counts);
             const ok = r.status === 0 && r.failed === 0;
-            view.state = ok ? "done" : "failed";
-            if (!ok) {
+            if (cancelled !== undefined && !(ok && cancelled === "answered")) {
+              // Stopped by the user; the peer's Cancel response (or our abort) ended it.
+              view.state = "cancelled";
               view.error =
-                r.failed > 0
-                  ? `${r.failed} instance(s) failed (${statusText(r.status)})` +
-                    (refusal ? `: ${refusal}` : "")
-                  : `${method === "get" ? "C-GET" : "C-MOVE"}: ${statusText(r.status)}`;
+                cancelled === "aborted"
+                  ? `the node sent no final response within ${CANCEL_TIMEOUT_MS / 1000} s of ` +
+                    "the C-CANCEL: the association was aborted"
+                  : r.status === STATUS_CANCEL
+                    ? null
+                    : `${method === "get" ? "C-GET" : "C-MOVE"}: ${statusText(r.status!)}`;
+            } else {
+              view.state = ok ? "done" : "failed";
+              if (!ok) {
+                const said = r.status === null ? "no final response" : statusText(r.status);
+                view.error =
+                  r.failed > 0
+                    ? `${r.failed} instance(s) failed (${said})` + (refusal ? `: ${refusal}` : "")
+                    : `${method === "get" ? "C-GET" : "C-MOVE"}: ${said}`;
+              }
             }
           } catch (err) {
-            view.state = "failed";
+            view.state = cancelling.signal.aborted ? "cancelled" : "failed";
             view.error = errorMessage(err);
+          } finally {
+            cancels.delete(view.id);
           }
         });
       }
       return views.map((v) => ({ ...v }));
+    },
+    async cancelRetrieval(id: number): Promise<RetrievalView> {
+      const view = retrievals.find((r) => r.id === id);
+      if (!view) throw new UsageError(`No retrieval ${id} in this session's list.`);
+      const switchOff = cancels.get(id);
+      // Finished (or already being cancelled): nothing to do, the view says how it ended.
+      if (!switchOff || switchOff.signal.aborted) return { ...view };
+      if (view.state === "queued") {
+        view.state = "cancelled";
+        cancels.delete(id);
+      } else {
+        view.state = "cancelling";
+      }
+      switchOff.abort();
+      return { ...view };
     },
     async saveSettings(
       req: Request<"network:save-settings">,

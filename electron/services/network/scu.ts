@@ -34,7 +34,8 @@ type Association = dimseAssociation.Association;
 
 /** The part of dcmjs-dimse's Network (not in its typings) that associate() adjusts. */
 interface ClientNetwork {
-  socket: { setNoDelay(v: boolean): void };
+  socket: { setNoDelay(v: boolean): void; end(): void; destroy(): void };
+  sendAbort(source?: number, reason?: number): void;
   sendAssociationRequest(association: Association): void;
   createStoreWritableStream(): Writable;
   createDatasetFromStoreWritableStream(
@@ -81,6 +82,30 @@ export function isSuccessOrWarning(status: number): boolean {
   return status === 0 || statusText(status) === "Warning";
 }
 
+/**
+ * Cancelling a running C-MOVE or C-GET: aborting `signal` sends C-CANCEL-MOVE-RQ /
+ * C-CANCEL-GET-RQ, whose Message ID Being Responded To is the retrieval's Message ID (PS3.7
+ * 9.3.2.3, 9.3.3.3). The peer then stops its sub-operations and sends its final response, status
+ * Cancel (0xFE00) with the counts so far (PS3.4 C.4.2.1.6 / C.4.3.1.5); the association is
+ * released as usual. A peer that sends no final response within `timeoutMs` (default 10 s)
+ * gets an A-ABORT (PS3.8 7.3) and the connection is closed.
+ */
+export interface RetrieveCancel {
+  signal: AbortSignal;
+  timeoutMs?: number;
+}
+
+/** How `associate` carries out a cancel for the one retrieval request it runs. */
+interface CancelHook extends RetrieveCancel {
+  request: dimseRequests.CMoveRequest | dimseRequests.CGetRequest;
+  /** The final response has come: nothing left to cancel. */
+  finished(): boolean;
+  /** The C-CANCEL was sent (or is due as soon as the request is). */
+  requested(): void;
+  /** The peer ignored it: the association is being aborted. */
+  aborted(): void;
+}
+
 /** Runs one association to `node` with `requests`; resolves when the connection has closed. */
 function associate(
   node: RemoteNode,
@@ -88,11 +113,14 @@ function associate(
   requests: Request[],
   prepareAssociation?: (association: Association) => void,
   prepareNetwork?: (client: Client, network: ClientNetwork) => void,
+  cancel?: CancelHook,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
     const client = new Client();
     for (const r of requests) client.addRequest(r);
     let failure: Error | null = null;
+    let cancelTimer: NodeJS.Timeout | undefined;
+    let stopListening = (): void => {};
     client.on("associationRejected", (r: { result: number; source: number; reason: number }) => {
       failure = new NetworkError(`${node.aeTitle}@${node.host}:${node.port}: ${rejectText(r)}`);
     });
@@ -101,7 +129,12 @@ function associate(
         cause: e,
       });
     });
-    client.on("closed", () => (failure ? reject(failure) : resolve()));
+    client.on("closed", () => {
+      clearTimeout(cancelTimer);
+      stopListening();
+      if (failure) reject(failure);
+      else resolve();
+    });
     const t = options.timeoutMs ?? 30_000;
     try {
       client.send(node.host, node.port, options.callingAeTitle, node.aeTitle, {
@@ -121,6 +154,39 @@ function associate(
           prepareAssociation(association);
           original(association);
         };
+      }
+      if (network && cancel) {
+        const onCancel = (): void => {
+          if (cancel.finished()) return;
+          cancel.requested();
+          const sendCancel = (): void => {
+            try {
+              if (!cancel.finished()) client.cancel(cancel.request);
+            } catch {
+              // The connection is gone; the timer below closes what is left.
+            }
+          };
+          // The request carries a Message ID once it has been sent; until then (still
+          // connecting or negotiating) the cancel follows it as soon as it is.
+          if (cancel.request.getMessageId() !== undefined) sendCancel();
+          else client.once("associationAccepted", () => setImmediate(sendCancel));
+          cancelTimer = setTimeout(() => {
+            if (cancel.finished()) return;
+            cancel.aborted();
+            try {
+              network.sendAbort(0, 0); // source: service user, reason: not specified
+            } catch {
+              // No association yet: closing the socket is all there is to do.
+            }
+            network.socket.end();
+            setTimeout(() => network.socket.destroy(), 1000).unref();
+          }, cancel.timeoutMs ?? 10_000);
+        };
+        if (cancel.signal.aborted) onCancel();
+        else {
+          cancel.signal.addEventListener("abort", onCancel, { once: true });
+          stopListening = () => cancel.signal.removeEventListener("abort", onCancel);
+        }
       }
     } catch (err) {
       reject(new NetworkError(`${node.aeTitle}: ${errorMessage(err)}`, { cause: err }));
@@ -266,8 +332,18 @@ export interface RetrieveProgress {
 }
 
 export interface RetrieveResult extends RetrieveProgress {
-  status: number;
+  /** The final response's status; null when none came (the association was aborted). */
+  status: number | null;
+  /**
+   * Set when the retrieval was cancelled: "answered" the peer sent its final response after our
+   * C-CANCEL (0xFE00 Cancel, or its normal end if it had finished first); "aborted" it sent none
+   * within the timeout and the association was aborted. The counts are the last ones received.
+   */
+  cancel?: "answered" | "aborted";
 }
+
+/** PS3.4 C.4.2.1.6 / C.4.3.1.5: sub-operations terminated due to a cancel indication. */
+export const STATUS_CANCEL = 0xfe00;
 
 /** What a retrieval asks for: a whole study, or one series of it (PS3.4 C.4.2.1.4 / C.4.3.1.3). */
 export interface RetrieveTarget {
@@ -290,6 +366,71 @@ function progressOf(r: responses.CMoveResponse | responses.CGetResponse): Retrie
   };
 }
 
+/** A retrieval request's responses: the last pending counts, then its final response. */
+interface Tracked {
+  last: RetrieveProgress;
+  result: RetrieveResult | null;
+  cancel: RetrieveResult["cancel"];
+}
+
+function track(
+  request: dimseRequests.CMoveRequest | dimseRequests.CGetRequest,
+  onProgress?: (p: RetrieveProgress) => void,
+): Tracked {
+  const t: Tracked = {
+    last: { remaining: 0, completed: 0, failed: 0, warnings: 0 },
+    result: null,
+    cancel: undefined,
+  };
+  request.on("response", (r: responses.CMoveResponse | responses.CGetResponse) => {
+    const p = progressOf(r);
+    const status = r.getStatus();
+    if (status === 0xff00) {
+      t.last = p;
+      onProgress?.(p);
+    } else {
+      // A Cancel response still counts what was left (PS3.4 C.4.2.1.6); a final one has none.
+      t.result = { ...p, remaining: status === STATUS_CANCEL ? p.remaining : 0, status };
+    }
+  });
+  return t;
+}
+
+/** Runs the retrieval's association, with its cancel when one is given, and returns its end. */
+async function runRetrieval(
+  node: RemoteNode,
+  options: ScuOptions,
+  label: "C-MOVE" | "C-GET",
+  request: dimseRequests.CMoveRequest | dimseRequests.CGetRequest,
+  t: Tracked,
+  cancel: RetrieveCancel | undefined,
+  prepareAssociation?: (association: Association) => void,
+  prepareNetwork?: (client: Client, network: ClientNetwork) => void,
+): Promise<RetrieveResult> {
+  const hook: CancelHook | undefined = cancel && {
+    ...cancel,
+    request,
+    finished: () => t.result !== null,
+    requested: () => {
+      t.cancel ??= "answered";
+    },
+    aborted: () => {
+      t.cancel = "aborted";
+    },
+  };
+  try {
+    await associate(node, options, [request], prepareAssociation, prepareNetwork, hook);
+  } catch (err) {
+    // Our own A-ABORT after an unanswered cancel may surface as a socket error: expected.
+    if (t.cancel !== "aborted") throw err;
+  }
+  if (t.result !== null) return t.cancel ? { ...t.result, cancel: t.cancel } : t.result;
+  // Cancelled, and the association ended (aborted by us, or dropped by the peer) without a final
+  // response: the counts are the last pending response's.
+  if (t.cancel) return { ...t.last, status: null, cancel: "aborted" };
+  throw new NetworkError(`${node.aeTitle}: ${label} got no final response`);
+}
+
 /** C-MOVE of one study (or one series) to `destinationAeTitle` (normally our own listener's AE). */
 export async function move(
   node: RemoteNode,
@@ -297,6 +438,7 @@ export async function move(
   target: string | RetrieveTarget,
   destinationAeTitle: string,
   onProgress?: (p: RetrieveProgress) => void,
+  cancel?: RetrieveCancel,
 ): Promise<RetrieveResult> {
   const t = targetOf(target);
   const request =
@@ -307,16 +449,7 @@ export async function move(
           t.studyInstanceUid,
           t.seriesInstanceUid,
         );
-  let result: RetrieveResult | null = null;
-  request.on("response", (r: responses.CMoveResponse) => {
-    const p = progressOf(r);
-    const status = r.getStatus();
-    if (status === 0xff00) onProgress?.(p);
-    else result = { ...p, remaining: 0, status };
-  });
-  await associate(node, options, [request]);
-  if (result === null) throw new NetworkError(`${node.aeTitle}: C-MOVE got no final response`);
-  return result;
+  return runRetrieval(node, options, "C-MOVE", request, track(request, onProgress), cancel);
 }
 
 /** One instance a C-GET brought back on its own association (a C-STORE sub-operation). */
@@ -350,6 +483,7 @@ export async function get(
   target: string | RetrieveTarget,
   store: (instance: GetInstance) => Promise<StoreAnswer>,
   onProgress?: (p: RetrieveProgress) => void,
+  cancel?: RetrieveCancel,
 ): Promise<GetResult> {
   const t = targetOf(target);
   const request =
@@ -358,13 +492,7 @@ export async function get(
       : dimseRequests.CGetRequest.createSeriesGetRequest(t.studyInstanceUid, t.seriesInstanceUid);
   // dcmjs-dimse would propose every storage class it knows (over 100 contexts); we propose ours.
   request.setAddStorageSopClassesToAssociation(false);
-  let result: RetrieveResult | null = null;
-  request.on("response", (r: responses.CGetResponse) => {
-    const p = progressOf(r);
-    const status = r.getStatus();
-    if (status === 0xff00) onProgress?.(p);
-    else result = { ...p, remaining: 0, status };
-  });
+  const tracked = track(request, onProgress);
   let stored = 0;
   let refused = 0;
   let firstRefusal: string | null = null;
@@ -398,10 +526,13 @@ export async function get(
       return { status: STATUS.outOfResources, comment: `C-GET: ${errorMessage(err)}` };
     }
   };
-  await associate(
+  const result = await runRetrieval(
     node,
     options,
-    [request],
+    "C-GET",
+    request,
+    tracked,
+    cancel,
     (association) => {
       const syntaxes = [...ACCEPTED_TRANSFER_SYNTAXES].sort(
         (a, b) => syntaxPreference(a) - syntaxPreference(b),
@@ -449,9 +580,11 @@ export async function get(
       );
     },
   );
+  // Sub-operations whose data set had fully arrived are filed even after a cancel or abort; a
+  // partial one never reached fileOne (dcmjs-dimse hands over a data set once its last fragment
+  // is in), so nothing is half-stored.
   await Promise.allSettled([...filing]);
-  if (result === null) throw new NetworkError(`${node.aeTitle}: C-GET got no final response`);
-  return { ...(result as RetrieveResult), stored, refused, firstRefusal };
+  return { ...result, stored, refused, firstRefusal };
 }
 
 /** Uncompressed first: what a PACS holds is most often stored that way (no transcoding). */

@@ -83,6 +83,8 @@ export interface ServiceOptions {
       req: Request<"network:query">,
     ): Promise<{ matches: QueryStudyView[]; series?: QuerySeriesView[] }>;
     retrieve(req: Request<"network:retrieve">): Promise<RetrievalView[]>;
+    /** Cancels a queued or running retrieval (C-CANCEL). */
+    cancelRetrieval(id: number): Promise<RetrievalView>;
     /** The Network settings editor: network.json written, listener restarted, audited. */
     saveSettings(req: Request<"network:save-settings">, actor: string): Promise<NetworkStatusView>;
   };
@@ -408,6 +410,7 @@ export class WorkstationService {
     "network:echo": async (req) => this.network().echo(req.name),
     "network:query": async (req) => this.network().query(req),
     "network:retrieve": async (req) => this.network().retrieve(req),
+    "network:cancel-retrieval": async (req) => this.network().cancelRetrieval(req.id),
     "network:save-settings": async (req) => this.network().saveSettings(req, this.options.actor),
     "jobs:list": async () => [...this.imports.list(), ...analyzeJobs(this.registry.db)],
     "jobs:cancel": async (req) => {

@@ -19,7 +19,8 @@ import { readInstance } from "../electron/services/import/defaults";
 import { importInstance, type InstanceImportContext } from "../electron/services/import/instance";
 import { ManagedStore } from "../electron/services/import/store";
 import { part10File } from "../electron/services/network/part10";
-import { ImportWriter, Registry, setSynchronous } from "../electron/registry";
+import { ImportWriter, setSynchronous } from "../electron/registry";
+import { openServices } from "../electron/services/compose";
 import { mrFile } from "../test/services/import/fixtures";
 
 const COUNT = Number(process.env.BENCH_INSTANCES ?? 300);
@@ -68,11 +69,8 @@ function datasetOf(file: Uint8Array): Uint8Array {
 
 async function main(): Promise<void> {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), "livercad-bench-stages-"));
-  const registry = Registry.open({
-    root: home,
-    database: path.join(home, "registry.sqlite"),
-    store: path.join(home, "store"),
-  });
+  const services = openServices({ dbFile: path.join(home, "registry.sqlite") });
+  const { registry } = services;
   setSynchronous(registry.db, SQLITE_SYNC);
   // Count the flushes inside the store's write (the durable write's two syncs).
   const fdatasync = fs.fdatasyncSync;
@@ -151,7 +149,7 @@ async function main(): Promise<void> {
     fs.fdatasyncSync = fdatasync;
     fs.fsyncSync = fsync;
     (fs as { fsync: unknown }).fsync = fsyncAsync;
-    registry.close();
+    await services.close();
     fs.rmSync(home, { recursive: true, force: true });
   }
 }

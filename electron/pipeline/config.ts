@@ -2,6 +2,7 @@
 // run (issue 4 §2) so that an analysis can be reproduced exactly from its provenance.
 import type { SequenceId } from "../contract/domain";
 import { UsageError } from "../contract/errors";
+import { CLASSIFIER_VIEWS, type ClassifierViews } from "./views";
 
 /**
  * Per-volume intensity normalization (issue 4 §2.1). Percentile scaling maps the `low`-th
@@ -18,6 +19,9 @@ export interface PercentileNormalization {
 }
 export type Normalization = PercentileNormalization;
 
+export type RoiScore = "mean" | "consensus";
+export const ROI_SCORES: readonly RoiScore[] = ["mean", "consensus"];
+
 export interface PipelineConfig {
   /** Config layout version, bumped when a field changes meaning. */
   version: 1;
@@ -27,6 +31,19 @@ export interface PipelineConfig {
   maxPeaksPerSlice: number;
   /** Fraction of the study's ROIs passed on, most confident first (paper: top 48%, Lai et al.). */
   topFraction: number;
+  /**
+   * A fused ROI's score, which ranks it for the top fraction. "mean": the mean score of the boxes
+   * that cover the winning pixel (the paper's words). "consensus": the mean over every detector
+   * that ran, a detector with no box on that pixel counting 0 (its best covering box otherwise),
+   * so that a ROI five sequences agree on outranks one a single detector fired on (issue 11 §2).
+   */
+  roiScore: RoiScore;
+  /**
+   * Fused ROIs that fewer than this many detectors (distinct sequences) voted for are dropped
+   * before the top fraction, unless no ROI of the study reaches it: then all are kept, so that a
+   * study is "no-roi" only when nothing was found (paper). 1 keeps every ROI (the paper).
+   */
+  minDetectors: number;
   /** The frame in which boxes from the five detectors vote (one slice stack per study). */
   referenceSequence: SequenceId;
   /** Detector input grid: square, centred on each series' in-plane centre, isotropic in-plane. */
@@ -42,6 +59,11 @@ export interface PipelineConfig {
   /** Monte-Carlo dropout (paper, "Lesion Characterization": p = 0.2 before the last FC, T = 100). */
   mcSamples: number;
   dropoutP: number;
+  /**
+   * Mirror images of each crop the classifier sees, averaged per ROI (views.ts): 1 the crop as is
+   * (the paper), 2 with its left-right mirror, 4 with the up-down and both-ways mirrors too.
+   */
+  classifierViews: ClassifierViews;
   normalization: Normalization;
   /** Seed of the PRNG that draws the dropout masks: same seed, same masks, same result. */
   seed: number;
@@ -52,6 +74,9 @@ export const DEFAULT_PIPELINE_CONFIG: Readonly<PipelineConfig> = Object.freeze({
   scoreThreshold: 0.5,
   maxPeaksPerSlice: 100,
   topFraction: 0.48,
+  // Consensus, not the paper's mean: chosen on the validation cohort (issue 11, round 7; README).
+  roiScore: "consensus",
+  minDetectors: 1,
   referenceSequence: "T1_venous",
   detectorSize: 128,
   detectorSpacingMm: 3,
@@ -61,6 +86,7 @@ export const DEFAULT_PIPELINE_CONFIG: Readonly<PipelineConfig> = Object.freeze({
   cropMinMm: 24,
   mcSamples: 100,
   dropoutP: 0.2,
+  classifierViews: 1,
   normalization: Object.freeze({ kind: "percentile", low: 1, high: 99 }) as Normalization,
   seed: 20260101,
 });
@@ -83,12 +109,21 @@ export function resolvePipelineConfig(overrides: Partial<PipelineConfig> = {}): 
   };
   inRange("scoreThreshold", c.scoreThreshold, 0, 1);
   inRange("topFraction", c.topFraction, 0, 1, true);
+  if (!ROI_SCORES.includes(c.roiScore)) {
+    problems.push(`roiScore=${String(c.roiScore)} is not one of ${ROI_SCORES.join(", ")}`);
+  }
   inRange("dropoutP", c.dropoutP, 0, 1);
   if (c.dropoutP >= 1) problems.push("dropoutP must be below 1");
   inRange("cropMargin", c.cropMargin, 0, 100, true);
   inRange("cropMinMm", c.cropMinMm, 0, 10000);
   inRange("detectorSpacingMm", c.detectorSpacingMm, 0, 100, true);
   positiveInt("maxPeaksPerSlice", c.maxPeaksPerSlice);
+  positiveInt("minDetectors", c.minDetectors);
+  if (!CLASSIFIER_VIEWS.includes(c.classifierViews)) {
+    problems.push(
+      `classifierViews=${String(c.classifierViews)} is not one of ${CLASSIFIER_VIEWS.join(", ")}`,
+    );
+  }
   positiveInt("detectorSize", c.detectorSize);
   positiveInt("detectorBatch", c.detectorBatch);
   positiveInt("cropSize", c.cropSize);

@@ -37,8 +37,15 @@ interface MappedBox {
  * - ties: the first most-voted pixel in raster order picks the covering boxes; every pixel of their
  *   intersection has the same (maximal) count, so the ROI centre is that intersection's centre,
  *   which does not depend on the scan order within the winning region.
+ * One choice departs from the paper by default: the ROI's score, which ranks it for the top
+ * fraction, is the consensus over all detectors (`roiScore`), not the covering boxes' mean; the
+ * paper's mean stays available. Chosen on validation in round 7 (README, "Models").
  */
-export function fuse(input: FuseInput, config: Pick<PipelineConfig, "topFraction">): Roi[] {
+export function fuse(
+  input: FuseInput,
+  config: Pick<PipelineConfig, "topFraction" | "roiScore" | "minDetectors">,
+): Roi[] {
+  const detectors = Object.keys(input.grids).length;
   const ref = gridTransform(input.reference);
   const { columns, rows, slices } = input.reference;
   const perSlice = new Map<number, MappedBox[]>();
@@ -117,13 +124,17 @@ export function fuse(input: FuseInput, config: Pick<PipelineConfig, "topFraction
       h,
       widthMm: w * input.reference.columnSpacing,
       heightMm: h * input.reference.rowSpacing,
-      score: mean(covering.map((b) => b.score)),
+      score:
+        config.roiScore === "consensus"
+          ? consensusScore(covering, detectors)
+          : mean(covering.map((b) => b.score)),
       votes: covering.length,
       sequences: [...new Set(covering.map((b) => b.sequence))],
       rank: 0,
     });
   }
-  return keepMostConfident(rois, config.topFraction);
+  const agreed = rois.filter((r) => r.sequences.length >= config.minDetectors);
+  return keepMostConfident(agreed.length > 0 ? agreed : rois, config.topFraction);
 }
 
 /**
@@ -154,6 +165,13 @@ function pixelSpan(b: MappedBox, columns: number, rows: number): [number, number
   const [i0, i1] = axis(b.x0, b.x1, columns);
   const [j0, j1] = axis(b.y0, b.y1, rows);
   return [i0, i1, j0, j1];
+}
+
+/** Mean over the `detectors` that ran of each one's best covering box (0 for one with none). */
+function consensusScore(covering: MappedBox[], detectors: number): number {
+  const best = new Map<SequenceId, number>();
+  for (const b of covering) best.set(b.sequence, Math.max(best.get(b.sequence) ?? 0, b.score));
+  return [...best.values()].reduce((s, v) => s + v, 0) / Math.max(detectors, best.size);
 }
 
 function mean(values: number[]): number {

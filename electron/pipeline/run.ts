@@ -11,6 +11,7 @@ import { fuse } from "./fuse";
 import { localize, type LocalizeModel } from "./localize";
 import { prepare, type StudyVolumes } from "./prepare";
 import type { Roi, RoiClassification, StudyOutcome } from "./types";
+import { mergeViews, withViews } from "./views";
 
 export const STAGES = ["prepare", "localize", "fuse", "crop", "classify", "aggregate"] as const;
 export type StageName = (typeof STAGES)[number];
@@ -87,7 +88,12 @@ export async function runPipeline(
   const crops = await stage("crop", () =>
     crop(rois, prepared.normalized, prepared.reference, models.classifier.channels, config),
   );
-  const classified = await stage("classify", () => classify(crops, models.classifier, config));
+  const classified = await stage("classify", async () =>
+    mergeViews(
+      await classify(withViews(crops, config.classifierViews), models.classifier, config),
+      config.classifierViews,
+    ),
+  );
   const outcome = await stage("aggregate", () =>
     aggregate(classified, models.classifier.classes, models.classifier.calibration ?? null),
   );

@@ -83,7 +83,7 @@ export interface Roi {
   h: number;
   widthMm: number;
   heightMm: number;
-  /** Mean score of the covering boxes. */
+  /** The ROI score of `config.roiScore`: consensus over the detectors, or the covering boxes' mean. */
   score: number;
   /** How many detector boxes cover the ROI's centre, and from which sequences. */
   votes: number;

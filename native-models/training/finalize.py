@@ -72,6 +72,21 @@ def fmt(v):
     return "n/a" if v is None else f"{v:.3f}"
 
 
+PIPELINE_KEYS = ("scoreThreshold", "topFraction", "roiScore", "minDetectors", "mcSamples", "dropoutP")
+
+
+def pipeline_of(results_path):
+    """The pipeline parameters the held-out analyses ran with (`livercad analyze --json` records
+    each study's config), so a manifest's metrics say which fusion and top fraction made them."""
+    if not os.path.isfile(results_path):
+        return None
+    for s in common.read_json(results_path).get("studies", []):
+        cfg = (s.get("model") or {}).get("config")
+        if cfg:
+            return {k: cfg[k] for k in PIPELINE_KEYS if k in cfg}
+    return None
+
+
 def card(manifest, held, seconds):
     m = manifest
     a = held["all"]
@@ -100,6 +115,8 @@ def card(manifest, held, seconds):
     rows = "\n".join(
         f"| {c} | {fmt(a['perClass'][c]['sensitivity'])} | {fmt(a['perClass'][c]['specificity'])} | "
         f"{fmt(a['perClass'][c]['f1'])} | {fmt(t['perClass'][c]['f1'])} |" for c in ("HCC", "ICC", "metastasis"))
+    pipe = (" (pipeline: " + ", ".join(f"{k} {v}" for k, v in held["pipeline"].items()) + ")"
+            if held.get("pipeline") else "")
     checks = "\n".join(f"- {k}: {v['value']} (target {v['target']}): {'met' if v['met'] else 'NOT met'}"
                        for k, v in held["targets"].items())
     return f"""# {m['id']} {m['version']}
@@ -125,7 +142,7 @@ its behaviour on patients is known.
 `{json.dumps(val)}`
 
 ## Held-out evaluation (whole pipeline, all six models together)
-{held_data} (seeds never used in training or selection), analyzed by `livercad analyze` and
+{held_data} (seeds never used in training or selection), analyzed by `livercad analyze`{pipe} and
 scored by `livercad evaluate`:
 
 - ROI on a true lesion: {fmt(a['localizationRate'])} of studies; no-roi: {fmt(a['noRoiRate'])}
@@ -205,6 +222,9 @@ def main():
                               q["studies"], q["seed"]) for q in parts or []}
     cohort = common.cohort_of_parts(parts) if parts else {"studies": args.heldout_studies, "seed": args.heldout_seed}
     held = summary(evaluation, cohort["studies"], cohort["seed"], parts, per_part)
+    pipeline = pipeline_of(os.path.join(args.work, "heldout-results.json"))
+    if pipeline:
+        held["pipeline"] = pipeline
     shift = None
     if args.shift_parts:
         sparts = common.parse_parts(args.shift_parts)

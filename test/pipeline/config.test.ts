@@ -27,5 +27,9 @@ describe("pipeline config", () => {
       resolvePipelineConfig({ normalization: { kind: "percentile", low: 99, high: 1 } }),
     ).toThrow(/low < high/);
     expect(resolvePipelineConfig({ topFraction: 1, seed: 5 }).seed).toBe(5);
+    // A config file is JSON: an unknown ROI score is refused by name, not run as the paper's mean.
+    expect(() => resolvePipelineConfig({ roiScore: "max" as unknown as "mean" })).toThrow(
+      /roiScore=max is not one of mean, consensus/,
+    );
   });
 });

@@ -55,7 +55,7 @@ describe("fuse: pixel voting", () => {
     ];
     const rois = fuse(
       { detections, grids: { T1_venous: ref, T2: ref, DWI: ref }, reference: ref },
-      { topFraction: 1 },
+      { topFraction: 1, roiScore: "mean", minDetectors: 1 },
     );
     expect(rois).toHaveLength(1);
     const r = rois[0]!;
@@ -80,7 +80,7 @@ describe("fuse: pixel voting", () => {
         grids: { DWI: src },
         reference: ref,
       },
-      { topFraction: 1 },
+      { topFraction: 1, roiScore: "mean", minDetectors: 1 },
     );
     expect(rois).toHaveLength(1);
     // 2 x 1 source pixels of 2 mm = 4 x 2 mm = 4 x 2 reference pixels.
@@ -94,7 +94,7 @@ describe("fuse: pixel voting", () => {
           grids: { DWI: far },
           reference: ref,
         },
-        { topFraction: 1 },
+        { topFraction: 1, roiScore: "mean", minDetectors: 1 },
       ),
     ).toEqual([]);
   });
@@ -108,7 +108,7 @@ describe("fuse: pixel voting", () => {
     ];
     const rois = fuse(
       { detections, grids: { T1_venous: ref, T2: ref }, reference: ref },
-      { topFraction: 1 },
+      { topFraction: 1, roiScore: "mean", minDetectors: 1 },
     );
     expect(rois).toHaveLength(1);
     expect(rois[0]!.votes).toBe(2);
@@ -123,13 +123,83 @@ describe("fuse: pixel voting", () => {
     ];
     const rois = fuse(
       { detections, grids: { T1_venous: ref }, reference: ref },
-      { topFraction: 1 },
+      { topFraction: 1, roiScore: "mean", minDetectors: 1 },
     );
     expect(rois.map((r) => [r.sliceIndex, r.rank])).toEqual([
       [2, 1],
       [0, 2],
     ]);
-    expect(fuse({ detections: [], grids: {}, reference: ref }, { topFraction: 0.48 })).toEqual([]);
+    expect(
+      fuse(
+        { detections: [], grids: {}, reference: ref },
+        { topFraction: 0.48, roiScore: "mean", minDetectors: 1 },
+      ),
+    ).toEqual([]);
+  });
+});
+
+describe("fuse: consensus ROI score", () => {
+  const ref = grid(10, 3, 1, [0, 0, 0], 5);
+
+  it("averages each detector's best covering box over every detector that ran (worked by hand)", () => {
+    // Five detectors ran. Slice 0: T1 venous 0.9 and, overlapping it, T2 0.7 and a second T2 box
+    // 0.6 (one vote per box, the sequence's best counts once): (0.9 + 0.7) / 5 = 0.32; the paper's
+    // mean of the covering boxes is (0.9 + 0.7 + 0.6) / 3 = 0.733. Slice 2: DWI alone at 0.95:
+    // consensus 0.19, mean 0.95. Consensus ranks the two-sequence ROI first, the paper's mean the
+    // single-detector one.
+    const grids = { T1_pre: ref, T1_arterial: ref, T1_venous: ref, T2: ref, DWI: ref };
+    const detections = [
+      det({ sliceIndex: 0, cx: 3, cy: 3, w: 4, h: 4, score: 0.9 }),
+      det({ sliceIndex: 0, cx: 3, cy: 3, w: 4, h: 4, score: 0.7, sequence: "T2" }),
+      det({ sliceIndex: 0, cx: 3, cy: 3, w: 2, h: 2, score: 0.6, sequence: "T2" }),
+      det({ sliceIndex: 2, cx: 7, cy: 7, w: 2, h: 2, score: 0.95, sequence: "DWI" }),
+    ];
+    const consensus = fuse(
+      { detections, grids, reference: ref },
+      { topFraction: 1, roiScore: "consensus", minDetectors: 1 },
+    );
+    expect(consensus.map((r) => r.sliceIndex)).toEqual([0, 2]);
+    expect(consensus[0]!.score).toBeCloseTo(0.32, 12);
+    expect(consensus[1]!.score).toBeCloseTo(0.19, 12);
+    expect(consensus[0]!.votes).toBe(3);
+    const paper = fuse(
+      { detections, grids, reference: ref },
+      { topFraction: 1, roiScore: "mean", minDetectors: 1 },
+    );
+    expect(paper.map((r) => r.sliceIndex)).toEqual([2, 0]);
+    expect(paper[1]!.score).toBeCloseTo(2.2 / 3, 12);
+    // The top fraction then keeps the consensus winner: ceil(2 * 0.48) = 1.
+    expect(
+      fuse(
+        { detections, grids, reference: ref },
+        { topFraction: 0.48, roiScore: "consensus", minDetectors: 1 },
+      ).map((r) => r.sliceIndex),
+    ).toEqual([0]);
+  });
+});
+
+describe("fuse: detectors' agreement", () => {
+  const ref = grid(10, 3, 1, [0, 0, 0], 5);
+  const grids = { T1_venous: ref, T2: ref, DWI: ref };
+
+  it("drops ROIs fewer than minDetectors sequences voted for, unless none reaches it", () => {
+    // Slice 0: T1 venous + T2 agree (2 sequences); slices 1 and 2: one detector each.
+    const detections = [
+      det({ sliceIndex: 0, cx: 3, cy: 3, w: 2, h: 2, score: 0.6 }),
+      det({ sliceIndex: 0, cx: 3, cy: 3, w: 2, h: 2, score: 0.6, sequence: "T2" }),
+      det({ sliceIndex: 1, cx: 6, cy: 6, w: 2, h: 2, score: 0.9, sequence: "DWI" }),
+      det({ sliceIndex: 2, cx: 6, cy: 6, w: 2, h: 2, score: 0.8 }),
+    ];
+    const run = (minDetectors: number, d = detections): number[] =>
+      fuse(
+        { detections: d, grids, reference: ref },
+        { topFraction: 1, roiScore: "mean", minDetectors },
+      ).map((r) => r.sliceIndex);
+    expect(run(1)).toEqual([1, 2, 0]);
+    expect(run(2)).toEqual([0]);
+    // No ROI reaches 2: every ROI stays, so the study is not made "no-roi" by the rule.
+    expect(run(2, detections.slice(2))).toEqual([1, 2]);
+    expect(run(3)).toEqual([1, 2, 0]);
   });
 });
 

@@ -13,6 +13,9 @@ export function RetentionSetting(props: {
   onError(message: string | null): void;
 }) {
   const [text, setText] = useState<string | null>(null);
+  // The box shows the user's choice at once while it is saved (a controlled box would otherwise
+  // spring back until the answer comes), and the stored value again once it is answered.
+  const [pendingInApp, setPendingInApp] = useState<boolean | null>(null);
 
   async function save() {
     const days = Number(text);
@@ -30,11 +33,14 @@ export function RetentionSetting(props: {
   }
 
   async function setInApp(on: boolean) {
+    setPendingInApp(on);
     try {
       props.onSaved(await call("site:set", { retentionInApp: on }));
       props.onError(null);
     } catch (e) {
       props.onError(e instanceof Error ? e.message : String(e));
+    } finally {
+      setPendingInApp(null);
     }
   }
 
@@ -66,7 +72,8 @@ export function RetentionSetting(props: {
         <input
           type="checkbox"
           data-testid="retention-in-app"
-          checked={props.settings.retentionInApp}
+          checked={pendingInApp ?? props.settings.retentionInApp}
+          disabled={pendingInApp !== null}
           onChange={(e) => void setInApp(e.target.checked)}
         />
         The running workstation applies it once a day (audited; nothing is deleted at 0 days)

@@ -1,0 +1,13 @@
+#!/bin/bash
+# a second, larger held-out cohort (new seeds, chosen before any scoring) so that ECE can be measured
+cd /work/main
+CLI="node dist/cli.cjs"; W=/work/x11
+gen() { [ -f "$W/$1/truth.json" ] && return; rm -rf "$W/$1"; $CLI phantom --out "$W/$1" --studies "$2" --seed "$3" --preset "$4" --jobs 1 </dev/null; }
+T0=$(date +%s)
+if [ "$1" = a ]; then
+  gen ho2-randomized 300 livercad-heldout2-R randomized; echo "ho2-R $(( $(date +%s)-T0 ))s"
+else
+  gen ho2-small 150 livercad-heldout2-I small; echo "ho2-I $(( $(date +%s)-T0 ))s"
+  gen ho2-clinical 150 livercad-heldout2-J clinical; echo "ho2-J $(( $(date +%s)-T0 ))s"
+fi
+echo DONE

@@ -10,11 +10,9 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../../helpers/cli";
 import { uids, writeSeries } from "../import/fixtures";
+import { canRunIsolated, dcmqrscpArchive } from "./isolated";
 
-const HAS_QR = spawnSync("dcmqrscp", ["--version"]).status === 0;
-const CAN_UNSHARE =
-  HAS_QR && spawnSync("unshare", ["-n", "ip", "link", "set", "lo", "up"]).status === 0;
-if (!CAN_UNSHARE) console.log("SKIPPED retrieval cancel: dcmqrscp or `unshare -n` unavailable");
+const CAN_UNSHARE = canRunIsolated("dcmqrscp", "retrieval cancel");
 
 const QR_PORT = 11113;
 const OUR_PORT = 11112;
@@ -75,34 +73,7 @@ describe.skipIf(!CAN_UNSHARE)("cancelling a running C-MOVE / C-GET", () => {
       slices: 2,
       description: "t2 haste",
     });
-    const db = path.join(dir, "qrdb");
-    fs.mkdirSync(db);
-    const cfg = path.join(dir, "dcmqrscp.cfg");
-    fs.writeFileSync(
-      cfg,
-      [
-        `NetworkTCPPort = ${QR_PORT}`,
-        "MaxPDUSize = 16384",
-        "MaxAssociations = 16",
-        "HostTable BEGIN",
-        `livercad = (LIVERCAD, 127.0.0.1, ${OUR_PORT})`,
-        "HostTable END",
-        // dcmqrscp 3.6.7 crashes on an empty vendor table.
-        "VendorTable BEGIN",
-        '"LiverCAD" = livercad',
-        "VendorTable END",
-        "AETable BEGIN",
-        `DCMQR ${db} RW (400, 1024mb) ANY`,
-        "AETable END",
-        "",
-      ].join("\n"),
-    );
-    const files = fs
-      .readdirSync(input, { recursive: true, withFileTypes: true })
-      .filter((e) => e.isFile())
-      .map((e) => path.join(e.parentPath, e.name));
-    const idx = spawnSync("dcmqridx", [db, ...files], { encoding: "utf8" });
-    if (idx.status !== 0) throw new Error(`dcmqridx: ${idx.stderr}`);
+    const cfg = dcmqrscpArchive(dir, input, { qrPort: QR_PORT, ourPort: OUR_PORT }, 400);
     const viteNode = path.join(REPO_ROOT, "node_modules", "vite-node", "vite-node.mjs");
     const peer = path.join(REPO_ROOT, "test", "services", "network", "cancel.peer.ts");
     const script = [

@@ -12,26 +12,12 @@ import { copyFixture, exportFixture } from "../../export/fixture";
 import { CLI, runCli } from "../../helpers/cli";
 import { checkConsistency } from "../import/helpers";
 import { uids, writeSeries } from "../import/fixtures";
+import { canRunIsolated, section } from "./isolated";
 
-const HAS_ORTHANC = spawnSync("Orthanc", ["--version"]).status === 0;
-const CAN_UNSHARE =
-  HAS_ORTHANC && spawnSync("unshare", ["-n", "ip", "link", "set", "lo", "up"]).status === 0;
-if (!CAN_UNSHARE) {
-  console.log(
-    "SKIPPED Orthanc round trips: Orthanc or `unshare -n` (network namespace) unavailable",
-  );
-}
+const CAN_UNSHARE = canRunIsolated("Orthanc", "Orthanc round trips");
 
 const ORTHANC_DICOM = 4242;
 const OUR_PORT = 11112;
-
-function section(out: string, name: string): string {
-  const start = out.indexOf(`### ${name}\n`);
-  if (start < 0) return "";
-  const rest = out.slice(start + name.length + 5);
-  const end = rest.indexOf("### ");
-  return end < 0 ? rest : rest.slice(0, end);
-}
 
 describe.skipIf(!CAN_UNSHARE)("Orthanc round trips (isolated loopback)", () => {
   let dir: string;

@@ -11,13 +11,9 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLI } from "../../helpers/cli";
 import { uids, writeSeries } from "../import/fixtures";
+import { canRunIsolated, section } from "./isolated";
 
-const HAS_ORTHANC = spawnSync("Orthanc", ["--version"]).status === 0;
-const CAN_UNSHARE =
-  HAS_ORTHANC && spawnSync("unshare", ["-n", "ip", "link", "set", "lo", "up"]).status === 0;
-if (!CAN_UNSHARE) {
-  console.log("SKIPPED Orthanc pulling from us: Orthanc or `unshare -n` unavailable");
-}
+const CAN_UNSHARE = canRunIsolated("Orthanc", "Orthanc pulling from us");
 
 /** Orthanc's REST API from bash through Node's fetch: `http URL [METHOD [BODY]]`, exit 1 on error. */
 const HTTP_FN =
@@ -28,14 +24,6 @@ const HTTP_FN =
 const ORTHANC_DICOM = 4242;
 const ORTHANC_HTTP = 8042;
 const OUR_PORT = 11112;
-
-function section(out: string, name: string): string {
-  const start = out.indexOf(`### ${name}\n`);
-  if (start < 0) return "";
-  const rest = out.slice(start + name.length + 5);
-  const end = rest.indexOf("### ");
-  return end < 0 ? rest : rest.slice(0, end);
-}
 
 describe.skipIf(!CAN_UNSHARE)("Orthanc queries and retrieves from livercad listen", () => {
   let dir: string;

@@ -10,13 +10,9 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../../helpers/cli";
 import { uids, writeSeries } from "../import/fixtures";
+import { canRunIsolated, dcmqrscpArchive } from "./isolated";
 
-const HAS_QR = spawnSync("dcmqrscp", ["--version"]).status === 0;
-const CAN_UNSHARE =
-  HAS_QR && spawnSync("unshare", ["-n", "ip", "link", "set", "lo", "up"]).status === 0;
-if (!CAN_UNSHARE) {
-  console.log("SKIPPED query/retrieve channels: dcmqrscp or `unshare -n` unavailable");
-}
+const CAN_UNSHARE = canRunIsolated("dcmqrscp", "query/retrieve channels");
 
 const QR_PORT = 11113;
 const OUR_PORT = 11112;
@@ -50,34 +46,7 @@ describe.skipIf(!CAN_UNSHARE)("network:query and network:retrieve against dcmqrs
     writeSeries(input, { study: 7, series: 1, slices: 3, description: "t2 haste" });
     writeSeries(input, { study: 7, series: 2, slices: 3, description: "t1 vibe pre" });
     writeSeries(input, { study: 8, series: 1, slices: 2, description: "t2 haste" });
-    const db = path.join(dir, "qrdb");
-    fs.mkdirSync(db);
-    const cfg = path.join(dir, "dcmqrscp.cfg");
-    fs.writeFileSync(
-      cfg,
-      [
-        `NetworkTCPPort = ${QR_PORT}`,
-        "MaxPDUSize = 16384",
-        "MaxAssociations = 16",
-        "HostTable BEGIN",
-        `livercad = (LIVERCAD, 127.0.0.1, ${OUR_PORT})`,
-        "HostTable END",
-        // dcmqrscp 3.6.7 crashes on an empty vendor table (and, with -s, after its first association).
-        "VendorTable BEGIN",
-        '"LiverCAD" = livercad',
-        "VendorTable END",
-        "AETable BEGIN",
-        `DCMQR ${db} RW (20, 1024mb) ANY`,
-        "AETable END",
-        "",
-      ].join("\n"),
-    );
-    const files = fs
-      .readdirSync(input, { recursive: true, withFileTypes: true })
-      .filter((e) => e.isFile())
-      .map((e) => path.join(e.parentPath, e.name));
-    const idx = spawnSync("dcmqridx", [db, ...files], { encoding: "utf8" });
-    if (idx.status !== 0) throw new Error(`dcmqridx: ${idx.stderr}`);
+    const cfg = dcmqrscpArchive(dir, input, { qrPort: QR_PORT, ourPort: OUR_PORT }, 20);
     const home = path.join(dir, "home");
     fs.mkdirSync(home);
     const viteNode = path.join(REPO_ROOT, "node_modules", "vite-node", "vite-node.mjs");

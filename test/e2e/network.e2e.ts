@@ -4,26 +4,16 @@
 // Echo button reaches the peer.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readSettings, writeSettings } from "../../electron/services/network/settings";
 import { startHarness, type Harness } from "./harness";
+import { freePort } from "../helpers/ports";
 
 const HAS_DCMTK = spawnSync("storescp", ["--version"]).status === 0;
 /** LIVERCAD_DOCS_SCREENSHOTS=docs writes docs/network-panel.png. */
 const shots = process.env.LIVERCAD_DOCS_SCREENSHOTS;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      s.close(() => (typeof a === "object" && a ? resolve(a.port) : reject(new Error("no port"))));
-    });
-  });
-}
 
 describe.skipIf(!HAS_DCMTK)("Network panel", () => {
   let dir: string;

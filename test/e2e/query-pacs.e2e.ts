@@ -7,7 +7,6 @@
 // cancelled from the row (C-CANCEL) and ends "cancelled" with the counts so far, what came kept.
 // LIVERCAD_DOCS_SCREENSHOTS=DIR saves DIR/query-pacs-retrieving.png and query-pacs-cancel.png.
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -18,16 +17,7 @@ import { checkConsistency } from "../services/import/helpers";
 import { uids, writeSeries } from "../services/import/fixtures";
 import { startFakePacs } from "./fake-pacs";
 import { startHarness, type Harness } from "./harness";
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      s.close(() => (typeof a === "object" && a ? resolve(a.port) : reject(new Error("no port"))));
-    });
-  });
-}
+import { freePort } from "../helpers/ports";
 
 function filesUnder(dir: string): string[] {
   return fs

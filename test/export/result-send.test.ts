@@ -4,7 +4,6 @@
 // and, after a re-analysis, not the superseded ones.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Registry } from "../../electron/registry";
@@ -14,34 +13,9 @@ import { readSettings, upsertNode, writeSettings } from "../../electron/services
 import { dataPaths } from "../../electron/services/paths";
 import { runCli } from "../helpers/cli";
 import { copyFixture, exportFixture, tempOut } from "./fixture";
+import { freePort, waitForPort } from "../helpers/ports";
 
 const HAS_DCMTK = spawnSync("storescp", ["--version"]).status === 0;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      s.close(() => (typeof a === "object" && a ? resolve(a.port) : reject(new Error("no port"))));
-    });
-  });
-}
-
-async function waitForPort(port: number): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect({ host: "127.0.0.1", port }, () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.on("error", () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`nothing listens on ${port}`);
-}
 
 /** SOP Instance UIDs storescp received (it names files <modality>.<SOP Instance UID>). */
 function received(dir: string): string[] {

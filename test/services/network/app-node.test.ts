@@ -1,23 +1,13 @@
 // The listener inside the workstation (what the Electron main process and dev:web open): started
 // when network.json enables it, not started otherwise, a taken port logged instead of failing.
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { echo } from "../../../electron/services/network/scu";
 import { readSettings, writeSettings } from "../../../electron/services/network/settings";
 import { dispatch, openWorkstation } from "../../../electron/services/workstation/index";
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      s.close(() => (typeof a === "object" && a ? resolve(a.port) : reject(new Error("no port"))));
-    });
-  });
-}
+import { freePort } from "../../helpers/ports";
 
 describe("DICOM listener in the workstation", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "livercad-app-node-"));

@@ -5,12 +5,12 @@
 // network.json, the Q/R SOP classes are rejected in association negotiation.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { CLI, runCli } from "../../helpers/cli";
 import { uids, writeSeries } from "../import/fixtures";
+import { freePort } from "../../helpers/ports";
 
 const HAS_DCMTK = ["findscu", "movescu", "storescu", "storescp"].every(
   (cmd) => spawnSync(cmd, ["--version"]).status === 0,
@@ -23,16 +23,6 @@ function peer(cmd: string, args: string[]): Promise<{ status: number; out: strin
     c.stdout.on("data", (d: Buffer) => (out += d.toString()));
     c.stderr.on("data", (d: Buffer) => (out += d.toString()));
     c.on("close", (code) => resolve({ status: code ?? -1, out }));
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      s.close(() => (typeof a === "object" && a ? resolve(a.port) : reject(new Error("no port"))));
-    });
   });
 }
 

@@ -8,7 +8,6 @@
 import dcmjs from "dcmjs";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -21,6 +20,7 @@ import { splitPart10 } from "../../../electron/services/network/part10";
 import { find as scuFind, get as scuGet } from "../../../electron/services/network/scu";
 import { dataPaths } from "../../../electron/services/paths";
 import { mrFile, uids, type SeriesSpec } from "../import/fixtures";
+import { freePort, waitForPort } from "../../helpers/ports";
 
 const HAS_DCMTK = ["findscu", "movescu", "getscu", "storescp"].every(
   (cmd) => spawnSync(cmd, ["--version"]).status === 0,
@@ -73,32 +73,6 @@ function srFile(study: number): { bytes: Uint8Array; series: string; sop: string
     VerificationFlag: "UNVERIFIED",
   });
   return { bytes: new Uint8Array(dict.write()), series: u.series, sop };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      s.close(() => (typeof a === "object" && a ? resolve(a.port) : reject(new Error("no port"))));
-    });
-  });
-}
-
-async function waitForPort(port: number, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect({ host: "127.0.0.1", port }, () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.on("error", () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`nothing listens on ${port}`);
 }
 
 /** dcmtk runs as a child while our SCP answers in this process: never spawnSync it. */

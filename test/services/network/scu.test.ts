@@ -2,7 +2,6 @@
 // against our own receiver where a peer must fail on purpose (disk full, unknown calling AE).
 import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -13,34 +12,9 @@ import { DicomNode } from "../../../electron/services/network/node";
 import { echo, send } from "../../../electron/services/network/scu";
 import { dataPaths } from "../../../electron/services/paths";
 import { writeSeries } from "../import/fixtures";
+import { freePort, waitForPort } from "../../helpers/ports";
 
 const HAS_DCMTK = spawnSync("storescp", ["--version"]).status === 0;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      s.close(() => (typeof a === "object" && a ? resolve(a.port) : reject(new Error("no port"))));
-    });
-  });
-}
-
-async function waitForPort(port: number, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect({ host: "127.0.0.1", port }, () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.on("error", () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`nothing listens on ${port}`);
-}
 
 class FullDisk extends ManagedStore {
   full = false;

@@ -3,7 +3,6 @@
 // the patient/study attributes of its images, the review flags, and each ROI's source image
 // (instance + frame, from the series loaded through the app's own volume loader).
 import fs from "node:fs";
-import type { Assessment } from "../../contract/confidence";
 import type { SequenceId } from "../../contract/domain";
 import { ExportError } from "../../contract/errors";
 import { loadSeries, type LoadedSeries } from "../../dicom/load-series";
@@ -16,6 +15,7 @@ import {
   studyResults,
   type Registry,
   type ReviewRecord,
+  type StudyHeaderRow,
 } from "../../registry";
 import type { StudyResult } from "../analysis/types";
 import { ManagedStore } from "../import/store";
@@ -23,17 +23,9 @@ import { readPart10, type DataSet } from "./dcm";
 import type { RoiImage } from "./sr-build";
 import { SR_IMPORT_PROVIDER } from "./codes";
 
-export interface StudyExport {
+/** A study's latest analysis with its header (registry/study-headers.ts) and its review. */
+export interface StudyExport extends StudyHeaderRow {
   result: StudyResult;
-  analysisId: number;
-  assessment: Assessment | null;
-  patientName: string;
-  birthDate: string;
-  sex: string;
-  studyDate: string;
-  studyTime: string;
-  accessionNumber: string;
-  description: string;
   /** The nurse's latest review (registry/reviews.ts); null when never reviewed. */
   review: ReviewRecord | null;
   /** Where the analysis came from: run here, or restored from an imported SR. */
@@ -49,18 +41,9 @@ export function studiesToExport(reg: Registry, uids?: string[]): StudyExport[] {
   const header = studyHeaderReader(reg.db);
   const review = latestReviewReader(reg.db);
   return results.map((result) => {
-    const r = header(result.studyInstanceUid)!;
     return {
+      ...header(result.studyInstanceUid)!,
       result,
-      analysisId: r.analysisId,
-      assessment: r.assessment,
-      patientName: r.patientName,
-      birthDate: r.birthDate,
-      sex: r.sex,
-      studyDate: r.studyDate,
-      studyTime: r.studyTime,
-      accessionNumber: r.accessionNumber,
-      description: r.description,
       review: review(result.studyInstanceUid),
       origin: result.provider.startsWith(SR_IMPORT_PROVIDER) ? "DICOM SR import" : "analysis",
     };

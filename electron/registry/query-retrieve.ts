@@ -52,17 +52,26 @@ export interface QrUidFilter {
   patientIds?: string[];
 }
 
-function inList(column: string, values: string[] | undefined, where: string[], args: string[]) {
-  if (!values || values.length === 0) return;
-  where.push(`${column} IN (${values.map(() => "?").join(", ")})`);
-  args.push(...values);
+/** `WHERE col IN (?, ...) AND ...` for the columns given values (nothing when none is), and its arguments. */
+function uidWhere(lists: [column: string, values: string[] | undefined][]): {
+  clause: string;
+  args: string[];
+} {
+  const where: string[] = [];
+  const args: string[] = [];
+  for (const [column, values] of lists) {
+    if (!values || values.length === 0) continue;
+    where.push(`${column} IN (${values.map(() => "?").join(", ")})`);
+    args.push(...values);
+  }
+  return { clause: where.length > 0 ? `WHERE ${where.join(" AND ")}` : "", args };
 }
 
 export function qrStudies(db: Db, filter: QrUidFilter = {}): QrStudyRow[] {
-  const where: string[] = [];
-  const args: string[] = [];
-  inList("s.study_instance_uid", filter.studyUids, where, args);
-  inList("p.patient_id", filter.patientIds, where, args);
+  const { clause, args } = uidWhere([
+    ["s.study_instance_uid", filter.studyUids],
+    ["p.patient_id", filter.patientIds],
+  ]);
   const rows = db
     .prepare<
       string[],
@@ -92,7 +101,7 @@ export function qrStudies(db: Db, filter: QrUidFilter = {}): QrStudyRow[] {
               (SELECT COUNT(*) FROM instances i JOIN series se ON se.id = i.series_ref
                 WHERE se.study_ref = s.id) AS instance_count
          FROM studies s JOIN patients p ON p.id = s.patient_ref
-        ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
+        ${clause}
         ORDER BY s.study_date, s.study_time, s.id`,
     )
     .all(...args);
@@ -114,11 +123,11 @@ export function qrStudies(db: Db, filter: QrUidFilter = {}): QrStudyRow[] {
 }
 
 export function qrSeries(db: Db, filter: QrUidFilter = {}): QrSeriesRow[] {
-  const where: string[] = [];
-  const args: string[] = [];
-  inList("s.study_instance_uid", filter.studyUids, where, args);
-  inList("se.series_instance_uid", filter.seriesUids, where, args);
-  inList("p.patient_id", filter.patientIds, where, args);
+  const { clause, args } = uidWhere([
+    ["s.study_instance_uid", filter.studyUids],
+    ["se.series_instance_uid", filter.seriesUids],
+    ["p.patient_id", filter.patientIds],
+  ]);
   return db
     .prepare<
       string[],
@@ -136,7 +145,7 @@ export function qrSeries(db: Db, filter: QrUidFilter = {}): QrSeriesRow[] {
               (SELECT COUNT(*) FROM instances i WHERE i.series_ref = se.id) AS instance_count
          FROM series se JOIN studies s ON s.id = se.study_ref
          JOIN patients p ON p.id = s.patient_ref
-        ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
+        ${clause}
         ORDER BY s.id, se.series_number, se.id`,
     )
     .all(...args)
@@ -151,12 +160,12 @@ export function qrSeries(db: Db, filter: QrUidFilter = {}): QrSeriesRow[] {
 }
 
 export function qrInstances(db: Db, filter: QrUidFilter = {}): QrInstanceRow[] {
-  const where: string[] = [];
-  const args: string[] = [];
-  inList("s.study_instance_uid", filter.studyUids, where, args);
-  inList("se.series_instance_uid", filter.seriesUids, where, args);
-  inList("i.sop_instance_uid", filter.sopUids, where, args);
-  inList("p.patient_id", filter.patientIds, where, args);
+  const { clause, args } = uidWhere([
+    ["s.study_instance_uid", filter.studyUids],
+    ["se.series_instance_uid", filter.seriesUids],
+    ["i.sop_instance_uid", filter.sopUids],
+    ["p.patient_id", filter.patientIds],
+  ]);
   return db
     .prepare<
       string[],
@@ -174,7 +183,7 @@ export function qrInstances(db: Db, filter: QrUidFilter = {}): QrInstanceRow[] {
               i.transfer_syntax_uid, i.instance_number, i.store_path
          FROM instances i JOIN series se ON se.id = i.series_ref
          JOIN studies s ON s.id = se.study_ref JOIN patients p ON p.id = s.patient_ref
-        ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
+        ${clause}
         ORDER BY s.id, se.series_number, se.id, i.instance_number, i.id`,
     )
     .all(...args)

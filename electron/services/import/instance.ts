@@ -7,7 +7,7 @@ import type { DicomInstance } from "../../dicom/instance";
 import type { ImportWriter, InstanceRow, SeriesBatch } from "../../registry";
 import type { ReadFn } from "./service";
 import { DUPLICATE_REASON } from "./report";
-import { storeRelativePath, type ManagedStore } from "./store";
+import { storeRelativePath, type ManagedStore, type StagedFile } from "./store";
 
 /** Per-frame b-values (Enhanced MR) where present, else the instance's own. */
 export function bValuesOf(inst: DicomInstance): number[] {
@@ -103,14 +103,33 @@ const NO_IDS: InstanceIds = {
 };
 
 /**
- * Reads, stores durably and registers one instance in its own transaction, in that order, so a
- * row never names a missing file and the caller can answer Success as soon as this returns
- * `imported`. Never throws: every failure is an outcome with a reason naming `label`'s problem.
+ * Stores durably and registers one instance in its own transaction: the data is written to the
+ * store's staging folder and flushed while the header is read, renamed into place, its folder
+ * flushed, then the row committed, so a row never names a missing file and the caller can answer
+ * Success as soon as this returns `imported`. What is not kept is removed. Never throws: every
+ * failure is an outcome with a reason naming `label`'s problem.
  */
 export async function importInstance(
   ctx: InstanceImportContext,
   label: string,
   data: Uint8Array,
+): Promise<InstanceOutcome> {
+  // The data goes to disk while the header is read: the flush takes about as long as the read.
+  const staged = ctx.store.stage(data);
+  const placed = { done: false };
+  try {
+    return await fileStaged(ctx, label, data, staged, placed);
+  } finally {
+    if (!placed.done) ctx.store.discard(staged);
+  }
+}
+
+async function fileStaged(
+  ctx: InstanceImportContext,
+  label: string,
+  data: Uint8Array,
+  staged: StagedFile,
+  placed: { done: boolean },
 ): Promise<InstanceOutcome> {
   let inst: DicomInstance;
   try {
@@ -152,9 +171,12 @@ export async function importInstance(
     inst.sopInstanceUid,
   );
   try {
-    // The data is flushed here; the directory entry with the other stores of this turn of the
-    // event loop (group commit), still before the row commits and the sender hears Success.
-    ctx.store.write(storePath, data, { durable: true, directory: "deferred" });
+    // The data is on disk before its rename; the directory entry is flushed with the other
+    // stores of this turn of the event loop (group commit), before the row commits and the
+    // sender hears Success.
+    await staged.flushed;
+    ctx.store.place(staged, storePath);
+    placed.done = true;
   } catch (err) {
     return { kind: "cannot-store", reason: `store: ${errorMessage(err)}`, ...ids };
   }

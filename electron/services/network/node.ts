@@ -120,7 +120,8 @@ export class DicomNode {
     this.ctx = {
       read: options.read,
       writer: new ImportWriter(options.registry.db),
-      store: options.store ?? new ManagedStore(options.registry.paths.store),
+      // A few staging files made ahead (store.ts `stage`): a file's creation off the answer path.
+      store: options.store ?? new ManagedStore(options.registry.paths.store, { stagingSlots: 4 }),
     };
     this.arrivals = new ArrivalTracker({
       quietMs: options.quietMs,
@@ -170,6 +171,7 @@ export class DicomNode {
   async close(): Promise<void> {
     await this.receiver.close();
     await this.arrivals.flush();
+    await this.ctx.store.release();
   }
 
   private nextRetrieval = 1;

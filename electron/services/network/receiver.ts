@@ -14,6 +14,7 @@ import { Writable } from "node:stream";
 import type { association as dimseAssociation } from "dcmjs-dimse";
 import { Scp, constants, log as dimseLog, responses, type requests } from "dcmjs-dimse";
 import { errorMessage } from "../../contract/errors";
+import { commandPdu, encodeCommand } from "./dimse-command";
 import { part10File } from "./part10";
 import type { GetAssociation, QrScp } from "./qr-scp";
 import {
@@ -27,6 +28,18 @@ import {
 type Association = dimseAssociation.Association;
 type CStoreRequest = requests.CStoreRequest;
 type CEchoRequest = requests.CEchoRequest;
+/** What `_sendPDataTF` is given: a request or response of dcmjs-dimse. */
+interface DimseCommand {
+  getDataset(): unknown;
+  getCommandDataset(): { getElements(): Record<string, unknown> };
+}
+
+/** dcmjs-dimse's Network method that writes one DIMSE message; not in its type declarations. */
+declare module "dcmjs-dimse" {
+  interface Scp {
+    _sendPDataTF(command: unknown, presentationContextId: number, maxPduLength: number): void;
+  }
+}
 
 dimseLog.setLevel("silent");
 
@@ -428,6 +441,27 @@ class ReceiverScp extends Scp {
     // still finish filing, but no answer can be sent.
     this.end = "aborted";
     this.sock.destroy();
+  }
+
+  /**
+   * dcmjs-dimse's way out for every DIMSE message (its `_sendDimse` calls it). A message without
+   * a data set (C-STORE-RSP, C-ECHO-RSP, the last C-FIND/C-MOVE/C-GET response) is encoded here
+   * in one small buffer (dimse-command.ts); one with a data set, or a command element the table
+   * does not know, goes the library's way.
+   */
+  override _sendPDataTF(
+    command: DimseCommand,
+    presentationContextId: number,
+    maxPduLength: number,
+  ): void {
+    const encoded = command.getDataset()
+      ? null
+      : encodeCommand(command.getCommandDataset().getElements());
+    if (!encoded) {
+      super._sendPDataTF(command, presentationContextId, maxPduLength);
+      return;
+    }
+    this.sock.write(commandPdu(presentationContextId, encoded));
   }
 
   override cEchoRequest(

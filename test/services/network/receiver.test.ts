@@ -8,7 +8,11 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Registry } from "../../../electron/registry";
 import { assignStudySequences, readInstance } from "../../../electron/services/import/defaults";
-import { ManagedStore } from "../../../electron/services/import/store";
+import {
+  failedStage,
+  ManagedStore,
+  type StagedFile,
+} from "../../../electron/services/import/store";
 import { DicomNode, type NodeEvent } from "../../../electron/services/network/node";
 import { splitPart10 } from "../../../electron/services/network/part10";
 import { dataPaths } from "../../../electron/services/paths";
@@ -40,17 +44,31 @@ function dcmtk(cmd: string, args: string[]): Promise<{ status: number; out: stri
   });
 }
 
-/** A store whose disk "fills up" after `room` more writes (ENOSPC, as write(2) reports it). */
+function enospc(): NodeJS.ErrnoException {
+  const err = new Error("ENOSPC: no space left on device, write") as NodeJS.ErrnoException;
+  err.code = "ENOSPC";
+  return err;
+}
+
+/**
+ * A store whose disk "fills up" after `room` more writes (ENOSPC, as write(2) reports it): MR
+ * images are staged (`stage`), other objects written (`write`). Staging files made ahead, as
+ * the listener's own store does.
+ */
 class FillingStore extends ManagedStore {
   room = Number.POSITIVE_INFINITY;
+  constructor(root: string) {
+    super(root, { stagingSlots: 4 });
+  }
   override write(relative: string, data: Uint8Array, options: { durable?: boolean } = {}): void {
-    if (this.room <= 0) {
-      const err = new Error("ENOSPC: no space left on device, write") as NodeJS.ErrnoException;
-      err.code = "ENOSPC";
-      throw err;
-    }
+    if (this.room <= 0) throw enospc();
     this.room -= 1;
     super.write(relative, data, options);
+  }
+  override stage(data: Uint8Array): StagedFile {
+    if (this.room <= 0) return failedStage(null, enospc());
+    this.room -= 1;
+    return super.stage(data);
   }
 }
 

@@ -7,7 +7,11 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Registry } from "../../../electron/registry";
 import { assignStudySequences, readInstance } from "../../../electron/services/import/defaults";
-import { ManagedStore } from "../../../electron/services/import/store";
+import {
+  failedStage,
+  ManagedStore,
+  type StagedFile,
+} from "../../../electron/services/import/store";
 import { DicomNode } from "../../../electron/services/network/node";
 import { echo, send } from "../../../electron/services/network/scu";
 import { dataPaths } from "../../../electron/services/paths";
@@ -16,12 +20,18 @@ import { freePort, waitForPort } from "../../helpers/ports";
 
 const HAS_DCMTK = spawnSync("storescp", ["--version"]).status === 0;
 
+/** A store whose disk is full on demand: MR images are staged (`stage`), other objects written. */
 class FullDisk extends ManagedStore {
   full = false;
+  private enospc(): Error {
+    return Object.assign(new Error("ENOSPC: no space left on device"), { code: "ENOSPC" });
+  }
   override write(relative: string, data: Uint8Array, options: { durable?: boolean } = {}): void {
-    if (this.full)
-      throw Object.assign(new Error("ENOSPC: no space left on device"), { code: "ENOSPC" });
+    if (this.full) throw this.enospc();
     super.write(relative, data, options);
+  }
+  override stage(data: Uint8Array): StagedFile {
+    return this.full ? failedStage(null, this.enospc()) : super.stage(data);
   }
 }
 

@@ -1,0 +1,101 @@
+// Command-only DIMSE messages (C-STORE-RSP, C-ECHO-RSP, final C-FIND/C-MOVE/C-GET responses)
+// encoded straight into one P-DATA-TF PDU. dcmjs-dimse encodes every command through dcmjs's
+// writer, which allocates two zero-filled 256 KiB buffers per message (WriteBufferStream's
+// default size) and formats the message for its log even when logging is off: ~0.3 ms of CPU
+// and most of the garbage per C-STORE on the receiver's answering path (issue 14, round 8
+// profile). A command set is a handful of group-0000 elements in Implicit VR Little Endian
+// (PS3.7 6.3.1, E.1), so it is written here; anything this table does not know is left to
+// dcmjs-dimse (`encodeCommand` answers null).
+
+/** Group 0000 elements of PS3.7 E.1 that a response carries, with their VR. */
+const COMMAND_ELEMENTS: Record<string, { element: number; vr: "UI" | "US" | "AE" | "LO" }> = {
+  AffectedSOPClassUID: { element: 0x0002, vr: "UI" },
+  RequestedSOPClassUID: { element: 0x0003, vr: "UI" },
+  CommandField: { element: 0x0100, vr: "US" },
+  MessageID: { element: 0x0110, vr: "US" },
+  MessageIDBeingRespondedTo: { element: 0x0120, vr: "US" },
+  MoveDestination: { element: 0x0600, vr: "AE" },
+  Priority: { element: 0x0700, vr: "US" },
+  CommandDataSetType: { element: 0x0800, vr: "US" },
+  Status: { element: 0x0900, vr: "US" },
+  ErrorComment: { element: 0x0902, vr: "LO" },
+  ErrorID: { element: 0x0903, vr: "US" },
+  AffectedSOPInstanceUID: { element: 0x1000, vr: "UI" },
+  RequestedSOPInstanceUID: { element: 0x1001, vr: "UI" },
+  NumberOfRemainingSuboperations: { element: 0x1020, vr: "US" },
+  NumberOfCompletedSuboperations: { element: 0x1021, vr: "US" },
+  NumberOfFailedSuboperations: { element: 0x1022, vr: "US" },
+  NumberOfWarningSuboperations: { element: 0x1023, vr: "US" },
+  MoveOriginatorApplicationEntityTitle: { element: 0x1030, vr: "AE" },
+  MoveOriginatorMessageID: { element: 0x1031, vr: "US" },
+};
+
+/** A naturalized value dcmjs keeps either bare or as a one-element array. */
+function single(value: unknown): unknown {
+  return Array.isArray(value) && value.length === 1 ? value[0] : value;
+}
+
+/** The value bytes of one element, padded to even length (PS3.5 6.2: UI with NUL, else space). */
+function valueBytes(vr: string, value: unknown): Buffer | null {
+  if (vr === "US") {
+    if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > 0xffff) {
+      return null;
+    }
+    const b = Buffer.alloc(2);
+    b.writeUInt16LE(value, 0);
+    return b;
+  }
+  if (typeof value !== "string") return null;
+  const text = Buffer.from(value, "latin1");
+  if (text.length % 2 === 0) return text;
+  return Buffer.concat([text, Buffer.from(vr === "UI" ? [0] : [0x20])]);
+}
+
+/**
+ * The command set (group length first) in Implicit VR Little Endian, or null when an element is
+ * unknown to the table or its value is not a plain string or US number.
+ */
+export function encodeCommand(elements: Record<string, unknown>): Buffer | null {
+  const parts: { element: number; bytes: Buffer }[] = [];
+  for (const [name, raw] of Object.entries(elements)) {
+    const value = single(raw);
+    // An empty string stays a zero-length element (dcmjs-dimse writes ErrorComment "" so).
+    if (value === undefined || value === null) continue;
+    const def = COMMAND_ELEMENTS[name];
+    if (!def) return null;
+    const bytes = valueBytes(def.vr, value);
+    if (!bytes) return null;
+    parts.push({ element: def.element, bytes });
+  }
+  parts.sort((a, b) => a.element - b.element);
+  const length = parts.reduce((n, p) => n + 8 + p.bytes.length, 0);
+  const out = Buffer.alloc(12 + length);
+  // (0000,0000) CommandGroupLength UL: the bytes after this element (PS3.7 E.1).
+  out.writeUInt32LE(4, 4);
+  out.writeUInt32LE(length, 8);
+  let at = 12;
+  for (const p of parts) {
+    out.writeUInt16LE(0x0000, at);
+    out.writeUInt16LE(p.element, at + 2);
+    out.writeUInt32LE(p.bytes.length, at + 4);
+    p.bytes.copy(out, at + 8);
+    at += 8 + p.bytes.length;
+  }
+  return out;
+}
+
+/**
+ * One P-DATA-TF PDU (PS3.8 9.3.5) holding `command` as a single PDV, flagged command + last
+ * fragment (PS3.8 E.2). A command set is a few hundred bytes, under any peer's maximum PDU.
+ */
+export function commandPdu(presentationContextId: number, command: Buffer): Buffer {
+  const itemLength = 2 + command.length;
+  const pdu = Buffer.alloc(6 + 4 + itemLength);
+  pdu.writeUInt8(0x04, 0);
+  pdu.writeUInt32BE(4 + itemLength, 2);
+  pdu.writeUInt32BE(itemLength, 6);
+  pdu.writeUInt8(presentationContextId, 10);
+  pdu.writeUInt8(0x03, 11);
+  command.copy(pdu, 12);
+  return pdu;
+}

@@ -5,8 +5,11 @@
 // inflate (a training job and other sessions share its 2 cores); wall milliseconds include the
 // disk's flushes, which cost little CPU but are most of the wait.
 // Stages: part10 (File Meta group + the data set bytes, receiver.ts), read (readVerified: the
-// reader's parse), dup (the duplicate check), store (tmp + fdatasync + rename + directory fsync),
-// of which fdatasync and dirfsync separately, and commit (the row's transaction).
+// reader's parse), dup (the duplicate check), store (the staging write: a staging file made
+// ahead, opened and written; then its rename into place), fdatasync (the data flush, on libuv's
+// thread pool while the header is read: wall time from the call to the callback), dirfsync (the
+// folder's flush) and commit (the row's transaction). Stages overlap, so the wall times of the
+// stages add up to more than the total.
 // BENCH_CONCURRENCY=k files k instances at a time (as k associations whose data sets arrived
 // together): their directory flushes are grouped (store.ts syncDirectory), which
 // `dir_flushes_per_instance` shows. The directory flush runs on libuv's thread pool: its wall
@@ -17,7 +20,7 @@ import os from "node:os";
 import path from "node:path";
 import { readInstance } from "../electron/services/import/defaults";
 import { importInstance, type InstanceImportContext } from "../electron/services/import/instance";
-import { ManagedStore } from "../electron/services/import/store";
+import { ManagedStore, type StagedFile } from "../electron/services/import/store";
 import { part10File } from "../electron/services/network/part10";
 import { ImportWriter, setSynchronous } from "../electron/registry";
 import { openServices } from "../electron/services/compose";
@@ -72,7 +75,20 @@ async function main(): Promise<void> {
   const services = openServices({ dbFile: path.join(home, "registry.sqlite") });
   const { registry } = services;
   setSynchronous(registry.db, SQLITE_SYNC);
-  // Count the flushes inside the store's write (the durable write's two syncs).
+  // As the DICOM node's store: a few staging files made ahead.
+  const store = new ManagedStore(registry.paths.store, { stagingSlots: 4 });
+  // Count the flushes of the staged write: the data's (thread pool) and the folder's.
+  const fdatasyncAsync = fs.fdatasync;
+  (fs as { fdatasync: unknown }).fdatasync = (
+    fd: number,
+    cb: (err: NodeJS.ErrnoException | null) => void,
+  ) => {
+    const w0 = performance.now();
+    fdatasyncAsync(fd, (err) => {
+      wall.fdatasync += performance.now() - w0;
+      cb(err);
+    });
+  };
   const fdatasync = fs.fdatasyncSync;
   const fsync = fs.fsyncSync;
   const fsyncAsync = fs.fsync;
@@ -97,7 +113,6 @@ async function main(): Promise<void> {
     const spec = { study: 1, series: 1, slices: COUNT, size: 256 };
     const wire = Array.from({ length: COUNT }, (_, k) => datasetOf(mrFile(spec, k)));
     const writer = new ImportWriter(registry.db);
-    const store = new ManagedStore(registry.paths.store);
     const ctx: InstanceImportContext = {
       read: (label, data) => timedAsync("read", () => readInstance(label, data)),
       writer: {
@@ -105,8 +120,8 @@ async function main(): Promise<void> {
         commitSeries: (batch) => timed("commit", () => writer.commitSeries(batch)),
       } as ImportWriter,
       store: Object.assign(Object.create(store) as ManagedStore, {
-        write: (rel: string, data: Uint8Array, o: { durable?: boolean }) =>
-          timed("store", () => store.write(rel, data, o)),
+        stage: (data: Uint8Array) => timed("store", () => store.stage(data)),
+        place: (staged: StagedFile, rel: string) => timed("store", () => store.place(staged, rel)),
       }),
     };
     const c0 = cpuMs();
@@ -146,6 +161,8 @@ async function main(): Promise<void> {
     console.log(line("cpu", cpu, totalCpu));
     console.log(line("wall", wall, totalWall));
   } finally {
+    await store.release();
+    (fs as { fdatasync: unknown }).fdatasync = fdatasyncAsync;
     fs.fdatasyncSync = fdatasync;
     fs.fsyncSync = fsync;
     (fs as { fsync: unknown }).fsync = fsyncAsync;

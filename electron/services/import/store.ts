@@ -7,6 +7,7 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import { StagingFiles } from "./staging";
 
 /** PS3.5 §9.1: a UID is dot-separated decimal components, at most 64 characters. */
 const UID = /^[0-9]+(\.[0-9]+)*$/;
@@ -82,17 +83,12 @@ export class ManagedStore {
   private counter = 0;
   /** Per directory, the next group flush: scheduled, not started, so a new name can join it. */
   private readonly pendingDirSync = new Map<string, Promise<void>>();
-  private readonly stagingSlots: number;
-  /** Empty staging files ready for `stage`, made on the thread pool. */
-  private readonly slots: string[] = [];
-  /** The slot being made, or a discarded file being removed: awaited by `release`. */
-  private readonly background = new Set<Promise<unknown>>();
-  private released = false;
-  private refilling = false;
+  /** The staging folder's files, some made ahead (staging.ts). */
+  private readonly staging: StagingFiles;
 
   constructor(root: string, options: ManagedStoreOptions = {}) {
     this.root = root;
-    this.stagingSlots = options.stagingSlots ?? 0;
+    this.staging = new StagingFiles(path.join(root, INCOMING_FOLDER), options.stagingSlots ?? 0);
   }
 
   absolute(relative: string): string {
@@ -175,7 +171,7 @@ export class ManagedStore {
     let tmp: string | null = null;
     let fd: number;
     try {
-      ({ tmp, fd } = this.openSlot());
+      ({ tmp, fd } = this.staging.open());
     } catch (err) {
       return failedStage(tmp, err);
     }
@@ -197,7 +193,7 @@ export class ManagedStore {
       });
     });
     flushed.catch(() => undefined);
-    this.refillSlots();
+    this.staging.refill();
     return { tmp, flushed };
   }
 
@@ -227,64 +223,12 @@ export class ManagedStore {
       .catch(() => undefined)
       .then(() => fs.promises.rm(tmp, { force: true }))
       .catch(() => undefined);
-    this.track(removal);
+    this.staging.track(removal);
   }
 
   /** Stops making staging files and removes those made; resolves when none is left. */
-  async release(): Promise<void> {
-    this.released = true;
-    while (this.background.size > 0) await Promise.allSettled([...this.background]);
-    for (const slot of this.slots.splice(0)) fs.rmSync(slot, { force: true });
-  }
-
-  private track(p: Promise<unknown>): void {
-    this.background.add(p);
-    void p.finally(() => this.background.delete(p));
-  }
-
-  private slotName(): string {
-    return path.join(this.root, INCOMING_FOLDER, `slot.${process.pid}.${this.counter++}.tmp`);
-  }
-
-  /** A ready slot, opened; else a new staging file (the folder made where missing). */
-  private openSlot(): { tmp: string; fd: number } {
-    for (let slot = this.slots.shift(); slot !== undefined; slot = this.slots.shift()) {
-      try {
-        return { tmp: slot, fd: fs.openSync(slot, "r+") };
-      } catch (err) {
-        // Swept by another process meanwhile (an hour-old temporary): take the next.
-        if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
-      }
-    }
-    const tmp = this.slotName();
-    try {
-      return { tmp, fd: fs.openSync(tmp, "wx", 0o600) };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
-      fs.mkdirSync(path.dirname(tmp), { recursive: true, mode: 0o700 });
-      return { tmp, fd: fs.openSync(tmp, "wx", 0o600) };
-    }
-  }
-
-  /** Makes staging files on the thread pool, one at a time, up to `stagingSlots`. */
-  private refillSlots(): void {
-    if (this.released || this.refilling || this.slots.length >= this.stagingSlots) return;
-    this.refilling = true;
-    const tmp = this.slotName();
-    const made = new Promise<void>((resolve) => {
-      fs.open(tmp, "wx", 0o600, (err, fd) => {
-        this.refilling = false;
-        if (!err) {
-          fs.closeSync(fd);
-          if (this.released) fs.rmSync(tmp, { force: true });
-          else this.slots.push(tmp);
-          // A failure (the folder gone, the disk full) stops here: the next stage makes its own.
-          this.refillSlots();
-        }
-        resolve();
-      });
-    });
-    this.track(made);
+  release(): Promise<void> {
+    return this.staging.release();
   }
 
   /** Makes `dir` once; a folder mkdir creates is flushed in its parent for a durable write. */

@@ -7,6 +7,19 @@
 // (PS3.7 6.3.1, E.1), so it is written here; anything this table does not know is left to
 // dcmjs-dimse (`encodeCommand` answers null).
 
+/** What `_sendPDataTF` is given: a request or response of dcmjs-dimse. */
+export interface DimseCommand {
+  getDataset(): unknown;
+  getCommandDataset(): { getElements(): Record<string, unknown> };
+}
+
+/** dcmjs-dimse's Network method that writes one DIMSE message; not in its type declarations. */
+declare module "dcmjs-dimse" {
+  interface Scp {
+    _sendPDataTF(command: unknown, presentationContextId: number, maxPduLength: number): void;
+  }
+}
+
 /** Group 0000 elements of PS3.7 E.1 that a response carries, with their VR. */
 const COMMAND_ELEMENTS: Record<string, { element: number; vr: "UI" | "US" | "AE" | "LO" }> = {
   AffectedSOPClassUID: { element: 0x0002, vr: "UI" },
@@ -99,3 +112,12 @@ export function commandPdu(presentationContextId: number, command: Buffer): Buff
   command.copy(pdu, 12);
   return pdu;
 }
+
+/** DIMSE status codes used by the storage SCP (PS3.4 B.2.3, PS3.7 C). */
+export const STATUS = {
+  success: 0x0000,
+  outOfResources: 0xa700,
+  dataSetDoesNotMatchSopClass: 0xa900,
+  cannotUnderstand: 0xc000,
+  sopClassNotSupported: 0x0122,
+} as const;

@@ -18,9 +18,9 @@ import { restoreFromSr } from "../export/restore";
 import { missingUids } from "../import/instance";
 import { ManagedStore, storeRelativePath } from "../import/store";
 import { ArrivalTracker, type StudyArrival } from "./arrivals";
+import { STATUS } from "./dimse-command";
 import {
   DicomReceiver,
-  STATUS,
   type ReceivedInstance,
   type ReceiverConfig,
   type ReceiverEvent,

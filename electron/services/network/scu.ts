@@ -15,7 +15,9 @@ import { AppError, errorMessage } from "../../contract/errors";
 import type { RemoteNode } from "./config";
 import { splitPart10 } from "./part10";
 import { part10File } from "./part10";
-import { RawDatasetSink, STATUS, type RawDataset, type StoreAnswer } from "./receiver";
+import { STATUS } from "./dimse-command";
+import { RawDatasetSink, type RawDataset } from "./pdu";
+import type { StoreAnswer } from "./receiver";
 import {
   ACCEPTED_TRANSFER_SYNTAXES,
   EXPLICIT_VR_LITTLE_ENDIAN,

@@ -43,3 +43,29 @@ export const ACCEPTED_TRANSFER_SYNTAXES: ReadonlySet<string> = new Set(
 /** Verification is negotiated with the default syntax only (PS3.4 A.4). */
 export const IMPLICIT_VR_LITTLE_ENDIAN = "1.2.840.10008.1.2";
 export const EXPLICIT_VR_LITTLE_ENDIAN = "1.2.840.10008.1.2.1";
+
+export type ContextAnswer =
+  { accept: string } | { reject: "abstract-syntax" | "transfer-syntaxes" };
+
+/**
+ * The receiver's answer to one proposed presentation context: Verification in uncompressed
+ * Little Endian; a storage SOP class in any syntax the reader decodes; a Query/Retrieve model
+ * (`qrAccepts`) in uncompressed Little Endian, its identifiers being small. The first acceptable
+ * syntax in the proposer's order wins, that order being its preference (PS3.8 9.3.2.2).
+ */
+export function negotiateContext(
+  abstractSyntax: string,
+  proposed: readonly string[],
+  qrAccepts: (sopClassUid: string) => boolean,
+): ContextAnswer {
+  const uncompressed = (t: string) =>
+    t === IMPLICIT_VR_LITTLE_ENDIAN || t === EXPLICIT_VR_LITTLE_ENDIAN;
+  let acceptable: (t: string) => boolean;
+  if (abstractSyntax === VERIFICATION_SOP_CLASS) acceptable = uncompressed;
+  else if (STORAGE_SOP_CLASSES[abstractSyntax] !== undefined) {
+    acceptable = (t) => ACCEPTED_TRANSFER_SYNTAXES.has(t);
+  } else if (qrAccepts(abstractSyntax)) acceptable = uncompressed;
+  else return { reject: "abstract-syntax" };
+  const ts = proposed.find(acceptable);
+  return ts ? { accept: ts } : { reject: "transfer-syntaxes" };
+}

@@ -7,7 +7,7 @@
 // a final Cancel (0xFE00) response, or ignores it (`ignoreCancel`, a peer that must be aborted).
 import net from "node:net";
 import { Dataset, Scp, constants, responses, type association, type requests } from "dcmjs-dimse";
-import { send } from "../../electron/services/network/scu";
+import { send } from "../../electron/services/network/scu-send";
 
 export interface FakeStudy {
   studyInstanceUid: string;

@@ -10,16 +10,18 @@ import { checkAeTitle, checkPort, parseRemoteNode } from "../../services/network
 import {
   echo,
   find,
-  get,
-  move,
-  send,
   statusText,
   type QueryFilter,
   type QueryLevel,
+} from "../../services/network/scu";
+import {
+  get,
+  move,
   type RetrieveProgress,
   type RetrieveResult,
   type RetrieveTarget,
-} from "../../services/network/scu";
+} from "../../services/network/scu-retrieve";
+import { send } from "../../services/network/scu-send";
 import {
   readSettings,
   removeNode,

@@ -8,7 +8,7 @@ import path from "node:path";
 import { errorMessage, UsageError } from "../../contract/errors";
 import type { ResultObjectsOutcome } from "../../contract/results";
 import { appendAudit, findStudyRef, supersededStorePaths, type Registry } from "../../registry";
-import { send } from "../network/scu";
+import { send } from "../network/scu-send";
 import { readSettings } from "../network/settings";
 import type { Handlers } from "../workstation/service";
 import { SeriesSource, studiesToExport } from "./context";

@@ -15,18 +15,15 @@ import type { Registry } from "../../registry";
 import { assignStudySequences, readInstance } from "../import/defaults";
 import { DicomNode, type NodeEvent } from "./node";
 import { appendAudit } from "../../registry";
+import { echo, find, statusText, type QueryFilter } from "./scu";
 import {
-  echo,
-  find,
   get,
   move,
   STATUS_CANCEL,
-  statusText,
-  type QueryFilter,
   type RetrieveProgress,
   type RetrieveResult,
   type RetrieveTarget,
-} from "./scu";
+} from "./scu-retrieve";
 import {
   destinationByAeTitle,
   readSettings,

@@ -27,7 +27,7 @@ import {
   type StoreAnswer,
 } from "./receiver";
 import { QrScp, type QrEvent, type QrOptions } from "./qr-scp";
-import type { GetInstance } from "./scu";
+import type { GetInstance } from "./scu-retrieve";
 import { isMrImageClass, RESULT_SOP_CLASSES } from "./sop-classes";
 
 export interface SettledStudy {

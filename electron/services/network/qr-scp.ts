@@ -20,7 +20,8 @@ import {
   type QrModel,
   type StoredFile,
 } from "./qr-model";
-import { rawDataset, send, statusText, type SendOutcome } from "./scu";
+import { statusText } from "./scu";
+import { rawDataset, send, type SendOutcome } from "./scu-send";
 
 /** What the Q/R SCP does, for the log and the audit (no patient data: levels, counts, UIDs). */
 export type QrEvent =

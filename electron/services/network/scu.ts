@@ -1,29 +1,19 @@
-// The workstation as a service user (SCU): C-ECHO, C-FIND (study and series level, Study Root),
-// C-MOVE to our own AE and C-GET (study or series level), and C-STORE of files byte for byte. Every request's responses are
-// counted: dcmjs-dimse drops a request that found no accepted presentation context with only a
-// log line (FIELD-NOTES), so a request that got no final response is reported as failed here.
-import fs from "node:fs";
+// The workstation as a service user (SCU): the association every request runs on, C-ECHO and
+// C-FIND (study and series level, Study Root). C-MOVE and C-GET are in scu-retrieve.ts, C-STORE
+// of files byte for byte in scu-send.ts. Every request's responses are counted: dcmjs-dimse drops
+// a request that found no accepted presentation context with only a log line (FIELD-NOTES), so a
+// request that got no final response is reported as failed here.
 import type { Writable } from "node:stream";
+import type { Dataset, responses } from "dcmjs-dimse";
 import {
   Client,
-  Dataset,
   requests as dimseRequests,
   type association as dimseAssociation,
-  responses,
 } from "dcmjs-dimse";
 import { AppError, errorMessage } from "../../contract/errors";
 import type { RemoteNode } from "./config";
-import { splitPart10 } from "./part10";
-import { part10File } from "./part10";
 import { STATUS } from "./dimse-command";
-import { RawDatasetSink, type RawDataset } from "./pdu";
-import type { StoreAnswer } from "./receiver";
-import {
-  ACCEPTED_TRANSFER_SYNTAXES,
-  EXPLICIT_VR_LITTLE_ENDIAN,
-  IMPLICIT_VR_LITTLE_ENDIAN,
-  STORAGE_SOP_CLASSES,
-} from "./sop-classes";
+import type { RawDataset } from "./pdu";
 
 export class NetworkError extends AppError {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -35,7 +25,7 @@ type Request = dimseRequests.Request;
 type Association = dimseAssociation.Association;
 
 /** The part of dcmjs-dimse's Network (not in its typings) that associate() adjusts. */
-interface ClientNetwork {
+export interface ClientNetwork {
   socket: { setNoDelay(v: boolean): void; end(): void; destroy(): void };
   sendAbort(source?: number, reason?: number): void;
   sendAssociationRequest(association: Association): void;
@@ -98,7 +88,7 @@ export interface RetrieveCancel {
 }
 
 /** How `associate` carries out a cancel for the one retrieval request it runs. */
-interface CancelHook extends RetrieveCancel {
+export interface CancelHook extends RetrieveCancel {
   request: dimseRequests.CMoveRequest | dimseRequests.CGetRequest;
   /** The final response has come: nothing left to cancel. */
   finished(): boolean;
@@ -109,7 +99,7 @@ interface CancelHook extends RetrieveCancel {
 }
 
 /** Runs one association to `node` with `requests`; resolves when the connection has closed. */
-function associate(
+export function associate(
   node: RemoteNode,
   options: ScuOptions,
   requests: Request[],
@@ -324,418 +314,4 @@ export async function find(
         (m) => m.modalities === "" || m.modalities.split("\\").includes(filter.modality!),
       )
     : matches;
-}
-
-export interface RetrieveProgress {
-  remaining: number;
-  completed: number;
-  failed: number;
-  warnings: number;
-}
-
-export interface RetrieveResult extends RetrieveProgress {
-  /** The final response's status; null when none came (the association was aborted). */
-  status: number | null;
-  /**
-   * Set when the retrieval was cancelled: "answered" the peer sent its final response after our
-   * C-CANCEL (0xFE00 Cancel, or its normal end if it had finished first); "aborted" it sent none
-   * within the timeout and the association was aborted. The counts are the last ones received.
-   */
-  cancel?: "answered" | "aborted";
-}
-
-/** PS3.4 C.4.2.1.6 / C.4.3.1.5: sub-operations terminated due to a cancel indication. */
-export const STATUS_CANCEL = 0xfe00;
-
-/** What a retrieval asks for: a whole study, or one series of it (PS3.4 C.4.2.1.4 / C.4.3.1.3). */
-export interface RetrieveTarget {
-  studyInstanceUid: string;
-  /** SERIES level instead of STUDY level. */
-  seriesInstanceUid?: string;
-}
-
-function targetOf(target: string | RetrieveTarget): RetrieveTarget {
-  return typeof target === "string" ? { studyInstanceUid: target } : target;
-}
-
-/** The retrieval's progress from a C-MOVE / C-GET response's sub-operation counts (PS3.7 C.4.2). */
-function progressOf(r: responses.CMoveResponse | responses.CGetResponse): RetrieveProgress {
-  return {
-    remaining: r.getRemaining() ?? 0,
-    completed: r.getCompleted() ?? 0,
-    failed: r.getFailures() ?? 0,
-    warnings: r.getWarnings() ?? 0,
-  };
-}
-
-/** A retrieval request's responses: the last pending counts, then its final response. */
-interface Tracked {
-  last: RetrieveProgress;
-  result: RetrieveResult | null;
-  cancel: RetrieveResult["cancel"];
-}
-
-function track(
-  request: dimseRequests.CMoveRequest | dimseRequests.CGetRequest,
-  onProgress?: (p: RetrieveProgress) => void,
-): Tracked {
-  const t: Tracked = {
-    last: { remaining: 0, completed: 0, failed: 0, warnings: 0 },
-    result: null,
-    cancel: undefined,
-  };
-  request.on("response", (r: responses.CMoveResponse | responses.CGetResponse) => {
-    const p = progressOf(r);
-    const status = r.getStatus();
-    if (status === 0xff00) {
-      t.last = p;
-      onProgress?.(p);
-    } else {
-      // A Cancel response still counts what was left (PS3.4 C.4.2.1.6); a final one has none.
-      t.result = { ...p, remaining: status === STATUS_CANCEL ? p.remaining : 0, status };
-    }
-  });
-  return t;
-}
-
-/** Runs the retrieval's association, with its cancel when one is given, and returns its end. */
-async function runRetrieval(
-  node: RemoteNode,
-  options: ScuOptions,
-  label: "C-MOVE" | "C-GET",
-  request: dimseRequests.CMoveRequest | dimseRequests.CGetRequest,
-  t: Tracked,
-  cancel: RetrieveCancel | undefined,
-  prepareAssociation?: (association: Association) => void,
-  prepareNetwork?: (client: Client, network: ClientNetwork) => void,
-): Promise<RetrieveResult> {
-  const hook: CancelHook | undefined = cancel && {
-    ...cancel,
-    request,
-    finished: () => t.result !== null,
-    requested: () => {
-      t.cancel ??= "answered";
-    },
-    aborted: () => {
-      t.cancel = "aborted";
-    },
-  };
-  try {
-    await associate(node, options, [request], prepareAssociation, prepareNetwork, hook);
-  } catch (err) {
-    // Our own A-ABORT after an unanswered cancel may surface as a socket error: expected.
-    if (t.cancel !== "aborted") throw err;
-  }
-  if (t.result !== null) return t.cancel ? { ...t.result, cancel: t.cancel } : t.result;
-  // Cancelled, and the association ended (aborted by us, or dropped by the peer) without a final
-  // response: the counts are the last pending response's.
-  if (t.cancel) return { ...t.last, status: null, cancel: "aborted" };
-  throw new NetworkError(`${node.aeTitle}: ${label} got no final response`);
-}
-
-/** C-MOVE of one study (or one series) to `destinationAeTitle` (normally our own listener's AE). */
-export async function move(
-  node: RemoteNode,
-  options: ScuOptions,
-  target: string | RetrieveTarget,
-  destinationAeTitle: string,
-  onProgress?: (p: RetrieveProgress) => void,
-  cancel?: RetrieveCancel,
-): Promise<RetrieveResult> {
-  const t = targetOf(target);
-  const request =
-    t.seriesInstanceUid === undefined
-      ? dimseRequests.CMoveRequest.createStudyMoveRequest(destinationAeTitle, t.studyInstanceUid)
-      : dimseRequests.CMoveRequest.createSeriesMoveRequest(
-          destinationAeTitle,
-          t.studyInstanceUid,
-          t.seriesInstanceUid,
-        );
-  return runRetrieval(node, options, "C-MOVE", request, track(request, onProgress), cancel);
-}
-
-/** One instance a C-GET brought back on its own association (a C-STORE sub-operation). */
-export interface GetInstance {
-  sopClassUid: string;
-  sopInstanceUid: string;
-  transferSyntaxUid: string;
-  /** The instance as a Part 10 file: new File Meta group + the sender's data set bytes. */
-  file: Uint8Array;
-}
-
-export interface GetResult extends RetrieveResult {
-  /** Sub-operations we answered Success (filed or already there). */
-  stored: number;
-  /** Sub-operations we answered with a failure status, with the first reason. */
-  refused: number;
-  firstRefusal: string | null;
-}
-
-/**
- * C-GET of one study (or series): the peer sends the instances back as C-STORE sub-operations on
- * this association (PS3.4 C.4.3), so no listener, port or move destination is needed. We propose
- * the storage SOP classes we file with the SCP role (SCP/SCU Role Selection, PS3.7 D.3.3.4) and
- * every transfer syntax the reader decodes; each sub-operation's data set is kept as the sender's
- * bytes (as in the receiver: no dcmjs round trip, private tags kept) and answered with the
- * status `store` returns, which is the receiver's per-instance import.
- */
-export async function get(
-  node: RemoteNode,
-  options: ScuOptions,
-  target: string | RetrieveTarget,
-  store: (instance: GetInstance) => Promise<StoreAnswer>,
-  onProgress?: (p: RetrieveProgress) => void,
-  cancel?: RetrieveCancel,
-): Promise<GetResult> {
-  const t = targetOf(target);
-  const request =
-    t.seriesInstanceUid === undefined
-      ? dimseRequests.CGetRequest.createStudyGetRequest(t.studyInstanceUid)
-      : dimseRequests.CGetRequest.createSeriesGetRequest(t.studyInstanceUid, t.seriesInstanceUid);
-  // dcmjs-dimse would propose every storage class it knows (over 100 contexts); we propose ours.
-  request.setAddStorageSopClassesToAssociation(false);
-  const tracked = track(request, onProgress);
-  let stored = 0;
-  let refused = 0;
-  let firstRefusal: string | null = null;
-  const filing = new Set<Promise<unknown>>();
-  const fileOne = async (
-    sub: dimseRequests.CStoreRequest,
-    raw: RawDataset | undefined,
-  ): Promise<StoreAnswer> => {
-    try {
-      if (!raw || !(raw.raw instanceof Uint8Array) || raw.raw.length === 0) {
-        return { status: STATUS.cannotUnderstand, comment: "empty data set" };
-      }
-      const sopClassUid = sub.getAffectedSopClassUid().replace(/[\0 ]+$/g, "");
-      const sopInstanceUid = sub.getAffectedSopInstanceUid().replace(/[\0 ]+$/g, "");
-      const file = part10File(
-        {
-          sopClassUid,
-          sopInstanceUid,
-          transferSyntaxUid: raw.transferSyntaxUid,
-          sourceAeTitle: node.aeTitle,
-        },
-        raw.raw,
-      );
-      return await store({
-        sopClassUid,
-        sopInstanceUid,
-        transferSyntaxUid: raw.transferSyntaxUid,
-        file,
-      });
-    } catch (err) {
-      return { status: STATUS.outOfResources, comment: `C-GET: ${errorMessage(err)}` };
-    }
-  };
-  const result = await runRetrieval(
-    node,
-    options,
-    "C-GET",
-    request,
-    tracked,
-    cancel,
-    (association) => {
-      const syntaxes = [...ACCEPTED_TRANSFER_SYNTAXES].sort(
-        (a, b) => syntaxPreference(a) - syntaxPreference(b),
-      );
-      for (const abstract of Object.keys(STORAGE_SOP_CLASSES)) {
-        const id = association.addPresentationContext(abstract);
-        association.getPresentationContext(id).setProviderRole(true);
-        for (const ts of syntaxes) association.addTransferSyntaxToPresentationContext(id, ts);
-      }
-    },
-    (client, network) => {
-      // Keep each sub-operation's data set as raw bytes, as the receiver does.
-      network.createStoreWritableStream = () => new RawDatasetSink();
-      network.createDatasetFromStoreWritableStream = (writable, context, callback) => {
-        callback({
-          raw: (writable as RawDatasetSink).bytes(),
-          transferSyntaxUid: context.getAcceptedTransferSyntaxUid() ?? IMPLICIT_VR_LITTLE_ENDIAN,
-        });
-      };
-      client.on(
-        "cStoreRequest",
-        (sub: dimseRequests.CStoreRequest, callback: (r: responses.CStoreResponse) => void) => {
-          const work = fileOne(sub, sub.getDataset() as unknown as RawDataset | undefined).then(
-            (answer) => {
-              if (answer.status === STATUS.success) stored += 1;
-              else {
-                refused += 1;
-                firstRefusal ??=
-                  `${sub.getAffectedSopInstanceUid()}: ${statusText(answer.status)}` +
-                  (answer.comment ? ` (${answer.comment})` : "");
-              }
-              const response = responses.CStoreResponse.fromRequest(sub);
-              response.setStatus(answer.status);
-              if (answer.comment) response.setErrorComment(answer.comment.slice(0, 64));
-              try {
-                callback(response);
-              } catch {
-                // The association is gone; the instance is filed (or not) all the same.
-              }
-            },
-          );
-          filing.add(work);
-          void work.finally(() => filing.delete(work));
-        },
-      );
-    },
-  );
-  // Sub-operations whose data set had fully arrived are filed even after a cancel or abort; a
-  // partial one never reached fileOne (dcmjs-dimse hands over a data set once its last fragment
-  // is in), so nothing is half-stored.
-  await Promise.allSettled([...filing]);
-  return { ...result, stored, refused, firstRefusal };
-}
-
-/** Uncompressed first: what a PACS holds is most often stored that way (no transcoding). */
-function syntaxPreference(uid: string): number {
-  if (uid === EXPLICIT_VR_LITTLE_ENDIAN) return 0;
-  if (uid === IMPLICIT_VR_LITTLE_ENDIAN) return 1;
-  return 2;
-}
-
-export interface SendOutcome {
-  path: string;
-  sopInstanceUid: string;
-  status: number | null;
-  ok: boolean;
-  reason: string | null;
-  /** Not sent: `control.stop()` said so first (a C-MOVE SCP whose requester sent C-CANCEL). */
-  cancelled?: boolean;
-}
-
-/** For a caller that reports per file (our C-MOVE SCP's Pending responses) and may stop early. */
-export interface SendControl {
-  onOutcome?(outcome: SendOutcome): void;
-  /** Checked after each response: true sends no further file (the association is released). */
-  stop?(): boolean;
-  /**
-   * Sub-operations of a C-MOVE we serve: Move Originator AE Title (0000,1030) and Message ID
-   * (0000,1031) in each C-STORE request (PS3.7 9.1.1.1), so the destination can tell whose move
-   * brought the instance.
-   */
-  moveOriginator?: { aeTitle: string; messageId: number };
-}
-
-/** A data set object whose encoded bytes are the file's own (no dcmjs round trip). */
-export function rawDataset(bytes: Uint8Array): {
-  dataset: Dataset;
-  sopClassUid: string;
-  sopInstanceUid: string;
-} {
-  const split = splitPart10(bytes);
-  const dataset = new Dataset(
-    { SOPClassUID: split.sopClassUid, SOPInstanceUID: split.sopInstanceUid },
-    split.transferSyntaxUid,
-  );
-  const raw = Buffer.from(split.dataset.buffer, split.dataset.byteOffset, split.dataset.byteLength);
-  (dataset as unknown as { getDenaturalizedDataset: () => Buffer }).getDenaturalizedDataset = () =>
-    raw;
-  return { dataset, sopClassUid: split.sopClassUid, sopInstanceUid: split.sopInstanceUid };
-}
-
-/**
- * C-STORE of each file in one association, the file's bytes as they are (private tags kept).
- * Every file gets an outcome: its response status, or the reason it got none.
- */
-export async function send(
-  node: RemoteNode,
-  options: ScuOptions,
-  files: string[],
-  control?: SendControl,
-): Promise<SendOutcome[]> {
-  const outcomes: SendOutcome[] = [];
-  const requests: dimseRequests.CStoreRequest[] = [];
-  const byRequest = new Map<dimseRequests.CStoreRequest, SendOutcome>();
-  const syntaxes = new Map<string, Set<string>>();
-  for (const file of files) {
-    try {
-      const { dataset, sopClassUid, sopInstanceUid } = rawDataset(
-        new Uint8Array(fs.readFileSync(file)),
-      );
-      const set = syntaxes.get(sopClassUid) ?? new Set<string>();
-      set.add(dataset.getTransferSyntaxUid());
-      syntaxes.set(sopClassUid, set);
-      const request = new dimseRequests.CStoreRequest(dataset);
-      if (control?.moveOriginator) {
-        const command = request.getCommandDataset() as unknown as {
-          setElement(keyword: string, value: string | number): void;
-        };
-        command.setElement("MoveOriginatorApplicationEntityTitle", control.moveOriginator.aeTitle);
-        command.setElement("MoveOriginatorMessageID", control.moveOriginator.messageId);
-      }
-      const outcome: SendOutcome = {
-        path: file,
-        sopInstanceUid,
-        status: null,
-        ok: false,
-        reason: null,
-      };
-      request.on("response", (r: responses.CStoreResponse) => {
-        outcome.status = r.getStatus();
-        outcome.ok = isSuccessOrWarning(outcome.status);
-        outcome.reason = outcome.ok
-          ? null
-          : `${statusText(outcome.status)}${r.getErrorComment() ? `: ${r.getErrorComment()}` : ""}`;
-        control?.onOutcome?.(outcome);
-        // dcmjs-dimse sends the next queued request when this one is done: emptying its queue
-        // ends the association after this file.
-        if (control?.stop?.()) queue?.splice(0);
-      });
-      requests.push(request);
-      byRequest.set(request, outcome);
-      outcomes.push(outcome);
-    } catch (err) {
-      outcomes.push({
-        path: file,
-        sopInstanceUid: "",
-        status: null,
-        ok: false,
-        reason: `cannot read: ${errorMessage(err)}`,
-      });
-    }
-  }
-  if (requests.length === 0) return outcomes;
-  let queue: unknown[] | undefined;
-  try {
-    // Files go as they are, so propose for each SOP class only the transfer syntaxes the files
-    // are in: dcmjs-dimse proposes Implicit and Explicit VR Little Endian for every request and
-    // would try to transcode when the peer picks the other one.
-    await associate(
-      node,
-      options,
-      requests,
-      (association) => {
-        for (const { context } of association.getPresentationContexts()) {
-          const mine = syntaxes.get(context.getAbstractSyntaxUid());
-          if (!mine) continue;
-          for (const ts of [...context.getTransferSyntaxUids()]) {
-            if (!mine.has(ts) && context.getTransferSyntaxUids().length > 1) {
-              context.removeTransferSyntaxUid(ts);
-            }
-          }
-        }
-      },
-      (_client, network) => {
-        queue = (network as unknown as { requests?: unknown[] }).requests;
-      },
-    );
-  } catch (err) {
-    for (const o of byRequest.values()) {
-      if (o.status === null) o.reason = errorMessage(err);
-    }
-    return outcomes;
-  }
-  for (const o of byRequest.values()) {
-    if (o.status === null && control?.stop?.()) {
-      o.cancelled = true;
-      o.reason = "not sent: cancelled";
-    } else if (o.status === null) {
-      o.reason =
-        "no response: the peer accepted no presentation context for this SOP class and transfer syntax";
-    }
-  }
-  return outcomes;
 }

@@ -13,7 +13,8 @@ import {
   type StagedFile,
 } from "../../../electron/services/import/store";
 import { DicomNode } from "../../../electron/services/network/node";
-import { echo, send } from "../../../electron/services/network/scu";
+import { echo } from "../../../electron/services/network/scu";
+import { send } from "../../../electron/services/network/scu-send";
 import { dataPaths } from "../../../electron/services/paths";
 import { writeSeries } from "../import/fixtures";
 import { freePort, waitForPort } from "../../helpers/ports";

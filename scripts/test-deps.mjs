@@ -22,6 +22,7 @@ export const TEST_PACKAGES = [
   "python3-onnx",
   "chromium",
   "orthanc",
+  "orthanc-dicomweb",
   "poppler-utils",
   "fonts-dejavu-core",
   "fonts-droid-fallback",

@@ -22,10 +22,14 @@ import {
   type RetrieveTarget,
 } from "../../services/network/scu-retrieve";
 import { send } from "../../services/network/scu-send";
+import { webEcho, webQuery, webRetrieve, webSend } from "../../services/network/dicomweb";
 import {
   readSettings,
   removeNode,
   resolveNode,
+  resolveWebNode,
+  upsertWebNode,
+  type NamedWebNode,
   RETRIEVE_METHODS,
   retrieveMethodOf,
   upsertNode,
@@ -36,7 +40,7 @@ import {
 import { dataPaths } from "../../services/paths";
 import { stringOption, type Command, type ParsedArgs } from "../command";
 import { eventLine } from "./listen";
-import type { NodeEvent } from "../../services/network/node";
+import type { DicomNode, NodeEvent } from "../../services/network/node";
 
 function hex(status: number | null): string {
   return status === null ? "none" : `0x${status.toString(16).toUpperCase().padStart(4, "0")}`;
@@ -65,11 +69,14 @@ const common = {
 export const nodesCommand: Command = {
   name: "nodes",
   summary: "List, add or remove the remote DICOM nodes (PACS, scanners) in network.json.",
-  usage: "[--add NAME AE@host:port [--retrieve move|get]] [--remove NAME] [--db FILE]",
+  usage:
+    "[--add NAME AE@host:port [--retrieve move|get]] [--add NAME http(s)://URL] [--remove NAME] [--db FILE]",
   help: [
     "Options:",
     "  --add NAME AE@HOST:PORT   add or replace a node (e.g. --add pacs PACS@10.0.0.5:104)",
     "  --retrieve move|get       with --add: retrieve by C-MOVE (default) or C-GET",
+    "  --add NAME URL            add a DICOMweb service (QIDO-RS / WADO-RS / STOW-RS), e.g.",
+    "                            --add pacsweb http://10.0.0.5:8042/dicom-web",
     "  --remove NAME             remove a node",
     "Settings live in the data directory's network.json (local AE, port, bind, allow-list too).",
   ].join("\n"),
@@ -86,16 +93,21 @@ export const nodesCommand: Command = {
     const add = stringOption(args, "add");
     if (add !== undefined) {
       const spec = args.positionals[0];
-      if (!spec) throw new UsageError("--add NAME needs AE@host:port after it.");
+      if (!spec) throw new UsageError("--add NAME needs AE@host:port or a DICOMweb URL after it.");
       const retrieve = stringOption(args, "retrieve");
       if (retrieve !== undefined && !(RETRIEVE_METHODS as readonly string[]).includes(retrieve)) {
         throw new UsageError(`--retrieve must be move or get, got "${retrieve}".`);
       }
-      next = upsertNode(next, {
-        name: add,
-        ...parseRemoteNode(spec),
-        ...(retrieve ? { retrieve: retrieve as RetrieveMethod } : {}),
-      });
+      if (/^[a-z][a-z0-9+.-]*:\/\//i.test(spec)) {
+        if (retrieve !== undefined) throw new UsageError("--retrieve is for DIMSE nodes only.");
+        next = upsertWebNode(next, { name: add, url: spec });
+      } else {
+        next = upsertNode(next, {
+          name: add,
+          ...parseRemoteNode(spec),
+          ...(retrieve ? { retrieve: retrieve as RetrieveMethod } : {}),
+        });
+      }
     }
     const remove = stringOption(args, "remove");
     if (remove !== undefined) next = removeNode(next, remove);
@@ -107,6 +119,7 @@ export const nodesCommand: Command = {
         `${n.name}\t${n.aeTitle}@${n.host}:${n.port}${n.retrieve === "get" ? "\tget" : ""}`,
       );
     }
+    for (const n of next.webNodes) console.log(`${n.name}\t${n.url}\tdicomweb`);
     return 0;
   },
 };
@@ -120,6 +133,13 @@ export const echoCommand: Command = {
   allowPositionals: true,
   async run(args) {
     const { settings } = settingsOf(args);
+    const web = resolveWebNode(settings, nodeArg(args));
+    if (web) {
+      // DICOMweb has no C-ECHO: a QIDO-RS search for one study shows the service answers.
+      const w = await webEcho(web);
+      console.log(`echo ${web.url} http=200 ms=${w.ms.toFixed(1)}`);
+      return 0;
+    }
     const node = resolveNode(settings, nodeArg(args));
     const r = await echo(node, { callingAeTitle: callingAe(args, settings) });
     console.log(
@@ -158,7 +178,7 @@ export const queryCommand: Command = {
   allowPositionals: true,
   async run(args) {
     const { settings } = settingsOf(args);
-    const node = resolveNode(settings, nodeArg(args));
+    const web = resolveWebNode(settings, nodeArg(args));
     const date = stringOption(args, "date");
     if (date !== undefined && !/^(\d{8})?-?(\d{8})?$/.test(date)) {
       throw new UsageError(`--date "${date}" is not YYYYMMDD or a range YYYYMMDD-YYYYMMDD.`);
@@ -175,7 +195,14 @@ export const queryCommand: Command = {
     set("accessionNumber", stringOption(args, "accession"));
     set("modality", stringOption(args, "modality") ?? (study ? undefined : "MR"));
     set("studyInstanceUid", study);
-    const matches = await find(node, { callingAeTitle: callingAe(args, settings) }, level, filter);
+    const matches = web
+      ? await webQuery(web, level, filter)
+      : await find(
+          resolveNode(settings, nodeArg(args)),
+          { callingAeTitle: callingAe(args, settings) },
+          level,
+          filter,
+        );
     if (args.values.json === true) {
       console.log(JSON.stringify({ matches }, null, 2));
       return 0;
@@ -205,6 +232,40 @@ export const queryCommand: Command = {
     return 0;
   },
 };
+
+/**
+ * One WADO-RS retrieval, filed through the node as a C-GET's sub-operations are; prints
+ * `retrieve <study> http=N completed=N failed=N [series=UID] method=wado[: why]`. True when every
+ * instance arrived and was filed.
+ */
+async function webRetrieveOne(
+  web: NamedWebNode,
+  target: RetrieveTarget,
+  local: DicomNode,
+  progress: (p: RetrieveProgress) => void,
+  cancel: AbortSignal,
+): Promise<boolean> {
+  const id = local.beginRetrieval();
+  try {
+    const w = await webRetrieve(
+      web,
+      target,
+      (instance) => local.fileRetrieved(id, web.name.slice(0, 16), instance),
+      progress,
+      cancel,
+    );
+    if (process.stderr.isTTY) process.stderr.write("\n");
+    const series = target.seriesInstanceUid ? ` series=${target.seriesInstanceUid}` : "";
+    const why = w.firstFailure ? `: ${w.firstFailure}` : w.cancelled ? ": cancelled" : "";
+    console.log(
+      `retrieve ${target.studyInstanceUid} http=${w.httpStatus} completed=${w.completed} ` +
+        `failed=${w.failed}${series} method=wado${why}`,
+    );
+    return w.httpStatus === 200 && w.failed === 0 && !w.cancelled && w.completed > 0;
+  } finally {
+    local.retrievalEnded(id);
+  }
+}
 
 export const retrieveCommand: Command = {
   name: "retrieve",
@@ -245,7 +306,8 @@ export const retrieveCommand: Command = {
         `--cancel-seconds must be a number of seconds from 0 to 600, got "${stringOption(args, "cancel-seconds")}".`,
       );
     }
-    const node = resolveNode(settings, ref);
+    const web = resolveWebNode(settings, ref);
+    const node = web ? null : resolveNode(settings, ref);
     const studies = args.positionals.slice(1);
     if (studies.length === 0) throw new UsageError("Give at least one Study Instance UID.");
     const seriesArg = args.values.series;
@@ -267,14 +329,19 @@ export const retrieveCommand: Command = {
     if (methodArg !== undefined && !(RETRIEVE_METHODS as readonly string[]).includes(methodArg)) {
       throw new UsageError(`--method must be move or get, got "${methodArg}".`);
     }
-    const method = (methodArg as RetrieveMethod | undefined) ?? retrieveMethodOf(settings, ref);
+    if (web && methodArg !== undefined) {
+      throw new UsageError(`${ref} is a DICOMweb node: it is retrieved by WADO-RS, not --method.`);
+    }
+    const method: RetrieveMethod | "wado" = web
+      ? "wado"
+      : ((methodArg as RetrieveMethod | undefined) ?? retrieveMethodOf(settings, ref));
     const targets: RetrieveTarget[] =
       series.length > 0
         ? series.map((s) => ({ studyInstanceUid: studies[0]!, seriesInstanceUid: s }))
         : studies.map((s) => ({ studyInstanceUid: s }));
     const aet = callingAe(args, settings);
-    // C-GET files through the node's import path without listening anywhere.
-    const listen = method === "get" || args.values["no-listen"] !== true;
+    // C-GET and WADO-RS file through the node's import path without listening anywhere.
+    const listen = method !== "move" || args.values["no-listen"] !== true;
     const autoAnalyze = args.values["no-analyze"] !== true;
     const services = openServices({
       dbFile: stringOption(args, "db"),
@@ -286,11 +353,11 @@ export const retrieveCommand: Command = {
               receiver: {
                 aeTitle: aet,
                 port:
-                  method === "get"
-                    ? 0
-                    : checkPort(stringOption(args, "port") ?? settings.local.port, "--port"),
+                  method === "move"
+                    ? checkPort(stringOption(args, "port") ?? settings.local.port, "--port")
+                    : 0,
                 bind: stringOption(args, "bind") ?? settings.local.bind,
-                allowed: [{ aeTitle: node.aeTitle }, ...settings.local.allowed],
+                allowed: [...(node ? [{ aeTitle: node.aeTitle }] : []), ...settings.local.allowed],
               },
               quietMs: 0,
               autoAnalyze,
@@ -338,16 +405,22 @@ export const retrieveCommand: Command = {
             );
           }
         };
+        if (web) {
+          if (!(await webRetrieveOne(web, target, local!, progress, cancelling.signal))) {
+            failed += 1;
+          }
+          continue;
+        }
         let r: RetrieveResult;
         let refused = "";
         if (method === "get") {
           const id = local!.beginRetrieval();
           try {
             const g = await get(
-              node,
+              node!,
               { callingAeTitle: aet },
               target,
-              (instance) => local!.fileRetrieved(id, node.aeTitle, instance),
+              (instance) => local!.fileRetrieved(id, node!.aeTitle, instance),
               progress,
               cancel,
             );
@@ -362,7 +435,7 @@ export const retrieveCommand: Command = {
             local!.retrievalEnded(id);
           }
         } else {
-          r = await move(node, { callingAeTitle: aet }, target, aet, progress, cancel);
+          r = await move(node!, { callingAeTitle: aet }, target, aet, progress, cancel);
         }
         if (process.stderr.isTTY) process.stderr.write("\n");
         const ok = r.status === 0 && r.failed === 0 && r.cancel === undefined;
@@ -378,7 +451,7 @@ export const retrieveCommand: Command = {
         );
         if (r.cancel === "aborted") {
           console.error(
-            `${node.aeTitle} sent no final response within ${cancelSeconds} s of the C-CANCEL: ` +
+            `${node!.aeTitle} sent no final response within ${cancelSeconds} s of the C-CANCEL: ` +
               "the association was aborted (A-ABORT); the instances filed before stay imported.",
           );
         }
@@ -418,7 +491,8 @@ export const sendCommand: Command = {
   allowPositionals: true,
   async run(args) {
     const { settings } = settingsOf(args);
-    const node = resolveNode(settings, nodeArg(args));
+    const web = resolveWebNode(settings, nodeArg(args));
+    const node = web ? null : resolveNode(settings, nodeArg(args));
     const walk = collectFiles(args.positionals.slice(1));
     const files = [...walk.files];
     const studyArgs = args.values.study;
@@ -456,7 +530,10 @@ export const sendCommand: Command = {
     for (const p of walk.problems) console.log(`not sent ${p.path}: ${p.reason}`);
     if (files.length === 0)
       throw new UsageError("Nothing to send: give files, folders or --study.");
-    const outcomes = await send(node, { callingAeTitle: callingAe(args, settings) }, files);
+    // DICOMweb: one STOW-RS request; DIMSE: C-STORE on one association.
+    const outcomes = node
+      ? await send(node, { callingAeTitle: callingAe(args, settings) }, files)
+      : await webSend(web!, files);
     let failed = walk.problems.length + resultProblems;
     for (const o of outcomes) {
       if (o.ok) continue;

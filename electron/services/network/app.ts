@@ -393,6 +393,14 @@ export function networkControl(
       if (before.local.queryRetrieve !== undefined) {
         after.local.queryRetrieve = before.local.queryRetrieve;
       }
+      // Nor the DICOMweb nodes (network.json / `livercad nodes` only): kept, names kept apart.
+      const clash = after.nodes.find((n) => before.webNodes.some((w) => w.name === n.name));
+      if (clash) {
+        throw new UsageError(
+          `Remote node "${clash.name}": a DICOMweb node in network.json has that name already.`,
+        );
+      }
+      after.webNodes = before.webNodes;
       const changes = settingsChanges(before, after);
       if (!hasChanges(changes)) return control.status();
       writeSettings(registry.paths.root, after);

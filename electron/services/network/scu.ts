@@ -241,7 +241,8 @@ function text(ds: Dataset | undefined, key: string): string {
   return String(v);
 }
 
-function numberOrNull(s: string): number | null {
+/** A numeric attribute's text as a number; null when empty or not a number. */
+export function numberOrNull(s: string): number | null {
   const n = Number(s);
   return s !== "" && Number.isFinite(n) ? n : null;
 }

@@ -89,6 +89,8 @@ export function applySettingsEdit(edit: SettingsEdit): NetworkSettings {
       autoAnalyze: l.autoAnalyze,
     },
     nodes,
+    // Not in the editor (network.json / `livercad nodes` only): the caller keeps the file's.
+    webNodes: [],
   };
 }
 

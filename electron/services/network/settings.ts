@@ -73,6 +73,20 @@ const Settings = z
           .strict(),
       )
       .default([]),
+    /**
+     * DICOMweb services (PS3.18: QIDO-RS, WADO-RS, STOW-RS) by name, for a PACS that prefers
+     * HTTP; used by `livercad echo / query / retrieve / send` like the DIMSE nodes.
+     */
+    webNodes: z
+      .array(
+        z
+          .object({
+            name: z.string().min(1),
+            url: z.string().regex(/^https?:\/\/[^\s/]+/, "an http:// or https:// base URL"),
+          })
+          .strict(),
+      )
+      .default([]),
   })
   .strict();
 
@@ -100,7 +114,8 @@ export function readSettings(dataRoot: string): NetworkSettings {
   return parsed.data;
 }
 
-export function writeSettings(dataRoot: string, settings: NetworkSettings): void {
+/** Writes network.json atomically; what is left out gets its default (an empty node list...). */
+export function writeSettings(dataRoot: string, settings: z.input<typeof Settings>): void {
   const valid = Settings.parse(settings);
   const file = settingsPath(dataRoot);
   fs.mkdirSync(dataRoot, { recursive: true });
@@ -109,18 +124,55 @@ export function writeSettings(dataRoot: string, settings: NetworkSettings): void
   fs.renameSync(tmp, file);
 }
 
-/** Adds or replaces the node called `name`. */
+export type NamedWebNode = NetworkSettings["webNodes"][number];
+
+/** Adds or replaces the node called `name` (a DICOMweb node of that name is replaced too). */
 export function upsertNode(settings: NetworkSettings, node: NamedNode): NetworkSettings {
   checkAeTitle(node.aeTitle, "remote AE title");
   checkPort(node.port, "remote port");
-  return { ...settings, nodes: [...settings.nodes.filter((n) => n.name !== node.name), node] };
+  return {
+    ...settings,
+    nodes: [...settings.nodes.filter((n) => n.name !== node.name), node],
+    webNodes: settings.webNodes.filter((n) => n.name !== node.name),
+  };
+}
+
+/** Adds or replaces the DICOMweb node called `name` (a DIMSE node of that name is replaced). */
+export function upsertWebNode(settings: NetworkSettings, node: NamedWebNode): NetworkSettings {
+  let url: URL;
+  try {
+    url = new URL(node.url);
+  } catch {
+    throw new UsageError(`"${node.url}" is not a URL (e.g. http://pacs.example:8042/dicom-web).`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new UsageError(`"${node.url}": a DICOMweb service is reached over http:// or https://.`);
+  }
+  return {
+    ...settings,
+    nodes: settings.nodes.filter((n) => n.name !== node.name),
+    webNodes: [...settings.webNodes.filter((n) => n.name !== node.name), node],
+  };
 }
 
 export function removeNode(settings: NetworkSettings, name: string): NetworkSettings {
-  if (!settings.nodes.some((n) => n.name === name)) {
+  if (
+    !settings.nodes.some((n) => n.name === name) &&
+    !settings.webNodes.some((n) => n.name === name)
+  ) {
     throw new UsageError(`No remote node named "${name}".`);
   }
-  return { ...settings, nodes: settings.nodes.filter((n) => n.name !== name) };
+  return {
+    ...settings,
+    nodes: settings.nodes.filter((n) => n.name !== name),
+    webNodes: settings.webNodes.filter((n) => n.name !== name),
+  };
+}
+
+/** The configured DICOMweb node called `ref`, or null (then `ref` is a DIMSE node). */
+export function resolveWebNode(settings: NetworkSettings, ref: string): NamedWebNode | null {
+  if (settings.nodes.some((n) => n.name === ref)) return null;
+  return settings.webNodes.find((n) => n.name === ref) ?? null;
 }
 
 /** A configured node's name, or AE@host:port written out. */
@@ -128,7 +180,8 @@ export function resolveNode(settings: NetworkSettings, ref: string): RemoteNode 
   const named = settings.nodes.find((n) => n.name === ref);
   if (named) return { aeTitle: named.aeTitle, host: named.host, port: named.port };
   if (ref.includes("@")) return parseRemoteNode(ref);
-  const known = settings.nodes.map((n) => n.name).join(", ") || "none configured";
+  const known =
+    [...settings.nodes, ...settings.webNodes].map((n) => n.name).join(", ") || "none configured";
   throw new UsageError(`Unknown node "${ref}": give a configured name (${known}) or AE@host:port.`);
 }
 

@@ -9,13 +9,12 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  boundaryOf,
-  MultipartReader,
   webQuery,
   webRetrieve,
   webSend,
   type WebNode,
 } from "../../../electron/services/network/dicomweb";
+import { boundaryOf, MultipartReader } from "../../../electron/services/network/multipart";
 import type { GetInstance } from "../../../electron/services/network/scu-retrieve";
 import { mrFile, uids } from "../import/fixtures";
 

@@ -83,6 +83,10 @@ describe("DICOMweb client against a misbehaving server", () => {
         res.write(body.subarray(0, files[0]!.length + 200 + files[1]!.length / 2), () =>
           res.destroy(),
         );
+      } else if (url === "/dw/studies/1.3") {
+        // One whole part, then the service stalls: the client cancels.
+        res.writeHead(200, dicomParts);
+        res.write(multipart(files).subarray(0, files[0]!.length + 200));
       } else if (url === "/dw/studies" && req.method === "POST") {
         const chunks: Buffer[] = [];
         req.on("data", (c: Buffer) => chunks.push(c));
@@ -114,6 +118,7 @@ describe("DICOMweb client against a misbehaving server", () => {
   });
 
   afterAll(async () => {
+    server.closeAllConnections();
     await new Promise((r) => server.close(r));
     fs.rmSync(dir, { recursive: true, force: true });
   });
@@ -146,6 +151,24 @@ describe("DICOMweb client against a misbehaving server", () => {
     expect(r.completed).toBe(1);
     expect(r.failed).toBe(1);
     expect(r.firstFailure).toMatch(/transfer broke off|ended before its closing boundary/);
+  });
+
+  it("stops when cancelled, keeping the parts filed before", async () => {
+    const cancel = new AbortController();
+    const filed: string[] = [];
+    const r = await webRetrieve(
+      node,
+      { studyInstanceUid: "1.3" },
+      async (i) => {
+        filed.push(i.sopInstanceUid);
+        setTimeout(() => cancel.abort(), 20);
+        return { status: 0 };
+      },
+      undefined,
+      cancel.signal,
+    );
+    expect(filed).toEqual([uids(spec).sop(0)]);
+    expect(r).toMatchObject({ completed: 1, failed: 0, cancelled: true, firstFailure: null });
   });
 
   it("reads a refused instance of a STOW-RS answer with its failure reason", async () => {

@@ -323,6 +323,8 @@ export interface NetworkStatusView {
     /** C-MOVE (default) or C-GET (issue 14 round 6). */
     retrieve?: "move" | "get";
   }[];
+  /** DICOMweb services (QIDO-RS / WADO-RS / STOW-RS), set in network.json or `livercad nodes`. */
+  webNodes: { name: string; url: string }[];
   /** Studies received since the app started, newest first. */
   arrivals: {
     studyInstanceUid: string;
@@ -369,8 +371,8 @@ export interface RetrievalView {
   studyInstanceUid: string;
   /** One series only (SERIES-level retrieve), else the whole study. */
   seriesInstanceUid?: string | null;
-  /** C-MOVE to our listener or C-GET on our own association. */
-  method?: "move" | "get";
+  /** C-MOVE to our listener, C-GET on our own association, or WADO-RS from a DICOMweb node. */
+  method?: "move" | "get" | "wado";
   /**
    * "cancelling": C-CANCEL sent, waiting for the peer's final response; "cancelled": stopped by
    * the user (the counts are those when it stopped; what arrived stays imported).

@@ -163,6 +163,39 @@ export function NetworkPanel({ onClose }: { onClose: () => void }) {
               </tbody>
             </table>
           )}
+          {status.webNodes.length > 0 && (
+            <>
+              <h3>DICOMweb services</h3>
+              <table className="small" aria-label="DICOMweb services">
+                <thead>
+                  <tr>
+                    <th>Name</th>
+                    <th>URL</th>
+                    <th />
+                  </tr>
+                </thead>
+                <tbody>
+                  {status.webNodes.map((n) => (
+                    <tr key={n.name}>
+                      <td>{n.name}</td>
+                      <td>{n.url}</td>
+                      <td>
+                        <button
+                          onClick={() => void echo(n.name)}
+                          disabled={echoes[n.name] === "running"}
+                        >
+                          Echo
+                        </button>{" "}
+                        <span role="status" aria-label={`Echo ${n.name}`}>
+                          {echoText(n.name)}
+                        </span>
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </>
+          )}
           <h3>Received</h3>
           {status.arrivals.length === 0 ? (
             <p className="muted small">Nothing received since the app started.</p>

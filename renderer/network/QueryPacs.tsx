@@ -84,7 +84,7 @@ export function QueryPacs({ onClose }: { onClose: () => void }) {
         (s) => {
           if (stopped) return;
           setStatus(s);
-          setNode((n) => (n === "" && s.nodes.length > 0 ? s.nodes[0]!.name : n));
+          setNode((n) => (n === "" ? ([...s.nodes, ...s.webNodes][0]?.name ?? "") : n));
         },
         (err: unknown) => setError(err instanceof Error ? err.message : String(err)),
       );
@@ -170,6 +170,7 @@ export function QueryPacs({ onClose }: { onClose: () => void }) {
   }
 
   const nodeView = status?.nodes.find((n) => n.name === node);
+  const webView = status?.webNodes.find((n) => n.name === node);
   const viaGet = nodeView?.retrieve === "get";
 
   const byId = new Map((status?.retrievals ?? []).map((r) => [r.id, r]));
@@ -186,7 +187,7 @@ export function QueryPacs({ onClose }: { onClose: () => void }) {
           {error}
         </div>
       )}
-      {status && status.nodes.length === 0 && (
+      {status && status.nodes.length === 0 && status.webNodes.length === 0 && (
         <p className="small">
           No remote node is configured: add one with `livercad nodes add` or in network.json.
         </p>
@@ -203,6 +204,11 @@ export function QueryPacs({ onClose }: { onClose: () => void }) {
             : "Retrieves from this node by C-MOVE to this workstation's listener."}
         </p>
       )}
+      {webView && (
+        <p className="small muted" data-testid="retrieve-method">
+          Searches by QIDO-RS and retrieves by WADO-RS from {webView.url}.
+        </p>
+      )}
       <form
         className="row query-form"
         aria-label="Search"
@@ -217,6 +223,11 @@ export function QueryPacs({ onClose }: { onClose: () => void }) {
             {(status?.nodes ?? []).map((n) => (
               <option key={n.name} value={n.name}>
                 {n.name} ({n.aeTitle}@{n.host}:{n.port})
+              </option>
+            ))}
+            {(status?.webNodes ?? []).map((n) => (
+              <option key={n.name} value={n.name}>
+                {n.name} (DICOMweb {n.url})
               </option>
             ))}
           </select>

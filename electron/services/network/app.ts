@@ -15,7 +15,8 @@ import type { Registry } from "../../registry";
 import { assignStudySequences, readInstance } from "../import/defaults";
 import { DicomNode, type NodeEvent } from "./node";
 import { appendAudit } from "../../registry";
-import { echo, find, statusText, type QueryFilter } from "./scu";
+import { webEcho, webQuery, webRetrieve } from "./dicomweb";
+import { echo, find, statusText, type QueryFilter, type QueryLevel, type QueryMatch } from "./scu";
 import {
   get,
   move,
@@ -28,8 +29,10 @@ import {
   destinationByAeTitle,
   readSettings,
   resolveNode,
+  resolveWebNode,
   retrieveMethodOf,
   writeSettings,
+  type NamedWebNode,
   type NetworkSettings,
 } from "./settings";
 import { applySettingsEdit, hasChanges, settingsChanges } from "./settings-edit";
@@ -42,7 +45,8 @@ const CANCEL_TIMEOUT_MS = 10_000;
 function namedNode(settings: NetworkSettings, name: string): RemoteNode {
   const n = settings.nodes.find((x) => x.name === name);
   if (!n) {
-    const known = settings.nodes.map((x) => x.name).join(", ") || "none configured";
+    const known =
+      [...settings.nodes, ...settings.webNodes].map((x) => x.name).join(", ") || "none configured";
     throw new UsageError(`Unknown node "${name}" (configured: ${known}).`);
   }
   return { aeTitle: n.aeTitle, host: n.host, port: n.port };
@@ -129,6 +133,43 @@ export async function startConfiguredNode(
 }
 
 /** Status and echo for the Network panel, over the listener the workstation started (or not). */
+/**
+ * One WADO-RS retrieval for the Query PACS screen, filed through the running node as C-GET's
+ * sub-operations are; its outcome is written into `view` (no DIMSE status: `status` stays null).
+ */
+async function webRetrievalInto(
+  view: RetrievalView,
+  web: NamedWebNode,
+  running: DicomNode,
+  what: RetrieveTarget,
+  progress: (p: RetrieveProgress) => void,
+  signal: AbortSignal,
+): Promise<void> {
+  const id = running.beginRetrieval();
+  try {
+    const w = await webRetrieve(
+      web,
+      what,
+      (instance) => running.fileRetrieved(id, web.name.slice(0, 16), instance),
+      progress,
+      signal,
+    );
+    Object.assign(view, {
+      completed: w.completed,
+      remaining: 0,
+      failed: w.failed,
+      warnings: 0,
+    });
+    const ok = w.httpStatus === 200 && w.failed === 0 && w.completed > 0;
+    view.state = w.cancelled ? "cancelled" : ok ? "done" : "failed";
+    if (!ok && !w.cancelled) {
+      view.error = `WADO-RS (HTTP ${w.httpStatus}): ${w.firstFailure ?? "nothing retrieved"}`;
+    }
+  } finally {
+    running.retrievalEnded(id);
+  }
+}
+
 export function networkControl(
   registry: Registry,
   node: () => Promise<DicomNode | null>,
@@ -170,6 +211,7 @@ export function networkControl(
         quietSeconds: l.quietSeconds,
         autoAnalyze: l.autoAnalyze,
         nodes: settings.nodes,
+        webNodes: settings.webNodes,
         arrivals: (running?.arrivals.list() ?? []).slice(0, 50).map((a) => ({
           studyInstanceUid: a.studyInstanceUid,
           state: a.state,
@@ -183,9 +225,14 @@ export function networkControl(
     },
     async echo(name: string): Promise<EchoView> {
       const settings = readSettings(registry.paths.root);
-      const target = resolveNode(settings, name);
+      const web = resolveWebNode(settings, name);
       const started = performance.now();
       try {
+        if (web) {
+          const w = await webEcho(web, { timeoutMs: 10_000 });
+          return { name, ok: true, status: null, ms: w.ms, error: null };
+        }
+        const target = resolveNode(settings, name);
         const r = await echo(target, { callingAeTitle: settings.local.aeTitle, timeoutMs: 10_000 });
         return { name, ok: r.status === 0, status: r.status, ms: r.ms, error: null };
       } catch (err) {
@@ -202,14 +249,18 @@ export function networkControl(
       req: Request<"network:query">,
     ): Promise<{ matches: QueryStudyView[]; series?: QuerySeriesView[] }> {
       const settings = readSettings(registry.paths.root);
-      const target = namedNode(settings, req.name);
+      const web = resolveWebNode(settings, req.name);
+      const search = (level: QueryLevel, filter: QueryFilter): Promise<QueryMatch[]> =>
+        web
+          ? webQuery(web, level, filter)
+          : find(
+              namedNode(settings, req.name),
+              { callingAeTitle: settings.local.aeTitle, timeoutMs: 30_000 },
+              level,
+              filter,
+            );
       if (req.studyInstanceUid !== undefined) {
-        const series = await find(
-          target,
-          { callingAeTitle: settings.local.aeTitle, timeoutMs: 30_000 },
-          "SERIES",
-          { studyInstanceUid: req.studyInstanceUid },
-        );
+        const series = await search("SERIES", { studyInstanceUid: req.studyInstanceUid });
         return {
           matches: [],
           series: series
@@ -223,12 +274,7 @@ export function networkControl(
             .sort((a, b) => (a.seriesNumber ?? 1e9) - (b.seriesNumber ?? 1e9)),
         };
       }
-      const matches = await find(
-        target,
-        { callingAeTitle: settings.local.aeTitle, timeoutMs: 30_000 },
-        "STUDY",
-        queryFilter(req),
-      );
+      const matches = await search("STUDY", queryFilter(req));
       return {
         matches: matches.map((m) => ({
           studyInstanceUid: m.studyInstanceUid,
@@ -244,16 +290,17 @@ export function networkControl(
     },
     async retrieve(req: Request<"network:retrieve">): Promise<RetrievalView[]> {
       const settings = readSettings(registry.paths.root);
-      const target = namedNode(settings, req.name);
-      const method = retrieveMethodOf(settings, req.name);
+      const web = resolveWebNode(settings, req.name);
+      const target = web ? null : namedNode(settings, req.name);
+      const method = web ? "wado" : retrieveMethodOf(settings, req.name);
       if (req.seriesInstanceUid !== undefined && req.studyInstanceUids.length !== 1) {
         throw new UsageError("A series is retrieved from one study: give exactly one study UID.");
       }
       const running = await node();
       if (!running) {
         throw new UsageError(
-          method === "get"
-            ? "The DICOM node is off, and C-GET files what it retrieves through it: enable it " +
+          method !== "move"
+            ? `The DICOM node is off, and ${method === "get" ? "C-GET" : "WADO-RS"} files what it retrieves through it: enable it ` +
                 "(network.json local.enabled)."
             : "The DICOM listener is not running, so nothing can receive a retrieval: enable it " +
                 "(network.json local.enabled) and make this workstation's AE a move destination on the PACS.",
@@ -261,6 +308,7 @@ export function networkControl(
       }
       const allowed = running.receiver.config.allowed;
       if (
+        target &&
         method === "move" &&
         allowed.length > 0 &&
         !allowed.some((a) => a.aeTitle === target.aeTitle)
@@ -306,16 +354,20 @@ export function networkControl(
           };
           const cancel = { signal: cancelling.signal, timeoutMs: CANCEL_TIMEOUT_MS };
           try {
+            if (web) {
+              await webRetrievalInto(view, web, running, what, progress, cancelling.signal);
+              return;
+            }
             let r: RetrieveResult;
             let refusal: string | null = null;
             if (method === "get") {
               const id = running.beginRetrieval();
               try {
                 const g = await get(
-                  target,
+                  target!,
                   { callingAeTitle: aet, timeoutMs: 60_000 },
                   what,
-                  (instance) => running.fileRetrieved(id, target.aeTitle, instance),
+                  (instance) => running.fileRetrieved(id, target!.aeTitle, instance),
                   progress,
                   cancel,
                 );
@@ -327,7 +379,7 @@ export function networkControl(
               }
             } else {
               r = await move(
-                target,
+                target!,
                 { callingAeTitle: aet, timeoutMs: 60_000 },
                 what,
                 aet,

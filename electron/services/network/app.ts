@@ -225,15 +225,19 @@ export function networkControl(
     },
     async echo(name: string): Promise<EchoView> {
       const settings = readSettings(registry.paths.root);
+      // An unknown name is the caller's mistake (USAGE), not a failed echo.
       const web = resolveWebNode(settings, name);
+      const target = web ? null : resolveNode(settings, name);
       const started = performance.now();
       try {
         if (web) {
           const w = await webEcho(web, { timeoutMs: 10_000 });
           return { name, ok: true, status: null, ms: w.ms, error: null };
         }
-        const target = resolveNode(settings, name);
-        const r = await echo(target, { callingAeTitle: settings.local.aeTitle, timeoutMs: 10_000 });
+        const r = await echo(target!, {
+          callingAeTitle: settings.local.aeTitle,
+          timeoutMs: 10_000,
+        });
         return { name, ok: r.status === 0, status: r.status, ms: r.ms, error: null };
       } catch (err) {
         return {

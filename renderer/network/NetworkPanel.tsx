@@ -44,6 +44,20 @@ export function NetworkPanel({ onClose }: { onClose: () => void }) {
     setEchoes((e) => ({ ...e, [name]: r }));
   }
 
+  /** The Echo button of a node's row and what the last echo said. */
+  function echoCell(name: string) {
+    return (
+      <td>
+        <button onClick={() => void echo(name)} disabled={echoes[name] === "running"}>
+          Echo
+        </button>{" "}
+        <span role="status" aria-label={`Echo ${name}`}>
+          {echoText(name)}
+        </span>
+      </td>
+    );
+  }
+
   function echoText(name: string): string {
     const e = echoes[name];
     if (e === undefined) return "";
@@ -147,17 +161,7 @@ export function NetworkPanel({ onClose }: { onClose: () => void }) {
                     <td>{n.host}</td>
                     <td>{n.port}</td>
                     <td>{n.retrieve === "get" ? "C-GET" : "C-MOVE"}</td>
-                    <td>
-                      <button
-                        onClick={() => void echo(n.name)}
-                        disabled={echoes[n.name] === "running"}
-                      >
-                        Echo
-                      </button>{" "}
-                      <span role="status" aria-label={`Echo ${n.name}`}>
-                        {echoText(n.name)}
-                      </span>
-                    </td>
+                    {echoCell(n.name)}
                   </tr>
                 ))}
               </tbody>
@@ -179,17 +183,7 @@ export function NetworkPanel({ onClose }: { onClose: () => void }) {
                     <tr key={n.name}>
                       <td>{n.name}</td>
                       <td>{n.url}</td>
-                      <td>
-                        <button
-                          onClick={() => void echo(n.name)}
-                          disabled={echoes[n.name] === "running"}
-                        >
-                          Echo
-                        </button>{" "}
-                        <span role="status" aria-label={`Echo ${n.name}`}>
-                          {echoText(n.name)}
-                        </span>
-                      </td>
+                      {echoCell(n.name)}
                     </tr>
                   ))}
                 </tbody>

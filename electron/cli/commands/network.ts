@@ -22,7 +22,7 @@ import {
   type RetrieveTarget,
 } from "../../services/network/scu-retrieve";
 import { send } from "../../services/network/scu-send";
-import { webEcho, webQuery, webRetrieve, webSend } from "../../services/network/dicomweb";
+import { webEcho, webQuery, webRetrieveInto, webSend } from "../../services/network/dicomweb";
 import {
   readSettings,
   removeNode,
@@ -245,26 +245,15 @@ async function webRetrieveOne(
   progress: (p: RetrieveProgress) => void,
   cancel: AbortSignal,
 ): Promise<boolean> {
-  const id = local.beginRetrieval();
-  try {
-    const w = await webRetrieve(
-      web,
-      target,
-      (instance) => local.fileRetrieved(id, web.name.slice(0, 16), instance),
-      progress,
-      cancel,
-    );
-    if (process.stderr.isTTY) process.stderr.write("\n");
-    const series = target.seriesInstanceUid ? ` series=${target.seriesInstanceUid}` : "";
-    const why = w.firstFailure ? `: ${w.firstFailure}` : w.cancelled ? ": cancelled" : "";
-    console.log(
-      `retrieve ${target.studyInstanceUid} http=${w.httpStatus} completed=${w.completed} ` +
-        `failed=${w.failed}${series} method=wado${why}`,
-    );
-    return w.httpStatus === 200 && w.failed === 0 && !w.cancelled && w.completed > 0;
-  } finally {
-    local.retrievalEnded(id);
-  }
+  const w = await webRetrieveInto(local, web, target, progress, cancel);
+  if (process.stderr.isTTY) process.stderr.write("\n");
+  const series = target.seriesInstanceUid ? ` series=${target.seriesInstanceUid}` : "";
+  const why = w.firstFailure ? `: ${w.firstFailure}` : w.cancelled ? ": cancelled" : "";
+  console.log(
+    `retrieve ${target.studyInstanceUid} http=${w.httpStatus} completed=${w.completed} ` +
+      `failed=${w.failed}${series} method=wado${why}`,
+  );
+  return w.httpStatus === 200 && w.failed === 0 && !w.cancelled && w.completed > 0;
 }
 
 export const retrieveCommand: Command = {

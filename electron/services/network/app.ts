@@ -15,7 +15,7 @@ import type { Registry } from "../../registry";
 import { assignStudySequences, readInstance } from "../import/defaults";
 import { DicomNode, type NodeEvent } from "./node";
 import { appendAudit } from "../../registry";
-import { webEcho, webQuery, webRetrieve } from "./dicomweb";
+import { webEcho, webQuery, webRetrieveInto } from "./dicomweb";
 import { echo, find, statusText, type QueryFilter, type QueryLevel, type QueryMatch } from "./scu";
 import {
   get,
@@ -145,28 +145,12 @@ async function webRetrievalInto(
   progress: (p: RetrieveProgress) => void,
   signal: AbortSignal,
 ): Promise<void> {
-  const id = running.beginRetrieval();
-  try {
-    const w = await webRetrieve(
-      web,
-      what,
-      (instance) => running.fileRetrieved(id, web.name.slice(0, 16), instance),
-      progress,
-      signal,
-    );
-    Object.assign(view, {
-      completed: w.completed,
-      remaining: 0,
-      failed: w.failed,
-      warnings: 0,
-    });
-    const ok = w.httpStatus === 200 && w.failed === 0 && w.completed > 0;
-    view.state = w.cancelled ? "cancelled" : ok ? "done" : "failed";
-    if (!ok && !w.cancelled) {
-      view.error = `WADO-RS (HTTP ${w.httpStatus}): ${w.firstFailure ?? "nothing retrieved"}`;
-    }
-  } finally {
-    running.retrievalEnded(id);
+  const w = await webRetrieveInto(running, web, what, progress, signal);
+  Object.assign(view, { completed: w.completed, remaining: 0, failed: w.failed, warnings: 0 });
+  const ok = w.httpStatus === 200 && w.failed === 0 && w.completed > 0;
+  view.state = w.cancelled ? "cancelled" : ok ? "done" : "failed";
+  if (!ok && !w.cancelled) {
+    view.error = `WADO-RS (HTTP ${w.httpStatus}): ${w.firstFailure ?? "nothing retrieved"}`;
   }
 }
 

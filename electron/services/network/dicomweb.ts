@@ -356,3 +356,39 @@ export async function webSend(
   }
   return outcomes;
 }
+
+/** The part of the DICOM node (node.ts) a retrieval files through. */
+export interface FilingNode {
+  beginRetrieval(): number;
+  fileRetrieved(
+    retrievalId: number,
+    calledAeTitle: string,
+    instance: GetInstance,
+  ): Promise<StoreAnswer>;
+  retrievalEnded(retrievalId: number): void;
+}
+
+/**
+ * A WADO-RS retrieval filed through the DICOM node exactly as a C-GET's sub-operations are
+ * (same reader, store, registry, arrival window), the node's name standing as the calling AE.
+ */
+export async function webRetrieveInto(
+  node: FilingNode,
+  web: WebNode,
+  target: RetrieveTarget,
+  progress?: (p: RetrieveProgress) => void,
+  cancel?: AbortSignal,
+): Promise<WebRetrieveResult> {
+  const id = node.beginRetrieval();
+  try {
+    return await webRetrieve(
+      web,
+      target,
+      (instance) => node.fileRetrieved(id, web.name.slice(0, 16), instance),
+      progress,
+      cancel,
+    );
+  } finally {
+    node.retrievalEnded(id);
+  }
+}

@@ -144,11 +144,15 @@ export function VirtualTable(props: {
     const next = props.rowAt(index);
     if (!next) return;
     props.onSelect(next.studyInstanceUid);
-    requestAnimationFrame(() =>
+    // Enter opens the focused row: focus the new one now where it is drawn, so an Enter right
+    // after the arrow opens it (with the focus moved a frame later, a quick Enter opened the row
+    // before it: a flaky e2e step, and a wrong study for a fast typist); else once drawn.
+    const focusNext = () =>
       scroller.current
         ?.querySelector<HTMLElement>(`[data-uid="${next.studyInstanceUid}"]`)
-        ?.focus(),
-    );
+        ?.focus();
+    if (scroller.current?.querySelector(`[data-uid="${next.studyInstanceUid}"]`)) focusNext();
+    else requestAnimationFrame(focusNext);
   }
   const rows = [];
   for (let i = first; i < last; i++) {

@@ -14,11 +14,11 @@
 // TCP_NODELAY itself (receiver.ts), so without the variable the comparison measured Nagle.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { generateCohort } from "../electron/phantom/cohort";
 import { openServices } from "../electron/services/compose";
+import { freePort, waitForPort } from "../test/helpers/ports";
 import { mrFile } from "../test/services/import/fixtures";
 
 const COUNT = Number(process.env.BENCH_INSTANCES ?? 1000);
@@ -26,16 +26,6 @@ const QUIET_SECONDS = Number(process.env.BENCH_QUIET_SECONDS ?? 1);
 const CLI = path.resolve(__dirname, "..", "cli.cjs");
 /** dcmtk reads TCP_NODELAY from the environment (dul.cc / dulfsm.cc); see the header. */
 const DCMTK_ENV = { ...process.env, TCP_NODELAY: "1" };
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      s.close(() => (typeof a === "object" && a ? resolve(a.port) : reject(new Error("no port"))));
-    });
-  });
-}
 
 function waitForLine(child: ChildProcess, pattern: RegExp, ms = 60_000): Promise<RegExpExecArray> {
   return new Promise((resolve, reject) => {
@@ -65,21 +55,6 @@ function run(cmd: string, args: string[]): Promise<{ status: number; out: string
     c.stderr.on("data", (d: Buffer) => (out += d.toString()));
     c.on("close", (code) => resolve({ status: code ?? -1, out, ms: performance.now() - t0 }));
   });
-}
-
-async function waitForPort(port: number): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect({ host: "127.0.0.1", port }, () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.on("error", () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`nothing listens on ${port}`);
 }
 
 /**
@@ -128,7 +103,7 @@ async function storescp(files: string[], work: string): Promise<number> {
   const out = path.join(work, "storescp-out");
   fs.mkdirSync(out);
   const child = spawn("storescp", ["-od", out, String(port)], { env: DCMTK_ENV });
-  await waitForPort(port);
+  await waitForPort(port, 30_000);
   const r = await run("storescu", ["-aec", "STORESCP", "127.0.0.1", String(port), ...files]);
   child.kill();
   if (r.status !== 0) throw new Error(`storescp: ${r.out}`);

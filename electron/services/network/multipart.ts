@@ -9,10 +9,16 @@ export function boundaryOf(contentType: string): string | null {
 
 /**
  * Splits a multipart/related body as it streams in (RFC 2046 5.1): each part's headers and bytes
- * are handed over as soon as its closing delimiter has arrived, so at most one part is held.
+ * are handed over as soon as its closing delimiter has arrived, so at most one part is held. The
+ * bytes are kept in one buffer that doubles when full, and the search for a part's closing
+ * delimiter resumes where the previous chunk's search ended, so a part of N bytes costs O(N)
+ * however many chunks it comes in (concatenating per chunk was quadratic for a large part).
  */
 export class MultipartReader {
-  private buffer: Buffer = Buffer.alloc(0);
+  private buffer: Buffer = Buffer.alloc(64 * 1024);
+  private length = 0;
+  /** Where the search for the current part's closing delimiter resumes. */
+  private searchFrom = 0;
   private readonly delimiter: Buffer;
   private started = false;
   private done = false;
@@ -26,39 +32,65 @@ export class MultipartReader {
 
   push(chunk: Uint8Array): void {
     if (this.done) return;
-    this.buffer =
-      this.buffer.length === 0 ? Buffer.from(chunk) : Buffer.concat([this.buffer, chunk]);
+    this.append(chunk);
     if (!this.started) {
       // The first delimiter may open the body without the CRLF before it.
-      const first = this.buffer.indexOf(this.delimiter.subarray(2));
+      const first = this.held().indexOf(this.delimiter.subarray(2));
       if (first < 0) return;
-      this.buffer = this.buffer.subarray(first + this.delimiter.length - 2);
+      this.consume(first + this.delimiter.length - 2);
       this.started = true;
     }
     for (;;) {
       // After a delimiter: "--" ends the body, else CRLF, headers, CRLF CRLF, then the part.
-      if (this.buffer.length < 2) return;
-      if (this.buffer[0] === 0x2d && this.buffer[1] === 0x2d) {
+      const held = this.held();
+      if (held.length < 2) return;
+      if (held[0] === 0x2d && held[1] === 0x2d) {
         this.done = true;
         return;
       }
-      const headerEnd = this.buffer.indexOf("\r\n\r\n");
+      const headerEnd = held.indexOf("\r\n\r\n");
       if (headerEnd < 0) return;
-      const next = this.buffer.indexOf(this.delimiter, headerEnd + 4);
-      if (next < 0) return;
+      const next = held.indexOf(this.delimiter, Math.max(headerEnd + 4, this.searchFrom));
+      if (next < 0) {
+        // A delimiter may begin in the last bytes held: search those again with the next chunk.
+        this.searchFrom = Math.max(headerEnd + 4, held.length - this.delimiter.length + 1);
+        return;
+      }
       const headers: Record<string, string> = {};
-      for (const line of this.buffer.subarray(0, headerEnd).toString("latin1").split("\r\n")) {
+      for (const line of held.subarray(0, headerEnd).toString("latin1").split("\r\n")) {
         const colon = line.indexOf(":");
         if (colon > 0)
           headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
       }
-      this.onPart(headers, Buffer.from(this.buffer.subarray(headerEnd + 4, next)));
-      this.buffer = this.buffer.subarray(next + this.delimiter.length);
+      // A copy: the buffer is reused for the next part.
+      this.onPart(headers, Buffer.from(held.subarray(headerEnd + 4, next)));
+      this.consume(next + this.delimiter.length);
     }
   }
 
   /** True once the closing delimiter ("--boundary--") has been read. */
   get complete(): boolean {
     return this.done;
+  }
+
+  private held(): Buffer {
+    return this.buffer.subarray(0, this.length);
+  }
+
+  private append(chunk: Uint8Array): void {
+    if (this.length + chunk.length > this.buffer.length) {
+      const bigger = Buffer.alloc(Math.max(this.buffer.length * 2, this.length + chunk.length));
+      this.buffer.copy(bigger, 0, 0, this.length);
+      this.buffer = bigger;
+    }
+    this.buffer.set(chunk, this.length);
+    this.length += chunk.length;
+  }
+
+  /** Drops the first `n` bytes held (what follows is at most the rest of the last chunk). */
+  private consume(n: number): void {
+    this.buffer.copy(this.buffer, 0, n, this.length);
+    this.length -= n;
+    this.searchFrom = 0;
   }
 }

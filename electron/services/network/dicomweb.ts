@@ -28,7 +28,7 @@ export interface WebNode {
 }
 
 export interface WebOptions {
-  /** Per request, ms (default 30 s; a retrieve's body may take longer: see `retrieve`). */
+  /** Per request, ms (default 30 s; 10 min for `webRetrieve`, whose body is a whole study). */
   timeoutMs?: number;
 }
 
@@ -38,14 +38,20 @@ function endpoint(node: WebNode, path: string, query?: URLSearchParams): string 
   return `${base}${path}${q}`;
 }
 
+/** One request with a timeout (and the caller's cancel); a transport failure names the node. */
 async function request(
   node: WebNode,
   url: string,
   init: RequestInit,
   timeoutMs: number,
+  cancel?: AbortSignal,
 ): Promise<Response> {
+  const timeout = AbortSignal.timeout(timeoutMs);
   try {
-    return await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    return await fetch(url, {
+      ...init,
+      signal: cancel ? AbortSignal.any([timeout, cancel]) : timeout,
+    });
   } catch (err) {
     const cause = (err as { cause?: unknown }).cause;
     throw new NetworkError(`${node.name} (${url}): ${errorMessage(cause ?? err)}`, { cause: err });
@@ -189,18 +195,13 @@ export async function webRetrieve(
     ? `/studies/${encodeURIComponent(target.studyInstanceUid)}/series/${encodeURIComponent(target.seriesInstanceUid)}`
     : `/studies/${encodeURIComponent(target.studyInstanceUid)}`;
   const url = endpoint(node, path);
-  const timeout = AbortSignal.timeout(options.timeoutMs ?? 600_000);
-  const signal = cancel ? AbortSignal.any([timeout, cancel]) : timeout;
-  let res: Response;
-  try {
-    res = await fetch(url, {
-      headers: { Accept: 'multipart/related; type="application/dicom"; transfer-syntax=*' },
-      signal,
-    });
-  } catch (err) {
-    const cause = (err as { cause?: unknown }).cause;
-    throw new NetworkError(`${node.name} (${url}): ${errorMessage(cause ?? err)}`, { cause: err });
-  }
+  const res = await request(
+    node,
+    url,
+    { headers: { Accept: 'multipart/related; type="application/dicom"; transfer-syntax=*' } },
+    options.timeoutMs ?? 600_000,
+    cancel,
+  );
   const counts = { remaining: 0, completed: 0, failed: 0, warnings: 0 };
   if (res.status === 404 || res.status === 204) {
     await res.arrayBuffer().catch(() => undefined);

@@ -15,16 +15,9 @@ import type { Registry } from "../../registry";
 import { assignStudySequences, readInstance } from "../import/defaults";
 import { DicomNode, type NodeEvent } from "./node";
 import { appendAudit } from "../../registry";
-import { webEcho, webQuery, webRetrieveInto } from "./dicomweb";
-import { echo, find, statusText, type QueryFilter, type QueryLevel, type QueryMatch } from "./scu";
-import {
-  get,
-  move,
-  STATUS_CANCEL,
-  type RetrieveProgress,
-  type RetrieveResult,
-  type RetrieveTarget,
-} from "./scu-retrieve";
+import { retrieveInto, type RetrievalSource } from "./app-retrieval";
+import { webEcho, webQuery } from "./dicomweb";
+import { echo, find, type QueryFilter, type QueryLevel, type QueryMatch } from "./scu";
 import {
   destinationByAeTitle,
   readSettings,
@@ -32,14 +25,10 @@ import {
   resolveWebNode,
   retrieveMethodOf,
   writeSettings,
-  type NamedWebNode,
   type NetworkSettings,
 } from "./settings";
 import { applySettingsEdit, hasChanges, settingsChanges } from "./settings-edit";
 import type { RemoteNode } from "./config";
-
-/** How long a cancelled retrieval waits for the node's final response before A-ABORT. */
-const CANCEL_TIMEOUT_MS = 10_000;
 
 /** A configured node by name only: the renderer cannot point the workstation at any address. */
 function namedNode(settings: NetworkSettings, name: string): RemoteNode {
@@ -133,27 +122,6 @@ export async function startConfiguredNode(
 }
 
 /** Status and echo for the Network panel, over the listener the workstation started (or not). */
-/**
- * One WADO-RS retrieval for the Query PACS screen, filed through the running node as C-GET's
- * sub-operations are; its outcome is written into `view` (no DIMSE status: `status` stays null).
- */
-async function webRetrievalInto(
-  view: RetrievalView,
-  web: NamedWebNode,
-  running: DicomNode,
-  what: RetrieveTarget,
-  progress: (p: RetrieveProgress) => void,
-  signal: AbortSignal,
-): Promise<void> {
-  const w = await webRetrieveInto(running, web, what, progress, signal);
-  Object.assign(view, { completed: w.completed, remaining: 0, failed: w.failed, warnings: 0 });
-  const ok = w.httpStatus === 200 && w.failed === 0 && w.completed > 0;
-  view.state = w.cancelled ? "cancelled" : ok ? "done" : "failed";
-  if (!ok && !w.cancelled) {
-    view.error = `WADO-RS (HTTP ${w.httpStatus}): ${w.firstFailure ?? "nothing retrieved"}`;
-  }
-}
-
 export function networkControl(
   registry: Registry,
   node: () => Promise<DicomNode | null>,
@@ -279,8 +247,10 @@ export function networkControl(
     async retrieve(req: Request<"network:retrieve">): Promise<RetrievalView[]> {
       const settings = readSettings(registry.paths.root);
       const web = resolveWebNode(settings, req.name);
-      const target = web ? null : namedNode(settings, req.name);
-      const method = web ? "wado" : retrieveMethodOf(settings, req.name);
+      const dimse = web
+        ? null
+        : { node: namedNode(settings, req.name), method: retrieveMethodOf(settings, req.name) };
+      const method = dimse?.method ?? "wado";
       if (req.seriesInstanceUid !== undefined && req.studyInstanceUids.length !== 1) {
         throw new UsageError("A series is retrieved from one study: give exactly one study UID.");
       }
@@ -296,17 +266,18 @@ export function networkControl(
       }
       const allowed = running.receiver.config.allowed;
       if (
-        target &&
-        method === "move" &&
+        dimse?.method === "move" &&
         allowed.length > 0 &&
-        !allowed.some((a) => a.aeTitle === target.aeTitle)
+        !allowed.some((a) => a.aeTitle === dimse.node.aeTitle)
       ) {
         throw new UsageError(
-          `The listener's allow-list does not include "${target.aeTitle}": the retrieved ` +
+          `The listener's allow-list does not include "${dimse.node.aeTitle}": the retrieved ` +
             "instances would be refused. Add it to network.json local.allowed.",
         );
       }
-      const aet = running.receiver.config.aeTitle;
+      const source: RetrievalSource = dimse
+        ? { ...dimse, aeTitle: running.receiver.config.aeTitle }
+        : { web: web! };
       const views = req.studyInstanceUids.map((uid): RetrievalView => ({
         id: nextRetrieval++,
         node: req.name,
@@ -333,71 +304,8 @@ export function networkControl(
             return;
           }
           view.state = "running";
-          const what: RetrieveTarget = {
-            studyInstanceUid: view.studyInstanceUid,
-            ...(view.seriesInstanceUid ? { seriesInstanceUid: view.seriesInstanceUid } : {}),
-          };
-          const progress = (p: RetrieveProgress): void => {
-            Object.assign(view, p);
-          };
-          const cancel = { signal: cancelling.signal, timeoutMs: CANCEL_TIMEOUT_MS };
           try {
-            if (web) {
-              await webRetrievalInto(view, web, running, what, progress, cancelling.signal);
-              return;
-            }
-            let r: RetrieveResult;
-            let refusal: string | null = null;
-            if (method === "get") {
-              const id = running.beginRetrieval();
-              try {
-                const g = await get(
-                  target!,
-                  { callingAeTitle: aet, timeoutMs: 60_000 },
-                  what,
-                  (instance) => running.fileRetrieved(id, target!.aeTitle, instance),
-                  progress,
-                  cancel,
-                );
-                // An instance we could not file is a failure whatever the peer counted it as.
-                r = { ...g, failed: Math.max(g.failed, g.refused) };
-                refusal = g.firstRefusal;
-              } finally {
-                running.retrievalEnded(id);
-              }
-            } else {
-              r = await move(
-                target!,
-                { callingAeTitle: aet, timeoutMs: 60_000 },
-                what,
-                aet,
-                progress,
-                cancel,
-              );
-            }
-            const { cancel: cancelled, ...counts } = r;
-            Object.assign(view, counts);
-            const ok = r.status === 0 && r.failed === 0;
-            if (cancelled !== undefined && !(ok && cancelled === "answered")) {
-              // Stopped by the user; the peer's Cancel response (or our abort) ended it.
-              view.state = "cancelled";
-              view.error =
-                cancelled === "aborted"
-                  ? `the node sent no final response within ${CANCEL_TIMEOUT_MS / 1000} s of ` +
-                    "the C-CANCEL: the association was aborted"
-                  : r.status === STATUS_CANCEL
-                    ? null
-                    : `${method === "get" ? "C-GET" : "C-MOVE"}: ${statusText(r.status!)}`;
-            } else {
-              view.state = ok ? "done" : "failed";
-              if (!ok) {
-                const said = r.status === null ? "no final response" : statusText(r.status);
-                view.error =
-                  r.failed > 0
-                    ? `${r.failed} instance(s) failed (${said})` + (refusal ? `: ${refusal}` : "")
-                    : `${method === "get" ? "C-GET" : "C-MOVE"}: ${said}`;
-              }
-            }
+            await retrieveInto(view, source, running, cancelling.signal);
           } catch (err) {
             view.state = cancelling.signal.aborted ? "cancelled" : "failed";
             view.error = errorMessage(err);

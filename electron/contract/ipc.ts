@@ -324,7 +324,7 @@ export interface NetworkStatusView {
     retrieve?: "move" | "get";
   }[];
   /** DICOMweb services (QIDO-RS / WADO-RS / STOW-RS), set in network.json or `livercad nodes`. */
-  webNodes: { name: string; url: string }[];
+  webNodes: { name: string; url: string; authEnv?: string }[];
   /** Studies received since the app started, newest first. */
   arrivals: {
     studyInstanceUid: string;
@@ -624,6 +624,18 @@ export const CHANNELS = {
           }),
         )
         .max(100),
+      /** DICOMweb services; absent: the ones in network.json are kept. */
+      webNodes: z
+        .array(
+          z.object({
+            name: z.string().max(64),
+            url: z.string().max(2048),
+            /** The environment variable holding the Authorization header; "" or absent: none. */
+            authEnv: z.string().max(255).optional(),
+          }),
+        )
+        .max(100)
+        .optional(),
     }),
     response: null as unknown as NetworkStatusView,
   },

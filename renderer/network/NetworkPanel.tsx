@@ -182,7 +182,10 @@ export function NetworkPanel({ onClose }: { onClose: () => void }) {
                   {status.webNodes.map((n) => (
                     <tr key={n.name}>
                       <td>{n.name}</td>
-                      <td>{n.url}</td>
+                      <td>
+                        {n.url}
+                        {n.authEnv && <span className="muted"> (login from ${n.authEnv})</span>}
+                      </td>
                       {echoCell(n.name)}
                     </tr>
                   ))}

@@ -1,15 +1,23 @@
 // The Network settings editor (issue 14 round 6): this workstation's listener (AE title, port,
-// bind address, on/off, allowed callers, quiet period, auto-analysis) and the remote nodes (add,
-// edit, remove; C-MOVE or C-GET). Values are checked as they are typed by the rules the main
+// bind address, on/off, allowed callers, quiet period, auto-analysis), the remote nodes (add,
+// edit, remove; C-MOVE or C-GET) and the DICOMweb services (name, base URL). Values are checked as they are typed by the rules the main
 // process applies again on save (PS3.5 6.2 AE titles, ports 1-65535, IP addresses); the save
 // writes network.json, restarts the listener and is audited.
 import { useState } from "react";
 import type { NetworkStatusView, Request } from "../../electron/contract/ipc";
 import { call } from "../api";
-import { aeTitleProblem, hostProblem, ipProblem, portProblem } from "./validate";
+import {
+  aeTitleProblem,
+  envNameProblem,
+  hostProblem,
+  ipProblem,
+  portProblem,
+  webUrlProblem,
+} from "./validate";
 
-type Edit = Request<"network:save-settings">;
+type Edit = Required<Request<"network:save-settings">>;
 type NodeEdit = Edit["nodes"][number];
+type WebNodeEdit = Edit["webNodes"][number];
 
 function fromStatus(s: NetworkStatusView): Edit {
   return {
@@ -29,6 +37,7 @@ function fromStatus(s: NetworkStatusView): Edit {
       port: n.port,
       retrieve: n.retrieve ?? "move",
     })),
+    webNodes: s.webNodes.map((n) => ({ name: n.name, url: n.url, authEnv: n.authEnv ?? "" })),
   };
 }
 
@@ -59,16 +68,26 @@ export function NetworkSettingsForm({
   const setNode = (i: number, patch: Partial<NodeEdit>) =>
     setEdit((e) => ({ ...e, nodes: e.nodes.map((n, k) => (k === i ? { ...n, ...patch } : n)) }));
 
+  const setWebNode = (i: number, patch: Partial<WebNodeEdit>) =>
+    setEdit((e) => ({
+      ...e,
+      webNodes: e.webNodes.map((n, k) => (k === i ? { ...n, ...patch } : n)),
+    }));
+
+  // DIMSE nodes and DICOMweb services share one name space (`livercad echo NAME`).
+  const allNames = [...edit.nodes, ...edit.webNodes].map((n) => n.name.trim());
+  const nameProblem = (name: string, at: number): string | null =>
+    name.trim() === "" ? "required" : allNames.indexOf(name.trim()) !== at ? "listed twice" : null;
   const nodeProblems = edit.nodes.map((n, i) => ({
-    name:
-      n.name.trim() === ""
-        ? "required"
-        : edit.nodes.findIndex((m) => m.name.trim() === n.name.trim()) !== i
-          ? "listed twice"
-          : null,
+    name: nameProblem(n.name, i),
     aeTitle: aeTitleProblem(n.aeTitle),
     host: hostProblem(n.host),
     port: portProblem(n.port),
+  }));
+  const webProblems = edit.webNodes.map((n, i) => ({
+    name: nameProblem(n.name, edit.nodes.length + i),
+    url: webUrlProblem(n.url),
+    authEnv: envNameProblem(n.authEnv ?? ""),
   }));
   const localProblems = {
     aeTitle: aeTitleProblem(l.aeTitle),
@@ -81,7 +100,7 @@ export function NetworkSettingsForm({
   };
   const invalid =
     Object.values(localProblems).some((p) => p !== null) ||
-    nodeProblems.some((p) => Object.values(p).some((x) => x !== null));
+    [...nodeProblems, ...webProblems].some((p) => Object.values(p).some((x) => x !== null));
 
   async function save() {
     setSaving(true);
@@ -265,6 +284,73 @@ export function NetworkSettingsForm({
           }
         >
           Add node
+        </button>
+      </div>
+      <h3>DICOMweb services</h3>
+      <table className="small" aria-label="Edit DICOMweb services">
+        <thead>
+          <tr>
+            <th>Name</th>
+            <th>Base URL (QIDO-RS, WADO-RS, STOW-RS)</th>
+            <th title="The environment variable of the workstation whose value is sent as the Authorization header (e.g. Basic ... or Bearer ...); the secret is not stored in the settings">
+              Authorization variable (optional)
+            </th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {edit.webNodes.map((n, i) => (
+            <tr key={i} data-web-row={i}>
+              <td>
+                <input
+                  aria-label="Service name"
+                  value={n.name}
+                  onChange={(e) => setWebNode(i, { name: e.target.value })}
+                />
+                <Problem text={webProblems[i]!.name} label="Service name" />
+              </td>
+              <td>
+                <input
+                  aria-label="Service URL"
+                  size={40}
+                  value={n.url}
+                  onChange={(e) => setWebNode(i, { url: e.target.value })}
+                />
+                <Problem text={webProblems[i]!.url} label="Service URL" />
+              </td>
+              <td>
+                <input
+                  aria-label="Authorization variable"
+                  value={n.authEnv ?? ""}
+                  onChange={(e) => setWebNode(i, { authEnv: e.target.value })}
+                />
+                <Problem text={webProblems[i]!.authEnv} label="Authorization variable" />
+              </td>
+              <td>
+                <button
+                  type="button"
+                  onClick={() =>
+                    setEdit((e) => ({ ...e, webNodes: e.webNodes.filter((_, k) => k !== i) }))
+                  }
+                >
+                  Remove
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <div className="row">
+        <button
+          type="button"
+          onClick={() =>
+            setEdit((e) => ({
+              ...e,
+              webNodes: [...e.webNodes, { name: "", url: "http://", authEnv: "" }],
+            }))
+          }
+        >
+          Add DICOMweb service
         </button>
         <span className="spacer" />
         <button type="button" onClick={onCancel}>

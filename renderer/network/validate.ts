@@ -31,3 +31,21 @@ export function hostProblem(value: string): string | null {
     ? null
     : "an IP address or host name";
 }
+
+/** A DICOMweb base URL: http:// or https:// (settings.ts checkWebUrl). */
+export function webUrlProblem(value: string): string | null {
+  const v = value.trim();
+  if (v === "") return "required";
+  try {
+    const url = new URL(v);
+    return url.protocol === "http:" || url.protocol === "https:" ? null : "http:// or https://";
+  } catch {
+    return "a URL, e.g. http://pacs:8042/dicom-web";
+  }
+}
+
+/** Empty (no login) or an environment variable's name (settings.ts ENV_NAME). */
+export function envNameProblem(value: string): string | null {
+  const v = value.trim();
+  return v === "" || /^[A-Za-z_][A-Za-z0-9_]*$/.test(v) ? null : "a variable name, e.g. PACS_AUTH";
+}

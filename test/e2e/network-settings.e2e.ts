@@ -1,7 +1,7 @@
 // The Network settings editor in Chromium over the loopback bridge (issue 14 round 6): the
 // workstation opens listening on one port with one node (a dcmtk storescp spawned here on
 // 127.0.0.1); the editor flags a too-long AE title and a bad host as they are typed, then saves a
-// new AE title, port, quiet period and a second node retrieved by C-GET. The listener answers on
+// new AE title, port, quiet period, a second node retrieved by C-GET and a DICOMweb service. The listener answers on
 // the new port only, network.json holds what `livercad nodes` would list, the change is audited,
 // and the new node echoes. LIVERCAD_DOCS_SCREENSHOTS=docs writes docs/network-settings.png.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
@@ -24,12 +24,14 @@ describe.skipIf(!HAS_DCMTK)("Network settings editor", () => {
   let oldPort: number;
   let newPort: number;
   let scpPort: number;
+  let webUrl: string;
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "livercad-e2e-netsettings-"));
     oldPort = await freePort();
     newPort = await freePort();
     scpPort = await freePort();
+    webUrl = `http://127.0.0.1:${await freePort()}/dicom-web`;
     scp = spawn("storescp", ["-aet", "STORESCP", String(scpPort)]);
     const settings = readSettings(dir);
     writeSettings(dir, {
@@ -73,6 +75,22 @@ describe.skipIf(!HAS_DCMTK)("Network settings editor", () => {
     await row.getByLabel("Node port", { exact: true }).fill(String(scpPort));
     await row.getByLabel("Retrieve by").selectOption("get");
     expect(await save.isDisabled()).toBe(false);
+
+    // A DICOMweb service: one name space with the DIMSE nodes, an http(s) base URL.
+    await form.getByRole("button", { name: "Add DICOMweb service" }).click();
+    const web = form.locator("[data-web-row='0']");
+    await web.getByLabel("Service name", { exact: true }).fill("archive");
+    await web.getByLabel("Service name problem").filter({ hasText: "listed twice" }).waitFor();
+    await web.getByLabel("Service name", { exact: true }).fill("web1");
+    await web.getByLabel("Service URL", { exact: true }).fill("pacs:8042");
+    await web.getByLabel("Service URL problem").waitFor();
+    expect(await save.isDisabled()).toBe(true);
+    await web.getByLabel("Service URL", { exact: true }).fill(webUrl);
+    await web.getByLabel("Authorization variable", { exact: true }).fill("PACS-AUTH");
+    await web.getByLabel("Authorization variable problem").waitFor();
+    expect(await save.isDisabled()).toBe(true);
+    await web.getByLabel("Authorization variable", { exact: true }).fill("PACS_AUTH");
+    expect(await save.isDisabled()).toBe(false);
     if (shots) await page.screenshot({ path: path.join(shots, "network-settings.png") });
 
     await save.click();
@@ -93,6 +111,7 @@ describe.skipIf(!HAS_DCMTK)("Network settings editor", () => {
       { name: "archive", aeTitle: "STORESCP", host: "127.0.0.1", port: scpPort },
       { name: "pacs2", aeTitle: "STORESCP", host: "127.0.0.1", port: scpPort, retrieve: "get" },
     ]);
+    expect(saved.webNodes).toEqual([{ name: "web1", url: webUrl, authEnv: "PACS_AUTH" }]);
 
     // The listener was restarted: it answers as WS_EDITED on the new port, the old one is closed.
     const onNew = await echo(
@@ -117,7 +136,7 @@ describe.skipIf(!HAS_DCMTK)("Network settings editor", () => {
     expect(audit[0]!.actor).toBe(ACTOR);
     expect(JSON.parse(audit[0]!.details_json)).toMatchObject({
       local: { aeTitle: { from: "WS_E2E", to: "WS_EDITED" }, port: { from: oldPort, to: newPort } },
-      added: ["pacs2"],
+      added: ["pacs2", "web1"],
     });
 
     // The new node is in the table with its method, and its Echo button reaches it.
@@ -126,5 +145,8 @@ describe.skipIf(!HAS_DCMTK)("Network settings editor", () => {
     expect(await rows.nth(1).textContent()).toContain("C-GET");
     await rows.nth(1).getByRole("button", { name: "Echo" }).click();
     await page.getByLabel("Echo pacs2").filter({ hasText: /^OK/ }).waitFor();
+    const webRows = page.getByRole("table", { name: "DICOMweb services" }).locator("tbody tr");
+    expect(await webRows.count()).toBe(1);
+    expect(await webRows.first().textContent()).toContain(`${webUrl} (login from $PACS_AUTH)`);
   });
 });

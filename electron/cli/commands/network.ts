@@ -17,6 +17,7 @@ import {
   resolveNode,
   resolveWebNode,
   upsertWebNode,
+  ENV_NAME,
   RETRIEVE_METHODS,
   upsertNode,
   writeSettings,
@@ -54,13 +55,16 @@ export const nodesCommand: Command = {
   name: "nodes",
   summary: "List, add or remove the remote DICOM nodes (PACS, scanners) in network.json.",
   usage:
-    "[--add NAME AE@host:port [--retrieve move|get]] [--add NAME http(s)://URL] [--remove NAME] [--db FILE]",
+    "[--add NAME AE@host:port [--retrieve move|get]] [--add NAME http(s)://URL [--auth-env VAR]] [--remove NAME] [--db FILE]",
   help: [
     "Options:",
     "  --add NAME AE@HOST:PORT   add or replace a node (e.g. --add pacs PACS@10.0.0.5:104)",
     "  --retrieve move|get       with --add: retrieve by C-MOVE (default) or C-GET",
     "  --add NAME URL            add a DICOMweb service (QIDO-RS / WADO-RS / STOW-RS), e.g.",
     "                            --add pacsweb http://10.0.0.5:8042/dicom-web",
+    "  --auth-env VAR            with a DICOMweb --add: send the value of the environment variable",
+    "                            VAR as the Authorization header (e.g. 'Basic dXNlcjpwYXNz'); the",
+    "                            secret stays out of network.json",
     "  --remove NAME             remove a node",
     "Settings live in the data directory's network.json (local AE, port, bind, allow-list too).",
   ].join("\n"),
@@ -69,6 +73,7 @@ export const nodesCommand: Command = {
     add: { type: "string" },
     remove: { type: "string" },
     retrieve: { type: "string" },
+    "auth-env": { type: "string" },
   },
   allowPositionals: true,
   async run(args) {
@@ -82,10 +87,16 @@ export const nodesCommand: Command = {
       if (retrieve !== undefined && !(RETRIEVE_METHODS as readonly string[]).includes(retrieve)) {
         throw new UsageError(`--retrieve must be move or get, got "${retrieve}".`);
       }
+      const authEnv = stringOption(args, "auth-env");
       if (/^[a-z][a-z0-9+.-]*:\/\//i.test(spec)) {
         if (retrieve !== undefined) throw new UsageError("--retrieve is for DIMSE nodes only.");
-        next = upsertWebNode(next, { name: add, url: spec });
+        if (authEnv !== undefined && !ENV_NAME.test(authEnv)) {
+          throw new UsageError(`--auth-env "${authEnv}" is not an environment variable name.`);
+        }
+        next = upsertWebNode(next, { name: add, url: spec, ...(authEnv ? { authEnv } : {}) });
       } else {
+        if (authEnv !== undefined)
+          throw new UsageError("--auth-env is for DICOMweb services only.");
         next = upsertNode(next, {
           name: add,
           ...parseRemoteNode(spec),
@@ -103,7 +114,9 @@ export const nodesCommand: Command = {
         `${n.name}\t${n.aeTitle}@${n.host}:${n.port}${n.retrieve === "get" ? "\tget" : ""}`,
       );
     }
-    for (const n of next.webNodes) console.log(`${n.name}\t${n.url}\tdicomweb`);
+    for (const n of next.webNodes) {
+      console.log(`${n.name}\t${n.url}\tdicomweb${n.authEnv ? `\tauth=$${n.authEnv}` : ""}`);
+    }
     return 0;
   },
 };

@@ -336,19 +336,11 @@ export function networkControl(
       actor: string,
     ): Promise<NetworkStatusView> {
       const before = readSettings(registry.paths.root);
-      const after = applySettingsEdit(req);
+      const after = applySettingsEdit(req, before);
       // The editor does not show the Q/R switch (network.json only): keep it as it was.
       if (before.local.queryRetrieve !== undefined) {
         after.local.queryRetrieve = before.local.queryRetrieve;
       }
-      // Nor the DICOMweb nodes (network.json / `livercad nodes` only): kept, names kept apart.
-      const clash = after.nodes.find((n) => before.webNodes.some((w) => w.name === n.name));
-      if (clash) {
-        throw new UsageError(
-          `Remote node "${clash.name}": a DICOMweb node in network.json has that name already.`,
-        );
-      }
-      after.webNodes = before.webNodes;
       const changes = settingsChanges(before, after);
       if (!hasChanges(changes)) return control.status();
       writeSettings(registry.paths.root, after);

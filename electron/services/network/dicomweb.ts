@@ -25,6 +25,8 @@ export interface WebNode {
   name: string;
   /** The service's base URL, e.g. http://pacs:8042/dicom-web (no trailing slash needed). */
   url: string;
+  /** The environment variable holding the Authorization header's value, for a service behind a login. */
+  authEnv?: string;
 }
 
 export interface WebOptions {
@@ -38,6 +40,18 @@ function endpoint(node: WebNode, path: string, query?: URLSearchParams): string 
   return `${base}${path}${q}`;
 }
 
+/** The Authorization header of a node with `authEnv`, read at each request (never logged). */
+function authorization(node: WebNode): Record<string, string> {
+  if (!node.authEnv) return {};
+  const value = process.env[node.authEnv];
+  if (!value) {
+    throw new NetworkError(
+      `${node.name}: its authorization comes from the environment variable ${node.authEnv}, which is not set.`,
+    );
+  }
+  return { Authorization: value };
+}
+
 /** One request with a timeout (and the caller's cancel); a transport failure names the node. */
 async function request(
   node: WebNode,
@@ -47,9 +61,14 @@ async function request(
   cancel?: AbortSignal,
 ): Promise<Response> {
   const timeout = AbortSignal.timeout(timeoutMs);
+  const headers = {
+    ...(init.headers as Record<string, string> | undefined),
+    ...authorization(node),
+  };
   try {
     return await fetch(url, {
       ...init,
+      headers,
       signal: cancel ? AbortSignal.any([timeout, cancel]) : timeout,
     });
   } catch (err) {
@@ -60,8 +79,14 @@ async function request(
 
 async function failure(node: WebNode, url: string, res: Response): Promise<NetworkError> {
   const body = (await res.text().catch(() => "")).slice(0, 200).replace(/\s+/g, " ").trim();
+  const hint =
+    res.status === 401 || res.status === 403
+      ? node.authEnv
+        ? ` (the credentials in ${node.authEnv} were refused)`
+        : " (the service wants a login: livercad nodes --add NAME URL --auth-env VAR)"
+      : "";
   return new NetworkError(
-    `${node.name} (${url}): HTTP ${res.status} ${res.statusText}${body ? `: ${body}` : ""}`,
+    `${node.name} (${url}): HTTP ${res.status} ${res.statusText}${body ? `: ${body}` : ""}${hint}`,
   );
 }
 

@@ -6,7 +6,7 @@ import net from "node:net";
 import type { Request } from "../../contract/ipc";
 import { UsageError } from "../../contract/errors";
 import { checkAeTitle, checkPort, parseAllowedPeer } from "./config";
-import type { NetworkSettings } from "./settings";
+import { checkWebUrl, ENV_NAME, type NetworkSettings } from "./settings";
 
 export type SettingsEdit = Request<"network:save-settings">;
 
@@ -26,12 +26,28 @@ function checkHost(value: string, what: string): string {
   return host;
 }
 
+/** A remote node's name: not empty, no control character, not taken by another node of either kind. */
+function checkNodeName(value: string, where: string, names: Set<string>): string {
+  const name = value.trim();
+  if (name === "") throw new UsageError(`${where} has no name.`);
+  if (/[\x00-\x1f\x7f]/.test(name)) {
+    throw new UsageError(`${where}: the name has a control character.`);
+  }
+  if (names.has(name)) throw new UsageError(`${where} is listed twice.`);
+  names.add(name);
+  return name;
+}
+
 /**
  * The settings the editor asks for, checked. The bind address is an IP literal: the listener binds
  * exactly it (0.0.0.0: every interface); one this machine does not have fails at the listener's
- * restart, which the panel shows as the listener's problem.
+ * restart, which the panel shows as the listener's problem. An edit without `webNodes` keeps
+ * `current`'s DICOMweb nodes; a DIMSE node and a DICOMweb node never share a name.
  */
-export function applySettingsEdit(edit: SettingsEdit): NetworkSettings {
+export function applySettingsEdit(
+  edit: SettingsEdit,
+  current: Pick<NetworkSettings, "webNodes"> = { webNodes: [] },
+): NetworkSettings {
   const l = edit.local;
   const aeTitle = checkAeTitle(l.aeTitle, "Local AE title");
   const port = checkPort(l.port, "Local port");
@@ -62,20 +78,30 @@ export function applySettingsEdit(edit: SettingsEdit): NetworkSettings {
     });
   const names = new Set<string>();
   const nodes = edit.nodes.map((n, i) => {
-    const name = n.name.trim();
-    const where = name === "" ? `Remote node ${i + 1}` : `Remote node "${name}"`;
-    if (name === "") throw new UsageError(`${where} has no name.`);
-    if (/[\x00-\x1f\x7f]/.test(name)) {
-      throw new UsageError(`${where}: the name has a control character.`);
-    }
-    if (names.has(name)) throw new UsageError(`${where} is listed twice.`);
-    names.add(name);
+    const where = n.name.trim() === "" ? `Remote node ${i + 1}` : `Remote node "${n.name.trim()}"`;
+    const name = checkNodeName(n.name, where, names);
     return {
       name,
       aeTitle: checkAeTitle(n.aeTitle, `${where}: AE title`),
       host: checkHost(n.host, `${where}: host`),
       port: checkPort(n.port, `${where}: port`),
       ...(n.retrieve === "get" ? { retrieve: "get" as const } : {}),
+    };
+  });
+  const webNodes = (edit.webNodes ?? current.webNodes).map((n, i) => {
+    const where =
+      n.name.trim() === "" ? `DICOMweb service ${i + 1}` : `DICOMweb service "${n.name.trim()}"`;
+    const name = checkNodeName(n.name, where, names);
+    const authEnv = n.authEnv?.trim() ?? "";
+    if (authEnv !== "" && !ENV_NAME.test(authEnv)) {
+      throw new UsageError(
+        `${where}: authorization variable "${authEnv}" is not an environment variable name.`,
+      );
+    }
+    return {
+      name,
+      url: checkWebUrl(n.url, `${where}: URL`),
+      ...(authEnv !== "" ? { authEnv } : {}),
     };
   });
   return {
@@ -89,8 +115,7 @@ export function applySettingsEdit(edit: SettingsEdit): NetworkSettings {
       autoAnalyze: l.autoAnalyze,
     },
     nodes,
-    // Not in the editor (network.json / `livercad nodes` only): the caller keeps the file's.
-    webNodes: [],
+    webNodes,
   };
 }
 
@@ -116,17 +141,21 @@ export function settingsChanges(before: NetworkSettings, after: NetworkSettings)
     const to = show(after.local[key]);
     if (JSON.stringify(from) !== JSON.stringify(to)) local[key] = { from, to };
   }
-  const old = new Map(before.nodes.map((n) => [n.name, n]));
-  const now = new Map(after.nodes.map((n) => [n.name, n]));
-  const key = (n: NetworkSettings["nodes"][number]): string =>
-    `${n.aeTitle}@${n.host}:${n.port}/${n.retrieve ?? "move"}`;
+  // One name space for both kinds of node; a node is its address and how it is reached.
+  const addresses = (s: NetworkSettings): Map<string, string> =>
+    new Map([
+      ...s.nodes.map(
+        (n) => [n.name, `${n.aeTitle}@${n.host}:${n.port}/${n.retrieve ?? "move"}`] as const,
+      ),
+      ...s.webNodes.map((n) => [n.name, `web ${n.url} ${n.authEnv ?? ""}`] as const),
+    ]);
+  const old = addresses(before);
+  const now = addresses(after);
   return {
     local,
     added: [...now.keys()].filter((k) => !old.has(k)),
     removed: [...old.keys()].filter((k) => !now.has(k)),
-    changed: [...now.entries()]
-      .filter(([k, n]) => old.has(k) && key(old.get(k)!) !== key(n))
-      .map(([k]) => k),
+    changed: [...now.entries()].filter(([k, a]) => old.has(k) && old.get(k) !== a).map(([k]) => k),
   };
 }
 

@@ -34,6 +34,9 @@ const port = z.number().int().min(1).max(65535);
 export const RETRIEVE_METHODS = ["move", "get"] as const;
 export type RetrieveMethod = (typeof RETRIEVE_METHODS)[number];
 
+/** An environment variable's name, as POSIX shells accept it. */
+export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
 const Settings = z
   .object({
     local: z
@@ -83,6 +86,11 @@ const Settings = z
           .object({
             name: z.string().min(1),
             url: z.string().regex(/^https?:\/\/[^\s/]+/, "an http:// or https:// base URL"),
+            /**
+             * The environment variable whose value is sent as the Authorization header (e.g.
+             * "Basic dXNlcjpwYXNz" or "Bearer ..."), so that no secret is written to network.json.
+             */
+            authEnv: z.string().regex(ENV_NAME, "an environment variable name").optional(),
           })
           .strict(),
       )
@@ -137,17 +145,29 @@ export function upsertNode(settings: NetworkSettings, node: NamedNode): NetworkS
   };
 }
 
-/** Adds or replaces the DICOMweb node called `name` (a DIMSE node of that name is replaced). */
-export function upsertWebNode(settings: NetworkSettings, node: NamedWebNode): NetworkSettings {
+/** A DICOMweb base URL, checked: http:// or https://; `what` prefixes the message. */
+export function checkWebUrl(value: string, what = ""): string {
+  const text = value.trim();
+  const prefix = what ? `${what}: ` : "";
   let url: URL;
   try {
-    url = new URL(node.url);
+    url = new URL(text);
   } catch {
-    throw new UsageError(`"${node.url}" is not a URL (e.g. http://pacs.example:8042/dicom-web).`);
+    throw new UsageError(
+      `${prefix}"${text}" is not a URL (e.g. http://pacs.example:8042/dicom-web).`,
+    );
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new UsageError(`"${node.url}": a DICOMweb service is reached over http:// or https://.`);
+    throw new UsageError(
+      `${prefix}"${text}": a DICOMweb service is reached over http:// or https://.`,
+    );
   }
+  return text;
+}
+
+/** Adds or replaces the DICOMweb node called `name` (a DIMSE node of that name is replaced). */
+export function upsertWebNode(settings: NetworkSettings, node: NamedWebNode): NetworkSettings {
+  checkWebUrl(node.url);
   return {
     ...settings,
     nodes: settings.nodes.filter((n) => n.name !== node.name),

@@ -2,7 +2,8 @@
 // here from a temp JSON config with its HTTP server on 127.0.0.1 inside a private network
 // namespace (`unshare -n`, loopback up); the CLI runs in the same namespace: `livercad nodes --add`
 // with a URL, then send (STOW-RS), echo, query at study and series level (QIDO-RS) and retrieve of
-// a series and a study (WADO-RS) into the registry. Skipped, saying so, where Orthanc, its plugin
+// a series and a study (WADO-RS) into the registry. Orthanc asks for a login (HTTP Basic): the
+// node's Authorization header comes from an environment variable named in network.json. Skipped, saying so, where Orthanc, its plugin
 // or unshare is not available.
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -40,7 +41,9 @@ describe.skipIf(!CAN_RUN)("DICOMweb round trips with Orthanc (isolated loopback)
       HttpServerEnabled: true,
       HttpPort: HTTP_PORT,
       RemoteAccessAllowed: false,
-      AuthenticationEnabled: false,
+      // Behind a login, as a site's service is: HTTP Basic for the user livercad.
+      AuthenticationEnabled: true,
+      RegisteredUsers: { livercad: "s3cret" },
       Plugins: [PLUGIN],
       DicomWeb: { Enable: true, Root: "/dicom-web/" },
     };
@@ -53,9 +56,12 @@ describe.skipIf(!CAN_RUN)("DICOMweb round trips with Orthanc (isolated loopback)
       "ip link set lo up",
       `Orthanc ${JSON.stringify(cfg)} > ${JSON.stringify(path.join(dir, "orthanc.log"))} 2>&1 &`,
       "OPID=$!",
-      `for i in $(seq 1 150); do curl -sf ${url}/studies >/dev/null 2>&1 && break; sleep 0.2; done`,
+      `for i in $(seq 1 150); do curl -sf -u livercad:s3cret ${url}/studies >/dev/null 2>&1 && break; sleep 0.2; done`,
       home("home"),
-      `echo "### nodes"; ${node} nodes --add pacsweb ${url}; echo "rc=$?"`,
+      // Without credentials the service refuses, and the message says how to give them.
+      `echo "### nologin"; ${node} nodes --add pacsweb ${url} >/dev/null; ${node} echo pacsweb 2>&1; echo "rc=$?"`,
+      `export PACS_AUTH="Basic $(printf livercad:s3cret | base64)"`,
+      `echo "### nodes"; ${node} nodes --add pacsweb ${url} --auth-env PACS_AUTH; echo "rc=$?"`,
       `echo "### send"; ${node} send pacsweb ${JSON.stringify(input)}; echo "rc=$?"`,
       `echo "### echo"; ${node} echo pacsweb; echo "rc=$?"`,
       `echo "### query"; ${node} query pacsweb --modality MR --json; echo "rc=$?"`,
@@ -67,6 +73,7 @@ describe.skipIf(!CAN_RUN)("DICOMweb round trips with Orthanc (isolated loopback)
       `echo "### method"; ${node} retrieve pacsweb ${study} --method get 2>&1; echo "rc=$?"`,
       'kill $OPID; wait $OPID 2>/dev/null; echo "### end"',
       home("home-down"),
+      "unset PACS_AUTH",
       `${node} nodes --add pacsweb ${url} > /dev/null`,
       `echo "### down"; ${node} echo pacsweb 2>&1; echo "rc=$?"`,
     ].join("\n");
@@ -81,9 +88,21 @@ describe.skipIf(!CAN_RUN)("DICOMweb round trips with Orthanc (isolated loopback)
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it("keeps a DICOMweb node in network.json beside the DIMSE ones", () => {
+  it("keeps a DICOMweb node in network.json, its login's variable but not the secret", () => {
     expect(section(out, "nodes"), out).toMatch(
-      /pacsweb\thttp:\/\/127\.0\.0\.1:8042\/dicom-web\tdicomweb\nrc=0/,
+      /pacsweb\thttp:\/\/127\.0\.0\.1:8042\/dicom-web\tdicomweb\tauth=\$PACS_AUTH\nrc=0/,
+    );
+    const file = fs.readFileSync(path.join(dir, "home", "network.json"), "utf8");
+    expect(JSON.parse(file).webNodes).toEqual([
+      { name: "pacsweb", url: "http://127.0.0.1:8042/dicom-web", authEnv: "PACS_AUTH" },
+    ]);
+    expect(file).not.toContain("s3cret");
+    expect(file).not.toContain(Buffer.from("livercad:s3cret").toString("base64"));
+  });
+
+  it("says how to log in when the service refuses a request without credentials", () => {
+    expect(section(out, "nologin"), out).toMatch(
+      /HTTP 401 Unauthorized.*the service wants a login: livercad nodes --add NAME URL --auth-env VAR\)\nrc=1/,
     );
   });
 

@@ -69,7 +69,11 @@ describe("DICOMweb client against a misbehaving server", () => {
       const dicomParts = {
         "Content-Type": `multipart/related; type="application/dicom"; boundary=${B}`,
       };
-      if (url.startsWith("/dw/studies?PatientID=NOBODY")) {
+      if (url.startsWith("/login/")) {
+        // A service behind a login: 401 without the right Authorization header.
+        if (req.headers.authorization === "Bearer s3cret") res.writeHead(204).end();
+        else res.writeHead(401, { "WWW-Authenticate": "Bearer" }).end("login required");
+      } else if (url.startsWith("/dw/studies?PatientID=NOBODY")) {
         res.writeHead(204).end();
       } else if (url.startsWith("/dw/studies?PatientID=BROKEN")) {
         res.writeHead(200, { "Content-Type": "application/dicom+json" }).end("[{not json");
@@ -128,6 +132,28 @@ describe("DICOMweb client against a misbehaving server", () => {
     await expect(webQuery(node, "STUDY", { patientId: "BROKEN" })).rejects.toThrow(
       /fake \(http:.*\): the answer is not DICOM JSON/,
     );
+  });
+
+  it("sends the Authorization header from the node's environment variable, never stored", async () => {
+    const login = { name: "secure", url: node.url.replace("/dw/", "/login/") };
+    await expect(webQuery(login, "STUDY", {})).rejects.toThrow(
+      /secure \(http:.*\): HTTP 401 Unauthorized: login required \(the service wants a login/,
+    );
+    process.env.LIVERCAD_TEST_PACS_AUTH = "Bearer s3cret";
+    try {
+      expect(await webQuery({ ...login, authEnv: "LIVERCAD_TEST_PACS_AUTH" }, "STUDY", {})).toEqual(
+        [],
+      );
+      process.env.LIVERCAD_TEST_PACS_AUTH = "Bearer wrong";
+      await expect(
+        webQuery({ ...login, authEnv: "LIVERCAD_TEST_PACS_AUTH" }, "STUDY", {}),
+      ).rejects.toThrow(/HTTP 401 .*the credentials in LIVERCAD_TEST_PACS_AUTH were refused/);
+    } finally {
+      delete process.env.LIVERCAD_TEST_PACS_AUTH;
+    }
+    await expect(
+      webQuery({ ...login, authEnv: "LIVERCAD_TEST_PACS_AUTH" }, "STUDY", {}),
+    ).rejects.toThrow(/secure: .*environment variable LIVERCAD_TEST_PACS_AUTH, which is not set/);
   });
 
   it("files the DICOM parts and counts the one that is not as failed", async () => {

@@ -17,6 +17,7 @@ import {
   hostProblem,
   ipProblem,
   portProblem,
+  webUrlProblem,
 } from "../../../renderer/network/validate";
 
 const good: SettingsEdit = {
@@ -33,6 +34,7 @@ const good: SettingsEdit = {
     { name: "pacs", aeTitle: "PACS", host: "pacs.hospital.local", port: 104, retrieve: "get" },
     { name: "scanner", aeTitle: "MR1", host: "10.1.2.20", port: 4006, retrieve: "move" },
   ],
+  webNodes: [{ name: "web", url: "http://pacs.hospital.local:8042/dicom-web" }],
 };
 
 function local(patch: Partial<SettingsEdit["local"]>): SettingsEdit {
@@ -40,6 +42,9 @@ function local(patch: Partial<SettingsEdit["local"]>): SettingsEdit {
 }
 function node(patch: Partial<SettingsEdit["nodes"][number]>): SettingsEdit {
   return { ...good, nodes: [{ ...good.nodes[0]!, ...patch }, good.nodes[1]!] };
+}
+function web(patch: Partial<{ name: string; url: string }>): SettingsEdit {
+  return { ...good, webNodes: [{ ...good.webNodes![0]!, ...patch }] };
 }
 
 describe("applySettingsEdit", () => {
@@ -51,6 +56,7 @@ describe("applySettingsEdit", () => {
 
   it("accepts a good edit and writes what livercad nodes and listen read", () => {
     const s = applySettingsEdit(good);
+    expect(s.webNodes).toEqual([{ name: "web", url: "http://pacs.hospital.local:8042/dicom-web" }]);
     expect(s.local.allowed).toEqual([
       { aeTitle: "SCANNER1", addresses: ["10.1.2.20"] },
       { aeTitle: "PACS" },
@@ -90,8 +96,30 @@ describe("applySettingsEdit", () => {
     [node({ host: "bad host!" }), /Remote node "pacs": host "bad host!" is neither/],
     [node({ host: "" }), /Remote node "pacs": host is empty/],
     [node({ port: 70000 }), /Remote node "pacs": port must be an integer from 1 to 65535/],
+    [web({ name: "" }), /DICOMweb service 1 has no name/],
+    [web({ name: "pacs" }), /DICOMweb service "pacs" is listed twice/],
+    [
+      web({ url: "pacs:8042" }),
+      /DICOMweb service "web": URL: "pacs:8042": a DICOMweb service is reached over http/,
+    ],
+    [web({ url: "not a url" }), /DICOMweb service "web": URL: "not a url" is not a URL/],
+    [web({ url: "ftp://pacs/dicom-web" }), /reached over http:\/\/ or https:\/\//],
+    [
+      { ...good, webNodes: [{ ...good.webNodes![0]!, authEnv: "PACS-AUTH" }] },
+      /DICOMweb service "web": authorization variable "PACS-AUTH" is not an environment variable/,
+    ],
   ])("refuses %j with a message naming the field", (edit, message) => {
     expect(() => applySettingsEdit(edit)).toThrow(message);
+  });
+
+  it("keeps the file's DICOMweb services when the edit has none, and keeps the names apart", () => {
+    const current = { webNodes: [{ name: "web2", url: "https://pacs.example/dicom-web" }] };
+    const { webNodes: _, ...withoutWeb } = good;
+    expect(applySettingsEdit(withoutWeb, current).webNodes).toEqual(current.webNodes);
+    expect(applySettingsEdit({ ...good, webNodes: [] }, current).webNodes).toEqual([]);
+    expect(() =>
+      applySettingsEdit(withoutWeb, { webNodes: [{ name: "scanner", url: "http://x/dicom-web" }] }),
+    ).toThrow(/DICOMweb service "scanner" is listed twice/);
   });
 
   it("lists what changed for the audit log, and nothing when nothing did", () => {
@@ -103,15 +131,19 @@ describe("applySettingsEdit", () => {
         { ...good.nodes[0]!, retrieve: "move" },
         { name: "ris", aeTitle: "RIS", host: "10.0.0.9", port: 104, retrieve: "move" },
       ],
+      webNodes: [
+        { name: "web", url: "https://pacs.hospital.local/dicom-web" },
+        { name: "web2", url: "http://10.0.0.8:8042/dicom-web" },
+      ],
     });
     expect(settingsChanges(before, after)).toEqual({
       local: {
         port: { from: 11112, to: 11113 },
         allowed: { from: ["SCANNER1@10.1.2.20", "PACS"], to: ["PACS"] },
       },
-      added: ["ris"],
+      added: ["ris", "web2"],
       removed: ["scanner"],
-      changed: ["pacs"],
+      changed: ["pacs", "web"],
     });
   });
 });
@@ -130,5 +162,10 @@ describe("the editor's as-you-type checks match the main process's rules", () =>
     expect(ipProblem("10.1.2.300")).not.toBeNull();
     expect(hostProblem("pacs.hospital.local")).toBeNull();
     expect(hostProblem("bad host!")).not.toBeNull();
+    expect(webUrlProblem("http://pacs:8042/dicom-web")).toBeNull();
+    expect(webUrlProblem("https://pacs/dicom-web")).toBeNull();
+    expect(webUrlProblem("ftp://pacs")).not.toBeNull();
+    expect(webUrlProblem("pacs:8042")).not.toBeNull();
+    expect(webUrlProblem("")).toBe("required");
   });
 });

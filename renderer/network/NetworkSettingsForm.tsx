@@ -49,6 +49,43 @@ function Problem({ text, label }: { text: string | null; label: string }) {
   ) : null;
 }
 
+/** One text cell of an editable table row: the input and its as-you-type problem. */
+function TextCell({
+  label,
+  value,
+  problem,
+  onChange,
+  size,
+}: {
+  label: string;
+  value: string;
+  problem: string | null;
+  onChange: (value: string) => void;
+  size?: number;
+}) {
+  return (
+    <td>
+      <input
+        aria-label={label}
+        size={size}
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+      />
+      <Problem text={problem} label={label} />
+    </td>
+  );
+}
+
+function RemoveCell({ onRemove }: { onRemove: () => void }) {
+  return (
+    <td>
+      <button type="button" onClick={onRemove}>
+        Remove
+      </button>
+    </td>
+  );
+}
+
 export function NetworkSettingsForm({
   status,
   onSaved,
@@ -216,30 +253,24 @@ export function NetworkSettingsForm({
         <tbody>
           {edit.nodes.map((n, i) => (
             <tr key={i} data-node-row={i}>
-              <td>
-                <input
-                  aria-label="Node name"
-                  value={n.name}
-                  onChange={(e) => setNode(i, { name: e.target.value })}
-                />
-                <Problem text={nodeProblems[i]!.name} label="Node name" />
-              </td>
-              <td>
-                <input
-                  aria-label="Node AE title"
-                  value={n.aeTitle}
-                  onChange={(e) => setNode(i, { aeTitle: e.target.value })}
-                />
-                <Problem text={nodeProblems[i]!.aeTitle} label="Node AE title" />
-              </td>
-              <td>
-                <input
-                  aria-label="Node host"
-                  value={n.host}
-                  onChange={(e) => setNode(i, { host: e.target.value })}
-                />
-                <Problem text={nodeProblems[i]!.host} label="Node host" />
-              </td>
+              <TextCell
+                label="Node name"
+                value={n.name}
+                problem={nodeProblems[i]!.name}
+                onChange={(v) => setNode(i, { name: v })}
+              />
+              <TextCell
+                label="Node AE title"
+                value={n.aeTitle}
+                problem={nodeProblems[i]!.aeTitle}
+                onChange={(v) => setNode(i, { aeTitle: v })}
+              />
+              <TextCell
+                label="Node host"
+                value={n.host}
+                problem={nodeProblems[i]!.host}
+                onChange={(v) => setNode(i, { host: v })}
+              />
               <td>
                 <input
                   type="number"
@@ -259,16 +290,11 @@ export function NetworkSettingsForm({
                   <option value="get">C-GET</option>
                 </select>
               </td>
-              <td>
-                <button
-                  type="button"
-                  onClick={() =>
-                    setEdit((e) => ({ ...e, nodes: e.nodes.filter((_, k) => k !== i) }))
-                  }
-                >
-                  Remove
-                </button>
-              </td>
+              <RemoveCell
+                onRemove={() =>
+                  setEdit((e) => ({ ...e, nodes: e.nodes.filter((_, k) => k !== i) }))
+                }
+              />
             </tr>
           ))}
         </tbody>
@@ -301,41 +327,30 @@ export function NetworkSettingsForm({
         <tbody>
           {edit.webNodes.map((n, i) => (
             <tr key={i} data-web-row={i}>
-              <td>
-                <input
-                  aria-label="Service name"
-                  value={n.name}
-                  onChange={(e) => setWebNode(i, { name: e.target.value })}
-                />
-                <Problem text={webProblems[i]!.name} label="Service name" />
-              </td>
-              <td>
-                <input
-                  aria-label="Service URL"
-                  size={40}
-                  value={n.url}
-                  onChange={(e) => setWebNode(i, { url: e.target.value })}
-                />
-                <Problem text={webProblems[i]!.url} label="Service URL" />
-              </td>
-              <td>
-                <input
-                  aria-label="Authorization variable"
-                  value={n.authEnv ?? ""}
-                  onChange={(e) => setWebNode(i, { authEnv: e.target.value })}
-                />
-                <Problem text={webProblems[i]!.authEnv} label="Authorization variable" />
-              </td>
-              <td>
-                <button
-                  type="button"
-                  onClick={() =>
-                    setEdit((e) => ({ ...e, webNodes: e.webNodes.filter((_, k) => k !== i) }))
-                  }
-                >
-                  Remove
-                </button>
-              </td>
+              <TextCell
+                label="Service name"
+                value={n.name}
+                problem={webProblems[i]!.name}
+                onChange={(v) => setWebNode(i, { name: v })}
+              />
+              <TextCell
+                label="Service URL"
+                size={40}
+                value={n.url}
+                problem={webProblems[i]!.url}
+                onChange={(v) => setWebNode(i, { url: v })}
+              />
+              <TextCell
+                label="Authorization variable"
+                value={n.authEnv ?? ""}
+                problem={webProblems[i]!.authEnv}
+                onChange={(v) => setWebNode(i, { authEnv: v })}
+              />
+              <RemoveCell
+                onRemove={() =>
+                  setEdit((e) => ({ ...e, webNodes: e.webNodes.filter((_, k) => k !== i) }))
+                }
+              />
             </tr>
           ))}
         </tbody>

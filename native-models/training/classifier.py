@@ -45,10 +45,50 @@ def transition(cin, cout):
     )
 
 
+class RingLogRatio(nn.Module):
+    """Each channel of a crop as its log ratio to the median of the crop's outer ring.
+
+    The phantom (electron/phantom/lesion-signal.ts), LI-RADS and the radiologist read a lesion by
+    its signal relative to the liver around it in each phase (hyper-enhancing, washout, T2-bright),
+    while the liver's own signal after the per-volume percentile normalization moves with every
+    scanner, protocol and body (the randomized family draws it freely). The outer ring of a crop
+    (side = 1.5 x the ROI, at least 24 mm) is mostly that liver, so log(x + eps) - median over the
+    ring of log(x + eps) makes the class cue an additive, scanner-independent quantity. It is part
+    of the network (ONNX Gather + TopK), so the app's crops and this transform cannot drift apart.
+    With `keep_raw` the normalized crop is passed along as well (2 x channels).
+    """
+
+    def __init__(self, size, border=4, eps=0.02, clip=3.0, keep_raw=False):
+        super().__init__()
+        ring = torch.ones(size, size, dtype=torch.bool)
+        ring[border:size - border, border:size - border] = False
+        self.register_buffer("ring", torch.nonzero(ring.flatten()).flatten(), persistent=False)
+        self.k = int(ring.sum().item()) // 2  # the upper median: the k-th largest of an even count
+        self.eps = eps
+        self.clip = clip
+        self.keep_raw = keep_raw
+
+    def forward(self, x):
+        lx = torch.log(torch.clamp(x, min=0.0) + self.eps)
+        ring = torch.index_select(lx.flatten(2), 2, self.ring)
+        median = torch.topk(ring, self.k, dim=2).values[:, :, -1:]
+        r = torch.clamp(lx - median.unsqueeze(-1), -self.clip, self.clip)
+        return torch.cat([r, x], 1) if self.keep_raw else r
+
+
+INPUT_NORMS = ("none", "ring-log", "ring-log+raw")
+
+
 class DenseNetBackbone(nn.Module):
-    def __init__(self, in_channels=5, growth=12, blocks=(4, 4, 4), stem=24, feature_norm="none"):
+    def __init__(self, in_channels=5, growth=12, blocks=(4, 4, 4), stem=24, feature_norm="none",
+                 input_norm="none", crop_size=64):
         super().__init__()
         self.feature_norm = feature_norm
+        self.input_norm = input_norm
+        self.norm = None
+        if input_norm != "none":
+            self.norm = RingLogRatio(crop_size, keep_raw=input_norm == "ring-log+raw")
+            in_channels *= 2 if input_norm == "ring-log+raw" else 1
         # DenseNet's stem is conv stride 2 + pool (224 -> 56); here 64 -> 32 -> 16, so the dense
         # blocks run at 16, 8 and 4 px (measured ~4x cheaper per step than blocks from 32 px).
         mods = [nn.Conv2d(in_channels, stem, 3, 2, 1, bias=False), nn.BatchNorm2d(stem), nn.ReLU(inplace=True),
@@ -65,6 +105,8 @@ class DenseNetBackbone(nn.Module):
         self.feature_size = c
 
     def forward(self, x):
+        if self.norm is not None:
+            x = self.norm(x)
         f = F.adaptive_avg_pool2d(self.features(x), 1).flatten(1)
         if self.feature_norm == "l2":
             # Unit-length features scaled to sqrt(size): the dropout head then sees the same feature
@@ -118,12 +160,13 @@ def make_batch(x, idx, g, augmenting, aug="full"):
 
 
 def train(x, y, steps, batch, seed, log, p=0.2, lr=3e-3, growth=12, blocks=(4, 4, 4), classes=3, aug="full",
-          label_smoothing=0.05, feature_norm="none"):
+          label_smoothing=0.05, feature_norm="none", input_norm="none"):
     torch.manual_seed(seed)
     g = torch.Generator().manual_seed(seed)
     rng = np.random.default_rng(seed)
     dev = common.device()
-    backbone = DenseNetBackbone(x.shape[1], growth, blocks, feature_norm=feature_norm).to(dev)
+    backbone = DenseNetBackbone(x.shape[1], growth, blocks, feature_norm=feature_norm, input_norm=input_norm,
+                                crop_size=x.shape[2]).to(dev)
     head = Head(backbone.feature_size, classes).to(dev)
     params = list(backbone.parameters()) + list(head.parameters())
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=5e-4)

@@ -20,9 +20,10 @@ def main(out):
                     os.path.join(out, "models", id_), "--steps", "3", "--batch", "4", "--val-fraction", "0.34",
                     "--studies", "3", "--cohort-seed", "smoke"])
     # The default recipe, and the candidate options of train_all.sh (L2-normalized features, no
-    # label smoothing), whose normalization is part of the exported backbone.
+    # label smoothing; the ring log-ratio input), whose normalizations are part of the exported backbone.
     for id_, extra in (("classifier-densenet", []),
-                       ("classifier-densenet-l2", ["--feature-norm", "l2", "--label-smoothing", "0"])):
+                       ("classifier-densenet-l2", ["--feature-norm", "l2", "--label-smoothing", "0"]),
+                       ("classifier-densenet-ring", ["--input-norm", "ring-log+raw"])):
         train.main(["classifier", "--data", os.path.join(data, "classifier"), "--out",
                     os.path.join(out, "models", id_), "--steps", "3", "--batch", "6",
                     "--val-fraction", "0.25", "--studies", "4", "--cohort-seed", "smoke", *extra])

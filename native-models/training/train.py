@@ -169,7 +169,7 @@ def cmd_classifier(args):
     backbone, head, stats = cls_mod.train(Subset(x, tr), y[tr], args.steps, args.batch, args.seed, log,
                                           p=args.dropout, lr=args.lr, growth=args.growth, blocks=blocks,
                                           aug=args.aug, label_smoothing=args.label_smoothing,
-                                          feature_norm=args.feature_norm)
+                                          feature_norm=args.feature_norm, input_norm=args.input_norm)
     val = cls_mod.evaluate(backbone, head, Subset(x, va), y[va]) if va else {}
     log(f"classifier validation: {val}")
     s = x.shape[2]
@@ -209,7 +209,7 @@ def cmd_classifier(args):
                      "config": {"steps": args.steps, "batch": args.batch, "seed": args.seed, "lr": args.lr,
                                 "growth": args.growth, "blocks": list(blocks), "dropoutP": args.dropout,
                                 "optimizer": "AdamW + one-cycle", "loss": f"cross-entropy, label smoothing {args.label_smoothing:g}",
-                                "featureNorm": args.feature_norm,
+                                "featureNorm": args.feature_norm, "inputNorm": args.input_norm,
                                 "sampling": "class-balanced", "validationPatientFraction": args.val_fraction,
                                 "augmentation": ("gamma 0.7-1.45, scale 0.85-1.15, shift +-0.06, noise sd<=0.05, "
                                                  "blur p 0.3, one-channel dropout p 0.15"
@@ -298,6 +298,9 @@ def main(argv=None):
             q.add_argument("--label-smoothing", type=float, default=0.05)
             q.add_argument("--feature-norm", choices=["none", "l2"], default="none",
                            help="l2: unit-length backbone features times sqrt(size), before the dropout head")
+            q.add_argument("--input-norm", choices=["none", "ring-log", "ring-log+raw"], default="none",
+                           help="ring-log: each channel as its log ratio to the crop's outer-ring median, inside "
+                                "the backbone (classifier.RingLogRatio); +raw: the crop as well")
             q.add_argument("--lr", type=float, default=3e-3)
     commands = {"detector": cmd_detector, "classifier": cmd_classifier, "fake-export": cmd_fake_export,
                 **cohorts.add_commands(sub)}

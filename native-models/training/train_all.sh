@@ -120,9 +120,17 @@ train_detector() {
     --out "$OUT/$id" --steps "$DET_STEPS" --log "$WORK/log-$id.txt" "${COMMON[@]}" >/dev/null 2>"$WORK/err-$id.txt"
 }
 # train_candidate NAME ARGS: one classifier candidate into WORK/cand-NAME/classifier-densenet.
+# ARGS "keep": the classifier now in OUT as a candidate, untrained and without its calibration (the
+# others have none when they are scored), so that a new recipe must beat what ships on validation.
 train_candidate() {
   local name=$1
   rm -rf "$WORK/cand-$name" && mkdir -p "$WORK/cand-$name"
+  if [ "$2" = keep ]; then
+    cp -r "$OUT/classifier-densenet" "$WORK/cand-$name/"
+    $PY -c "import json,sys; p=sys.argv[1]; m=json.load(open(p)); m.pop('calibration', None); json.dump(m, open(p, 'w'), indent=2)" \
+      "$WORK/cand-$name/classifier-densenet/manifest.json"
+    return
+  fi
   # shellcheck disable=SC2086 # ARGS is a list of options
   $PY native-models/training/train.py classifier --data "$(DATA_CLS)" \
     --out "$WORK/cand-$name/classifier-densenet" --steps "$CLS_STEPS" "${CLS[@]}" $2 \
@@ -140,10 +148,17 @@ for c in "${CANDS[@]}"; do
   step "cand-${c%%=*}" "$P $CLS_STEPS ${CLS[*]} ${c#*=}" train_candidate "${c%%=*}" "${c#*=}" &
   pids+=($!)
 done
-detectors1 &
-pids+=($!)
-detectors2 &
-pids+=($!)
+# KEEP_DETECTORS=1: a classifier-only round; the detectors already in OUT (the shipped ones, pinned)
+# stay as they are and the candidates get both cores.
+if [ "${KEEP_DETECTORS:-0}" = 1 ]; then
+  for id in "$OUT"/detector-*; do [ -f "$id/model.onnx" ] || { echo "KEEP_DETECTORS=1 but $id/model.onnx is missing" >&2; exit 1; }; done
+  log "detectors: kept ($(ls -d "$OUT"/detector-* | tr '\n' ' '))"
+else
+  detectors1 &
+  pids+=($!)
+  detectors2 &
+  pids+=($!)
+fi
 for k in "${pids[@]}"; do wait "$k"; done
 log "trained"
 

@@ -45,6 +45,7 @@ describe.skipIf(!hasTorch)("smoke training (tiny random tensors)", () => {
       "detector-t2",
       "classifier-densenet",
       "classifier-densenet-l2",
+      "classifier-densenet-ring",
     ]) {
       const model = loadModel(root, id); // parses the manifest and checks every sha256
       const ref = JSON.parse(readFileSync(join(root, id, "reference.json"), "utf8")) as Reference;

@@ -57,10 +57,11 @@ def cmd_merge_results(args):
 def cmd_select(args):
     """Chooses the shipped classifier among the candidate recipes by their metrics on the
     validation cohort (its own seed: neither training nor held-out), analyzed by the app with the
-    shipped detectors. Rule, fixed before any candidate was scored: among the candidates that meet
-    every issue-5 target on validation, the highest mean F1 on the 70% most confident studies
-    (good classification and an informative confidence together); if none meets them all, the
-    highest of that same number. Copies the winner to --out and records the choice in its manifest."""
+    shipped detectors, each candidate calibrated there as the chosen one will be (train_all.sh).
+    Rule: among the candidates that meet every issue-5 target on validation, the highest mean F1 on
+    the 70% most confident studies (good classification and an informative confidence together);
+    if none meets them all, the highest of that same number. Copies the winner to --out and records
+    the choice in its manifest."""
     val = (common.cohort_of_parts(common.parse_parts(args.val_parts)) if args.val_parts else
            {"studies": args.val_studies, "seed": args.val_seed})
     studies, seed = val["studies"], val["seed"]
@@ -92,9 +93,10 @@ def cmd_select(args):
     m["training"]["selection"] = (
         f"Chosen among {len(rows)} classifier recipes trained on the same data, by their metrics on a separate "
         f"validation cohort ({cohort}, used neither for training "
-        f"nor for the held-out evaluation), analyzed by the app with the shipped detectors. Rule (fixed before "
-        f"scoring): among candidates meeting every issue-5 target on validation, the highest mean F1 on the 70% "
-        f"most confident studies; else the highest of that number. Validation: {listing}. "
+        f"nor for the held-out evaluation), analyzed by the app with the shipped detectors, each candidate "
+        f"calibrated there as it would ship. Rule: among candidates meeting every issue-5 target on validation, "
+        f"the highest mean F1 on the 70% most confident studies (ranked by the calibrated score); else the "
+        f"highest of that number. Validation: {listing}. "
         f"Chosen: {best['name']}." + (f" {args.note}" if args.note else ""))
     m["training"]["candidates"] = rows
     common.write_json(mpath, m)

@@ -87,6 +87,17 @@ def pipeline_of(results_path):
     return None
 
 
+def ring_note(config):
+    """The classifier's input normalization inside its backbone, for the model card."""
+    norm = config.get("inputNorm", "none")
+    if norm == "none":
+        return ""
+    return ("\n- Input: inside the backbone each channel of the crop becomes its log ratio to the median of the "
+            "crop's 4-pixel outer ring (the liver around the lesion), clipped to +-3"
+            + (", with the crop itself as five more channels" if norm == "ring-log+raw" else "")
+            + " (`classifier.RingLogRatio`): the lesion read relative to its liver, as LI-RADS reads it.")
+
+
 def card(manifest, held, seconds):
     m = manifest
     a = held["all"]
@@ -134,7 +145,7 @@ its behaviour on patients is known.
   Export shape {tr['export']['shape']}; 10% of the training patients held back for validation.
 - Recipe: `native-models/training/` ({tr['config']['optimizer']}, {tr['config']['steps']} steps of
   batch {tr['config']['batch']}, seed {tr['config']['seed']}; loss: {tr['config']['loss']}).
-  Augmentation for other scanners and sites: {tr['config']['augmentation']}.
+  Augmentation for other scanners and sites: {tr['config']['augmentation']}.{ring_note(tr['config'])}
 - Parameters: {tr['parameters']:,}; training time {tr['seconds']} s (one CPU thread, shared 2-core machine).
 - Rebuild: `npm run train` (all six models from scratch; measured times in the README, "Models").
 

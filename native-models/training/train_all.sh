@@ -31,8 +31,10 @@ CLS_STEPS=${CLS_STEPS:-8000}
 # Classifier candidates, NAME=ARGS separated by ";": same data, same shared recipe (CLS), each
 # trained in its own lane; train.py select picks one on the validation cohort.
 CLS=(--aug light --growth 16 --blocks 6,6,6)
-CLS_NOTE="History, for the reader of the held-out numbers: the shared recipe (light augmentation, growth 16, blocks 6-6-6) was fixed in a first round by comparing three recipes on a 100-study cohort of seed livercad-heldout-B, which is therefore not used here. A second round (300 training studies, detectors 1000 steps, classifier 3000 steps; four candidates, of which two with L2-normalized features lost on validation: confidence gain 0.013 and 0.046) scored the held-out cohort once: accuracy 0.763, mean F1 0.727, HCC AUC 0.935, localization 0.94, confidence gain 0.085. A third round (400 training studies as in the paper, detectors 3000 steps with size-weighted lesion slices, classifier 4000 steps, small preset only) was shaped by the validation cohort's error analysis (lesions under 20 mm localized in 0.68 of studies) and scored that held-out cohort (seed livercad-heldout-E, 300 studies) a second time: accuracy 0.843, mean F1 0.809, HCC AUC 0.947, localization 0.987, confidence gain 0.046; on 60 studies of the clinical preset (seed livercad-robust-F) accuracy fell to 0.717. This fourth round adds 200 clinical-preset studies to the training cohort and 100 to the validation cohort, keeps the recipe, and reports on a fresh held-out cohort of both presets (seeds livercad-heldout-I and -J, chosen before any scoring); cohorts E and F are no longer used. A fifth round (issue 11) trains on the domain-randomized family (300 randomized + 150 small + 100 clinical studies), selects and calibrates on a randomized + small validation cohort (seeds livercad-val-R, livercad-val-C), and reports on a fresh held-out cohort (livercad-heldout-R, -I, -J) and a shift test never used in training (preset shifted, seed livercad-shift-S). Its first run (detectors 2500, classifier 3500 steps) scored on validation accuracy 0.700, mean F1 0.672, HCC AUC 0.852 and a confidence gain of 0.021, with the training accuracy still rising at the end, so the steps were raised to 4000 / 8000 before its held-out results were read; that first run had also scored the held-out and shift cohorts (reported in the README), so both are scored a second time here."
-CLS_CANDIDATES=${CLS_CANDIDATES:-"ls05=--label-smoothing 0.05"}
+CLS_NOTE="History, for the reader of the held-out numbers: the shared recipe (light augmentation, growth 16, blocks 6-6-6) was fixed in a first round by comparing three recipes on a 100-study cohort of seed livercad-heldout-B, which is therefore not used here. A second round (300 training studies, detectors 1000 steps, classifier 3000 steps; four candidates, of which two with L2-normalized features lost on validation: confidence gain 0.013 and 0.046) scored the held-out cohort once: accuracy 0.763, mean F1 0.727, HCC AUC 0.935, localization 0.94, confidence gain 0.085. A third round (400 training studies as in the paper, detectors 3000 steps with size-weighted lesion slices, classifier 4000 steps, small preset only) was shaped by the validation cohort's error analysis (lesions under 20 mm localized in 0.68 of studies) and scored that held-out cohort (seed livercad-heldout-E, 300 studies) a second time: accuracy 0.843, mean F1 0.809, HCC AUC 0.947, localization 0.987, confidence gain 0.046; on 60 studies of the clinical preset (seed livercad-robust-F) accuracy fell to 0.717. This fourth round adds 200 clinical-preset studies to the training cohort and 100 to the validation cohort, keeps the recipe, and reports on a fresh held-out cohort of both presets (seeds livercad-heldout-I and -J, chosen before any scoring); cohorts E and F are no longer used. A fifth round (issue 11) trains on the domain-randomized family (300 randomized + 150 small + 100 clinical studies), selects and calibrates on a randomized + small validation cohort (seeds livercad-val-R, livercad-val-C), and reports on a fresh held-out cohort (livercad-heldout-R, -I, -J) and a shift test never used in training (preset shifted, seed livercad-shift-S). Its first run (detectors 2500, classifier 3500 steps) scored on validation accuracy 0.700, mean F1 0.672, HCC AUC 0.852 and a confidence gain of 0.021, with the training accuracy still rising at the end, so the steps were raised to 4000 / 8000 before its held-out results were read; that first run had also scored the held-out and shift cohorts (reported in the README), so both are scored a second time here. Round 9 (issue 11) kept the round-5 detectors and the consensus fusion of round 7 and trained two classifier recipes whose crop input is the log ratio to the crop's outer ring (the liver around the lesion), inside the backbone; each candidate and the round-5 classifier were calibrated on the validation cohort before the rule was applied (the first comparison, uncalibrated and ranked by the paper's score, had kept the round-5 classifier: top-70% mean F1 0.776 against 0.761, while the ring recipe led in accuracy, mean F1 and AUC)."
+# Round 9: the ring log-ratio input (chosen on validation against the round-5 recipe and the same
+# input with the raw crop beside it: docs/evidence/round9).
+CLS_CANDIDATES=${CLS_CANDIDATES:-"ring=--label-smoothing 0.05 --input-norm ring-log"}
 BATCH=${BATCH:-32}
 SEED=${SEED:-5}
 OUT=${OUT:-native-models} # elsewhere for a trial run of this script, with RECORDED
@@ -184,10 +186,11 @@ analyze_cohort() {
   rm -rf "${WORK:?}/$name-db" # the registries' store copies (~5 GB per cohort): the results are merged
   evaluate_to "$cohort/truth.json" "$WORK/$name-results.json" "$WORK/$name"
 }
-# evaluate_to TRUTH RESULTS PREFIX: `livercad evaluate` as PREFIX-metrics.json and PREFIX-metrics.txt.
+# evaluate_to TRUTH RESULTS PREFIX [ARGS]: `livercad evaluate` as PREFIX-metrics.json and
+# PREFIX-metrics.txt (ARGS: more options, e.g. --models DIR).
 evaluate_to() {
-  $CLI evaluate --truth "$1" --results "$2" --json >"$3-metrics.json"
-  $CLI evaluate --truth "$1" --results "$2" >"$3-metrics.txt"
+  $CLI evaluate --truth "$1" --results "$2" "${@:4}" --json >"$3-metrics.json"
+  $CLI evaluate --truth "$1" --results "$2" "${@:4}" >"$3-metrics.txt"
 }
 
 # Model selection on the validation cohort only: each candidate next to links to the new detectors
@@ -201,6 +204,13 @@ for c in "${CANDS[@]}"; do
   rm -rf "$stage" && mkdir -p "$stage" && cp -alL "$WORK/cand-${c%%=*}"/. "$stage"/
   $PY native-models/training/cv.py rename-models --models "$stage" --prefix "cand-${c%%=*}-" >/dev/null
   analyze_cohort "$WORK/cohort-val" "$stage" "val-${c%%=*}" 1
+  # Each candidate is compared as it would ship: calibrated on the validation cohort (rank score,
+  # temperature), its 70% most confident then ranked by that score. (Round 9: compared uncalibrated,
+  # ranked by the paper's score, a recipe with soft probabilities lost on a ranking it would never use.)
+  for f in json txt; do mv "$WORK/val-${c%%=*}-metrics.$f" "$WORK/val-${c%%=*}-uncalibrated-metrics.$f"; done
+  $CLI calibrate --truth "$WORK/cohort-val/truth.json" --results "$WORK/val-${c%%=*}-results.json" --models "$stage" \
+    >"$WORK/val-${c%%=*}-calibration.txt"
+  evaluate_to "$WORK/cohort-val/truth.json" "$WORK/val-${c%%=*}-results.json" "$WORK/val-${c%%=*}" --models "$stage"
   log "validation, candidate ${c%%=*}: done"
 done
 $PY native-models/training/train.py select --work "$WORK" --out "$OUT/classifier-densenet" \

@@ -9,7 +9,7 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { DeidKeys, type PatientContext } from "../../electron/services/export/deid/deidentify";
 import { deidFile } from "../../electron/services/export/deid/export";
 import { pixelDataRange, planFor, dataSetOffset } from "../../electron/services/export/deid/syntax";
@@ -17,6 +17,7 @@ import { PYTHON } from "./fixture";
 
 const FIXTURES = path.join(__dirname, "../fixtures/dicom-syntax");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "livercad-deid-syntax-"));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 /** file -> [transfer syntax of the source, transfer syntax of the output] */
 const CASES: [string, string, string][] = [

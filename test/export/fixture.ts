@@ -5,6 +5,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { afterAll } from "vitest";
 import { Registry } from "../../electron/registry";
 import { dataPaths } from "../../electron/services/paths";
 import { runCli } from "../helpers/cli";
@@ -64,15 +65,30 @@ export function exportFixture(): ExportFixture {
   return fixture;
 }
 
+/**
+ * The folders copyFixture and tempOut made in this test file, removed after it: a copy is ~19 MB,
+ * and a CI run makes hundreds of them (they once filled a machine's /tmp).
+ */
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function tempDir(prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+}
+
 /** A private copy of the fixture's data folder, for tests that write to the registry. */
 export function copyFixture(f: ExportFixture): string {
-  const to = fs.mkdtempSync(path.join(os.tmpdir(), "livercad-export-copy-"));
+  const to = tempDir("livercad-export-copy-");
   fs.cpSync(path.join(f.dir, "data"), path.join(to, "data"), { recursive: true });
   return path.join(to, "data", "registry.sqlite");
 }
 
 export function tempOut(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), "livercad-export-out-"));
+  return tempDir("livercad-export-out-");
 }
 
 /** Debian's python (python3-pydicom) even where another python3 comes first on PATH. */

@@ -298,7 +298,7 @@ def main(argv=None):
             q.add_argument("--label-smoothing", type=float, default=0.05)
             q.add_argument("--feature-norm", choices=["none", "l2"], default="none",
                            help="l2: unit-length backbone features times sqrt(size), before the dropout head")
-            q.add_argument("--input-norm", choices=["none", "ring-log", "ring-log+raw"], default="none",
+            q.add_argument("--input-norm", choices=cls_mod.INPUT_NORMS, default="none",
                            help="ring-log: each channel as its log ratio to the crop's outer-ring median, inside "
                                 "the backbone (classifier.RingLogRatio); +raw: the crop as well")
             q.add_argument("--lr", type=float, default=3e-3)

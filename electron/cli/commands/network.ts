@@ -17,7 +17,7 @@ import {
   resolveNode,
   resolveWebNode,
   upsertWebNode,
-  ENV_NAME,
+  checkEnvName,
   RETRIEVE_METHODS,
   upsertNode,
   writeSettings,
@@ -90,9 +90,7 @@ export const nodesCommand: Command = {
       const authEnv = stringOption(args, "auth-env");
       if (/^[a-z][a-z0-9+.-]*:\/\//i.test(spec)) {
         if (retrieve !== undefined) throw new UsageError("--retrieve is for DIMSE nodes only.");
-        if (authEnv !== undefined && !ENV_NAME.test(authEnv)) {
-          throw new UsageError(`--auth-env "${authEnv}" is not an environment variable name.`);
-        }
+        if (authEnv !== undefined) checkEnvName(authEnv, "--auth-env");
         next = upsertWebNode(next, { name: add, url: spec, ...(authEnv ? { authEnv } : {}) });
       } else {
         if (authEnv !== undefined)

@@ -4,7 +4,7 @@
 import { UsageError } from "../../contract/errors";
 import { openServices } from "../../services/compose";
 import { checkPort } from "../../services/network/config";
-import { webRetrieveInto } from "../../services/network/dicomweb";
+import { webRetrieveInto, webRetrieveSucceeded } from "../../services/network/dicomweb-retrieve";
 import type { DicomNode, NodeEvent } from "../../services/network/node";
 import { statusText } from "../../services/network/scu";
 import {
@@ -46,7 +46,7 @@ async function webRetrieveOne(
     `retrieve ${target.studyInstanceUid} http=${w.httpStatus} completed=${w.completed} ` +
       `failed=${w.failed}${series} method=wado${why}`,
   );
-  return w.httpStatus === 200 && w.failed === 0 && !w.cancelled && w.completed > 0;
+  return webRetrieveSucceeded(w);
 }
 
 export const retrieveCommand: Command = {

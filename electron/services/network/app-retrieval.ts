@@ -4,7 +4,7 @@
 // view, which the screen polls.
 import type { RetrievalView } from "../../contract/ipc";
 import type { RemoteNode } from "./config";
-import { webRetrieveInto } from "./dicomweb";
+import { webRetrieveInto, webRetrieveSucceeded } from "./dicomweb-retrieve";
 import type { DicomNode } from "./node";
 import { statusText } from "./scu";
 import {
@@ -109,9 +109,8 @@ async function webRetrievalInto(
 ): Promise<void> {
   const w = await webRetrieveInto(running, web, what, progress, signal);
   Object.assign(view, { completed: w.completed, remaining: 0, failed: w.failed, warnings: 0 });
-  const ok = w.httpStatus === 200 && w.failed === 0 && w.completed > 0;
-  view.state = w.cancelled ? "cancelled" : ok ? "done" : "failed";
-  if (!ok && !w.cancelled) {
+  view.state = w.cancelled ? "cancelled" : webRetrieveSucceeded(w) ? "done" : "failed";
+  if (view.state === "failed") {
     view.error = `WADO-RS (HTTP ${w.httpStatus}): ${w.firstFailure ?? "nothing retrieved"}`;
   }
 }

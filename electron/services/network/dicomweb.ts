@@ -1,14 +1,11 @@
 // DICOMweb as a user agent (PS3.18), for a PACS that prefers HTTP to DIMSE: QIDO-RS search at
-// study and series level (PS3.18 10.6), WADO-RS retrieve of a study or series as
-// multipart/related application/dicom (10.4), STOW-RS store (10.5). Results map onto the DIMSE
-// SCU's shapes (QueryMatch, RetrieveResult, SendOutcome) so the CLI reports both alike, and each
-// retrieved instance goes through the same filing as a C-GET sub-operation (node.ts).
-// Node's own fetch is used (no new dependency); every request has a timeout.
+// study and series level (PS3.18 10.6) and STOW-RS store (10.5) here, WADO-RS retrieve in
+// dicomweb-retrieve.ts. Results map onto the DIMSE SCU's shapes (QueryMatch, SendOutcome) so the
+// CLI reports both alike. Node's own fetch is used (no new dependency); every request goes through
+// `request` (timeout, cancel, the node's Authorization, a transport failure naming the node).
 import fs from "node:fs";
 import { randomUUID } from "node:crypto";
 import { errorMessage } from "../../contract/errors";
-import { STATUS } from "./dimse-command";
-import { boundaryOf, MultipartReader } from "./multipart";
 import { splitPart10 } from "./part10";
 import {
   NetworkError,
@@ -17,9 +14,7 @@ import {
   type QueryLevel,
   type QueryMatch,
 } from "./scu";
-import type { GetInstance, RetrieveProgress, RetrieveTarget } from "./scu-retrieve";
 import type { SendOutcome } from "./scu-send";
-import type { StoreAnswer } from "./receiver";
 
 export interface WebNode {
   name: string;
@@ -34,7 +29,7 @@ export interface WebOptions {
   timeoutMs?: number;
 }
 
-function endpoint(node: WebNode, path: string, query?: URLSearchParams): string {
+export function endpoint(node: WebNode, path: string, query?: URLSearchParams): string {
   const base = node.url.replace(/\/+$/, "");
   const q = query && [...query.keys()].length > 0 ? `?${query.toString()}` : "";
   return `${base}${path}${q}`;
@@ -53,7 +48,7 @@ function authorization(node: WebNode): Record<string, string> {
 }
 
 /** One request with a timeout (and the caller's cancel); a transport failure names the node. */
-async function request(
+export async function request(
   node: WebNode,
   url: string,
   init: RequestInit,
@@ -77,7 +72,7 @@ async function request(
   }
 }
 
-async function failure(node: WebNode, url: string, res: Response): Promise<NetworkError> {
+export async function failure(node: WebNode, url: string, res: Response): Promise<NetworkError> {
   const body = (await res.text().catch(() => "")).slice(0, 200).replace(/\s+/g, " ").trim();
   const hint =
     res.status === 401 || res.status === 403
@@ -192,109 +187,6 @@ export async function webQuery(
   });
 }
 
-export interface WebRetrieveResult extends RetrieveProgress {
-  /** The HTTP status of the retrieve (200 with parts; 404 when the service has no such study). */
-  httpStatus: number;
-  /** Stopped by `cancel`: the parts filed before stay. */
-  cancelled: boolean;
-  /** Why the first failed part failed (null when none failed). */
-  firstFailure: string | null;
-}
-
-/**
- * WADO-RS retrieve of a study or one series as Part 10 instances (multipart/related;
- * type="application/dicom"), each filed through `file` as it arrives (the node's way in for a
- * C-GET sub-operation). A part that is not a DICOM file, or that `file` does not accept, counts
- * as failed; a body cut short fails the rest. `cancel` stops the transfer (nothing half-filed:
- * a part is filed only once its closing delimiter arrived).
- */
-export async function webRetrieve(
-  node: WebNode,
-  target: RetrieveTarget,
-  file: (instance: GetInstance) => Promise<StoreAnswer>,
-  progress?: (p: RetrieveProgress) => void,
-  cancel?: AbortSignal,
-  options: WebOptions = {},
-): Promise<WebRetrieveResult> {
-  const path = target.seriesInstanceUid
-    ? `/studies/${encodeURIComponent(target.studyInstanceUid)}/series/${encodeURIComponent(target.seriesInstanceUid)}`
-    : `/studies/${encodeURIComponent(target.studyInstanceUid)}`;
-  const url = endpoint(node, path);
-  const res = await request(
-    node,
-    url,
-    { headers: { Accept: 'multipart/related; type="application/dicom"; transfer-syntax=*' } },
-    options.timeoutMs ?? 600_000,
-    cancel,
-  );
-  const counts = { remaining: 0, completed: 0, failed: 0, warnings: 0 };
-  if (res.status === 404 || res.status === 204) {
-    await res.arrayBuffer().catch(() => undefined);
-    return {
-      httpStatus: res.status,
-      cancelled: false,
-      ...counts,
-      firstFailure: `not found on ${node.name} (HTTP ${res.status})`,
-    };
-  }
-  if (!res.ok) throw await failure(node, url, res);
-  const boundary = boundaryOf(res.headers.get("content-type") ?? "");
-  if (!boundary || !res.body) {
-    throw new NetworkError(
-      `${node.name} (${url}): expected multipart/related, got "${res.headers.get("content-type") ?? "no content type"}"`,
-    );
-  }
-  let firstFailure: string | null = null;
-  const filing: Promise<void>[] = [];
-  const fail = (why: string): void => {
-    counts.failed += 1;
-    firstFailure ??= why;
-  };
-  const reader = new MultipartReader(boundary, (headers, body) => {
-    let instance: GetInstance;
-    try {
-      const split = splitPart10(new Uint8Array(body));
-      instance = {
-        sopClassUid: split.sopClassUid,
-        sopInstanceUid: split.sopInstanceUid,
-        transferSyntaxUid: split.transferSyntaxUid,
-        file: new Uint8Array(body),
-      };
-    } catch (err) {
-      fail(
-        `a part (${headers["content-type"] ?? "no content type"}) is not a DICOM file: ${errorMessage(err)}`,
-      );
-      progress?.({ ...counts });
-      return;
-    }
-    filing.push(
-      file(instance).then(
-        (answer) => {
-          if (answer.status === STATUS.success) counts.completed += 1;
-          else
-            fail(
-              `${instance.sopInstanceUid}: ${answer.comment ?? `status 0x${answer.status.toString(16)}`}`,
-            );
-          progress?.({ ...counts });
-        },
-        (err: unknown) => fail(`${instance.sopInstanceUid}: ${errorMessage(err)}`),
-      ),
-    );
-  });
-  let cancelled = false;
-  try {
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) reader.push(chunk);
-  } catch (err) {
-    if (cancel?.aborted) cancelled = true;
-    else fail(`the transfer broke off: ${errorMessage((err as { cause?: unknown }).cause ?? err)}`);
-  }
-  await Promise.allSettled(filing);
-  if (!cancelled && !reader.complete && firstFailure === null) {
-    fail("the body ended before its closing boundary");
-  }
-  return { httpStatus: res.status, cancelled, ...counts, firstFailure };
-}
-
 /**
  * STOW-RS: the files in one multipart/related request (PS3.18 10.5), byte for byte. The answer's
  * Referenced SOP Sequence (0008,1199) names what was stored, the Failed SOP Sequence (0008,1198)
@@ -381,40 +273,4 @@ export async function webSend(
       : `HTTP ${res.status} ${res.statusText}`;
   }
   return outcomes;
-}
-
-/** The part of the DICOM node (node.ts) a retrieval files through. */
-export interface FilingNode {
-  beginRetrieval(): number;
-  fileRetrieved(
-    retrievalId: number,
-    calledAeTitle: string,
-    instance: GetInstance,
-  ): Promise<StoreAnswer>;
-  retrievalEnded(retrievalId: number): void;
-}
-
-/**
- * A WADO-RS retrieval filed through the DICOM node exactly as a C-GET's sub-operations are
- * (same reader, store, registry, arrival window), the node's name standing as the calling AE.
- */
-export async function webRetrieveInto(
-  node: FilingNode,
-  web: WebNode,
-  target: RetrieveTarget,
-  progress?: (p: RetrieveProgress) => void,
-  cancel?: AbortSignal,
-): Promise<WebRetrieveResult> {
-  const id = node.beginRetrieval();
-  try {
-    return await webRetrieve(
-      web,
-      target,
-      (instance) => node.fileRetrieved(id, web.name.slice(0, 16), instance),
-      progress,
-      cancel,
-    );
-  } finally {
-    node.retrievalEnded(id);
-  }
 }

@@ -6,7 +6,7 @@ import net from "node:net";
 import type { Request } from "../../contract/ipc";
 import { UsageError } from "../../contract/errors";
 import { checkAeTitle, checkPort, parseAllowedPeer } from "./config";
-import { checkWebUrl, ENV_NAME, type NetworkSettings } from "./settings";
+import { checkEnvName, checkWebUrl, type NetworkSettings } from "./settings";
 
 export type SettingsEdit = Request<"network:save-settings">;
 
@@ -26,16 +26,26 @@ function checkHost(value: string, what: string): string {
   return host;
 }
 
-/** A remote node's name: not empty, no control character, not taken by another node of either kind. */
-function checkNodeName(value: string, where: string, names: Set<string>): string {
+/**
+ * A remote node's name (`kind` "Remote node" or "DICOMweb service", the `index`-th of its list):
+ * not empty, no control character, not taken by another node of either kind. Returns the name
+ * and how messages about the node begin.
+ */
+function checkNodeName(
+  kind: string,
+  index: number,
+  value: string,
+  names: Set<string>,
+): { name: string; where: string } {
   const name = value.trim();
+  const where = name === "" ? `${kind} ${index + 1}` : `${kind} "${name}"`;
   if (name === "") throw new UsageError(`${where} has no name.`);
   if (/[\x00-\x1f\x7f]/.test(name)) {
     throw new UsageError(`${where}: the name has a control character.`);
   }
   if (names.has(name)) throw new UsageError(`${where} is listed twice.`);
   names.add(name);
-  return name;
+  return { name, where };
 }
 
 /**
@@ -78,8 +88,7 @@ export function applySettingsEdit(
     });
   const names = new Set<string>();
   const nodes = edit.nodes.map((n, i) => {
-    const where = n.name.trim() === "" ? `Remote node ${i + 1}` : `Remote node "${n.name.trim()}"`;
-    const name = checkNodeName(n.name, where, names);
+    const { name, where } = checkNodeName("Remote node", i, n.name, names);
     return {
       name,
       aeTitle: checkAeTitle(n.aeTitle, `${where}: AE title`),
@@ -89,19 +98,14 @@ export function applySettingsEdit(
     };
   });
   const webNodes = (edit.webNodes ?? current.webNodes).map((n, i) => {
-    const where =
-      n.name.trim() === "" ? `DICOMweb service ${i + 1}` : `DICOMweb service "${n.name.trim()}"`;
-    const name = checkNodeName(n.name, where, names);
+    const { name, where } = checkNodeName("DICOMweb service", i, n.name, names);
     const authEnv = n.authEnv?.trim() ?? "";
-    if (authEnv !== "" && !ENV_NAME.test(authEnv)) {
-      throw new UsageError(
-        `${where}: authorization variable "${authEnv}" is not an environment variable name.`,
-      );
-    }
     return {
       name,
       url: checkWebUrl(n.url, `${where}: URL`),
-      ...(authEnv !== "" ? { authEnv } : {}),
+      ...(authEnv !== ""
+        ? { authEnv: checkEnvName(authEnv, `${where}: authorization variable`) }
+        : {}),
     };
   });
   return {

@@ -35,7 +35,7 @@ export const RETRIEVE_METHODS = ["move", "get"] as const;
 export type RetrieveMethod = (typeof RETRIEVE_METHODS)[number];
 
 /** An environment variable's name, as POSIX shells accept it. */
-export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 const Settings = z
   .object({
@@ -143,6 +143,14 @@ export function upsertNode(settings: NetworkSettings, node: NamedNode): NetworkS
     nodes: [...settings.nodes.filter((n) => n.name !== node.name), node],
     webNodes: settings.webNodes.filter((n) => n.name !== node.name),
   };
+}
+
+/** An environment variable's name, checked; `what` names the field in the message. */
+export function checkEnvName(value: string, what: string): string {
+  if (!ENV_NAME.test(value)) {
+    throw new UsageError(`${what} "${value}" is not an environment variable name.`);
+  }
+  return value;
 }
 
 /** A DICOMweb base URL, checked: http:// or https://; `what` prefixes the message. */

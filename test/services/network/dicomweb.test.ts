@@ -8,12 +8,8 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  webQuery,
-  webRetrieve,
-  webSend,
-  type WebNode,
-} from "../../../electron/services/network/dicomweb";
+import { webQuery, webSend, type WebNode } from "../../../electron/services/network/dicomweb";
+import { webRetrieve } from "../../../electron/services/network/dicomweb-retrieve";
 import { boundaryOf, MultipartReader } from "../../../electron/services/network/multipart";
 import type { GetInstance } from "../../../electron/services/network/scu-retrieve";
 import { mrFile, uids } from "../import/fixtures";

@@ -251,13 +251,14 @@ def train(x, records, in_channels, steps, batch, seed, log, index_coords=True, w
 @torch.no_grad()
 def slice_recall(model, x, records, index_coords, threshold=0.5, max_n=400, seed=0):
     """Validation: of the lesion slices, the fraction with a peak >= threshold inside a truth box;
-    of the lesion-free slices, the fraction with any peak >= threshold."""
+    of the lesion-free slices, the fraction with any peak >= threshold; over all of them, the peaks
+    >= threshold outside every truth box per slice (the false positives the fusion has to outvote)."""
     rng = np.random.default_rng(seed)
     pos = [i for i, r in enumerate(records) if r["boxes"]]
     neg = [i for i, r in enumerate(records) if not r["boxes"]]
     pos = sorted(rng.choice(pos, min(max_n, len(pos)), replace=False).tolist()) if pos else []
     neg = sorted(rng.choice(neg, min(max_n, len(neg)), replace=False).tolist()) if neg else []
-    hit = fp = 0
+    hit = fp = false_peaks = 0
     for group, is_pos in ((pos, True), (neg, False)):
         for s in range(0, len(group), 32):
             idx = group[s : s + 32]
@@ -266,19 +267,21 @@ def slice_recall(model, x, records, index_coords, threshold=0.5, max_n=400, seed
             peak = (p == F.max_pool2d(p, 3, 1, 1)) & (p >= threshold)
             for j, i in enumerate(idx):
                 ys, xs = torch.nonzero(peak[j, 0], as_tuple=True)
-                if not is_pos:
-                    fp += int(len(ys) > 0)
-                    continue
+                fp += int(not is_pos and len(ys) > 0)
                 boxes = [to_corner(b, index_coords) for b in records[i]["boxes"]]
+                found = False
                 for yy, xx in zip(ys.tolist(), xs.tolist()):
                     cx = (xx + float(reg[j, 0, yy, xx])) * STRIDE
                     cy = (yy + float(reg[j, 1, yy, xx])) * STRIDE
                     if any(b[0] <= cx <= b[2] and b[1] <= cy <= b[3] for b in boxes):
-                        hit += 1
-                        break
+                        found = True
+                    else:
+                        false_peaks += 1  # a peak outside every lesion box, on any slice
+                hit += int(found)
     return {
         "lesionSliceRecall": round(hit / max(len(pos), 1), 4),
         "lesionFreeSliceFalsePositiveRate": round(fp / max(len(neg), 1), 4),
+        "falsePeaksPerSlice": round(false_peaks / max(len(pos) + len(neg), 1), 4),
         "slices": {"lesion": len(pos), "lesionFree": len(neg)},
         "threshold": threshold,
     }

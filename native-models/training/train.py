@@ -109,7 +109,7 @@ def cmd_detector(args):
     sub_records = [records[i] for i in tr]
     model, stats = det_mod.train(Subset(x, tr), sub_records, x.shape[1], args.steps, args.batch, args.seed,
                                  log, index_coords=index_coords, width=args.width, lr=args.lr,
-                                 pos_weighting=args.pos_weighting)
+                                 pos_weighting=args.pos_weighting, crop=args.crop)
     val = det_mod.slice_recall(model, Subset(x, va), [records[i] for i in va], index_coords) if va else {}
     log(f"{args.seq} validation: {val}")
     h, w = x.shape[2] // det_mod.STRIDE, x.shape[3] // det_mod.STRIDE
@@ -136,7 +136,7 @@ def cmd_detector(args):
                      "outputs": {"heatmap": "hm", "size": "wh", "offset": "reg"}},
         "training": {**cohort_info(args), "export": {"slices": len(records), "shape": list(x.shape)},
                      "config": {"steps": args.steps, "batch": args.batch, "seed": args.seed, "lr": args.lr,
-                                "width": args.width, "optimizer": "AdamW + one-cycle",
+                                "width": args.width, "window": args.crop, "optimizer": "AdamW + one-cycle",
                                 "loss": "CenterNet focal (alpha 2, beta 4) + 0.1 L1 size + L1 offset",
                                 "positiveSliceFraction": 0.6, "validationPatientFraction": args.val_fraction,
                                 "lesionSliceSampling": ("weight 1/sqrt(smallest box side)" if args.pos_weighting == "size"
@@ -287,6 +287,8 @@ def main(argv=None):
         if name == "detector":
             q.add_argument("--seq", required=True, choices=SEQUENCES)
             q.add_argument("--width", type=int, default=8)
+            q.add_argument("--crop", type=int, default=64,
+                           help="training window side in px (the detector runs on the whole 128x128 grid)")
             q.add_argument("--lr", type=float, default=2e-3)
             q.add_argument("--pos-weighting", choices=["size", "uniform"], default="size",
                            help="how lesion slices are drawn: 1/sqrt(box side), or uniformly")

@@ -27,6 +27,8 @@ VAL_PARTS=${VAL_PARTS:-"randomized:80:livercad-val-R small:40:livercad-val-C"}
 HELDOUT_PARTS=${HELDOUT_PARTS:-"randomized:100:livercad-heldout-R small:60:livercad-heldout-I clinical:40:livercad-heldout-J"}
 SHIFT_PARTS=${SHIFT_PARTS:-"shifted:80:livercad-shift-S"}
 DET_STEPS=${DET_STEPS:-4000}
+# Detector recipe options for train.py detector (e.g. "--width 12 --crop 96"); empty: the defaults.
+DET_ARGS=${DET_ARGS:-}
 CLS_STEPS=${CLS_STEPS:-8000}
 # Classifier candidates, NAME=ARGS separated by ";": same data, same shared recipe (CLS), each
 # trained in its own lane; train.py select picks one on the validation cohort.
@@ -118,8 +120,9 @@ train_detector() {
   local seq=$1 id
   id=$(id_of "$seq")
   rm -rf "${OUT:?}/$id"
+  # shellcheck disable=SC2086 # DET_ARGS is a list of options
   $PY native-models/training/train.py detector --data "$(DATA_DET "$seq")" --seq "$seq" \
-    --out "$OUT/$id" --steps "$DET_STEPS" --log "$WORK/log-$id.txt" "${COMMON[@]}" >/dev/null 2>"$WORK/err-$id.txt"
+    --out "$OUT/$id" --steps "$DET_STEPS" $DET_ARGS --log "$WORK/log-$id.txt" "${COMMON[@]}" >/dev/null 2>"$WORK/err-$id.txt"
 }
 # train_candidate NAME ARGS: one classifier candidate into WORK/cand-NAME/classifier-densenet.
 # ARGS "keep": the classifier now in OUT as a candidate, untrained and without its calibration (the
@@ -142,8 +145,8 @@ train_candidate() {
 TRAINING_PY=(native-models/training/{train,detector,classifier,augment,common}.py)
 P="$TRAIN_PARTS $BATCH $SEED $TENSORS $(sha256sum "${TRAINING_PY[@]}" | sha256sum | cut -c1-16)"
 IFS=";" read -ra CANDS <<<"$CLS_CANDIDATES"
-detectors1() { for s in T1_pre T2 DWI; do step "detector-$s" "$P $DET_STEPS" train_detector "$s"; done; }
-detectors2() { for s in T1_arterial T1_venous; do step "detector-$s" "$P $DET_STEPS" train_detector "$s"; done; }
+detectors1() { for s in T1_pre T2 DWI; do step "detector-$s" "$P $DET_STEPS $DET_ARGS" train_detector "$s"; done; }
+detectors2() { for s in T1_arterial T1_venous; do step "detector-$s" "$P $DET_STEPS $DET_ARGS" train_detector "$s"; done; }
 log "training (logs: $WORK/log-*.txt)"
 pids=()
 for c in "${CANDS[@]}"; do
@@ -213,6 +216,9 @@ for c in "${CANDS[@]}"; do
   evaluate_to "$WORK/cohort-val/truth.json" "$WORK/val-${c%%=*}-results.json" "$WORK/val-${c%%=*}" --models "$stage"
   log "validation, candidate ${c%%=*}: done"
 done
+# STOP_AFTER=validation: a detector round stops here for its decision against the shipped models'
+# validation metrics (docs/evidence/round10); nothing shipped has been touched but OUT's detectors.
+if [ "${STOP_AFTER:-}" = validation ]; then log "stopped after validation (STOP_AFTER)"; exit 0; fi
 $PY native-models/training/train.py select --work "$WORK" --out "$OUT/classifier-densenet" \
   --val-parts "$VAL_PARTS" --note "$CLS_NOTE" "${CANDS[@]}"
 # Calibration on the validation cohort (issue 11 §3): the chosen candidate's validation results fit

@@ -25,6 +25,11 @@ export interface TruthStudy {
   lesions: { center_mm: Vec3; diameter_mm: number }[];
   series: Record<SequenceId, string>;
   boxes: TruthBox[];
+  /**
+   * Randomized presets only: the per-slice boxes of the cysts and haemangioma-like lesions, which
+   * are not lesions of this truth (no class, not scored): training's hard negatives (round 10).
+   */
+  distractorBoxes?: TruthBox[];
 }
 
 export interface Truth {
@@ -46,7 +51,7 @@ const r2 = (x: number): number => Math.round(x * 100) / 100;
  * Returns null when the lesion misses the slab or only grazes it.
  */
 export function lesionSection(
-  lesion: LesionPlan,
+  lesion: Pick<LesionPlan, "center" | "semiAxes">,
   series: SeriesPlan,
   slice: number,
 ): [number, number, number, number] | null {
@@ -72,16 +77,18 @@ export function lesionSection(
   ];
 }
 
-export function studyTruth(study: StudyPlan): TruthStudy {
-  const series = {} as Record<SequenceId, string>;
+/** Each blob's section on every slice of the five sequences' series, as truth boxes. */
+function sectionBoxes(
+  study: StudyPlan,
+  blobs: readonly Pick<LesionPlan, "center" | "semiAxes">[],
+): TruthBox[] {
   const boxes: TruthBox[] = [];
   for (const id of SEQUENCES) {
     const s = study.series.find((x) => SEQUENCE_OF_KIND[x.kind] === id);
     if (!s) throw new Error(`study ${study.key} has no ${id} series`);
-    series[id] = s.seriesInstanceUid;
     s.slices.forEach((_, k) => {
-      for (const lesion of study.lesions) {
-        const box = lesionSection(lesion, s, k);
+      for (const blob of blobs) {
+        const box = lesionSection(blob, s, k);
         if (box) {
           boxes.push({
             seriesInstanceUid: s.seriesInstanceUid,
@@ -92,6 +99,19 @@ export function studyTruth(study: StudyPlan): TruthStudy {
       }
     });
   }
+  return boxes;
+}
+
+export function studyTruth(study: StudyPlan): TruthStudy {
+  const series = {} as Record<SequenceId, string>;
+  for (const id of SEQUENCES) {
+    const s = study.series.find((x) => SEQUENCE_OF_KIND[x.kind] === id);
+    if (!s) throw new Error(`study ${study.key} has no ${id} series`);
+    series[id] = s.seriesInstanceUid;
+  }
+  const boxes = sectionBoxes(study, study.lesions);
+  const d = study.distractors;
+  const distractors = d ? [...d.cysts, ...d.hemangiomas] : [];
   return {
     patientId: study.patientId,
     studyInstanceUid: study.studyInstanceUid,
@@ -102,5 +122,6 @@ export function studyTruth(study: StudyPlan): TruthStudy {
     })),
     series,
     boxes,
+    ...(d ? { distractorBoxes: sectionBoxes(study, distractors) } : {}),
   };
 }

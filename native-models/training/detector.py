@@ -149,11 +149,13 @@ def to_corner(box, index_coords):
     return list(box)
 
 
-def make_batch(x, records, idx, g, augmenting, index_coords, channel_drop_p=0.1, crop=None, rng=None):
+def make_batch(x, records, idx, g, augmenting, index_coords, channel_drop_p=0.1, crop=None, rng=None,
+               hard=None):
     """Slices idx (with their boxes in corner coordinates). With crop, a crop x crop window of each
     slice: the detector is fully convolutional, so it trains on 64x64 windows (4x cheaper per
     sample; measured) and runs on the whole 128x128 grid. Lesion slices get a window holding a
-    random one of their lesions' centres; lesion-free slices a random window."""
+    random one of their lesions' centres; lesion-free slices a random window, or with hard[j] one
+    holding a random one of the slice's distractors (its `negatives`: no target there)."""
     xb = torch.from_numpy(np.ascontiguousarray(x[np.sort(idx)]))
     order = np.argsort(np.argsort(idx))
     xb = xb[torch.from_numpy(order)]
@@ -163,8 +165,11 @@ def make_batch(x, records, idx, g, augmenting, index_coords, channel_drop_p=0.1,
         out = torch.empty(xb.shape[0], xb.shape[1], crop, crop)
         cropped = []
         for j, bx in enumerate(boxes):
-            if bx:
-                b = bx[int(rng.integers(len(bx)))]
+            centres = bx
+            if not bx and hard is not None and hard[j]:
+                centres = [to_corner(c, index_coords) for c in records[idx[j]].get("negatives", [])]
+            if centres:
+                b = centres[int(rng.integers(len(centres)))]
                 cx, cy = (b[0] + b[2]) / 2, (b[1] + b[3]) / 2
                 m = crop // 8
                 ox = int(np.clip(rng.integers(int(cx) - crop + m, int(cx) - m + 1), 0, w - crop))
@@ -190,9 +195,11 @@ def make_batch(x, records, idx, g, augmenting, index_coords, channel_drop_p=0.1,
 
 
 def train(x, records, in_channels, steps, batch, seed, log, index_coords=True, width=8, lr=2e-3,
-          pos_fraction=0.6, crop=64, pos_weighting="size"):
+          pos_fraction=0.6, crop=64, pos_weighting="size", hard_negatives=0.0):
     """Trains one detector for a fixed number of steps (deterministic given seed). Batches mix
-    lesion slices (pos_fraction) with lesion-free slices so that false positives are penalized."""
+    lesion slices (pos_fraction) with lesion-free slices so that false positives are penalized;
+    hard_negatives: the share of those lesion-free samples drawn among the slices with distractors
+    (cysts, haemangioma-like lesions), windowed on one (round 10)."""
     dev = common.device()
     torch.manual_seed(seed)
     g = torch.Generator().manual_seed(seed)
@@ -205,6 +212,10 @@ def train(x, records, in_channels, steps, batch, seed, log, index_coords=True, w
     if len(pos) == 0:
         raise SystemExit("no lesion slices in the detector export")
     n_pos = max(1, int(round(batch * pos_fraction))) if len(neg) else batch
+    hard_pool = np.array([i for i in neg if records[i].get("negatives")], dtype=np.int64)
+    n_hard = int(round((batch - n_pos) * hard_negatives)) if len(hard_pool) else 0
+    if hard_negatives > 0:
+        log(f"hard negatives: {len(hard_pool)} lesion-free slices with distractors, {n_hard} per batch")
     # "size": lesion slices drawn with weight 1/sqrt(smallest box side in px). A small lesion spans
     # few slices and a heatmap peak of one output cell, so uniform sampling under-trains exactly the
     # lesions the detectors missed (validation cohort: localized 0.68 of studies whose lesions are
@@ -223,9 +234,11 @@ def train(x, records, in_channels, steps, batch, seed, log, index_coords=True, w
     hist = []
     for step in range(steps):
         idx = np.concatenate(
-            [rng.choice(pos, n_pos, p=p_pos), rng.choice(neg, batch - n_pos) if len(neg) else []]
+            [rng.choice(pos, n_pos, p=p_pos), rng.choice(neg, batch - n_pos - n_hard) if len(neg) else [],
+             rng.choice(hard_pool, n_hard) if n_hard else []]
         ).astype(np.int64)
-        xb, boxes = make_batch(x, records, idx, g, True, index_coords, crop=crop, rng=rng)
+        hard = np.arange(len(idx)) >= len(idx) - n_hard if n_hard else None
+        xb, boxes = make_batch(x, records, idx, g, True, index_coords, crop=crop, rng=rng, hard=hard)
         hm, wh, reg, ind, mask = (t.to(dev) for t in targets(boxes, h, w))
         xb = xb.to(dev)
         out_hm, out_wh, out_reg = model(xb)

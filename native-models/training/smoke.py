@@ -9,16 +9,37 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+import detector  # noqa: E402
 import train  # noqa: E402
 
 
+def check_hard_negative_windows():
+    """A hard negative's window holds its distractor (round 10): a marker at the distractor's centre
+    is inside every 64-px window cut for it, and the window has no target."""
+    g = torch.Generator().manual_seed(0)
+    rng = np.random.default_rng(0)
+    x = np.zeros((1, 1, 128, 128), np.float32)
+    x[0, 0, 104, 10] = 1.0
+    records = [{"boxes": [], "negatives": [[5, 99, 15, 109]]}]
+    for _ in range(50):
+        xb, boxes = detector.make_batch(x, records, np.array([0]), g, False, True, crop=64, rng=rng,
+                                        hard=np.array([True]))
+        if float(xb.sum()) != 1.0 or boxes != [[]]:
+            raise SystemExit("a hard-negative window missed its distractor")
+
+
 def main(out):
+    check_hard_negative_windows()
     data = os.path.join(out, "export")
     train.main(["fake-export", "--out", data, "--n", "12", "--size", "32", "--crop", "16"])
-    for seq, id_ in (("T1_arterial", "detector-t1-arterial"), ("T2", "detector-t2")):
+    for seq, id_, extra in (("T1_arterial", "detector-t1-arterial", []),
+                            ("T2", "detector-t2", ["--width", "12", "--hard-negatives", "0.5"])):
         train.main(["detector", "--data", os.path.join(data, "detectors", seq), "--seq", seq, "--out",
                     os.path.join(out, "models", id_), "--steps", "3", "--batch", "4", "--val-fraction", "0.34",
-                    "--studies", "3", "--cohort-seed", "smoke"])
+                    "--studies", "3", "--cohort-seed", "smoke", *extra])
     # The default recipe, and the candidate options of train_all.sh (L2-normalized features, no
     # label smoothing; the ring log-ratio input), whose normalizations are part of the exported backbone.
     for id_, extra in (("classifier-densenet", []),

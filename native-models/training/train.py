@@ -109,7 +109,8 @@ def cmd_detector(args):
     sub_records = [records[i] for i in tr]
     model, stats = det_mod.train(Subset(x, tr), sub_records, x.shape[1], args.steps, args.batch, args.seed,
                                  log, index_coords=index_coords, width=args.width, lr=args.lr,
-                                 pos_weighting=args.pos_weighting, crop=args.crop)
+                                 pos_weighting=args.pos_weighting, crop=args.crop,
+                                 hard_negatives=args.hard_negatives)
     val = det_mod.slice_recall(model, Subset(x, va), [records[i] for i in va], index_coords) if va else {}
     log(f"{args.seq} validation: {val}")
     h, w = x.shape[2] // det_mod.STRIDE, x.shape[3] // det_mod.STRIDE
@@ -136,7 +137,8 @@ def cmd_detector(args):
                      "outputs": {"heatmap": "hm", "size": "wh", "offset": "reg"}},
         "training": {**cohort_info(args), "export": {"slices": len(records), "shape": list(x.shape)},
                      "config": {"steps": args.steps, "batch": args.batch, "seed": args.seed, "lr": args.lr,
-                                "width": args.width, "window": args.crop, "optimizer": "AdamW + one-cycle",
+                                "width": args.width, "window": args.crop, "hardNegatives": args.hard_negatives,
+                                "optimizer": "AdamW + one-cycle",
                                 "loss": "CenterNet focal (alpha 2, beta 4) + 0.1 L1 size + L1 offset",
                                 "positiveSliceFraction": 0.6, "validationPatientFraction": args.val_fraction,
                                 "lesionSliceSampling": ("weight 1/sqrt(smallest box side)" if args.pos_weighting == "size"
@@ -248,7 +250,12 @@ def cmd_fake_export(args):
                 cx, cy = rng.uniform(r + 2, size - r - 2, 2)
                 x[i, :, (xx - cx) ** 2 + (yy - cy) ** 2 <= r * r] += 0.7
                 boxes.append([cx - r, cy - r, cx + r, cy + r])
-            recs.append({"sample": i, "patientId": f"P{i // 4}", "slice": i % 4, "boxes": boxes})
+            rec = {"sample": i, "patientId": f"P{i // 4}", "slice": i % 4, "boxes": boxes}
+            if i % 4 == 1:  # a distractor (the export's `negatives`): a dim disc, no target
+                cx, cy = rng.uniform(6, size - 6, 2)
+                x[i, :, (xx - cx) ** 2 + (yy - cy) ** 2 <= 9] += 0.3
+                rec["negatives"] = [[cx - 3, cy - 3, cx + 3, cy + 3]]
+            recs.append(rec)
         x.tofile(os.path.join(d, "x.f32"))
         common.write_json(os.path.join(d, "boxes.json"), recs)
         common.write_json(os.path.join(d, "meta.json"), {"shape": [n, c, size, size],
@@ -287,6 +294,8 @@ def main(argv=None):
         if name == "detector":
             q.add_argument("--seq", required=True, choices=SEQUENCES)
             q.add_argument("--width", type=int, default=8)
+            q.add_argument("--hard-negatives", type=float, default=0.0,
+                           help="share of the lesion-free samples windowed on a distractor (export `negatives`)")
             q.add_argument("--crop", type=int, default=64,
                            help="training window side in px (the detector runs on the whole 128x128 grid)")
             q.add_argument("--lr", type=float, default=2e-3)

@@ -13,7 +13,8 @@ import { planCohort, type StudyPlan } from "../../electron/phantom/plan";
 import { SEQUENCE_OF_KIND } from "../../electron/phantom/protocol";
 import { renderSignal } from "../../electron/phantom/render";
 import { buildScene } from "../../electron/phantom/scene";
-import type { Truth } from "../../electron/phantom/truth";
+import { sopInstanceUid, studyTruth, type Truth } from "../../electron/phantom/truth";
+import { exportTraining } from "../../electron/services/training-export/index";
 import { runCli } from "../helpers/cli";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "phantom-random-"));
@@ -194,6 +195,93 @@ describe("randomized cohort on disk (seeds randomized-5, shifted-5)", () => {
         }
         expect(differing, plan.patientId).toBeGreaterThanOrEqual(3);
       });
+    }
+  });
+
+  it("writes the cysts and haemangioma-like lesions as distractor boxes, apart from the lesions", () => {
+    const truth = JSON.parse(fs.readFileSync(path.join(randomDir, "truth.json"), "utf8")) as Truth;
+    const plans = planCohort({ seed: "randomized-5", studies: 2, preset: "randomized" });
+    // randomized-5: the first study has two cysts, the second no distractor.
+    expect(plans.map((p) => p.distractors?.cysts.length)).toEqual([2, 0]);
+    expect(truth.studies[1]!.distractorBoxes).toEqual([]);
+    const study = truth.studies[0]!;
+    const plan = plans[0]!;
+    const lesionBoxes = new Set(study.boxes.map((b) => JSON.stringify(b)));
+    expect(study.distractorBoxes!.some((b) => lesionBoxes.has(JSON.stringify(b)))).toBe(false);
+    for (const cyst of plan.distractors!.cysts) {
+      for (const id of SEQUENCES) {
+        const series = plan.series.find((x) => SEQUENCE_OF_KIND[x.kind] === id)!;
+        const c = cyst.center.map((v, a) => v + series.shift[a]!);
+        const k = series.slices.reduce(
+          (b, sl, i) =>
+            Math.abs(sl.location - c[2]!) < Math.abs(series.slices[b]!.location - c[2]!) ? i : b,
+          0,
+        );
+        const sl = series.slices[k]!;
+        const i = (c[0]! - sl.position[0]) / series.pixelSpacing;
+        const j = (c[1]! - sl.position[1]) / series.rowSpacing;
+        const sop = study.distractorBoxes!.filter(
+          (b) =>
+            b.sopInstanceUid === sopInstanceUid(plan, series, k) &&
+            b.box_px[0] <= i &&
+            i <= b.box_px[2] &&
+            b.box_px[1] <= j &&
+            j <= b.box_px[3],
+        );
+        // A cyst under 2 mm in-plane on its nearest slice is not boxed (MIN_VISIBLE_HALF_MM).
+        if (Math.min(cyst.semiAxes[0], cyst.semiAxes[1]) >= 2) expect(sop.length, id).toBe(1);
+      }
+    }
+    const small = planCohort({ seed: "randomized-5", studies: 1, preset: "small" });
+    expect(studyTruth(small[0]!).distractorBoxes).toBeUndefined();
+  });
+
+  it("exports the distractors as hard negatives and leaves the classifier's tensors as they were", async () => {
+    const truthFile = path.join(randomDir, "truth.json");
+    const withDistractors = path.join(tmp, "export-with");
+    const without = path.join(tmp, "export-without");
+    await exportTraining({ cohortDir: randomDir, outDir: withDistractors, seed: 7 });
+    const original = fs.readFileSync(truthFile, "utf8");
+    const truth = JSON.parse(original) as Truth;
+    for (const t of truth.studies) delete t.distractorBoxes;
+    try {
+      fs.writeFileSync(truthFile, JSON.stringify(truth));
+      await exportTraining({ cohortDir: randomDir, outDir: without, seed: 7 });
+    } finally {
+      fs.writeFileSync(truthFile, original);
+    }
+    const read = (dir: string, ...p: string[]) => fs.readFileSync(path.join(dir, ...p));
+    for (const f of ["x.f32", "labels.json"]) {
+      expect(read(withDistractors, "classifier", f).equals(read(without, "classifier", f)), f).toBe(
+        true,
+      );
+    }
+    type Entry = { patientId: string; slice: number; boxes: number[][]; negatives?: number[][] };
+    for (const q of SEQUENCES) {
+      const a = JSON.parse(
+        read(withDistractors, "detectors", q, "boxes.json").toString(),
+      ) as Entry[];
+      const b = JSON.parse(read(without, "detectors", q, "boxes.json").toString()) as Entry[];
+      const hard = a.filter((e) => e.negatives);
+      expect(hard.length, q).toBeGreaterThan(0);
+      for (const e of hard) {
+        expect(e.negatives!.every((n) => n.length === 4 && n[0]! < n[2]! && n[1]! < n[3]!)).toBe(
+          true,
+        );
+      }
+      // Every slice kept before is kept again with the same boxes; the slices added are
+      // distractors' slices that the 25% draw of lesion-free slices had left out.
+      const key = (e: Entry) => `${e.patientId}:${e.slice}:${JSON.stringify(e.boxes)}`;
+      const before = new Set(b.map(key));
+      const after = new Set(a.map(key));
+      expect(
+        b.every((e) => after.has(key(e))),
+        q,
+      ).toBe(true);
+      expect(
+        a.filter((e) => !before.has(key(e))).every((e) => e.negatives),
+        q,
+      ).toBe(true);
     }
   });
 

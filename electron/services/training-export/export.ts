@@ -1,7 +1,8 @@
 // `livercad export-training`: a phantom cohort -> the tensors the models are trained on, made by
 // the pipeline's own prepare and crop stages (issue 4 §2, issue 5 §1), streamed one study at a time.
 //   OUT/detectors/<SEQ>/x.f32    [N, C, H, W] float32 LE, exactly the detector's input slices
-//   OUT/detectors/<SEQ>/boxes.json  [{sample, patientId, slice, boxes: [[x0,y0,x1,y1], ...]}]
+//   OUT/detectors/<SEQ>/boxes.json  [{sample, patientId, slice, boxes: [[x0,y0,x1,y1], ...],
+//                                    negatives?: [[x0,y0,x1,y1], ...] (distractors, randomized presets)}]
 //   OUT/detectors/<SEQ>/meta.json
 //   OUT/classifier/x.f32         [N, 5, S, S] float32 LE, crop-stage output at truth ROIs + jitter
 //   OUT/classifier/labels.json   [{sample, patientId, label, lesionIndex, slice, jittered}]
@@ -23,6 +24,7 @@ import { loadStudySequences, readStudiesIn } from "./study-folder";
 import {
   boxesBySlice,
   jitterRoi,
+  type BoxPx,
   mapBox,
   nearestLesion,
   roiFromBox,
@@ -153,19 +155,27 @@ export async function exportTraining(options: ExportOptions): Promise<ExportSumm
           const s = input.sequence;
           const sink = det[s];
           const native = loaded[s].volume.geometry;
-          const truthBoxes = boxesBySlice(t, t.series[s], loaded[s].sopInstanceUids);
+          const sops = loaded[s].sopInstanceUids;
+          const truthBoxes = boxesBySlice(t.boxes, t.series[s], sops);
+          const distractorBoxes = boxesBySlice(t.distractorBoxes ?? [], t.series[s], sops);
           const sliceLen = input.channels.length * D * D;
           const start = sink.x.samples;
+          const toGrid = (k: number, list: BoxPx[] | undefined) =>
+            (list ?? []).map((b) => mapBox(native, input.geometry, k, b).map(r2));
           for (let k = 0; k < input.geometry.slices; k++) {
             const boxes = truthBoxes.get(k);
-            if (!boxes && random() >= negativeShare) continue;
+            const negatives = distractorBoxes.get(k);
+            // One draw per lesion-free slice whether kept or not (the stream, and so the classifier's
+            // jitter below, does not depend on the distractors); a distractor's slice is always kept.
+            if (!boxes && random() >= negativeShare && !negatives) continue;
             const sample = sink.x.write(input.data.subarray(k * sliceLen, (k + 1) * sliceLen));
             if (boxes) sink.lesionSlices += 1;
             sink.boxes.push({
               sample,
               patientId: t.patientId,
               slice: k,
-              boxes: (boxes ?? []).map((b) => mapBox(native, input.geometry, k, b).map(r2)),
+              boxes: toGrid(k, boxes),
+              ...(negatives ? { negatives: toGrid(k, negatives) } : {}),
             });
           }
           sink.ranges.push(range(start, sink.x.samples - start));
@@ -281,7 +291,7 @@ function truthRois(
   referenceSequence: SequenceId,
 ): { roi: Roi; lesionIndex: number }[] {
   const ref = loaded[referenceSequence];
-  const bySlice = boxesBySlice(t, t.series[referenceSequence], ref.sopInstanceUids);
+  const bySlice = boxesBySlice(t.boxes, t.series[referenceSequence], ref.sopInstanceUids);
   const out: { roi: Roi; lesionIndex: number }[] = [];
   for (const k of [...bySlice.keys()].sort((a, b) => a - b)) {
     for (const box of bySlice.get(k)!) {

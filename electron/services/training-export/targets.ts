@@ -5,7 +5,7 @@ import type { Vec3 } from "../../contract/domain";
 import { UsageError } from "../../contract/errors";
 import type { VolumeGeometry } from "../../contract/volume";
 import { gridTransform } from "../../contract/geometry";
-import type { TruthStudy } from "../../phantom/truth";
+import type { TruthBox, TruthStudy } from "../../phantom/truth";
 import type { Roi } from "../../pipeline/types";
 
 /** [x0, y0, x1, y1], pixel (i, j)'s centre at (i, j) (truth.json's and the detector's convention). */
@@ -31,9 +31,12 @@ export function mapBox(native: VolumeGeometry, grid: VolumeGeometry, k: number, 
   return [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)];
 }
 
-/** Truth boxes of one series grouped by slice of its volume (slice order = the volume's). */
+/**
+ * Truth boxes of one series grouped by slice of its volume (slice order = the volume's): a study's
+ * lesion boxes (`truth.boxes`) or its distractors' (`truth.distractorBoxes`).
+ */
 export function boxesBySlice(
-  truth: TruthStudy,
+  boxes: readonly TruthBox[],
   seriesInstanceUid: string,
   sopInstanceUids: string[],
 ): Map<number, BoxPx[]> {
@@ -42,7 +45,7 @@ export function boxesBySlice(
     if (!sliceOf.has(sop)) sliceOf.set(sop, k);
   });
   const out = new Map<number, BoxPx[]>();
-  for (const b of truth.boxes) {
+  for (const b of boxes) {
     if (b.seriesInstanceUid !== seriesInstanceUid) continue;
     const k = sliceOf.get(b.sopInstanceUid);
     if (k === undefined) {

@@ -28,7 +28,10 @@ HELDOUT_PARTS=${HELDOUT_PARTS:-"randomized:100:livercad-heldout-R small:60:liver
 SHIFT_PARTS=${SHIFT_PARTS:-"shifted:80:livercad-shift-S"}
 DET_STEPS=${DET_STEPS:-4000}
 # Detector recipe options for train.py detector (e.g. "--width 12 --crop 96"); empty: the defaults.
+# Round 10's hard-negative trial (not shipped): EXPORT_ARGS="--distractor-slices" (options of
+# `livercad export-training`) with DET_ARGS="--width 12 --hard-negatives 0.5".
 DET_ARGS=${DET_ARGS:-}
+EXPORT_ARGS=${EXPORT_ARGS:-}
 CLS_STEPS=${CLS_STEPS:-8000}
 # Classifier candidates, NAME=ARGS separated by ";": same data, same shared recipe (CLS), each
 # trained in its own lane; train.py select picks one on the validation cohort.
@@ -93,8 +96,9 @@ export_part() {
   $PY native-models/training/train.py shard-cohort --cohort "$WORK/cohort-train-$preset" --shards "$SHARDS" \
     --out "$WORK/shards-train-$preset"
   for ((k = 0; k < SHARDS; k++)); do
+    # shellcheck disable=SC2086 # EXPORT_ARGS is a list of options
     $CLI export-training --cohort "$WORK/shards-train-$preset/shard-$k" --out "$WORK/export-train-$preset-$k" \
-      >"$WORK/export-train-$preset-$k.log" 2>&1 &
+      $EXPORT_ARGS >"$WORK/export-train-$preset-$k.log" 2>&1 &
     pids+=($!)
   done
   for k in "${pids[@]}"; do wait "$k"; done
@@ -106,7 +110,7 @@ part_hash() { find "$WORK/export-train-$1"-*/ -type f | sort | xargs cat | sha25
 EXPORTS=() # the export folders of all training parts
 TENSORS=""
 while read -r preset n seed; do
-  step "export-train-$preset" "$n $seed $preset $SHARDS $PHANTOM_SRC $CLI_SRC" export_part "$preset"
+  step "export-train-$preset" "$n $seed $preset $SHARDS $PHANTOM_SRC $CLI_SRC${EXPORT_ARGS:+ $EXPORT_ARGS}" export_part "$preset"
   [ -f "$WORK/export-train-$preset.sha" ] || part_hash "$preset" # an export from before the hash file
   TENSORS+="$(cat "$WORK/export-train-$preset.sha") "
   for ((k = 0; k < SHARDS; k++)); do EXPORTS+=("$WORK/export-train-$preset-$k"); done
@@ -145,8 +149,8 @@ train_candidate() {
 TRAINING_PY=(native-models/training/{train,detector,classifier,augment,common}.py)
 P="$TRAIN_PARTS $BATCH $SEED $TENSORS $(sha256sum "${TRAINING_PY[@]}" | sha256sum | cut -c1-16)"
 IFS=";" read -ra CANDS <<<"$CLS_CANDIDATES"
-detectors1() { for s in T1_pre T2 DWI; do step "detector-$s" "$P $DET_STEPS $DET_ARGS" train_detector "$s"; done; }
-detectors2() { for s in T1_arterial T1_venous; do step "detector-$s" "$P $DET_STEPS $DET_ARGS" train_detector "$s"; done; }
+detectors1() { for s in T1_pre T2 DWI; do step "detector-$s" "$P $DET_STEPS${DET_ARGS:+ $DET_ARGS}" train_detector "$s"; done; }
+detectors2() { for s in T1_arterial T1_venous; do step "detector-$s" "$P $DET_STEPS${DET_ARGS:+ $DET_ARGS}" train_detector "$s"; done; }
 log "training (logs: $WORK/log-*.txt)"
 pids=()
 for c in "${CANDS[@]}"; do

@@ -236,11 +236,20 @@ describe("randomized cohort on disk (seeds randomized-5, shifted-5)", () => {
     expect(studyTruth(small[0]!).distractorBoxes).toBeUndefined();
   });
 
-  it("exports the distractors as hard negatives and leaves the classifier's tensors as they were", async () => {
+  it("exports the distractors as hard negatives (--distractor-slices), the classifier's tensors as they were", async () => {
     const truthFile = path.join(randomDir, "truth.json");
     const withDistractors = path.join(tmp, "export-with");
     const without = path.join(tmp, "export-without");
-    await exportTraining({ cohortDir: randomDir, outDir: withDistractors, seed: 7 });
+    await exportTraining({
+      cohortDir: randomDir,
+      outDir: withDistractors,
+      seed: 7,
+      distractorSlices: true,
+    });
+    // Without the option the detectors' slices are the draw's alone (as the shipped detectors
+    // were trained), each listing its distractors as negatives.
+    const plain = path.join(tmp, "export-plain");
+    await exportTraining({ cohortDir: randomDir, outDir: plain, seed: 7 });
     const original = fs.readFileSync(truthFile, "utf8");
     const truth = JSON.parse(original) as Truth;
     for (const t of truth.studies) delete t.distractorBoxes;
@@ -272,7 +281,16 @@ describe("randomized cohort on disk (seeds randomized-5, shifted-5)", () => {
       // Every slice kept before is kept again with the same boxes; the slices added are
       // distractors' slices that the 25% draw of lesion-free slices had left out.
       const key = (e: Entry) => `${e.patientId}:${e.slice}:${JSON.stringify(e.boxes)}`;
+      const p = JSON.parse(read(plain, "detectors", q, "boxes.json").toString()) as Entry[];
+      expect(p.map(key), q).toEqual(b.map(key));
+      expect(
+        read(plain, "detectors", q, "x.f32").equals(read(without, "detectors", q, "x.f32")),
+        q,
+      ).toBe(true);
       const before = new Set(b.map(key));
+      expect(p.filter((e) => e.negatives).map(key), q).toEqual(
+        a.filter((e) => e.negatives && before.has(key(e))).map(key),
+      );
       const after = new Set(a.map(key));
       expect(
         b.every((e) => after.has(key(e))),

@@ -11,7 +11,8 @@ import { intOption, stringOption, type Command } from "../command";
 export const exportTrainingCommand: Command = {
   name: "export-training",
   summary: "Export detector slices + boxes and classifier crops + labels from a phantom cohort.",
-  usage: "--cohort DIR --out DIR [--jitter K] [--seed S] [--negatives F] [--config FILE]",
+  usage:
+    "--cohort DIR --out DIR [--jitter K] [--seed S] [--negatives F] [--distractor-slices] [--config FILE]",
   help: [
     "Options:",
     "  --cohort DIR     a phantom cohort (DIR/truth.json + one folder per study)",
@@ -20,6 +21,10 @@ export const exportTrainingCommand: Command = {
     "  --jitter K       jittered ROI copies per lesion slice (centre +-20%, size +-25%; default 4)",
     "  --seed S         integer seed of the jitter and of the lesion-free slice draw (default 1)",
     "  --negatives F    share of lesion-free slices kept for the detectors (default 0.25)",
+    "  --distractor-slices",
+    "                   also keep every lesion-free slice with a distractor (truth.json's",
+    "                   distractorBoxes), the detectors' hard negatives (round 10; default: only",
+    "                   the draw above, as the shipped detectors were trained)",
     "  --config FILE    JSON overrides of the pipeline config (detectorSize, cropSize, ...)",
     "x.f32 is raw little-endian float32 with the shape in meta.json.",
   ].join("\n"),
@@ -29,6 +34,7 @@ export const exportTrainingCommand: Command = {
     jitter: { type: "string" },
     seed: { type: "string" },
     negatives: { type: "string" },
+    "distractor-slices": { type: "boolean" },
     config: { type: "string" },
   },
   async run(args) {
@@ -49,6 +55,7 @@ export const exportTrainingCommand: Command = {
       jitter: intOption(args, "jitter", 4),
       seed: intOption(args, "seed", 1),
       negativeShare: negatives,
+      distractorSlices: args.values["distractor-slices"] === true,
       config,
       onStudy: (done, total, patientId) => {
         if (process.stderr.isTTY) process.stderr.write(`\r${done}/${total} ${patientId}`);

@@ -43,6 +43,12 @@ export interface ExportOptions {
   seed?: number;
   /** Share of lesion-free slices kept for the detectors (all lesion slices are kept). */
   negativeShare?: number;
+  /**
+   * Also keep every lesion-free slice that has a distractor (truth.json's `distractorBoxes`), the
+   * detectors' hard negatives (round 10). Off: the kept slices are the draw's alone, as the
+   * shipped detectors were trained; either way a kept slice lists its distractors as `negatives`.
+   */
+  distractorSlices?: boolean;
   jitterSpec?: JitterSpec;
   config?: Partial<PipelineConfig>;
   onStudy?: (done: number, total: number, patientId: string) => void;
@@ -79,6 +85,7 @@ export async function exportTraining(options: ExportOptions): Promise<ExportSumm
   const K = options.jitter ?? 4;
   const seed = options.seed ?? 1;
   const negativeShare = options.negativeShare ?? 0.25;
+  const distractorSlices = options.distractorSlices ?? false;
   const jitterSpec = options.jitterSpec ?? { centre: 0.2, size: 0.25 };
   if (!Number.isInteger(K) || K < 0) throw new UsageError(`--jitter must be >= 0, got ${K}`);
   if (!(negativeShare >= 0 && negativeShare <= 1)) {
@@ -166,8 +173,8 @@ export async function exportTraining(options: ExportOptions): Promise<ExportSumm
             const boxes = truthBoxes.get(k);
             const negatives = distractorBoxes.get(k);
             // One draw per lesion-free slice whether kept or not (the stream, and so the classifier's
-            // jitter below, does not depend on the distractors); a distractor's slice is always kept.
-            if (!boxes && random() >= negativeShare && !negatives) continue;
+            // jitter below, does not depend on the distractors).
+            if (!boxes && random() >= negativeShare && !(distractorSlices && negatives)) continue;
             const sample = sink.x.write(input.data.subarray(k * sliceLen, (k + 1) * sliceLen));
             if (boxes) sink.lesionSlices += 1;
             sink.boxes.push({
@@ -250,6 +257,7 @@ export async function exportTraining(options: ExportOptions): Promise<ExportSumm
         "[x0, y0, x1, y1] in detector-grid pixels; x along columns, pixel (i, j)'s centre at (i, j)",
       lesionSlices: d.lesionSlices,
       negativeShare,
+      distractorSlices,
       studies: d.ranges,
     };
     bytes += d.x.bytes + d.boxes.bytes + writeJson(path.join(detDir(s), "meta.json"), meta);

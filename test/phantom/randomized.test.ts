@@ -9,6 +9,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SEQUENCES, type SequenceId } from "../../electron/contract/domain";
 import { generateCohort, seriesFolder } from "../../electron/phantom/cohort";
+import type { SeriesPlan } from "../../electron/phantom/geometry";
 import { planCohort, type StudyPlan } from "../../electron/phantom/plan";
 import { SEQUENCE_OF_KIND } from "../../electron/phantom/protocol";
 import { renderSignal } from "../../electron/phantom/render";
@@ -33,6 +34,25 @@ function files(dir: string): string[] {
     .readdirSync(dir, { recursive: true, encoding: "utf8" })
     .filter((f) => f.endsWith(".dcm"))
     .sort();
+}
+
+/** A plan point (after the series' shift): its nearest slice k and continuous pixel (i, j) there. */
+function nearestPixel(
+  series: SeriesPlan,
+  point: readonly number[],
+): { k: number; i: number; j: number } {
+  const c = point.map((v, a) => v + series.shift[a]!);
+  const k = series.slices.reduce(
+    (b, sl, i) =>
+      Math.abs(sl.location - c[2]!) < Math.abs(series.slices[b]!.location - c[2]!) ? i : b,
+    0,
+  );
+  const sl = series.slices[k]!;
+  return {
+    k,
+    i: (c[0]! - sl.position[0]) / series.pixelSpacing,
+    j: (c[1]! - sl.position[1]) / series.rowSpacing,
+  };
 }
 
 const CAD = (p: StudyPlan) => p.series.filter((s) => SEQUENCE_OF_KIND[s.kind] !== undefined);
@@ -169,15 +189,7 @@ describe("randomized cohort on disk (seeds randomized-5, shifted-5)", () => {
         for (const id of SEQUENCES) {
           const series = plan.series.find((x) => SEQUENCE_OF_KIND[x.kind] === id)!;
           expect(fs.existsSync(path.join(dir, plan.patientId, seriesFolder(series)))).toBe(true);
-          const c = lesion.center.map((v, a) => v + series.shift[a]!);
-          const k = series.slices.reduce(
-            (b, sl, i) =>
-              Math.abs(sl.location - c[2]!) < Math.abs(series.slices[b]!.location - c[2]!) ? i : b,
-            0,
-          );
-          const sl = series.slices[k]!;
-          const i = (c[0]! - sl.position[0]) / series.pixelSpacing;
-          const j = (c[1]! - sl.position[1]) / series.rowSpacing;
+          const { k, i, j } = nearestPixel(series, lesion.center);
           const boxes = study.boxes.filter(
             (b) =>
               b.seriesInstanceUid === series.seriesInstanceUid &&
@@ -211,15 +223,7 @@ describe("randomized cohort on disk (seeds randomized-5, shifted-5)", () => {
     for (const cyst of plan.distractors!.cysts) {
       for (const id of SEQUENCES) {
         const series = plan.series.find((x) => SEQUENCE_OF_KIND[x.kind] === id)!;
-        const c = cyst.center.map((v, a) => v + series.shift[a]!);
-        const k = series.slices.reduce(
-          (b, sl, i) =>
-            Math.abs(sl.location - c[2]!) < Math.abs(series.slices[b]!.location - c[2]!) ? i : b,
-          0,
-        );
-        const sl = series.slices[k]!;
-        const i = (c[0]! - sl.position[0]) / series.pixelSpacing;
-        const j = (c[1]! - sl.position[1]) / series.rowSpacing;
+        const { k, i, j } = nearestPixel(series, cyst.center);
         const sop = study.distractorBoxes!.filter(
           (b) =>
             b.sopInstanceUid === sopInstanceUid(plan, series, k) &&

@@ -77,15 +77,23 @@ export function lesionSection(
   ];
 }
 
-/** Each blob's section on every slice of the five sequences' series, as truth boxes. */
+/** The five sequences' series of a study, in SEQUENCES order. */
+function sequenceSeries(study: StudyPlan): SeriesPlan[] {
+  return SEQUENCES.map((id) => {
+    const s = study.series.find((x) => SEQUENCE_OF_KIND[x.kind] === id);
+    if (!s) throw new Error(`study ${study.key} has no ${id} series`);
+    return s;
+  });
+}
+
+/** Each blob's section on every slice of the given series, as truth boxes. */
 function sectionBoxes(
   study: StudyPlan,
+  series: readonly SeriesPlan[],
   blobs: readonly Pick<LesionPlan, "center" | "semiAxes">[],
 ): TruthBox[] {
   const boxes: TruthBox[] = [];
-  for (const id of SEQUENCES) {
-    const s = study.series.find((x) => SEQUENCE_OF_KIND[x.kind] === id);
-    if (!s) throw new Error(`study ${study.key} has no ${id} series`);
+  for (const s of series) {
     s.slices.forEach((_, k) => {
       for (const blob of blobs) {
         const box = lesionSection(blob, s, k);
@@ -103,15 +111,11 @@ function sectionBoxes(
 }
 
 export function studyTruth(study: StudyPlan): TruthStudy {
-  const series = {} as Record<SequenceId, string>;
-  for (const id of SEQUENCES) {
-    const s = study.series.find((x) => SEQUENCE_OF_KIND[x.kind] === id);
-    if (!s) throw new Error(`study ${study.key} has no ${id} series`);
-    series[id] = s.seriesInstanceUid;
-  }
-  const boxes = sectionBoxes(study, study.lesions);
+  const cad = sequenceSeries(study);
+  const series = Object.fromEntries(
+    SEQUENCES.map((id, i) => [id, cad[i]!.seriesInstanceUid]),
+  ) as Record<SequenceId, string>;
   const d = study.distractors;
-  const distractors = d ? [...d.cysts, ...d.hemangiomas] : [];
   return {
     patientId: study.patientId,
     studyInstanceUid: study.studyInstanceUid,
@@ -121,7 +125,7 @@ export function studyTruth(study: StudyPlan): TruthStudy {
       diameter_mm: r2(l.diameterMm),
     })),
     series,
-    boxes,
-    ...(d ? { distractorBoxes: sectionBoxes(study, distractors) } : {}),
+    boxes: sectionBoxes(study, cad, study.lesions),
+    ...(d ? { distractorBoxes: sectionBoxes(study, cad, [...d.cysts, ...d.hemangiomas]) } : {}),
   };
 }

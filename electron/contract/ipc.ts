@@ -324,7 +324,13 @@ export interface NetworkStatusView {
     retrieve?: "move" | "get";
   }[];
   /** DICOMweb services (QIDO-RS / WADO-RS / STOW-RS), set in network.json or `livercad nodes`. */
-  webNodes: { name: string; url: string; authEnv?: string }[];
+  webNodes: {
+    name: string;
+    url: string;
+    authEnv?: string;
+    /** OAuth 2.0 client credentials (the secret's variable name only, never the secret). */
+    oauth?: { tokenUrl: string; clientId: string; secretEnv: string; scope?: string };
+  }[];
   /** Studies received since the app started, newest first. */
   arrivals: {
     studyInstanceUid: string;
@@ -632,6 +638,16 @@ export const CHANNELS = {
             url: z.string().max(2048),
             /** The environment variable holding the Authorization header; "" or absent: none. */
             authEnv: z.string().max(255).optional(),
+            /** OAuth client credentials as typed; every field "" or absent: none. */
+            oauth: z
+              .object({
+                tokenUrl: z.string().max(2048),
+                clientId: z.string().max(255),
+                secretEnv: z.string().max(255),
+                scope: z.string().max(1024),
+              })
+              .partial()
+              .optional(),
           }),
         )
         .max(100)

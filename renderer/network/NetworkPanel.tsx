@@ -185,6 +185,13 @@ export function NetworkPanel({ onClose }: { onClose: () => void }) {
                       <td>
                         {n.url}
                         {n.authEnv && <span className="muted"> (login from ${n.authEnv})</span>}
+                        {n.oauth && (
+                          <span className="muted">
+                            {" "}
+                            (OAuth client {n.oauth.clientId} at {n.oauth.tokenUrl}, secret from $
+                            {n.oauth.secretEnv})
+                          </span>
+                        )}
                       </td>
                       {echoCell(n.name)}
                     </tr>

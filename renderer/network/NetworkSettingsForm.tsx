@@ -1,6 +1,7 @@
 // The Network settings editor (issue 14 round 6): this workstation's listener (AE title, port,
 // bind address, on/off, allowed callers, quiet period, auto-analysis), the remote nodes (add,
-// edit, remove; C-MOVE or C-GET) and the DICOMweb services (name, base URL). Values are checked as they are typed by the rules the main
+// edit, remove; C-MOVE or C-GET) and the DICOMweb services (name, base URL, login by an
+// Authorization variable or by OAuth client credentials). Values are checked as they are typed by the rules the main
 // process applies again on save (PS3.5 6.2 AE titles, ports 1-65535, IP addresses); the save
 // writes network.json, restarts the listener and is audited.
 import { useState } from "react";
@@ -11,6 +12,7 @@ import {
   envNameProblem,
   hostProblem,
   ipProblem,
+  oauthProblems,
   portProblem,
   webUrlProblem,
 } from "./validate";
@@ -37,7 +39,17 @@ function fromStatus(s: NetworkStatusView): Edit {
       port: n.port,
       retrieve: n.retrieve ?? "move",
     })),
-    webNodes: s.webNodes.map((n) => ({ name: n.name, url: n.url, authEnv: n.authEnv ?? "" })),
+    webNodes: s.webNodes.map((n) => ({
+      name: n.name,
+      url: n.url,
+      authEnv: n.authEnv ?? "",
+      oauth: {
+        tokenUrl: n.oauth?.tokenUrl ?? "",
+        clientId: n.oauth?.clientId ?? "",
+        secretEnv: n.oauth?.secretEnv ?? "",
+        scope: n.oauth?.scope ?? "",
+      },
+    })),
   };
 }
 
@@ -50,6 +62,37 @@ function Problem({ text, label }: { text: string | null; label: string }) {
 }
 
 /** One text cell of an editable table row: the input and its as-you-type problem. */
+const OAUTH_HELP =
+  "OAuth 2.0 client credentials, for a service behind an identity provider: the token endpoint, the client id, the environment variable of the workstation holding the client secret (the secret is not stored in the settings), and the scopes if the provider needs them. The token is renewed before it expires and when the service refuses it. Leave empty to use the Authorization variable or no login.";
+
+/** One labelled input of a DICOMweb service's OAuth row. */
+function OAuthField({
+  label,
+  value,
+  problem,
+  onChange,
+  size,
+}: {
+  label: string;
+  value: string;
+  problem: string | null;
+  onChange: (value: string) => void;
+  size?: number;
+}) {
+  return (
+    <label className="oauth-field">
+      {label.replace(/^OAuth /, "")}{" "}
+      <input
+        aria-label={label}
+        size={size ?? 16}
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+      />
+      <Problem text={problem} label={label} />{" "}
+    </label>
+  );
+}
+
 function TextCell({
   label,
   value,
@@ -125,6 +168,7 @@ export function NetworkSettingsForm({
     name: nameProblem(n.name, edit.nodes.length + i),
     url: webUrlProblem(n.url),
     authEnv: envNameProblem(n.authEnv ?? ""),
+    ...oauthProblems(n.oauth ?? {}, n.authEnv ?? ""),
   }));
   const localProblems = {
     aeTitle: aeTitleProblem(l.aeTitle),
@@ -325,7 +369,7 @@ export function NetworkSettingsForm({
           </tr>
         </thead>
         <tbody>
-          {edit.webNodes.map((n, i) => (
+          {edit.webNodes.flatMap((n, i) => [
             <tr key={i} data-web-row={i}>
               <TextCell
                 label="Service name"
@@ -351,8 +395,40 @@ export function NetworkSettingsForm({
                   setEdit((e) => ({ ...e, webNodes: e.webNodes.filter((_, k) => k !== i) }))
                 }
               />
-            </tr>
-          ))}
+            </tr>,
+            <tr key={`${i}-oauth`} data-web-oauth-row={i}>
+              <td className="muted" title={OAUTH_HELP}>
+                or OAuth login
+              </td>
+              <td colSpan={3}>
+                <OAuthField
+                  label="OAuth token URL"
+                  size={40}
+                  value={n.oauth?.tokenUrl ?? ""}
+                  problem={webProblems[i]!.tokenUrl}
+                  onChange={(v) => setWebNode(i, { oauth: { ...n.oauth, tokenUrl: v } })}
+                />
+                <OAuthField
+                  label="OAuth client id"
+                  value={n.oauth?.clientId ?? ""}
+                  problem={webProblems[i]!.clientId}
+                  onChange={(v) => setWebNode(i, { oauth: { ...n.oauth, clientId: v } })}
+                />
+                <OAuthField
+                  label="OAuth client secret variable"
+                  value={n.oauth?.secretEnv ?? ""}
+                  problem={webProblems[i]!.secretEnv}
+                  onChange={(v) => setWebNode(i, { oauth: { ...n.oauth, secretEnv: v } })}
+                />
+                <OAuthField
+                  label="OAuth scope"
+                  value={n.oauth?.scope ?? ""}
+                  problem={null}
+                  onChange={(v) => setWebNode(i, { oauth: { ...n.oauth, scope: v } })}
+                />
+              </td>
+            </tr>,
+          ])}
         </tbody>
       </table>
       <div className="row">

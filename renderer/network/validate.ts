@@ -49,3 +49,32 @@ export function envNameProblem(value: string): string | null {
   const v = value.trim();
   return v === "" || /^[A-Za-z_][A-Za-z0-9_]*$/.test(v) ? null : "a variable name, e.g. PACS_AUTH";
 }
+
+/** A DICOMweb service's OAuth fields as typed (all empty: no OAuth). */
+export interface OAuthEdit {
+  tokenUrl?: string;
+  clientId?: string;
+  secretEnv?: string;
+  scope?: string;
+}
+
+/**
+ * The OAuth fields' problems (settings.ts checkOAuth): none when all are empty; else the token URL,
+ * the client id and the secret's variable are needed, and the authorization variable must be empty.
+ */
+export function oauthProblems(
+  o: OAuthEdit,
+  authEnv: string,
+): { tokenUrl: string | null; clientId: string | null; secretEnv: string | null } {
+  const used = [o.tokenUrl, o.clientId, o.secretEnv, o.scope].some((v) => (v ?? "").trim() !== "");
+  if (!used) return { tokenUrl: null, clientId: null, secretEnv: null };
+  const secret = (o.secretEnv ?? "").trim();
+  return {
+    tokenUrl:
+      authEnv.trim() !== ""
+        ? "OAuth or an authorization variable, not both"
+        : webUrlProblem(o.tokenUrl ?? ""),
+    clientId: (o.clientId ?? "").trim() === "" ? "required" : null,
+    secretEnv: secret === "" ? "required" : envNameProblem(secret),
+  };
+}

@@ -1,9 +1,11 @@
 // The Network settings editor in Chromium over the loopback bridge (issue 14 round 6): the
 // workstation opens listening on one port with one node (a dcmtk storescp spawned here on
 // 127.0.0.1); the editor flags a too-long AE title and a bad host as they are typed, then saves a
-// new AE title, port, quiet period, a second node retrieved by C-GET and a DICOMweb service. The listener answers on
-// the new port only, network.json holds what `livercad nodes` would list, the change is audited,
-// and the new node echoes. LIVERCAD_DOCS_SCREENSHOTS=docs writes docs/network-settings.png.
+// new AE title, port, quiet period, a second node retrieved by C-GET and two DICOMweb services
+// (one logging in by an Authorization variable, one by OAuth client credentials; both ways on one
+// service are refused). The listener answers on the new port only, network.json holds what
+// `livercad nodes` would list, the change is audited, and the new node echoes.
+// LIVERCAD_DOCS_SCREENSHOTS=docs writes docs/network-settings.png.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -16,6 +18,7 @@ import { freePort } from "../helpers/ports";
 
 const HAS_DCMTK = spawnSync("storescp", ["--version"]).status === 0;
 const shots = process.env.LIVERCAD_DOCS_SCREENSHOTS;
+const IDP_URL = "https://idp.hospital.local/realms/site/protocol/openid-connect/token";
 
 describe.skipIf(!HAS_DCMTK)("Network settings editor", () => {
   let dir: string;
@@ -91,6 +94,25 @@ describe.skipIf(!HAS_DCMTK)("Network settings editor", () => {
     expect(await save.isDisabled()).toBe(true);
     await web.getByLabel("Authorization variable", { exact: true }).fill("PACS_AUTH");
     expect(await save.isDisabled()).toBe(false);
+    // One way to log in per service: OAuth beside the Authorization variable is refused.
+    const webOAuth = form.locator("[data-web-oauth-row='0']");
+    await webOAuth.getByLabel("OAuth token URL", { exact: true }).fill("https://idp/token");
+    await webOAuth.getByLabel("OAuth token URL problem").filter({ hasText: "not both" }).waitFor();
+    expect(await save.isDisabled()).toBe(true);
+    await webOAuth.getByLabel("OAuth token URL", { exact: true }).fill("");
+    // A second service behind an identity provider: OAuth client credentials, all three needed.
+    await form.getByRole("button", { name: "Add DICOMweb service" }).click();
+    const web2 = form.locator("[data-web-row='1']");
+    const web2OAuth = form.locator("[data-web-oauth-row='1']");
+    await web2.getByLabel("Service name", { exact: true }).fill("cloud");
+    await web2.getByLabel("Service URL", { exact: true }).fill(`${webUrl}/cloud`);
+    await web2OAuth.getByLabel("OAuth token URL", { exact: true }).fill(IDP_URL);
+    await web2OAuth.getByLabel("OAuth client id problem").filter({ hasText: "required" }).waitFor();
+    expect(await save.isDisabled()).toBe(true);
+    await web2OAuth.getByLabel("OAuth client id", { exact: true }).fill("livercad-ws");
+    await web2OAuth.getByLabel("OAuth client secret variable", { exact: true }).fill("IDP_SECRET");
+    await web2OAuth.getByLabel("OAuth scope", { exact: true }).fill("dicomweb");
+    expect(await save.isDisabled()).toBe(false);
     if (shots) await page.screenshot({ path: path.join(shots, "network-settings.png") });
 
     await save.click();
@@ -111,7 +133,19 @@ describe.skipIf(!HAS_DCMTK)("Network settings editor", () => {
       { name: "archive", aeTitle: "STORESCP", host: "127.0.0.1", port: scpPort },
       { name: "pacs2", aeTitle: "STORESCP", host: "127.0.0.1", port: scpPort, retrieve: "get" },
     ]);
-    expect(saved.webNodes).toEqual([{ name: "web1", url: webUrl, authEnv: "PACS_AUTH" }]);
+    expect(saved.webNodes).toEqual([
+      { name: "web1", url: webUrl, authEnv: "PACS_AUTH" },
+      {
+        name: "cloud",
+        url: `${webUrl}/cloud`,
+        oauth: {
+          tokenUrl: IDP_URL,
+          clientId: "livercad-ws",
+          secretEnv: "IDP_SECRET",
+          scope: "dicomweb",
+        },
+      },
+    ]);
 
     // The listener was restarted: it answers as WS_EDITED on the new port, the old one is closed.
     const onNew = await echo(
@@ -136,7 +170,7 @@ describe.skipIf(!HAS_DCMTK)("Network settings editor", () => {
     expect(audit[0]!.actor).toBe(ACTOR);
     expect(JSON.parse(audit[0]!.details_json)).toMatchObject({
       local: { aeTitle: { from: "WS_E2E", to: "WS_EDITED" }, port: { from: oldPort, to: newPort } },
-      added: ["pacs2", "web1"],
+      added: ["pacs2", "web1", "cloud"],
     });
 
     // The new node is in the table with its method, and its Echo button reaches it.
@@ -146,7 +180,10 @@ describe.skipIf(!HAS_DCMTK)("Network settings editor", () => {
     await rows.nth(1).getByRole("button", { name: "Echo" }).click();
     await page.getByLabel("Echo pacs2").filter({ hasText: /^OK/ }).waitFor();
     const webRows = page.getByRole("table", { name: "DICOMweb services" }).locator("tbody tr");
-    expect(await webRows.count()).toBe(1);
+    expect(await webRows.count()).toBe(2);
     expect(await webRows.first().textContent()).toContain(`${webUrl} (login from $PACS_AUTH)`);
+    expect(await webRows.nth(1).textContent()).toContain(
+      `(OAuth client livercad-ws at ${IDP_URL}, secret from $IDP_SECRET)`,
+    );
   });
 });

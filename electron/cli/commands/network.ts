@@ -18,6 +18,7 @@ import {
   resolveWebNode,
   upsertWebNode,
   checkEnvName,
+  checkOAuth,
   RETRIEVE_METHODS,
   upsertNode,
   writeSettings,
@@ -40,6 +41,24 @@ export function callingAe(args: ParsedArgs, settings: NetworkSettings): string {
   return checkAeTitle(stringOption(args, "aet") ?? settings.local.aeTitle, "--aet");
 }
 
+/** The --oauth-* options of `nodes --add`, checked; undefined when none is given. */
+function oauthOption(args: ParsedArgs) {
+  return checkOAuth(
+    {
+      tokenUrl: stringOption(args, "oauth-token-url"),
+      clientId: stringOption(args, "oauth-client-id"),
+      secretEnv: stringOption(args, "oauth-secret-env"),
+      scope: stringOption(args, "oauth-scope"),
+    },
+    "",
+    {
+      tokenUrl: "--oauth-token-url",
+      clientId: "--oauth-client-id",
+      secretEnv: "--oauth-secret-env",
+    },
+  );
+}
+
 export function nodeArg(args: ParsedArgs): string {
   const ref = args.positionals[0];
   if (!ref) throw new UsageError("Give the remote node: a configured name or AE@host:port.");
@@ -55,7 +74,7 @@ export const nodesCommand: Command = {
   name: "nodes",
   summary: "List, add or remove the remote DICOM nodes (PACS, scanners) in network.json.",
   usage:
-    "[--add NAME AE@host:port [--retrieve move|get]] [--add NAME http(s)://URL [--auth-env VAR]] [--remove NAME] [--db FILE]",
+    "[--add NAME AE@host:port [--retrieve move|get]] [--add NAME http(s)://URL [--auth-env VAR | --oauth-token-url URL --oauth-client-id ID --oauth-secret-env VAR [--oauth-scope S]]] [--remove NAME] [--db FILE]",
   help: [
     "Options:",
     "  --add NAME AE@HOST:PORT   add or replace a node (e.g. --add pacs PACS@10.0.0.5:104)",
@@ -65,6 +84,11 @@ export const nodesCommand: Command = {
     "  --auth-env VAR            with a DICOMweb --add: send the value of the environment variable",
     "                            VAR as the Authorization header (e.g. 'Basic dXNlcjpwYXNz'); the",
     "                            secret stays out of network.json",
+    "  --oauth-token-url URL     with a DICOMweb --add: log in by OAuth 2.0 client credentials at",
+    "                            this token endpoint instead; with --oauth-client-id ID and",
+    "                            --oauth-secret-env VAR (the variable holding the client secret),",
+    "                            optionally --oauth-scope 'S1 S2'; the Bearer token is renewed",
+    "                            before it expires and when the service refuses it",
     "  --remove NAME             remove a node",
     "Settings live in the data directory's network.json (local AE, port, bind, allow-list too).",
   ].join("\n"),
@@ -74,6 +98,10 @@ export const nodesCommand: Command = {
     remove: { type: "string" },
     retrieve: { type: "string" },
     "auth-env": { type: "string" },
+    "oauth-token-url": { type: "string" },
+    "oauth-client-id": { type: "string" },
+    "oauth-secret-env": { type: "string" },
+    "oauth-scope": { type: "string" },
   },
   allowPositionals: true,
   async run(args) {
@@ -88,13 +116,24 @@ export const nodesCommand: Command = {
         throw new UsageError(`--retrieve must be move or get, got "${retrieve}".`);
       }
       const authEnv = stringOption(args, "auth-env");
+      const oauth = oauthOption(args);
       if (/^[a-z][a-z0-9+.-]*:\/\//i.test(spec)) {
         if (retrieve !== undefined) throw new UsageError("--retrieve is for DIMSE nodes only.");
         if (authEnv !== undefined) checkEnvName(authEnv, "--auth-env");
-        next = upsertWebNode(next, { name: add, url: spec, ...(authEnv ? { authEnv } : {}) });
+        if (authEnv !== undefined && oauth) {
+          throw new UsageError(
+            "--auth-env and --oauth-token-url are two ways to log in: give one.",
+          );
+        }
+        next = upsertWebNode(next, {
+          name: add,
+          url: spec,
+          ...(authEnv ? { authEnv } : {}),
+          ...(oauth ? { oauth } : {}),
+        });
       } else {
-        if (authEnv !== undefined)
-          throw new UsageError("--auth-env is for DICOMweb services only.");
+        if (authEnv !== undefined || oauth)
+          throw new UsageError("--auth-env and --oauth-* are for DICOMweb services only.");
         next = upsertNode(next, {
           name: add,
           ...parseRemoteNode(spec),
@@ -113,7 +152,12 @@ export const nodesCommand: Command = {
       );
     }
     for (const n of next.webNodes) {
-      console.log(`${n.name}\t${n.url}\tdicomweb${n.authEnv ? `\tauth=$${n.authEnv}` : ""}`);
+      const login = n.authEnv
+        ? `\tauth=$${n.authEnv}`
+        : n.oauth
+          ? `\toauth=${n.oauth.clientId}@${n.oauth.tokenUrl} secret=$${n.oauth.secretEnv}`
+          : "";
+      console.log(`${n.name}\t${n.url}\tdicomweb${login}`);
     }
     return 0;
   },

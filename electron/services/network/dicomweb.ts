@@ -2,10 +2,12 @@
 // study and series level (PS3.18 10.6) and STOW-RS store (10.5) here, WADO-RS retrieve in
 // dicomweb-retrieve.ts. Results map onto the DIMSE SCU's shapes (QueryMatch, SendOutcome) so the
 // CLI reports both alike. Node's own fetch is used (no new dependency); every request goes through
-// `request` (timeout, cancel, the node's Authorization, a transport failure naming the node).
+// `request` (timeout, cancel, the node's Authorization, a transport failure naming the node); an
+// OAuth node's token comes from oauth.ts and is renewed once if the service answers 401.
 import fs from "node:fs";
 import { randomUUID } from "node:crypto";
 import { errorMessage } from "../../contract/errors";
+import { accessToken, type OAuthClient } from "./oauth";
 import { splitPart10 } from "./part10";
 import {
   NetworkError,
@@ -22,6 +24,8 @@ export interface WebNode {
   url: string;
   /** The environment variable holding the Authorization header's value, for a service behind a login. */
   authEnv?: string;
+  /** OAuth 2.0 client credentials instead (a Bearer token from the site's identity provider). */
+  oauth?: OAuthClient;
 }
 
 export interface WebOptions {
@@ -35,8 +39,19 @@ export function endpoint(node: WebNode, path: string, query?: URLSearchParams): 
   return `${base}${path}${q}`;
 }
 
-/** The Authorization header of a node with `authEnv`, read at each request (never logged). */
-function authorization(node: WebNode): Record<string, string> {
+/**
+ * The Authorization header: an OAuth node's Bearer token (`stale`: the one the service just
+ * refused), or the value of a node's `authEnv`, read at each request (never logged).
+ */
+async function authorization(
+  node: WebNode,
+  timeoutMs: number,
+  stale?: string,
+): Promise<Record<string, string>> {
+  if (node.oauth) {
+    const token = await accessToken(node.name, node.oauth, Math.min(timeoutMs, 30_000), stale);
+    return { Authorization: `Bearer ${token}` };
+  }
   if (!node.authEnv) return {};
   const value = process.env[node.authEnv];
   if (!value) {
@@ -47,7 +62,11 @@ function authorization(node: WebNode): Record<string, string> {
   return { Authorization: value };
 }
 
-/** One request with a timeout (and the caller's cancel); a transport failure names the node. */
+/**
+ * One request with a timeout (and the caller's cancel); a transport failure names the node. An
+ * OAuth node's 401 (its token revoked or expired early) renews the token and sends the request
+ * once more, so `init.body` must be bytes or text, not a stream.
+ */
 export async function request(
   node: WebNode,
   url: string,
@@ -55,30 +74,38 @@ export async function request(
   timeoutMs: number,
   cancel?: AbortSignal,
 ): Promise<Response> {
-  const timeout = AbortSignal.timeout(timeoutMs);
-  const headers = {
-    ...(init.headers as Record<string, string> | undefined),
-    ...authorization(node),
+  const send = async (auth: Record<string, string>): Promise<Response> => {
+    const timeout = AbortSignal.timeout(timeoutMs);
+    try {
+      return await fetch(url, {
+        ...init,
+        headers: { ...(init.headers as Record<string, string> | undefined), ...auth },
+        signal: cancel ? AbortSignal.any([timeout, cancel]) : timeout,
+      });
+    } catch (err) {
+      const cause = (err as { cause?: unknown }).cause;
+      throw new NetworkError(`${node.name} (${url}): ${errorMessage(cause ?? err)}`, {
+        cause: err,
+      });
+    }
   };
-  try {
-    return await fetch(url, {
-      ...init,
-      headers,
-      signal: cancel ? AbortSignal.any([timeout, cancel]) : timeout,
-    });
-  } catch (err) {
-    const cause = (err as { cause?: unknown }).cause;
-    throw new NetworkError(`${node.name} (${url}): ${errorMessage(cause ?? err)}`, { cause: err });
-  }
+  const auth = await authorization(node, timeoutMs);
+  const res = await send(auth);
+  if (res.status !== 401 || !node.oauth) return res;
+  await res.arrayBuffer().catch(() => undefined);
+  const refused = auth.Authorization!.slice("Bearer ".length);
+  return send(await authorization(node, timeoutMs, refused));
 }
 
 export async function failure(node: WebNode, url: string, res: Response): Promise<NetworkError> {
   const body = (await res.text().catch(() => "")).slice(0, 200).replace(/\s+/g, " ").trim();
   const hint =
     res.status === 401 || res.status === 403
-      ? node.authEnv
-        ? ` (the credentials in ${node.authEnv} were refused)`
-        : " (the service wants a login: livercad nodes --add NAME URL --auth-env VAR)"
+      ? node.oauth
+        ? ` (the service refused a fresh token of client ${node.oauth.clientId} from ${node.oauth.tokenUrl}: check the client's roles and scope)`
+        : node.authEnv
+          ? ` (the credentials in ${node.authEnv} were refused)`
+          : " (the service wants a login: livercad nodes --add NAME URL --auth-env VAR, or --oauth-token-url)"
       : "";
   return new NetworkError(
     `${node.name} (${url}): HTTP ${res.status} ${res.statusText}${body ? `: ${body}` : ""}${hint}`,

@@ -6,7 +6,7 @@ import net from "node:net";
 import type { Request } from "../../contract/ipc";
 import { UsageError } from "../../contract/errors";
 import { checkAeTitle, checkPort, parseAllowedPeer } from "./config";
-import { checkEnvName, checkWebUrl, type NetworkSettings } from "./settings";
+import { checkEnvName, checkOAuth, checkWebUrl, type NetworkSettings } from "./settings";
 
 export type SettingsEdit = Request<"network:save-settings">;
 
@@ -100,12 +100,23 @@ export function applySettingsEdit(
   const webNodes = (edit.webNodes ?? current.webNodes).map((n, i) => {
     const { name, where } = checkNodeName("DICOMweb service", i, n.name, names);
     const authEnv = n.authEnv?.trim() ?? "";
+    const oauth = checkOAuth(n.oauth ?? {}, where, {
+      tokenUrl: "OAuth token URL",
+      clientId: "OAuth client id",
+      secretEnv: "OAuth client secret variable",
+    });
+    if (authEnv !== "" && oauth) {
+      throw new UsageError(
+        `${where}: an authorization variable and OAuth are two ways to log in: give one.`,
+      );
+    }
     return {
       name,
       url: checkWebUrl(n.url, `${where}: URL`),
       ...(authEnv !== ""
         ? { authEnv: checkEnvName(authEnv, `${where}: authorization variable`) }
         : {}),
+      ...(oauth ? { oauth } : {}),
     };
   });
   return {
@@ -151,7 +162,10 @@ export function settingsChanges(before: NetworkSettings, after: NetworkSettings)
       ...s.nodes.map(
         (n) => [n.name, `${n.aeTitle}@${n.host}:${n.port}/${n.retrieve ?? "move"}`] as const,
       ),
-      ...s.webNodes.map((n) => [n.name, `web ${n.url} ${n.authEnv ?? ""}`] as const),
+      ...s.webNodes.map(
+        (n) =>
+          [n.name, `web ${n.url} ${n.authEnv ?? ""} ${JSON.stringify(n.oauth ?? null)}`] as const,
+      ),
     ]);
   const old = addresses(before);
   const now = addresses(after);

@@ -91,8 +91,24 @@ const Settings = z
              * "Basic dXNlcjpwYXNz" or "Bearer ..."), so that no secret is written to network.json.
              */
             authEnv: z.string().regex(ENV_NAME, "an environment variable name").optional(),
+            /**
+             * OAuth 2.0 client credentials (RFC 6749 4.4) instead of `authEnv`: the token endpoint,
+             * the client id, the environment variable holding the client secret, the scopes.
+             */
+            oauth: z
+              .object({
+                tokenUrl: z.string().regex(/^https?:\/\/[^\s/]+/, "an http:// or https:// URL"),
+                clientId: z.string().min(1),
+                secretEnv: z.string().regex(ENV_NAME, "an environment variable name"),
+                scope: z.string().min(1).optional(),
+              })
+              .strict()
+              .optional(),
           })
-          .strict(),
+          .strict()
+          .refine((n) => !(n.authEnv && n.oauth), {
+            message: "authEnv and oauth cannot both be set",
+          }),
       )
       .default([]),
   })
@@ -171,6 +187,45 @@ export function checkWebUrl(value: string, what = ""): string {
     );
   }
   return text;
+}
+
+/** The OAuth fields of a DICOMweb node as typed (CLI options, the settings editor). */
+export interface OAuthFields {
+  tokenUrl?: string;
+  clientId?: string;
+  secretEnv?: string;
+  scope?: string;
+}
+
+/**
+ * A DICOMweb node's OAuth client credentials, checked: none when every field is empty, else the
+ * token URL, the client id and the secret's variable are all needed. `what` prefixes a message
+ * and `names` gives the fields' names as the user sees them (options or form labels).
+ */
+export function checkOAuth(
+  fields: OAuthFields,
+  what: string,
+  names = { tokenUrl: "token URL", clientId: "client id", secretEnv: "client secret variable" },
+): NonNullable<NamedWebNode["oauth"]> | undefined {
+  const tokenUrl = fields.tokenUrl?.trim() ?? "";
+  const clientId = fields.clientId?.trim() ?? "";
+  const secretEnv = fields.secretEnv?.trim() ?? "";
+  const scope = fields.scope?.trim().replace(/\s+/g, " ") ?? "";
+  if (!tokenUrl && !clientId && !secretEnv && !scope) return undefined;
+  const prefix = what ? `${what}: ` : "";
+  for (const [key, value] of [
+    ["tokenUrl", tokenUrl],
+    ["clientId", clientId],
+    ["secretEnv", secretEnv],
+  ] as const) {
+    if (!value) throw new UsageError(`${prefix}OAuth needs the ${names[key]} too.`);
+  }
+  return {
+    tokenUrl: checkWebUrl(tokenUrl, `${prefix}${names.tokenUrl}`),
+    clientId,
+    secretEnv: checkEnvName(secretEnv, `${prefix}${names.secretEnv}`),
+    ...(scope ? { scope } : {}),
+  };
 }
 
 /** Adds or replaces the DICOMweb node called `name` (a DIMSE node of that name is replaced). */

@@ -102,7 +102,7 @@ describe.skipIf(!CAN_RUN)("DICOMweb round trips with Orthanc (isolated loopback)
 
   it("says how to log in when the service refuses a request without credentials", () => {
     expect(section(out, "nologin"), out).toMatch(
-      /HTTP 401 Unauthorized.*the service wants a login: livercad nodes --add NAME URL --auth-env VAR\)\nrc=1/,
+      /HTTP 401 Unauthorized.*the service wants a login: livercad nodes --add NAME URL --auth-env VAR, or --oauth-token-url\)\nrc=1/,
     );
   });
 

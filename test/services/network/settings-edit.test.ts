@@ -16,6 +16,7 @@ import {
   aeTitleProblem,
   hostProblem,
   ipProblem,
+  oauthProblems,
   portProblem,
   webUrlProblem,
 } from "../../../renderer/network/validate";
@@ -45,6 +46,12 @@ function node(patch: Partial<SettingsEdit["nodes"][number]>): SettingsEdit {
 }
 function web(patch: Partial<{ name: string; url: string }>): SettingsEdit {
   return { ...good, webNodes: [{ ...good.webNodes![0]!, ...patch }] };
+}
+
+function oauth(
+  o: NonNullable<NonNullable<SettingsEdit["webNodes"]>[number]["oauth"]>,
+): SettingsEdit {
+  return { ...good, webNodes: [{ ...good.webNodes![0]!, oauth: o }] };
 }
 
 describe("applySettingsEdit", () => {
@@ -108,8 +115,70 @@ describe("applySettingsEdit", () => {
       { ...good, webNodes: [{ ...good.webNodes![0]!, authEnv: "PACS-AUTH" }] },
       /DICOMweb service "web": authorization variable "PACS-AUTH" is not an environment variable/,
     ],
+    [
+      oauth({ tokenUrl: "https://idp.hospital.local/token" }),
+      /DICOMweb service "web": OAuth needs the OAuth client id too/,
+    ],
+    [
+      oauth({ tokenUrl: "idp/token", clientId: "ws", secretEnv: "IDP_SECRET" }),
+      /DICOMweb service "web": OAuth token URL: "idp\/token" is not a URL/,
+    ],
+    [
+      oauth({ tokenUrl: "https://idp/token", clientId: "ws", secretEnv: "IDP-SECRET" }),
+      /OAuth client secret variable "IDP-SECRET" is not an environment variable/,
+    ],
+    [
+      {
+        ...good,
+        webNodes: [
+          {
+            ...good.webNodes![0]!,
+            authEnv: "PACS_AUTH",
+            oauth: { tokenUrl: "https://idp/token", clientId: "ws", secretEnv: "S" },
+          },
+        ],
+      },
+      /DICOMweb service "web": an authorization variable and OAuth are two ways to log in/,
+    ],
   ])("refuses %j with a message naming the field", (edit, message) => {
     expect(() => applySettingsEdit(edit)).toThrow(message);
+  });
+
+  it("stores OAuth client credentials (empty fields: none) and reads them back", () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "livercad-settings-oauth-"));
+    const typed = {
+      tokenUrl: " https://idp.hospital.local/realms/site/token ",
+      clientId: "livercad-ws",
+      secretEnv: "IDP_SECRET",
+      scope: " dicomweb.read   dicomweb.write ",
+    };
+    const s = applySettingsEdit(oauth(typed));
+    expect(s.webNodes[0]!.oauth).toEqual({
+      tokenUrl: "https://idp.hospital.local/realms/site/token",
+      clientId: "livercad-ws",
+      secretEnv: "IDP_SECRET",
+      scope: "dicomweb.read dicomweb.write",
+    });
+    writeSettings(dir, s);
+    expect(readSettings(dir).webNodes[0]).toEqual(s.webNodes[0]);
+    const none = applySettingsEdit(
+      oauth({ tokenUrl: "", clientId: " ", secretEnv: "", scope: "" }),
+    );
+    expect(none.webNodes[0]).toEqual(good.webNodes![0]);
+    expect(settingsChanges(none, s).changed).toEqual(["web"]);
+    // A hand-edited network.json with both ways to log in is refused by name.
+    fs.writeFileSync(
+      path.join(dir, "network.json"),
+      JSON.stringify({ webNodes: [{ ...s.webNodes[0], authEnv: "PACS_AUTH" }] }),
+    );
+    expect(() => readSettings(dir!)).toThrow(/webNodes\.0: authEnv and oauth cannot both be set/);
+    expect(oauthProblems({ tokenUrl: "https://idp/t" }, "")).toEqual({
+      tokenUrl: null,
+      clientId: "required",
+      secretEnv: "required",
+    });
+    expect(oauthProblems(typed, "PACS_AUTH").tokenUrl).toMatch(/not both/);
+    expect(oauthProblems({ scope: "" }, "PACS_AUTH").tokenUrl).toBeNull();
   });
 
   it("keeps the file's DICOMweb services when the edit has none, and keeps the names apart", () => {

@@ -61,53 +61,21 @@ function Problem({ text, label }: { text: string | null; label: string }) {
   ) : null;
 }
 
-/** One text cell of an editable table row: the input and its as-you-type problem. */
 const OAUTH_HELP =
   "OAuth 2.0 client credentials, for a service behind an identity provider: the token endpoint, the client id, the environment variable of the workstation holding the client secret (the secret is not stored in the settings), and the scopes if the provider needs them. The token is renewed before it expires and when the service refuses it. Leave empty to use the Authorization variable or no login.";
 
-/** One labelled input of a DICOMweb service's OAuth row. */
-function OAuthField({
-  label,
-  value,
-  problem,
-  onChange,
-  size,
-}: {
+interface FieldProps {
   label: string;
   value: string;
   problem: string | null;
   onChange: (value: string) => void;
   size?: number;
-}) {
-  return (
-    <label className="oauth-field">
-      {label.replace(/^OAuth /, "")}{" "}
-      <input
-        aria-label={label}
-        size={size ?? 16}
-        value={value}
-        onChange={(e) => onChange(e.target.value)}
-      />
-      <Problem text={problem} label={label} />{" "}
-    </label>
-  );
 }
 
-function TextCell({
-  label,
-  value,
-  problem,
-  onChange,
-  size,
-}: {
-  label: string;
-  value: string;
-  problem: string | null;
-  onChange: (value: string) => void;
-  size?: number;
-}) {
+/** An input named by `label` and its as-you-type problem. */
+function Field({ label, value, problem, onChange, size }: FieldProps) {
   return (
-    <td>
+    <>
       <input
         aria-label={label}
         size={size}
@@ -115,6 +83,24 @@ function TextCell({
         onChange={(e) => onChange(e.target.value)}
       />
       <Problem text={problem} label={label} />
+    </>
+  );
+}
+
+/** One labelled field of a DICOMweb service's OAuth row. */
+function OAuthField(props: FieldProps) {
+  return (
+    <label className="oauth-field">
+      {props.label.replace(/^OAuth /, "")} <Field {...props} size={props.size ?? 16} />{" "}
+    </label>
+  );
+}
+
+/** One text cell of an editable table row. */
+function TextCell(props: FieldProps) {
+  return (
+    <td>
+      <Field {...props} />
     </td>
   );
 }

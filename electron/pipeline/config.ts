@@ -22,6 +22,9 @@ export type Normalization = PercentileNormalization;
 export type RoiScore = "mean" | "consensus";
 export const ROI_SCORES: readonly RoiScore[] = ["mean", "consensus"];
 
+export type SliceVoting = "nearest" | "slab";
+export const SLICE_VOTINGS: readonly SliceVoting[] = ["nearest", "slab"];
+
 export interface PipelineConfig {
   /** Config layout version, bumped when a field changes meaning. */
   version: 1;
@@ -44,6 +47,14 @@ export interface PipelineConfig {
    * study is "no-roi" only when nothing was found (paper). 1 keeps every ROI (the paper).
    */
   minDetectors: number;
+  /**
+   * Which reference slices a detector's box votes on. "nearest": the one nearest its slice's
+   * centre, if within half a reference slice. "slab": every reference slice whose centre lies
+   * inside the box's slice (its SliceThickness around its centre), so a 6 mm T2 slice votes on
+   * both 3 mm venous slices it images; the nearest when it holds no centre. Absent in a stored
+   * config: "nearest", what every analysis before the field used.
+   */
+  sliceVoting: SliceVoting;
   /** The frame in which boxes from the five detectors vote (one slice stack per study). */
   referenceSequence: SequenceId;
   /** Detector input grid: square, centred on each series' in-plane centre, isotropic in-plane. */
@@ -77,6 +88,7 @@ export const DEFAULT_PIPELINE_CONFIG: Readonly<PipelineConfig> = Object.freeze({
   // Consensus, not the paper's mean: chosen on the validation cohort (issue 11, round 7; README).
   roiScore: "consensus",
   minDetectors: 1,
+  sliceVoting: "nearest",
   referenceSequence: "T1_venous",
   detectorSize: 128,
   detectorSpacingMm: 3,
@@ -111,6 +123,9 @@ export function resolvePipelineConfig(overrides: Partial<PipelineConfig> = {}): 
   inRange("topFraction", c.topFraction, 0, 1, true);
   if (!ROI_SCORES.includes(c.roiScore)) {
     problems.push(`roiScore=${String(c.roiScore)} is not one of ${ROI_SCORES.join(", ")}`);
+  }
+  if (!SLICE_VOTINGS.includes(c.sliceVoting)) {
+    problems.push(`sliceVoting=${String(c.sliceVoting)} is not one of ${SLICE_VOTINGS.join(", ")}`);
   }
   inRange("dropoutP", c.dropoutP, 0, 1);
   if (c.dropoutP >= 1) problems.push("dropoutP must be below 1");

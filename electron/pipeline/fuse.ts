@@ -2,7 +2,7 @@
 // Out: at most one ROI per reference slice (pixel voting), the most confident topFraction kept.
 import type { SequenceId, Vec3 } from "../contract/domain";
 import type { VolumeGeometry } from "../contract/volume";
-import { dot, gridTransform } from "../contract/geometry";
+import { dot, gridTransform, type GridTransform } from "../contract/geometry";
 import type { PipelineConfig } from "./config";
 import type { Detection, Roi } from "./types";
 
@@ -43,8 +43,10 @@ interface MappedBox {
  */
 export function fuse(
   input: FuseInput,
-  config: Pick<PipelineConfig, "topFraction" | "roiScore" | "minDetectors">,
+  config: Pick<PipelineConfig, "topFraction" | "roiScore" | "minDetectors"> &
+    Partial<Pick<PipelineConfig, "sliceVoting">>,
 ): Roi[] {
+  const slab = config.sliceVoting === "slab";
   const detectors = Object.keys(input.grids).length;
   const ref = gridTransform(input.reference);
   const { columns, rows, slices } = input.reference;
@@ -53,11 +55,13 @@ export function fuse(
     const grid = input.grids[d.sequence];
     if (grid === undefined) throw new Error(`No grid for ${d.sequence} detections.`);
     const src = gridTransform(grid);
-    const centre = src.indexToPatient([d.cx, d.cy, d.sliceIndex]);
+    const centre = src.indexToPatient([d.cx, d.cy, d.sliceIndex]) as Vec3;
     const [ci, cj, ck] = ref.patientToIndex(centre);
+    const voted = slab ? slabSlices(centre, grid, ref, slices) : [];
     const k = Math.round(ck);
     // A box farther than half a slice from every reference slice has no slice to vote on.
-    if (k < 0 || k >= slices || Math.abs(ck - k) > 0.5) continue;
+    if (voted.length === 0 && k >= 0 && k < slices && Math.abs(ck - k) <= 0.5) voted.push(k);
+    if (voted.length === 0) continue;
     // The box's in-plane axes, in mm, projected on the reference axes: the axis-aligned extent of
     // the rotated rectangle (exact when both series share an orientation).
     const wMm = d.w * grid.columnSpacing;
@@ -78,9 +82,11 @@ export function fuse(
       h,
       score: d.score,
     };
-    const list = perSlice.get(k);
-    if (list) list.push(box);
-    else perSlice.set(k, [box]);
+    for (const v of voted) {
+      const list = perSlice.get(v);
+      if (list) list.push(box);
+      else perSlice.set(v, [box]);
+    }
   }
 
   const rois: Roi[] = [];
@@ -135,6 +141,27 @@ export function fuse(
   }
   const agreed = rois.filter((r) => r.sequences.length >= config.minDetectors);
   return keepMostConfident(agreed.length > 0 ? agreed : rois, config.topFraction);
+}
+
+/**
+ * `sliceVoting: "slab"`: the reference slices whose centres lie inside the detector slice through
+ * `centre` (its SliceThickness along its normal, edges included); none when it holds no centre.
+ */
+function slabSlices(
+  centre: Vec3,
+  grid: VolumeGeometry,
+  ref: GridTransform,
+  slices: number,
+): number[] {
+  const half = grid.sliceThickness / 2;
+  if (!(half > 0)) return [];
+  const end = (sign: number): number =>
+    ref.patientToIndex([0, 1, 2].map((a) => centre[a]! + sign * half * grid.normal[a]!) as Vec3)[2];
+  const a = end(-1);
+  const b = end(1);
+  const from = Math.max(0, Math.ceil(Math.min(a, b) - 1e-9));
+  const to = Math.min(slices - 1, Math.floor(Math.max(a, b) + 1e-9));
+  return Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
 }
 
 /**

@@ -203,6 +203,43 @@ describe("fuse: detectors' agreement", () => {
   });
 });
 
+describe("fuse: slice voting", () => {
+  // Reference: thin 3 mm venous slices at z = 0, 3, ..., 15. T2: 6 mm slices at z = 0, 6, 12.
+  const ref = grid(10, 6, 1, [0, 0, 0], 3);
+  const slicesOf = (t2: VolumeGeometry, sliceIndex: number, sliceVoting?: "nearest" | "slab") =>
+    fuse(
+      {
+        detections: [det({ sequence: "T2", sliceIndex, cx: 4, cy: 4, w: 2, h: 2 })],
+        grids: { T2: t2 },
+        reference: ref,
+      },
+      { topFraction: 1, roiScore: "consensus", minDetectors: 1, sliceVoting },
+    )
+      .map((r) => r.sliceIndex)
+      .sort((a, b) => a - b);
+
+  it("votes a thick slice's box on every thin reference slice whose centre it images", () => {
+    const t2 = grid(10, 3, 1, [0, 0, 0], 6);
+    // z = 6, 6 mm thick: [3, 9] holds the centres at 3, 6 and 9 (edges included).
+    expect(slicesOf(t2, 1, "slab")).toEqual([1, 2, 3]);
+    expect(slicesOf(t2, 1, "nearest")).toEqual([2]);
+    expect(slicesOf(t2, 1)).toEqual([2]); // absent: nearest, as before the option
+    // z = 0: [-3, 3] is clipped to the grid.
+    expect(slicesOf(t2, 0, "slab")).toEqual([0, 1]);
+  });
+
+  it("keeps to the slab's own thickness across a gap, and falls back to the nearest slice", () => {
+    // 4 mm slices every 6 mm: z = 6 images [4, 8], the centre at 6 only.
+    const gapped = { ...grid(10, 3, 1, [0, 0, 0], 6), sliceThickness: 4 };
+    expect(slicesOf(gapped, 1, "slab")).toEqual([2]);
+    // A 2 mm slice at z = 4.5 images [3.5, 5.5]: no reference centre, so the nearest (z = 6,
+    // half a slice away) as with "nearest".
+    const thin = { ...grid(10, 1, 1, [0, 0, 4.5], 2) };
+    expect(slicesOf(thin, 0, "slab")).toEqual([2]);
+    expect(slicesOf(thin, 0, "nearest")).toEqual([2]);
+  });
+});
+
 describe("top 48% rounding", () => {
   it("keeps ceil(n * 0.48), at least one, exact products not rounded up", () => {
     expect([0, 1, 2, 3, 4, 10, 25, 50, 100].map((n) => topCount(n, 0.48))).toEqual([

@@ -17,6 +17,24 @@ describe("livercad analyze / worklist / evaluate", () => {
     expect(r.stderr).toContain("[MODEL_INTEGRITY]");
   });
 
+  it("analyze refuses a --config file that is not JSON, not an object or names an unknown parameter", () => {
+    const cases: [string, RegExp][] = [
+      ["{ sliceVoting: slab", /bad\.json is not valid JSON: /],
+      ['["slab"]', /bad\.json must hold a JSON object of pipeline parameters/],
+      [
+        '{"sliceVotng": "slab", "topFraction": 0.5}',
+        /bad\.json: unknown parameter sliceVotng \(known: version, scoreThreshold, .*sliceVoting/,
+      ],
+    ];
+    const file = path.join(dir, "bad.json");
+    for (const [text, message] of cases) {
+      fs.writeFileSync(file, text);
+      const r = runCli(["analyze", "--db", path.join(dir, "r.sqlite"), "--config", file]);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(message);
+    }
+  });
+
   it("worklist on an empty registry says there is nothing analyzed yet", () => {
     const r = runCli(["worklist", "--db", path.join(dir, "r.sqlite")]);
     expect(r.status).toBe(0);

@@ -31,5 +31,9 @@ describe("pipeline config", () => {
     expect(() => resolvePipelineConfig({ roiScore: "max" as unknown as "mean" })).toThrow(
       /roiScore=max is not one of mean, consensus/,
     );
+    expect(() => resolvePipelineConfig({ sliceVoting: "all" as unknown as "slab" })).toThrow(
+      /sliceVoting=all is not one of nearest, slab/,
+    );
+    expect(resolvePipelineConfig({}).sliceVoting).toBe("nearest");
   });
 });

@@ -2,8 +2,8 @@
 // through the analysis service (jobs in the registry), prints a table, optionally writes out.json.
 import fs from "node:fs";
 import path from "node:path";
-import { UsageError } from "../../contract/errors";
-import type { PipelineConfig } from "../../pipeline/config";
+import { errorMessage, UsageError } from "../../contract/errors";
+import { DEFAULT_PIPELINE_CONFIG, type PipelineConfig } from "../../pipeline/config";
 import { studyResults, type AnalysisEvent, type StudyResult } from "../../services/analysis/index";
 import { importPaths } from "../../services/import";
 import { assignStudySequences, readInstance } from "../../services/import/defaults";
@@ -42,10 +42,31 @@ export function resultsTable(results: StudyResult[]): string {
   );
 }
 
+/**
+ * A --config file: a JSON object of pipeline parameters. A name the pipeline does not know is
+ * refused (a typo would otherwise run the defaults silently); values are checked by
+ * resolvePipelineConfig when the analysis starts.
+ */
 export function readConfigFile(file: string | undefined): Partial<PipelineConfig> {
   if (file === undefined) return {};
   if (!fs.existsSync(file)) throw new UsageError(`Config file ${file} does not exist.`);
-  return JSON.parse(fs.readFileSync(file, "utf8")) as Partial<PipelineConfig>;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch (err) {
+    throw new UsageError(`Config file ${file} is not valid JSON: ${errorMessage(err)}`);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new UsageError(`Config file ${file} must hold a JSON object of pipeline parameters.`);
+  }
+  const known = Object.keys(DEFAULT_PIPELINE_CONFIG);
+  const unknown = Object.keys(parsed).filter((k) => !known.includes(k));
+  if (unknown.length > 0) {
+    throw new UsageError(
+      `Config file ${file}: unknown parameter${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")} (known: ${known.join(", ")}).`,
+    );
+  }
+  return parsed as Partial<PipelineConfig>;
 }
 
 export const analyzeCommand: Command = {

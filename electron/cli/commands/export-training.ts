@@ -1,12 +1,11 @@
 // `livercad export-training`: the training tensors of a phantom cohort, made by the pipeline's own
 // prepare and crop stages (the trainer in native-models/training reads only this output).
-import fs from "node:fs";
 import path from "node:path";
 import { SEQUENCES } from "../../contract/domain";
 import { UsageError } from "../../contract/errors";
-import type { PipelineConfig } from "../../pipeline/config";
 import { exportTraining } from "../../services/training-export/index";
 import { intOption, stringOption, type Command } from "../command";
+import { readConfigFile } from "./analyze";
 
 export const exportTrainingCommand: Command = {
   name: "export-training",
@@ -44,11 +43,7 @@ export const exportTrainingCommand: Command = {
       throw new UsageError("--cohort and --out are required");
     }
     const negatives = Number(stringOption(args, "negatives") ?? "0.25");
-    const configFile = stringOption(args, "config");
-    const config =
-      configFile === undefined
-        ? {}
-        : (JSON.parse(fs.readFileSync(configFile, "utf8")) as Partial<PipelineConfig>);
+    const config = readConfigFile(stringOption(args, "config"));
     const summary = await exportTraining({
       cohortDir: path.resolve(cohort),
       outDir: path.resolve(out),

@@ -72,7 +72,7 @@ def fmt(v):
     return "n/a" if v is None else f"{v:.3f}"
 
 
-PIPELINE_KEYS = ("scoreThreshold", "topFraction", "roiScore", "minDetectors", "mcSamples", "dropoutP")
+PIPELINE_KEYS = ("scoreThreshold", "topFraction", "roiScore", "minDetectors", "sliceVoting", "mcSamples", "dropoutP")
 
 
 def pipeline_of(results_path):

@@ -37,7 +37,12 @@ import {
 import { ManagedStore } from "./import/index";
 import { assignStudySequences, readInstance } from "./import/defaults";
 import { findImportWorker, ImportWorkers } from "./import/worker-client";
-import { networkControl, startConfiguredNode } from "./network/app";
+import {
+  configuredNode,
+  networkControl,
+  startConfiguredNode,
+  type AppNodeHooks,
+} from "./network/app";
 import { startRetentionSchedule, sweepAtStart } from "./site/maintenance";
 import { DicomNode, type NodeEvent, type NodeOptions } from "./network/node";
 import type { ReceiverConfig } from "./network/receiver";
@@ -275,6 +280,8 @@ function openWorkstationParts(
   if (pool !== null) undo.push(() => pool.close());
   let network: Promise<DicomNode | null> = Promise.resolve(null);
   let networkProblem: string | null = null;
+  // Files C-GET / WADO-RS retrievals while the listener is off; made on first use.
+  let filing: DicomNode | null = null;
   const service = new WorkstationService(registry, {
     analysis,
     network: networkControl(
@@ -284,10 +291,13 @@ function openWorkstationParts(
       async () => {
         // The settings editor saved a change: close the listener, start it from network.json.
         await (await network)?.close();
+        await filing?.close();
+        filing = null;
         networkProblem = null;
         network = startNode();
         await network;
       },
+      { node: () => (filing ??= configuredNode(registry, hooks)), made: () => filing },
     ),
     actor,
     version: APP_VERSION,
@@ -299,11 +309,12 @@ function openWorkstationParts(
   });
   // The DICOM listener, when network.json enables it (issue 14). A port already taken or a bad
   // settings file must not keep the workstation from opening: the reason is logged and shown.
+  const hooks: AppNodeHooks = {
+    arrived: (uids, analyze) => service.networkArrived(uids, analyze),
+    receiving: (uid) => service.networkArrived([uid], []),
+  };
   const startNode = (): Promise<DicomNode | null> =>
-    startConfiguredNode(registry, {
-      arrived: (uids, analyze) => service.networkArrived(uids, analyze),
-      receiving: (uid) => service.networkArrived([uid], []),
-    }).catch((err: unknown) => {
+    startConfiguredNode(registry, hooks).catch((err: unknown) => {
       networkProblem = `DICOM listener not started: ${err instanceof Error ? err.message : String(err)}`;
       console.error(networkProblem);
       return null;
@@ -312,6 +323,7 @@ function openWorkstationParts(
   // The node of the moment (the settings editor may have replaced the first one).
   undo.push(async () => {
     await (await network)?.close();
+    await filing?.close();
   });
   // The site's retention limit, once a day, when the site turned it on (retentionInApp).
   const retention = startRetentionSchedule(registry, {

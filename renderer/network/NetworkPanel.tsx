@@ -109,7 +109,9 @@ export function NetworkPanel({ onClose }: { onClose: () => void }) {
           <dl className="small" aria-label="Local listener">
             <dt>State</dt>
             <dd data-testid="listener-state">
-              {status.listening ? "listening" : status.enabled ? "not running" : "off"}
+              {status.listening
+                ? "listening"
+                : `${status.enabled ? "not running" : "off"} (C-GET and WADO-RS retrievals still work; C-MOVE and senders need it)`}
             </dd>
             <dt>AE title</dt>
             <dd data-testid="local-aet">{status.aeTitle}</dd>

@@ -172,6 +172,8 @@ export function QueryPacs({ onClose }: { onClose: () => void }) {
   const nodeView = status?.nodes.find((n) => n.name === node);
   const webView = status?.webNodes.find((n) => n.name === node);
   const viaGet = nodeView?.retrieve === "get";
+  // C-GET and WADO-RS come back on our own connection: they need no listener (app.ts).
+  const canRetrieve = status?.listening === true || viaGet || webView !== undefined;
 
   const byId = new Map((status?.retrievals ?? []).map((r) => [r.id, r]));
 
@@ -192,9 +194,10 @@ export function QueryPacs({ onClose }: { onClose: () => void }) {
           No remote node is configured: add one with `livercad nodes add` or in network.json.
         </p>
       )}
-      {status && !status.listening && (
+      {status && !canRetrieve && (
         <p className="small" data-testid="retrieve-unavailable">
-          The DICOM listener is not running: studies can be searched but not retrieved.
+          The DICOM listener is not running: studies can be searched but not retrieved by C-MOVE (a
+          node set to C-GET, or a DICOMweb service, retrieves without it).
         </p>
       )}
       {nodeView && (
@@ -335,7 +338,7 @@ export function QueryPacs({ onClose }: { onClose: () => void }) {
                       </button>{" "}
                       <button
                         className="small"
-                        disabled={busy || !status?.listening}
+                        disabled={busy || !canRetrieve}
                         onClick={() => void retrieve(m.studyInstanceUid)}
                       >
                         Retrieve
@@ -365,7 +368,7 @@ export function QueryPacs({ onClose }: { onClose: () => void }) {
                                   <span className="series-label">{`#${x.seriesNumber ?? "?"} ${x.modality} ${x.description} (${x.instances ?? "?"} instances)`}</span>{" "}
                                   <button
                                     className="small"
-                                    disabled={sbusy || !status?.listening}
+                                    disabled={sbusy || !canRetrieve}
                                     onClick={() =>
                                       void retrieve(m.studyInstanceUid, x.seriesInstanceUid)
                                     }

@@ -1,5 +1,6 @@
 // A DICOMweb node in the app (issue 14 §2, round 8), in Chromium over the loopback bridge: the
-// workstation opens with its DICOM node enabled and network.json naming one DICOMweb service
+// workstation opens with its DICOM listener off (WADO-RS needs no listening port: the retrieval
+// is filed through a node that listens nowhere) and network.json naming one DICOMweb service
 // ("pacsweb", a small QIDO-RS / WADO-RS server in this process on 127.0.0.1 holding one fixture
 // study). The Network panel lists it with an Echo button; the Query PACS screen searches it,
 // lists the study's series, retrieves the study by WADO-RS with its state on the row, and the
@@ -95,7 +96,9 @@ describe("A DICOMweb node in the Network panel and the Query PACS screen", () =>
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/dw`;
     const settings = readSettings(dir);
     writeSettings(dir, {
-      local: { ...settings.local, enabled: true, port: await freePort(), aeTitle: "WS_WEB" },
+      local: { ...settings.local, enabled: false, port: await freePort(), aeTitle: "WS_WEB" },
+      // A C-MOVE node beside it: with the listener off it can be searched, not retrieved.
+      nodes: [{ name: "movepacs", aeTitle: "MOVEPACS", host: "127.0.0.1", port: await freePort() }],
       webNodes: [{ name: "pacsweb", url: base }],
     });
     harness = await startHarness(path.join(dir, "registry.sqlite"));
@@ -114,6 +117,10 @@ describe("A DICOMweb node in the Network panel and the Query PACS screen", () =>
     const table = page.getByRole("table", { name: "DICOMweb services" });
     await table.waitFor();
     expect(await table.textContent()).toContain("pacsweb");
+    await page
+      .getByTestId("listener-state")
+      .filter({ hasText: "off (C-GET and WADO-RS retrievals still work" })
+      .waitFor();
     await table.getByRole("button", { name: "Echo" }).click();
     await page.getByRole("status", { name: "Echo pacsweb" }).filter({ hasText: /OK/ }).waitFor();
     expect(seen).toContain("GET /dw/studies?limit=1");
@@ -123,7 +130,10 @@ describe("A DICOMweb node in the Network panel and the Query PACS screen", () =>
   it("searches by QIDO-RS and retrieves the study by WADO-RS into the registry", async () => {
     const page = harness.page;
     await page.getByRole("button", { name: "Query PACS" }).click();
+    await page.getByLabel("Node").selectOption("movepacs");
+    await page.getByTestId("retrieve-unavailable").waitFor();
     await page.getByLabel("Node").selectOption("pacsweb");
+    expect(await page.getByTestId("retrieve-unavailable").count()).toBe(0);
     await page.getByTestId("retrieve-method").filter({ hasText: "WADO-RS" }).waitFor();
     await page.getByLabel("Patient ID").fill("NOBODY");
     await page.getByRole("button", { name: "Search" }).click();
@@ -150,6 +160,13 @@ describe("A DICOMweb node in the Network panel and the Query PACS screen", () =>
     expect(c.series).toBe(2);
     expect(c.missingFiles).toEqual([]);
     expect(seen).toContain(`GET /dw/studies/${study}`);
+    await page.getByRole("button", { name: "Close" }).click();
+    // The Network panel lists what came in although the listener is off.
+    await page.getByRole("button", { name: "Network" }).click();
+    await page
+      .getByRole("table", { name: "Received studies" })
+      .filter({ hasText: `…${study.slice(-12)}` })
+      .waitFor();
     await page.getByRole("button", { name: "Close" }).click();
   });
 });

@@ -77,12 +77,23 @@ export async function startConfiguredNode(
   registry: Registry,
   hooks: AppNodeHooks,
 ): Promise<DicomNode | null> {
+  if (!readSettings(registry.paths.root).local.enabled) return null;
+  const node = configuredNode(registry, hooks);
+  await node.start();
+  return node;
+}
+
+/**
+ * The node network.json configures (AE title, quiet period, auto-analysis, Q/R), not started. The
+ * app files C-GET and WADO-RS retrievals through such a node when the listener is off: those need
+ * no listening port (`livercad retrieve` does the same).
+ */
+export function configuredNode(registry: Registry, hooks: AppNodeHooks): DicomNode {
   const settings = readSettings(registry.paths.root);
   const local = settings.local;
-  if (!local.enabled) return null;
   // Studies announced to the worklist in their current window: once each, not per instance.
   const announced = new Set<string>();
-  const node = new DicomNode({
+  return new DicomNode({
     registry,
     receiver: {
       aeTitle: local.aeTitle,
@@ -117,8 +128,6 @@ export async function startConfiguredNode(
       hooks.onEvent?.(event);
     },
   });
-  await node.start();
-  return node;
 }
 
 /** Status and echo for the Network panel, over the listener the workstation started (or not). */
@@ -128,6 +137,11 @@ export function networkControl(
   problem: () => string | null,
   /** Closes the running listener and starts it again from network.json (the settings editor). */
   restart?: () => Promise<void>,
+  /**
+   * The node that files C-GET and WADO-RS retrievals while the listener is off (configuredNode):
+   * `node()` makes it on first use, `made()` is it if made; absent: those need the listener too.
+   */
+  filing?: { node(): DicomNode; made(): DicomNode | null },
 ): {
   status(): Promise<NetworkStatusView>;
   echo(name: string): Promise<EchoView>;
@@ -164,7 +178,8 @@ export function networkControl(
         autoAnalyze: l.autoAnalyze,
         nodes: settings.nodes,
         webNodes: settings.webNodes,
-        arrivals: (running?.arrivals.list() ?? []).slice(0, 50).map((a) => ({
+        // With the listener off, what C-GET and WADO-RS retrievals brought in.
+        arrivals: ((running ?? filing?.made())?.arrivals.list() ?? []).slice(0, 50).map((a) => ({
           studyInstanceUid: a.studyInstanceUid,
           state: a.state,
           instances: a.instances,
@@ -254,7 +269,9 @@ export function networkControl(
       if (req.seriesInstanceUid !== undefined && req.studyInstanceUids.length !== 1) {
         throw new UsageError("A series is retrieved from one study: give exactly one study UID.");
       }
-      const running = await node();
+      // C-GET and WADO-RS come back on our own connection: with the listener off they are filed
+      // through a node that listens nowhere. C-MOVE needs the listener: the PACS connects to it.
+      const running = (await node()) ?? (method !== "move" && filing ? filing.node() : null);
       if (!running) {
         throw new UsageError(
           method !== "move"

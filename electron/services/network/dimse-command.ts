@@ -113,6 +113,108 @@ export function commandPdu(presentationContextId: number, command: Buffer): Buff
   return pdu;
 }
 
+/** COMMAND_ELEMENTS by element number (the decoder's table). */
+const COMMAND_BY_ELEMENT = new Map(
+  Object.entries(COMMAND_ELEMENTS).map(([name, def]) => [def.element, { name, vr: def.vr }]),
+);
+
+/** A string element's text as dcmjs reads it, or null for bytes the fast path leaves to dcmjs. */
+function decodeText(vr: "UI" | "AE" | "LO", bytes: Buffer): string | string[] | null {
+  let end = bytes.length;
+  // The padding byte (PS3.5 6.2): NUL for UI, a space otherwise; dcmjs drops it.
+  if (end > 0 && bytes[end - 1] === (vr === "UI" ? 0 : 0x20)) end--;
+  const parts: string[] = [];
+  let start = 0;
+  for (let i = 0; i <= end; i++) {
+    if (i < end) {
+      const c = bytes[i]!;
+      if (c < 0x20 || c > 0x7e) return null;
+      if (c !== 0x5c) continue; // backslash: the value separator
+      if (vr === "AE") return null;
+    }
+    const text = bytes.toString("latin1", start, i);
+    const trimmed = text.replace(/^ +| +$/g, "");
+    // Leading spaces in a UID, or a value that is all spaces: left to dcmjs's own rules.
+    if ((vr === "UI" && trimmed !== text.replace(/ +$/, "")) || (trimmed === "" && text !== "")) {
+      return null;
+    }
+    parts.push(trimmed);
+    start = i + 1;
+  }
+  return parts.length === 1 ? parts[0]! : parts;
+}
+
+/**
+ * A command set (Implicit VR Little Endian, group 0000) decoded to the object dcmjs-dimse's
+ * Dataset builds through dcmjs (`_vrMap`, then each element's keyword with a bare value when it
+ * has one), or null when an element is not one this table knows or its bytes are not the plain
+ * kind: the caller then lets dcmjs read it. dcmjs's reader costs ~0.2 ms per C-STORE-RQ on the
+ * receiver's path (issue 14 profile); equality with it is tested element by element.
+ */
+export function decodeCommand(buffer: Buffer): Record<string, unknown> | null {
+  const out: Record<string, unknown> = { _vrMap: {} };
+  let at = 0;
+  while (at < buffer.length) {
+    if (at + 8 > buffer.length) return null;
+    const group = buffer.readUInt16LE(at);
+    const element = buffer.readUInt16LE(at + 2);
+    const length = buffer.readUInt32LE(at + 4);
+    const value = buffer.subarray(at + 8, at + 8 + length);
+    if (group !== 0 || value.length !== length) return null;
+    at += 8 + length;
+    if (element === 0x0000) {
+      if (length !== 4) return null;
+      out.CommandGroupLength = value.readUInt32LE(0);
+      continue;
+    }
+    const def = COMMAND_BY_ELEMENT.get(element);
+    if (!def || def.name in out) return null;
+    if (def.vr === "US") {
+      if (length === 0 || length % 2 !== 0) return null;
+      const values = Array.from({ length: length / 2 }, (_, k) => value.readUInt16LE(2 * k));
+      out[def.name] = values.length === 1 ? values[0] : values;
+    } else if (length === 0) {
+      if (def.vr !== "LO") return null;
+      out[def.name] = "";
+    } else {
+      const text = decodeText(def.vr, value);
+      if (text === null) return null;
+      out[def.name] = text;
+    }
+  }
+  return out;
+}
+
+interface DatasetInternals {
+  _fromElementsBuffer(buffer: Buffer, transferSyntaxUid: string, options: unknown): unknown;
+}
+
+const IMPLICIT_LE = "1.2.840.10008.1.2";
+let installed = false;
+
+/**
+ * Makes dcmjs-dimse's Dataset read command sets with decodeCommand (its other data sets, and any
+ * command the decoder declines, still through dcmjs). Once per process; idempotent.
+ */
+export function installCommandDecoder(dataset: { prototype: unknown }): void {
+  if (installed) return;
+  installed = true;
+  const proto = dataset.prototype as DatasetInternals;
+  const read = proto._fromElementsBuffer;
+  proto._fromElementsBuffer = function (
+    this: DatasetInternals,
+    buffer: Buffer,
+    transferSyntaxUid: string,
+    options: unknown,
+  ): unknown {
+    const fast =
+      transferSyntaxUid === IMPLICIT_LE && buffer.length >= 8 && buffer.readUInt16LE(0) === 0
+        ? decodeCommand(buffer)
+        : null;
+    return fast ?? read.call(this, buffer, transferSyntaxUid, options);
+  };
+}
+
 /** DIMSE status codes used by the storage SCP (PS3.4 B.2.3, PS3.7 C). */
 export const STATUS = {
   success: 0x0000,

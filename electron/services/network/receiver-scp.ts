@@ -6,9 +6,15 @@
 import type net from "node:net";
 import type { Writable } from "node:stream";
 import type { association as dimseAssociation } from "dcmjs-dimse";
-import { Scp, constants, log as dimseLog, responses, type requests } from "dcmjs-dimse";
+import { Dataset, Scp, constants, log as dimseLog, responses, type requests } from "dcmjs-dimse";
 import { errorMessage } from "../../contract/errors";
-import { commandPdu, encodeCommand, STATUS, type DimseCommand } from "./dimse-command";
+import {
+  commandPdu,
+  encodeCommand,
+  installCommandDecoder,
+  STATUS,
+  type DimseCommand,
+} from "./dimse-command";
 import { part10File } from "./part10";
 import { RawDatasetSink, type RawDataset } from "./pdu";
 import type { GetAssociation, QrScp } from "./qr-scp";
@@ -19,6 +25,8 @@ type Association = dimseAssociation.Association;
 type CStoreRequest = requests.CStoreRequest;
 type CEchoRequest = requests.CEchoRequest;
 dimseLog.setLevel("silent");
+// Command sets read without dcmjs (dimse-command.ts decodeCommand): ~0.2 ms per C-STORE-RQ.
+installCommandDecoder(Dataset);
 
 function trimAe(ae: string | undefined): string {
   return (ae ?? "").trim();

@@ -4,15 +4,16 @@
 // a request that found no accepted presentation context with only a log line (FIELD-NOTES), so a
 // request that got no final response is reported as failed here.
 import type { Writable } from "node:stream";
-import type { Dataset, responses } from "dcmjs-dimse";
+import type { responses } from "dcmjs-dimse";
 import {
   Client,
+  Dataset,
   requests as dimseRequests,
   type association as dimseAssociation,
 } from "dcmjs-dimse";
 import { AppError, errorMessage } from "../../contract/errors";
 import type { RemoteNode } from "./config";
-import { STATUS } from "./dimse-command";
+import { installCommandDecoder, STATUS } from "./dimse-command";
 import type { RawDataset } from "./pdu";
 
 export class NetworkError extends AppError {
@@ -20,6 +21,9 @@ export class NetworkError extends AppError {
     super("NETWORK", message, options);
   }
 }
+
+// Responses' command sets read without dcmjs, as the listener reads requests' (dimse-command.ts).
+installCommandDecoder(Dataset);
 
 type Request = dimseRequests.Request;
 type Association = dimseAssociation.Association;

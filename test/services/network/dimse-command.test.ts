@@ -1,11 +1,20 @@
 // The receiver's own encoding of command-only DIMSE messages (dimse-command.ts) against
 // dcmjs-dimse's: the same bytes for the responses the SCP sends, and null (the library's way)
-// for what the table does not know.
-import { responses } from "dcmjs-dimse";
+// for what the table does not know. And its decoding of command sets against dcmjs's reader: the
+// same object for 300 random commands and the edge cases, null for what it leaves to dcmjs.
+import dcmjs from "dcmjs";
+import { Dataset, responses } from "dcmjs-dimse";
 import { describe, expect, it } from "vitest";
-import { commandPdu, encodeCommand } from "../../../electron/services/network/dimse-command";
+import {
+  commandPdu,
+  decodeCommand,
+  encodeCommand,
+  installCommandDecoder,
+} from "../../../electron/services/network/dimse-command";
+import { seededRandom } from "../../../electron/pipeline/random";
 
 const MR = "1.2.840.10008.5.1.4.1.1.4";
+const IMPLICIT_LE = "1.2.840.10008.1.2";
 
 /** dcmjs-dimse's bytes for a command set: what its `_sendPDataTF` puts in the PDV. */
 function libraryBytes(r: { getCommandDataset(): { getDenaturalizedCommandDataset(): Buffer } }) {
@@ -76,5 +85,123 @@ describe("commandPdu", () => {
     expect(pdu[10]).toBe(5);
     expect(pdu[11]).toBe(0x03);
     expect(pdu.subarray(12).equals(command)).toBe(true);
+  });
+});
+
+/** What dcmjs-dimse's Dataset makes of a command buffer through dcmjs (its _fromElementsBuffer). */
+function libraryRead(buffer: Buffer): unknown {
+  // dcmjs's internals that dcmjs-dimse calls (not in the reader's type declarations).
+  const data = dcmjs.data as unknown as {
+    ReadBufferStream: new (buffer: ArrayBuffer) => unknown;
+    DicomMessage: { _read(stream: unknown, ts: string, options: object): Record<string, unknown> };
+  };
+  const stream = new data.ReadBufferStream(
+    buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength) as ArrayBuffer,
+  );
+  const dict = data.DicomMessage._read(stream, IMPLICIT_LE, { ignoreErrors: true });
+  return dcmjs.data.DicomMetaDictionary.naturalizeDataset(dict);
+}
+
+/** One element of a command set in Implicit VR Little Endian. */
+function element(tag: number, value: Buffer): Buffer {
+  const head = Buffer.alloc(8);
+  head.writeUInt16LE(0x0000, 0);
+  head.writeUInt16LE(tag, 2);
+  head.writeUInt32LE(value.length, 4);
+  return Buffer.concat([head, value]);
+}
+
+describe("decodeCommand", () => {
+  it("reads what dcmjs reads, key for key and in order, for requests and responses of every kind", () => {
+    const random = seededRandom(11);
+    const uid = () =>
+      Array.from({ length: 2 + Math.floor(random() * 8) }, () => Math.floor(random() * 99999)).join(
+        ".",
+      );
+    const names = [
+      "AffectedSOPClassUID",
+      "RequestedSOPClassUID",
+      "CommandField",
+      "MessageID",
+      "MessageIDBeingRespondedTo",
+      "MoveDestination",
+      "Priority",
+      "CommandDataSetType",
+      "Status",
+      "ErrorComment",
+      "ErrorID",
+      "AffectedSOPInstanceUID",
+      "RequestedSOPInstanceUID",
+      "NumberOfRemainingSuboperations",
+      "NumberOfCompletedSuboperations",
+      "NumberOfFailedSuboperations",
+      "NumberOfWarningSuboperations",
+      "MoveOriginatorApplicationEntityTitle",
+      "MoveOriginatorMessageID",
+    ];
+    const value = (name: string): unknown =>
+      name.endsWith("UID")
+        ? uid()
+        : name === "MoveDestination" || name === "MoveOriginatorApplicationEntityTitle"
+          ? ["PACS", "A", "STORESCU_16CHARS", "MR 1"][Math.floor(random() * 4)]
+          : name === "ErrorComment"
+            ? ["", "disk full", "no such study (0xA801)", "x"][Math.floor(random() * 4)]
+            : Math.floor(random() * 65536);
+    for (let n = 0; n < 300; n++) {
+      const elements = Object.fromEntries(
+        names.filter(() => random() < 0.5).map((name) => [name, value(name)]),
+      );
+      const bytes = encodeCommand(elements)!;
+      const ours = decodeCommand(bytes);
+      expect(ours).not.toBeNull();
+      expect(JSON.stringify(ours)).toBe(JSON.stringify(libraryRead(bytes)));
+    }
+    // A C-STORE-RQ as storescu sends it, and dcmjs-dimse's own C-STORE-RSP.
+    const rsp = new responses.CStoreResponse(0xa700, "disk full");
+    rsp.setAffectedSopClassUid(MR);
+    rsp.setAffectedSopInstanceUid("1.2.3.4");
+    rsp.setMessageIdBeingRespondedTo(9);
+    const lib = libraryBytes(rsp);
+    expect(decodeCommand(lib)).toEqual(libraryRead(lib));
+  });
+
+  it("reads multiple values and the padding as dcmjs does", () => {
+    const bytes = Buffer.concat([
+      element(0x0002, Buffer.from("1.2\\3.4\0")),
+      element(0x0110, Buffer.from([1, 0, 2, 0])),
+      element(0x0902, Buffer.from(" a\\b ")),
+      element(0x1030, Buffer.from("  A  ")),
+    ]);
+    expect(decodeCommand(bytes)).toEqual({
+      _vrMap: {},
+      AffectedSOPClassUID: ["1.2", "3.4"],
+      MessageID: [1, 2],
+      ErrorComment: ["a", "b"],
+      MoveOriginatorApplicationEntityTitle: "A",
+    });
+    expect(JSON.stringify(decodeCommand(bytes))).toBe(JSON.stringify(libraryRead(bytes)));
+  });
+
+  it("declines what it does not know, so the library reads it", () => {
+    const declined = [
+      element(0x0005, Buffer.from([0x10, 0, 0x10, 0])), // (0000,0005) AT: not in the table
+      element(0x0100, Buffer.alloc(0)), // a zero-length US
+      element(0x0100, Buffer.from([1, 0, 2])), // odd US length
+      element(0x0002, Buffer.from(" 1.2")), // a UID with a leading space
+      element(0x0902, Buffer.from("caf\xe9", "latin1")), // beyond ASCII
+      element(0x1030, Buffer.from("A\\B ")), // AE with a backslash
+      Buffer.concat([element(0x0110, Buffer.from([1, 0])), element(0x0110, Buffer.from([2, 0]))]),
+      Buffer.from([0, 0, 0x10, 0x01, 4, 0, 0, 0, 1]), // cut short
+      Buffer.concat([Buffer.from([8, 0, 0x16, 0, 2, 0, 0, 0]), Buffer.from("MR")]), // group 0008
+    ];
+    for (const bytes of declined) expect(decodeCommand(bytes)).toBeNull();
+  });
+
+  it("is what dcmjs-dimse's Dataset uses for command sets once installed, the library otherwise", () => {
+    installCommandDecoder(Dataset);
+    const bytes = encodeCommand({ AffectedSOPClassUID: MR, CommandField: 1, MessageID: 3 })!;
+    expect(new Dataset(bytes).getElements()).toEqual(libraryRead(bytes));
+    const odd = element(0x0005, Buffer.from([0x10, 0, 0x10, 0]));
+    expect(new Dataset(odd).getElements()).toEqual(libraryRead(odd));
   });
 });

@@ -618,6 +618,8 @@ export const CHANNELS = {
         allowed: z.array(z.string().max(300)).max(200),
         quietSeconds: z.number(),
         autoAnalyze: z.boolean(),
+        /** The Query/Retrieve SCP on the listener; absent: network.json's switch is kept. */
+        queryRetrieve: z.boolean().optional(),
       }),
       nodes: z
         .array(

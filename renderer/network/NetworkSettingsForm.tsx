@@ -1,6 +1,6 @@
 // The Network settings editor (issue 14 round 6): this workstation's listener (AE title, port,
 // bind address, on/off, allowed callers, quiet period, auto-analysis), the remote nodes (add,
-// edit, remove; C-MOVE or C-GET) and the DICOMweb services (name, base URL, login by an
+// edit, remove; C-MOVE or C-GET), whether the listener answers Query/Retrieve, and the DICOMweb services (name, base URL, login by an
 // Authorization variable or by OAuth client credentials). Values are checked as they are typed by the rules the main
 // process applies again on save (PS3.5 6.2 AE titles, ports 1-65535, IP addresses); the save
 // writes network.json, restarts the listener and is audited.
@@ -31,6 +31,7 @@ function fromStatus(s: NetworkStatusView): Edit {
       allowed: s.allowed,
       quietSeconds: s.quietSeconds,
       autoAnalyze: s.autoAnalyze,
+      queryRetrieve: s.queryRetrieve !== false,
     },
     nodes: s.nodes.map((n) => ({
       name: n.name,
@@ -257,6 +258,18 @@ export function NetworkSettingsForm({
             onChange={(e) => setLocal({ autoAnalyze: e.target.checked })}
           />{" "}
           Analyze complete studies on arrival
+        </label>
+        <label
+          className="check"
+          title="Lets the allowed callers search this workstation's studies (C-FIND) and fetch them (C-GET, or C-MOVE to a configured node)"
+        >
+          <input
+            type="checkbox"
+            aria-label="Query/Retrieve"
+            checked={l.queryRetrieve !== false}
+            onChange={(e) => setLocal({ queryRetrieve: e.target.checked })}
+          />{" "}
+          Answer Query/Retrieve (C-FIND, C-MOVE, C-GET)
         </label>
         <label className="wide">
           Allowed calling AEs (one a line, AE or AE@address,address; empty: any){" "}

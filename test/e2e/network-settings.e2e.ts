@@ -113,6 +113,8 @@ describe.skipIf(!HAS_DCMTK)("Network settings editor", () => {
     await web2OAuth.getByLabel("OAuth client secret variable", { exact: true }).fill("IDP_SECRET");
     await web2OAuth.getByLabel("OAuth scope", { exact: true }).fill("dicomweb");
     expect(await save.isDisabled()).toBe(false);
+    // The listener stops answering Query/Retrieve (stores only).
+    await form.getByLabel("Query/Retrieve", { exact: true }).uncheck();
     if (shots) await page.screenshot({ path: path.join(shots, "network-settings.png") });
 
     await save.click();
@@ -128,7 +130,9 @@ describe.skipIf(!HAS_DCMTK)("Network settings editor", () => {
       port: newPort,
       quietSeconds: 5,
       allowed: [{ aeTitle: "STORESCP" }, { aeTitle: "MR1", addresses: ["127.0.0.1"] }],
+      queryRetrieve: false,
     });
+    expect(await page.getByTestId("local-qr").textContent()).toBe("off");
     expect(saved.nodes).toEqual([
       { name: "archive", aeTitle: "STORESCP", host: "127.0.0.1", port: scpPort },
       { name: "pacs2", aeTitle: "STORESCP", host: "127.0.0.1", port: scpPort, retrieve: "get" },
@@ -169,7 +173,11 @@ describe.skipIf(!HAS_DCMTK)("Network settings editor", () => {
     expect(audit).toHaveLength(1);
     expect(audit[0]!.actor).toBe(ACTOR);
     expect(JSON.parse(audit[0]!.details_json)).toMatchObject({
-      local: { aeTitle: { from: "WS_E2E", to: "WS_EDITED" }, port: { from: oldPort, to: newPort } },
+      local: {
+        aeTitle: { from: "WS_E2E", to: "WS_EDITED" },
+        port: { from: oldPort, to: newPort },
+        queryRetrieve: { to: false },
+      },
       added: ["pacs2", "web1", "cloud"],
     });
 

@@ -354,8 +354,8 @@ export function networkControl(
     ): Promise<NetworkStatusView> {
       const before = readSettings(registry.paths.root);
       const after = applySettingsEdit(req, before);
-      // The editor does not show the Q/R switch (network.json only): keep it as it was.
-      if (before.local.queryRetrieve !== undefined) {
+      // An edit without the Q/R switch (an older client) keeps network.json's as it was.
+      if (req.local.queryRetrieve === undefined && before.local.queryRetrieve !== undefined) {
         after.local.queryRetrieve = before.local.queryRetrieve;
       }
       const changes = settingsChanges(before, after);

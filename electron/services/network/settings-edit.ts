@@ -128,6 +128,7 @@ export function applySettingsEdit(
       allowed,
       quietSeconds: l.quietSeconds,
       autoAnalyze: l.autoAnalyze,
+      ...(l.queryRetrieve !== undefined ? { queryRetrieve: l.queryRetrieve } : {}),
     },
     nodes,
     webNodes,

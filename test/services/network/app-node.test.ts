@@ -76,7 +76,7 @@ describe("DICOM listener in the workstation", () => {
     }
   });
 
-  it("keeps network.json's Query/Retrieve switch through a settings edit and shows it", async () => {
+  it("keeps network.json's Query/Retrieve switch through an edit without it, and sets it from one", async () => {
     const root = path.join(dir, "qr-off");
     const settings = readSettings(root);
     writeSettings(root, { ...settings, local: { ...settings.local, queryRetrieve: false } });
@@ -96,11 +96,18 @@ describe("DICOM listener in the workstation", () => {
         nodes: [],
       });
       expect(saved).toMatchObject({ ok: true, value: { queryRetrieve: false } });
-      // The editor has no Q/R field: the edit changed the quiet period and kept the switch.
+      // An edit without the Q/R field (an older client) changed the quiet period, kept the switch.
       expect(readSettings(root).local).toMatchObject({
         quietSeconds: l.quietSeconds + 5,
         queryRetrieve: false,
       });
+      // The editor's checkbox turns it on again, and the change is audited.
+      const on = await dispatch(ws.service.handlers, "network:save-settings", {
+        local: { ...readSettings(root).local, allowed: [], queryRetrieve: true },
+        nodes: [],
+      });
+      expect(on).toMatchObject({ ok: true, value: { queryRetrieve: true } });
+      expect(readSettings(root).local.queryRetrieve).toBe(true);
     } finally {
       await ws.close();
     }

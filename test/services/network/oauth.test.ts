@@ -32,6 +32,8 @@ const idp = {
   refuseAll: false,
   serviceHits: 0,
   stowBodies: [] as number[],
+  /** A broken provider: its 200 answer as given here instead of a token. */
+  answer: null as string | null,
 };
 
 function basic(id: string, secret: string): string {
@@ -65,6 +67,10 @@ beforeAll(async () => {
           res
             .writeHead(401, json)
             .end(JSON.stringify({ error: "invalid_client", error_description: "bad secret" }));
+          return;
+        }
+        if (idp.answer !== null) {
+          res.writeHead(200, json).end(idp.answer);
           return;
         }
         if (idp.lastForm.get("grant_type") !== "client_credentials") {
@@ -117,6 +123,7 @@ beforeEach(() => {
     refuseAll: false,
     serviceHits: 0,
     stowBodies: [],
+    answer: null,
   });
   idp.valid.clear();
   process.env[ENV] = SECRET;
@@ -194,6 +201,23 @@ describe("OAuth client credentials for a DICOMweb service", () => {
     await expect(webEcho(node({ tokenUrl: `http://127.0.0.1:${port}/token` }))).rejects.toThrow(
       new RegExp(`cloudpacs: token request to http://127.0.0.1:${port}/token: .*ECONNREFUSED`),
     );
+  });
+});
+
+describe("OAuth: a provider answering 200 without a usable token", () => {
+  it.each([
+    ["<html>login page</html>", /the answer has no access_token/],
+    [JSON.stringify({ token_type: "bearer" }), /the answer has no access_token/],
+    [
+      JSON.stringify({ access_token: "t", token_type: "mac" }),
+      /token type "mac" is not supported \(a Bearer token is, RFC 6750\)/,
+    ],
+    [JSON.stringify({ access_token: "t" }), /token type "" is not supported/],
+  ])("refuses %s by name, sending nothing to the service", async (answer, message) => {
+    idp.answer = answer;
+    await expect(webEcho(node())).rejects.toThrow(message);
+    await expect(webEcho(node())).rejects.toThrow(/cloudpacs: token request to http:/);
+    expect(idp.serviceHits).toBe(0);
   });
 });
 

@@ -123,24 +123,19 @@ function decodeText(vr: "UI" | "AE" | "LO", bytes: Buffer): string | string[] | 
   let end = bytes.length;
   // The padding byte (PS3.5 6.2): NUL for UI, a space otherwise; dcmjs drops it.
   if (end > 0 && bytes[end - 1] === (vr === "UI" ? 0 : 0x20)) end--;
-  const parts: string[] = [];
-  let start = 0;
-  for (let i = 0; i <= end; i++) {
-    if (i < end) {
-      const c = bytes[i]!;
-      if (c < 0x20 || c > 0x7e) return null;
-      if (c !== 0x5c) continue; // backslash: the value separator
-      if (vr === "AE") return null;
-    }
-    const text = bytes.toString("latin1", start, i);
-    const trimmed = text.replace(/^ +| +$/g, "");
-    // Leading spaces in a UID, or a value that is all spaces: left to dcmjs's own rules.
-    if ((vr === "UI" && trimmed !== text.replace(/ +$/, "")) || (trimmed === "" && text !== "")) {
-      return null;
-    }
-    parts.push(trimmed);
-    start = i + 1;
+  for (let i = 0; i < end; i++) {
+    const c = bytes[i]!;
+    if (c < 0x20 || c > 0x7e) return null;
+    // A UID is digits and dots (PS3.5 9.1): dcmjs drops anything else, so it reads those.
+    if (vr === "UI" && c !== 0x5c && c !== 0x2e && (c < 0x30 || c > 0x39)) return null;
+    // An AE title holds no backslash (the value separator).
+    if (vr === "AE" && c === 0x5c) return null;
   }
+  const whole = bytes.toString("latin1", 0, end);
+  // dcmjs trims the whole value's spaces, then splits it into values (inner spaces stay).
+  const trimmed = whole.replace(/^ +| +$/g, "");
+  if (trimmed === "" && whole !== "") return null; // all spaces: left to dcmjs's own rules
+  const parts = trimmed.split("\\");
   return parts.length === 1 ? parts[0]! : parts;
 }
 

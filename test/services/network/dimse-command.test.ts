@@ -182,6 +182,27 @@ describe("decodeCommand", () => {
     expect(JSON.stringify(decodeCommand(bytes))).toBe(JSON.stringify(libraryRead(bytes)));
   });
 
+  it("never disagrees with dcmjs on random text, spaces, backslashes and padding (fuzz)", () => {
+    const random = seededRandom(29);
+    const alphabet = "0123456789.  \\AZaz_-^";
+    const text = (n: number) =>
+      Array.from({ length: n }, () => alphabet[Math.floor(random() * alphabet.length)]).join("");
+    let decoded = 0;
+    for (let n = 0; n < 2000; n++) {
+      const tag = [0x0002, 0x0600, 0x0902, 0x1000, 0x1030][Math.floor(random() * 5)]!;
+      let value = Buffer.from(text(Math.floor(random() * 12)), "latin1");
+      if (random() < 0.3) value = Buffer.concat([value, Buffer.from([random() < 0.5 ? 0 : 0x20])]);
+      const bytes = element(tag, value);
+      const ours = decodeCommand(bytes);
+      if (ours === null) continue;
+      decoded++;
+      expect(JSON.stringify(ours), JSON.stringify(value.toString("latin1"))).toBe(
+        JSON.stringify(libraryRead(bytes)),
+      );
+    }
+    expect(decoded).toBeGreaterThan(500);
+  });
+
   it("declines what it does not know, so the library reads it", () => {
     const declined = [
       element(0x0005, Buffer.from([0x10, 0, 0x10, 0])), // (0000,0005) AT: not in the table

@@ -210,6 +210,18 @@ export function installCommandDecoder(dataset: { prototype: unknown }): void {
   };
 }
 
+/**
+ * A response's Error Comment (0000,0902), LO in the default repertoire (a command set has no
+ * Specific Character Set): at most 64 characters of printable ASCII, a backslash (the value
+ * separator) as "/" and anything else as "?", so a reason naming a file keeps its meaning.
+ */
+export function errorComment(text: string): string {
+  return text
+    .replace(/\\/g, "/")
+    .replace(/[^\x20-\x7e]/g, "?")
+    .slice(0, 64);
+}
+
 /** DIMSE status codes used by the storage SCP (PS3.4 B.2.3, PS3.7 C). */
 export const STATUS = {
   success: 0x0000,

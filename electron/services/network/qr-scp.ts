@@ -9,6 +9,7 @@ import { Dataset, requests as dimseRequests, responses } from "dcmjs-dimse";
 import { errorMessage } from "../../contract/errors";
 import { appendAudit, type Registry } from "../../registry";
 import type { RemoteNode } from "./config";
+import { errorComment } from "./dimse-command";
 import {
   dicomText,
   findMatches,
@@ -101,7 +102,7 @@ export async function serveFind(
     const r = responses.CFindResponse.fromRequest(request);
     r.setAffectedSopClassUid(sopClass);
     r.setStatus(status);
-    if (comment) r.setErrorComment(comment.slice(0, 64));
+    if (comment) r.setErrorComment(errorComment(comment));
     if (dataset) {
       const ts = request.getDataset()?.getTransferSyntaxUid() ?? "1.2.840.10008.1.2";
       r.setDataset(new Dataset(dataset, ts));
@@ -196,7 +197,7 @@ async function serveRetrieve(
     r.setCompleted(c.completed);
     r.setFailures(c.failed);
     r.setWarnings(c.warnings);
-    if (comment) r.setErrorComment(comment.slice(0, 64));
+    if (comment) r.setErrorComment(errorComment(comment));
     return r;
   };
   const counts: SubOperationCounts = { remaining: 0, completed: 0, failed: 0, warnings: 0 };

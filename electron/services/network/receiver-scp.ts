@@ -11,6 +11,7 @@ import { errorMessage } from "../../contract/errors";
 import {
   commandPdu,
   encodeCommand,
+  errorComment,
   installCommandDecoder,
   STATUS,
   type DimseCommand,
@@ -221,7 +222,7 @@ export class ReceiverScp extends Scp {
     void work.then((answer) => {
       const response = responses.CStoreResponse.fromRequest(request);
       response.setStatus(answer.status);
-      if (answer.comment) response.setErrorComment(answer.comment.slice(0, 64));
+      if (answer.comment) response.setErrorComment(errorComment(answer.comment));
       if (answer.status === STATUS.success) this.stored += 1;
       else this.failed += 1;
       try {

@@ -10,7 +10,7 @@ import {
 } from "dcmjs-dimse";
 import { errorMessage } from "../../contract/errors";
 import type { RemoteNode } from "./config";
-import { STATUS } from "./dimse-command";
+import { errorComment, STATUS } from "./dimse-command";
 import { part10File } from "./part10";
 import { RawDatasetSink, type RawDataset } from "./pdu";
 import type { StoreAnswer } from "./receiver";
@@ -274,7 +274,7 @@ export async function get(
               }
               const response = responses.CStoreResponse.fromRequest(sub);
               response.setStatus(answer.status);
-              if (answer.comment) response.setErrorComment(answer.comment.slice(0, 64));
+              if (answer.comment) response.setErrorComment(errorComment(answer.comment));
               try {
                 callback(response);
               } catch {

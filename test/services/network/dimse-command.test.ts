@@ -9,6 +9,7 @@ import {
   commandPdu,
   decodeCommand,
   encodeCommand,
+  errorComment,
   installCommandDecoder,
 } from "../../../electron/services/network/dimse-command";
 import { seededRandom } from "../../../electron/pipeline/random";
@@ -224,5 +225,18 @@ describe("decodeCommand", () => {
     expect(new Dataset(bytes).getElements()).toEqual(libraryRead(bytes));
     const odd = element(0x0005, Buffer.from([0x10, 0, 0x10, 0]));
     expect(new Dataset(odd).getElements()).toEqual(libraryRead(odd));
+  });
+});
+
+describe("errorComment", () => {
+  it("keeps a reason to 64 printable ASCII characters, one value (no backslash)", () => {
+    expect(errorComment("disk full")).toBe("disk full");
+    expect(errorComment("cannot read C:\\scans\\é.dcm → 0xC000")).toBe(
+      "cannot read C:/scans/?.dcm ? 0xC000",
+    );
+    expect(errorComment("x".repeat(80))).toHaveLength(64);
+    // Encoded as one LO value that dcmjs reads back the same.
+    const bytes = encodeCommand({ Status: 0xa700, ErrorComment: errorComment("a\\b é") })!;
+    expect(decodeCommand(bytes)).toMatchObject({ ErrorComment: "a/b ?" });
   });
 });

@@ -274,7 +274,7 @@ describe("livercad nodes / echo with OAuth", () => {
     expect(idp.lastForm.get("scope")).toBe("dicomweb.read");
   });
 
-  it("refuses a half-given client and two ways to log in", async () => {
+  it("refuses a half-given client, two ways to log in, and OAuth on a DIMSE node", async () => {
     const half = await cli([
       "nodes",
       "--add",
@@ -301,6 +301,20 @@ describe("livercad nodes / echo with OAuth", () => {
     ]);
     expect(both.rc).toBe(1);
     expect(both.out).toContain("--auth-env and --oauth-token-url are two ways to log in");
+    const dimse = await cli([
+      "nodes",
+      "--add",
+      "pacs",
+      "PACS@127.0.0.1:104",
+      "--oauth-token-url",
+      `${base}/token`,
+      "--oauth-client-id",
+      "x",
+      "--oauth-secret-env",
+      "Y",
+    ]);
+    expect(dimse.rc).toBe(1);
+    expect(dimse.out).toContain("--auth-env and --oauth-* are for DICOMweb services only.");
     expect(readSettings(home).webNodes.map((n) => n.name)).toEqual(["cloudpacs"]);
   });
 });

@@ -21,6 +21,11 @@ export interface RoiRecord {
   rank: number;
   /** Per-class Monte-Carlo mean and variance of this ROI (T samples). */
   mc: { variance: number; samples: number; classVariances: Record<LesionClass, number> };
+  /**
+   * A classifier with a rejection output ("not a lesion"): its mean probability for this ROI, and
+   * whether that left the ROI out of the study's mean (rejectThreshold). Absent otherwise.
+   */
+  reject?: { probability: number; rejected: boolean };
 }
 
 export interface ModelRecord {

@@ -102,8 +102,16 @@ const classifierManifest = z.object({
   ...common,
   task: z.literal("classifier"),
   files: z.object({ backbone: modelFile, head: modelFile }),
-  /** Output order of the head's logits; must be a permutation of the lesion classes. */
-  classes: z.array(z.string()).length(LESION_CLASSES.length),
+  /**
+   * Output order of the head's logits: a permutation of the lesion classes, or of the lesion
+   * classes and one rejection output named by `rejectClass` (e.g. "none": not a lesion).
+   */
+  classes: z
+    .array(z.string())
+    .min(LESION_CLASSES.length)
+    .max(LESION_CLASSES.length + 1),
+  /** The output that says "not a lesion" (a site model may have one): see pipeline/run.ts. */
+  rejectClass: z.string().min(1).optional(),
   classifier: z.object({
     channels: z.array(sequence).length(SEQUENCES.length),
     cropSize: z.number().int().positive(),
@@ -187,6 +195,22 @@ export function parseManifest(
     if (new Set(c.channels).size !== c.channels.length) problems.push("classifier.channels repeat");
     const missing = LESION_CLASSES.filter((cls) => !m.classes.includes(cls));
     if (missing.length > 0) problems.push(`classes lack ${missing.join(", ")}`);
+    if (new Set(m.classes).size !== m.classes.length) problems.push("classes repeat");
+    const extra = m.classes.length > LESION_CLASSES.length;
+    if (extra && m.rejectClass === undefined) {
+      problems.push(
+        `classes has ${m.classes.length} outputs: name the rejection output with rejectClass`,
+      );
+    }
+    if (m.rejectClass !== undefined) {
+      if (!m.classes.includes(m.rejectClass)) {
+        problems.push(`rejectClass "${m.rejectClass}" is not one of classes`);
+      } else if ((LESION_CLASSES as readonly string[]).includes(m.rejectClass)) {
+        problems.push(`rejectClass "${m.rejectClass}" is a lesion class`);
+      } else if (!extra) {
+        problems.push(`rejectClass needs ${LESION_CLASSES.length + 1} classes`);
+      }
+    }
     const cal = m.calibration;
     if (cal && cal.bands.medium > cal.bands.high) {
       problems.push("calibration.bands.medium must not exceed calibration.bands.high");

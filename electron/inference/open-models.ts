@@ -85,7 +85,11 @@ export async function openPipelineModels(
         backbone: c.backbone,
         head: c.head,
         monteCarlo: c.monteCarlo,
-        classes: c.manifest.classes,
+        // A rejection output ("not a lesion") is read apart; the lesion classes keep their order.
+        classes: c.manifest.classes.filter((x) => x !== c.manifest.rejectClass),
+        ...(c.manifest.rejectClass !== undefined
+          ? { rejectIndex: c.manifest.classes.indexOf(c.manifest.rejectClass) }
+          : {}),
         channels: c.manifest.classifier.channels,
         cropSize: c.manifest.classifier.cropSize,
         normalization: c.manifest.normalization,

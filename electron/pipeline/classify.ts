@@ -16,6 +16,11 @@ export interface ClassifyModel {
   head: HeadRunner;
   /** Optional one-call path (the inference worker's); classify() falls back to backbone + head. */
   monteCarlo?: MonteCarloRunner;
+  /**
+   * The head's column of a rejection output ("not a lesion"), if it has one: its probability is
+   * reported per ROI and the lesion classes are a softmax over the other columns.
+   */
+  rejectIndex?: number;
 }
 
 /** ROIs per call: bounds memory for paper-scale models (16 crops, 16 * T head rows). */
@@ -62,11 +67,20 @@ export async function classify(
       throw new Error(`Head returned dims [${logits.dims}] for ${n * T} rows.`);
     }
     for (let r = 0; r < n; r++) {
-      const probs = softmaxRows(
-        logits.data.subarray(r * T * classes, (r + 1) * T * classes),
-        classes,
-      );
-      results.push(summarizeSamples(probs, T, classes));
+      const rows = logits.data.subarray(r * T * classes, (r + 1) * T * classes);
+      const reject = model.rejectIndex;
+      if (reject === undefined) {
+        results.push(summarizeSamples(softmaxRows(rows, classes), T, classes));
+        continue;
+      }
+      if (!(reject >= 0 && reject < classes)) {
+        throw new Error(`Rejection output ${reject} is outside the head's ${classes} columns.`);
+      }
+      const all = softmaxRows(rows, classes);
+      let rejectProbability = 0;
+      for (let t = 0; t < T; t++) rejectProbability += all[t * classes + reject]! / T;
+      const lesion = softmaxRows(withoutColumn(rows, classes, reject), classes - 1);
+      results.push({ ...summarizeSamples(lesion, T, classes - 1), rejectProbability });
     }
   }
   return results;
@@ -122,6 +136,16 @@ async function splitPasses(
     { dims, data: tileRows(out.data, n, featureSize, samples) },
     { dims, data: chunkMasks(n, featureSize, samples, dropoutP, seed) },
   );
+}
+
+/** A [rows, classes] array without column `drop`: [rows, classes - 1]. */
+function withoutColumn(data: Float32Array, classes: number, drop: number): Float32Array {
+  const rows = data.length / classes;
+  const out = new Float32Array(rows * (classes - 1));
+  for (let o = 0, w = 0; o < data.length; o += classes) {
+    for (let c = 0; c < classes; c++) if (c !== drop) out[w++] = data[o + c]!;
+  }
+  return out;
 }
 
 /** Numerically stable softmax of each row of a [rows, classes] array. */

@@ -67,6 +67,12 @@ export interface PipelineConfig {
   cropMargin: number;
   /** Lower bound of the crop's side, so that a tiny box still shows its surroundings. */
   cropMinMm: number;
+  /**
+   * A classifier with a rejection output ("not a lesion"): a ROI whose mean rejection probability
+   * reaches this leaves the study's mean and goes after the others in the ROI list (unless every
+   * ROI does: then the least rejected one stays, as a study is "no-roi" only when nothing is found).
+   */
+  rejectThreshold: number;
   /** Monte-Carlo dropout (paper, "Lesion Characterization": p = 0.2 before the last FC, T = 100). */
   mcSamples: number;
   dropoutP: number;
@@ -96,6 +102,7 @@ export const DEFAULT_PIPELINE_CONFIG: Readonly<PipelineConfig> = Object.freeze({
   cropSize: 64,
   cropMargin: 1.5,
   cropMinMm: 24,
+  rejectThreshold: 0.5,
   mcSamples: 100,
   dropoutP: 0.2,
   classifierViews: 1,
@@ -127,6 +134,7 @@ export function resolvePipelineConfig(overrides: Partial<PipelineConfig> = {}): 
   if (!SLICE_VOTINGS.includes(c.sliceVoting)) {
     problems.push(`sliceVoting=${String(c.sliceVoting)} is not one of ${SLICE_VOTINGS.join(", ")}`);
   }
+  inRange("rejectThreshold", c.rejectThreshold, 0, 1, true);
   inRange("dropoutP", c.dropoutP, 0, 1);
   if (c.dropoutP >= 1) problems.push("dropoutP must be below 1");
   inRange("cropMargin", c.cropMargin, 0, 100, true);

@@ -38,6 +38,8 @@ export interface PipelineModels {
 export interface RoiResult extends Roi {
   probabilities: Record<LesionClass, number>;
   classification: RoiClassification;
+  /** Left out of the study's mean by the classifier's rejection output (rejectThreshold). */
+  rejected?: boolean;
 }
 
 export interface PipelineResult {
@@ -94,28 +96,70 @@ export async function runPipeline(
       config.classifierViews,
     ),
   );
+  // A site model's head must give what its manifest names (a mismatch would read NaN classes).
+  const outputs = classified[0]?.meanProbabilities.length;
+  if (outputs !== undefined && outputs !== models.classifier.classes.length) {
+    const named =
+      models.classifier.classes.length + (models.classifier.rejectIndex === undefined ? 0 : 1);
+    throw new UsageError(
+      `The classifier's head gives ${outputs + (models.classifier.rejectIndex === undefined ? 0 : 1)} outputs per ROI, its manifest names ${named} (classes).`,
+    );
+  }
+  const rejected = rejectedRois(classified, config.rejectThreshold);
   const outcome = await stage("aggregate", () =>
-    aggregate(classified, models.classifier.classes, models.classifier.calibration ?? null),
+    aggregate(
+      classified.filter((_, r) => !rejected[r]),
+      models.classifier.classes,
+      models.classifier.calibration ?? null,
+    ),
   );
 
   const index = classIndex(models.classifier.classes);
   const boxesPerSequence = {} as Record<SequenceId, number>;
   for (const s of SEQUENCES)
     boxesPerSequence[s] = detections.filter((d) => d.sequence === s).length;
+  const results = rois.map((roi, r): RoiResult => {
+    const classification = classified[r]!;
+    const probabilities = {} as Record<LesionClass, number>;
+    for (const cls of LESION_CLASSES) {
+      probabilities[cls] = classification.meanProbabilities[index[cls]]!;
+    }
+    return {
+      ...roi,
+      probabilities,
+      classification,
+      ...(classification.rejectProbability !== undefined ? { rejected: rejected[r]! } : {}),
+    };
+  });
   return {
     config,
     outcome,
-    rois: rois.map((roi, r) => {
-      const classification = classified[r]!;
-      const probabilities = {} as Record<LesionClass, number>;
-      for (const cls of LESION_CLASSES) {
-        probabilities[cls] = classification.meanProbabilities[index[cls]]!;
-      }
-      return { ...roi, probabilities, classification };
-    }),
+    // The ROIs the classifier rejected go after the others (stable), ranks renumbered.
+    rois: [...results]
+      .sort((a, b) => Number(a.rejected ?? false) - Number(b.rejected ?? false))
+      .map((r, i) => ({ ...r, rank: i + 1 })),
     boxesPerSequence,
     timingsMs,
   };
+}
+
+/**
+ * Which ROIs a rejection output leaves out of the study's mean: those whose mean rejection
+ * probability reaches `threshold`; when that is every ROI, all but the least rejected (a study is
+ * "no-roi" only when the localizer finds nothing). None without a rejection output.
+ */
+export function rejectedRois(classified: RoiClassification[], threshold: number): boolean[] {
+  const out = classified.map(
+    (c) => c.rejectProbability !== undefined && c.rejectProbability >= threshold,
+  );
+  if (out.length > 0 && out.every(Boolean)) {
+    let least = 0;
+    classified.forEach((c, r) => {
+      if (c.rejectProbability! < classified[least]!.rejectProbability!) least = r;
+    });
+    out[least] = false;
+  }
+  return out;
 }
 
 /**

@@ -106,6 +106,12 @@ export interface RoiClassification {
    */
   mutualInformation: number;
   samples: number;
+  /**
+   * A classifier with a rejection output ("not a lesion", manifest `rejectClass`): the mean over
+   * the T samples of that output's softmax probability. The fields above are then the lesion
+   * classes' alone (a softmax over their logits). Absent for a classifier without one.
+   */
+  rejectProbability?: number;
 }
 
 export type StudyOutcome =

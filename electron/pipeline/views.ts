@@ -65,6 +65,9 @@ export function mergeViews(
       variance: meanOf((c) => c.variance),
       mutualInformation: meanOf((c) => c.mutualInformation),
       samples: group.reduce((s, c) => s + c.samples, 0),
+      ...(group[0]!.rejectProbability !== undefined
+        ? { rejectProbability: meanOf((c) => c.rejectProbability!) }
+        : {}),
     });
   }
   return merged;

@@ -115,6 +115,7 @@ export function saveAnalysis(db: Db, a: AnalysisToSave): number {
             perClass: perClass(r.probabilities, r.mc.classVariances),
             variance: r.mc.variance,
             samples: r.mc.samples,
+            ...(r.reject ? { reject: r.reject } : {}),
           }),
         );
       }
@@ -186,6 +187,7 @@ export function studyResults(db: Db, studyInstanceUids?: string[]): StudyResult[
             perClass: Record<LesionClass, { variance: number }>;
             variance: number;
             samples: number;
+            reject?: { probability: number; rejected: boolean };
           };
           return {
             seriesInstanceUid: r.uid,
@@ -203,6 +205,7 @@ export function studyResults(db: Db, studyInstanceUids?: string[]): StudyResult[
                 LESION_CLASSES.map((c) => [c, mc.perClass[c]?.variance ?? 0]),
               ) as Record<LesionClass, number>,
             },
+            ...(mc.reject ? { reject: mc.reject } : {}),
           };
         }),
         model: { models, config: JSON.parse(a.parameters_json) as unknown },

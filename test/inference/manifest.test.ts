@@ -53,6 +53,45 @@ describe("model manifests", () => {
     expect(() => readManifest(sub, "../x")).toThrow(ModelIntegrityError);
   });
 
+  it("accepts a rejection output named by rejectClass, and refuses it unnamed or misnamed", () => {
+    const sub = mkdtempSync(join(root, "reject-"));
+    const ok = modelFolder(
+      sub,
+      "classifier",
+      (m) => {
+        m.classes = ["HCC", "none", "ICC", "metastasis"];
+        m.rejectClass = "none";
+      },
+      "reject-ok",
+    );
+    expect(readManifest(sub, ok).manifest).toMatchObject({ rejectClass: "none" });
+    const cases: [(m: Record<string, unknown>) => void, RegExp][] = [
+      [
+        (m) => (m.classes = ["HCC", "none", "ICC", "metastasis"]),
+        /classes has 4 outputs: name the rejection output with rejectClass/,
+      ],
+      [
+        (m) => {
+          m.classes = ["HCC", "none", "ICC", "metastasis"];
+          m.rejectClass = "background";
+        },
+        /rejectClass "background" is not one of classes/,
+      ],
+      [
+        (m) => {
+          m.classes = ["HCC", "ICC", "metastasis", "HCC"];
+          m.rejectClass = "HCC";
+        },
+        /classes repeat.*rejectClass "HCC" is a lesion class/,
+      ],
+      [(m) => (m.rejectClass = "none"), /rejectClass "none" is not one of classes/],
+    ];
+    cases.forEach(([edit, message], i) => {
+      const id = modelFolder(sub, "classifier", edit, `reject-bad-${i}`);
+      expect(() => readManifest(sub, id)).toThrow(message);
+    });
+  });
+
   it("checks the hash again in the worker, on the bytes it loads", async () => {
     const sub = mkdtempSync(join(root, "race-"));
     const id = modelFolder(sub, "detector");

@@ -3,6 +3,7 @@ import { DEFAULT_BANDS, type Calibration } from "../../electron/contract/calibra
 import { aggregate } from "../../electron/pipeline/aggregate";
 import { classify, summarizeSamples } from "../../electron/pipeline/classify";
 import { dropoutMasks, seededRandom } from "../../electron/pipeline/random";
+import { rejectedRois } from "../../electron/pipeline/run";
 import type { RoiClassification, Tensor } from "../../electron/pipeline/types";
 
 const roi = (mean: number[], variance: number, mutualInformation = 0): RoiClassification => ({
@@ -163,5 +164,64 @@ describe("classify", () => {
     const det = await classify(crops, { backbone, head }, { ...config, dropoutP: 0 });
     for (const r of det) expect(r.variance).toBeLessThan(1e-15);
     expect(det[2]!.meanProbabilities[1]).toBeCloseTo(Math.E / (Math.E + 2), 6);
+  });
+});
+
+describe("a rejection output (not a lesion)", () => {
+  // Backbone: feature = the crop's mean. Head (no dropout effect at p = 0): logits in the model's
+  // order [HCC, none, ICC, metastasis] = [1, 4 * f - 2, 0, 0], so a bright crop reads "none".
+  const backbone = async (x: Tensor): Promise<Tensor> => {
+    const n = x.dims[0]!;
+    const per = x.data.length / n;
+    const f = new Float32Array(n);
+    for (let r = 0; r < n; r++) f[r] = x.data.subarray(r * per, (r + 1) * per)[0]!;
+    return { dims: [n, 1], data: f };
+  };
+  const head = async (f: Tensor): Promise<Tensor> => {
+    const rows = f.dims[0]!;
+    const out = new Float32Array(rows * 4);
+    for (let i = 0; i < rows; i++) {
+      out[i * 4] = 1;
+      out[i * 4 + 1] = 4 * f.data[i]! - 2;
+    }
+    return { dims: [rows, 4], data: out };
+  };
+
+  it("reports its probability per ROI and gives the lesion classes a softmax of their own", async () => {
+    const crops: Tensor = { dims: [2, 5, 2, 2], data: new Float32Array(2 * 20) };
+    crops.data.fill(1, 20); // ROI 1 bright: "none" logit 2
+    const res = await classify(
+      crops,
+      { backbone, head, rejectIndex: 1 },
+      { mcSamples: 4, dropoutP: 0, seed: 1 },
+    );
+    const e = Math.E;
+    // ROI 0: logits [1, -2, 0, 0]; ROI 1: [1, 2, 0, 0].
+    expect(res[0]!.rejectProbability).toBeCloseTo(e ** -2 / (e + e ** -2 + 2), 6);
+    expect(res[1]!.rejectProbability).toBeCloseTo(e ** 2 / (e + e ** 2 + 2), 6);
+    // Lesion classes in the model's order without "none": [HCC, ICC, metastasis] = softmax(1, 0, 0).
+    for (const r of res) {
+      expect(r.meanProbabilities).toHaveLength(3);
+      expect(r.meanProbabilities[0]).toBeCloseTo(e / (e + 2), 6);
+      expect(r.meanProbabilities[1]).toBeCloseTo(1 / (e + 2), 6);
+    }
+    // Without a rejection output the fourth column would be a class: refused downstream, not here.
+    const plain = await classify(crops, { backbone, head }, { mcSamples: 4, dropoutP: 0, seed: 1 });
+    expect(plain[0]!.rejectProbability).toBeUndefined();
+    expect(plain[0]!.meanProbabilities).toHaveLength(4);
+    await expect(
+      classify(crops, { backbone, head, rejectIndex: 4 }, { mcSamples: 4, dropoutP: 0, seed: 1 }),
+    ).rejects.toThrow(/Rejection output 4 is outside the head's 4 columns/);
+  });
+
+  it("leaves rejected ROIs out of the study's mean, keeping the least rejected when all are", () => {
+    const r = (p: number, reject?: number) => ({
+      ...roi([p, 1 - p, 0], 0.01),
+      ...(reject === undefined ? {} : { rejectProbability: reject }),
+    });
+    expect(rejectedRois([r(0.9, 0.2), r(0.1, 0.7), r(0.5, 0.5)], 0.5)).toEqual([false, true, true]);
+    expect(rejectedRois([r(0.9, 0.8), r(0.1, 0.6), r(0.5, 0.9)], 0.5)).toEqual([true, false, true]);
+    expect(rejectedRois([r(0.9), r(0.1)], 0.5)).toEqual([false, false]);
+    expect(rejectedRois([], 0.5)).toEqual([]);
   });
 });

@@ -128,6 +128,48 @@ describe("runPipeline", () => {
     expect(seen.backbone).toBe(1);
   });
 
+  it("reads a rejection output: a rejected ROI leaves the study's mean and goes last", async () => {
+    const plain = models(fakeDetector({ calls: 0 }), { backbone: 0 });
+    // The same head with a fourth column, "none" (logit `none` for every ROI).
+    const withReject = (none: number): PipelineModels => {
+      const m = models(fakeDetector({ calls: 0 }), { backbone: 0 });
+      const head3 = m.classifier.head;
+      m.classifier.rejectIndex = 3;
+      m.classifier.head = async (f, mask) => {
+        const three = await head3(f, mask);
+        const rows = three.dims[0]!;
+        const out = new Float32Array(rows * 4);
+        for (let i = 0; i < rows; i++) {
+          out.set(three.data.subarray(i * 3, i * 3 + 3), i * 4);
+          out[i * 4 + 3] = none;
+        }
+        return { dims: [rows, 4], data: out };
+      };
+      return m;
+    };
+    const base = await runPipeline(study(), plain, config);
+    // "none" never wins: the lesion classes are exactly the plain model's, no ROI rejected.
+    const kept = await runPipeline(study(), withReject(-20), config);
+    expect(kept.outcome).toEqual(base.outcome);
+    expect(kept.rois.every((r) => r.rejected === false)).toBe(true);
+    expect(kept.rois[0]!.classification.rejectProbability).toBeLessThan(1e-6);
+    // "none" always wins: every ROI reaches the threshold, so the least rejected one (the first
+    // in fusion order, all being equal) stays and carries the study alone, first in the list.
+    const gone = await runPipeline(study(), withReject(20), config);
+    expect(gone.outcome.status).toBe("analyzed");
+    expect(gone.rois.filter((r) => !r.rejected)).toHaveLength(1);
+    expect(gone.rois[0]!.rejected).toBe(false);
+    expect(gone.rois.map((r) => r.rank)).toEqual(gone.rois.map((_, i) => i + 1));
+    if (gone.outcome.status !== "analyzed") return;
+    expect(gone.outcome.probabilities.HCC).toBeCloseTo(gone.rois[0]!.probabilities.HCC, 12);
+    // A manifest naming a rejection output on a head without one is refused, not read as NaN.
+    const wrong = models(fakeDetector({ calls: 0 }), { backbone: 0 });
+    wrong.classifier.rejectIndex = 2;
+    await expect(runPipeline(study(), wrong, config)).rejects.toThrow(
+      "The classifier's head gives 3 outputs per ROI, its manifest names 4 (classes).",
+    );
+  });
+
   it("reports no-roi, without calling the classifier, when no detector fires", async () => {
     const seen = { backbone: 0 };
     const silent = async (input: Tensor): Promise<DetectorOutput> => {

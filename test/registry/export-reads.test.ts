@@ -25,6 +25,7 @@ import {
   saveReview,
   studyHeaderReader,
   studyRefOf,
+  studyResults,
   supersedeStale,
   supersededStorePaths,
   type Db,
@@ -42,6 +43,24 @@ function twoStudies(): Db {
 }
 
 describe("study reads", () => {
+  it("keep a ROI's rejection reading (a classifier with a not-a-lesion output) through the registry", () => {
+    const db = twoStudies();
+    analyze(db, "1", {
+      rois: 3,
+      reject: [
+        { probability: 0.1, rejected: false },
+        undefined,
+        { probability: 0.9, rejected: true },
+      ],
+    });
+    const [result] = studyResults(db, [studyUid("1")]);
+    expect(result!.rois.map((r) => r.reject ?? null)).toEqual([
+      { probability: 0.1, rejected: false },
+      null,
+      { probability: 0.9, rejected: true },
+    ]);
+  });
+
   it("findStudyRef answers null where studyRefOf throws; patientIdOfStudy likewise", () => {
     const db = twoStudies();
     expect(findStudyRef(db, studyUid("1"))).toBe(studyRefOf(db, studyUid("1")));

@@ -55,7 +55,13 @@ export const ASSESSMENT: Assessment = {
 export function analyze(
   db: Db,
   study: string,
-  opts: { rois?: number; parameters?: unknown; assessment?: Assessment | null } = {},
+  opts: {
+    rois?: number;
+    parameters?: unknown;
+    assessment?: Assessment | null;
+    /** Per ROI, a rejection output's reading (a classifier with "not a lesion"). */
+    reject?: RoiRecord["reject"][];
+  } = {},
 ): number {
   const uid = studyUid(study);
   const rois: RoiRecord[] = Array.from({ length: opts.rois ?? 0 }, (_, k) => ({
@@ -68,6 +74,7 @@ export function analyze(
     probabilities: even,
     rank: k + 1,
     mc: { variance: 0.1, samples: 10, classVariances: even },
+    ...(opts.reject?.[k] ? { reject: opts.reject[k] } : {}),
   }));
   return saveAnalysis(db, {
     studyRef: studyRefOf(db, uid),

@@ -394,13 +394,23 @@ function resultRecord(
         samples: r.classification.samples,
         classVariances,
       },
+      ...(r.classification.rejectProbability !== undefined
+        ? {
+            reject: {
+              probability: r.classification.rejectProbability,
+              rejected: r.rejected === true,
+            },
+          }
+        : {}),
     };
   });
   const o = result.outcome;
   if (o.status === "no-roi") return { ...base, status: "no-roi", error: null, rois };
+  // Over the ROIs the study's mean is over (aggregate): not those a rejection output left out.
+  const counted = rois.filter((r) => r.reject?.rejected !== true);
   const classVariances = {} as Record<LesionClass, number>;
   for (const c of LESION_CLASSES) {
-    classVariances[c] = rois.reduce((s, r) => s + r.mc.classVariances[c], 0) / rois.length;
+    classVariances[c] = counted.reduce((s, r) => s + r.mc.classVariances[c], 0) / counted.length;
   }
   return {
     ...base,

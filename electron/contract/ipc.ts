@@ -177,6 +177,8 @@ export interface RoiView {
   centerMm: Vec3;
   score: number;
   probabilities: Record<string, number>;
+  /** A classifier with a "not a lesion" output: its reading, and whether the ROI was left out. */
+  reject?: { probability: number; rejected: boolean };
 }
 
 /** Per class: the spread of the Monte-Carlo samples (issue 4 §5 classify). */

@@ -47,16 +47,20 @@ export function latestAnalysis(db: Db, studyRef: number): AnalysisView | null {
     )
     .get(studyRef);
   if (!a) return null;
-  const rois = roiRowReader(db)(a.id).map((r): RoiView => ({
-    rank: r.rank,
-    seriesInstanceUid: r.uid,
-    sequence: r.sequence,
-    sliceIndex: r.slice_index,
-    box: [r.box_x0, r.box_y0, r.box_x1, r.box_y1],
-    centerMm: [r.center_x_mm, r.center_y_mm, r.center_z_mm],
-    score: r.score,
-    probabilities: numberRecord(JSON.parse(r.probabilities_json)),
-  }));
+  const rois = roiRowReader(db)(a.id).map((r): RoiView => {
+    const reject = (JSON.parse(r.mc_stats_json) as { reject?: RoiView["reject"] }).reject;
+    return {
+      rank: r.rank,
+      seriesInstanceUid: r.uid,
+      sequence: r.sequence,
+      sliceIndex: r.slice_index,
+      box: [r.box_x0, r.box_y0, r.box_x1, r.box_y1],
+      centerMm: [r.center_x_mm, r.center_y_mm, r.center_z_mm],
+      score: r.score,
+      probabilities: numberRecord(JSON.parse(r.probabilities_json)),
+      ...(reject ? { reject } : {}),
+    };
+  });
   return {
     status: a.status,
     error: a.error,

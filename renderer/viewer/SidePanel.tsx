@@ -126,6 +126,17 @@ function Analysis({ a, onJump }: { a: AnalysisView; onJump(r: RoiView): void }) 
                 <button type="button" onClick={() => onJump(r)}>
                   #{r.rank} {SEQUENCE_LABELS[r.sequence]} slice {r.sliceIndex + 1} · score{" "}
                   {r.score.toFixed(2)}
+                  {r.reject && (
+                    <span
+                      className="muted"
+                      data-testid="roi-reject"
+                      title="The classifier's not-a-lesion output for this ROI; a ROI at or above the threshold is left out of the study's probabilities"
+                    >
+                      {" "}
+                      · not a lesion {Math.round(r.reject.probability * 100)}%
+                      {r.reject.rejected ? " (left out)" : ""}
+                    </span>
+                  )}
                 </button>
               </li>
             ))}

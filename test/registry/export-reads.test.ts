@@ -17,6 +17,7 @@ import {
   ImportWriter,
   insertResultObject,
   lastAuditAt,
+  latestAnalysis,
   latestAnalysisParameters,
   latestAnalysisRoiCount,
   latestReviewReader,
@@ -55,6 +56,13 @@ describe("study reads", () => {
     });
     const [result] = studyResults(db, [studyUid("1")]);
     expect(result!.rois.map((r) => r.reject ?? null)).toEqual([
+      { probability: 0.1, rejected: false },
+      null,
+      { probability: 0.9, rejected: true },
+    ]);
+    // The study view's ROI list (the side panel) gets it too.
+    const view = latestAnalysis(db, studyRefOf(db, studyUid("1")))!;
+    expect(view.rois.map((r) => r.reject ?? null)).toEqual([
       { probability: 0.1, rejected: false },
       null,
       { probability: 0.9, rejected: true },

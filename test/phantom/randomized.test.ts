@@ -240,7 +240,7 @@ describe("randomized cohort on disk (seeds randomized-5, shifted-5)", () => {
     expect(studyTruth(small[0]!).distractorBoxes).toBeUndefined();
   });
 
-  it("exports the distractors as hard negatives (--distractor-slices), the classifier's tensors as they were", async () => {
+  it("exports the distractors as hard negatives (--distractor-slices) and not-a-lesion crops (--classifier-negatives), the classifier's tensors as they were", async () => {
     const truthFile = path.join(randomDir, "truth.json");
     const withDistractors = path.join(tmp, "export-with");
     const without = path.join(tmp, "export-without");
@@ -249,6 +249,7 @@ describe("randomized cohort on disk (seeds randomized-5, shifted-5)", () => {
       outDir: withDistractors,
       seed: 7,
       distractorSlices: true,
+      classifierNegatives: true,
     });
     // Without the option the detectors' slices are the draw's alone (as the shipped detectors
     // were trained), each listing its distractors as negatives.
@@ -269,6 +270,29 @@ describe("randomized cohort on disk (seeds randomized-5, shifted-5)", () => {
         true,
       );
     }
+    // The not-a-lesion crops: distractors (exact + one jitter per slice box) and background.
+    const negLabels = JSON.parse(
+      read(withDistractors, "classifier-negatives", "labels.json").toString(),
+    ) as { sample: number; label: string; kind: string; jittered: boolean }[];
+    const negMeta = JSON.parse(
+      read(withDistractors, "classifier-negatives", "meta.json").toString(),
+    ) as { shape: number[]; kinds: Record<string, number> };
+    expect(negLabels.every((l, i) => l.label === "none" && l.sample === i)).toBe(true);
+    const distractorCrops = negLabels.filter((l) => l.kind === "distractor");
+    expect(distractorCrops.length).toBeGreaterThan(0);
+    expect(distractorCrops.filter((l) => l.jittered)).toHaveLength(distractorCrops.length / 2);
+    const background = negLabels.filter((l) => l.kind === "background").length;
+    expect(background).toBeGreaterThan(0);
+    expect(background).toBeLessThanOrEqual(2 * truth.studies.length);
+    expect(negMeta.kinds).toEqual({ distractor: distractorCrops.length, background });
+    const [n, c, h, w] = negMeta.shape;
+    expect(n).toBe(negLabels.length);
+    const negX = read(withDistractors, "classifier-negatives", "x.f32");
+    expect(negX.length).toBe(n! * c! * h! * w! * 4);
+    expect(new Float32Array(negX.buffer, negX.byteOffset, negX.length / 4).some((v) => v > 0)).toBe(
+      true,
+    );
+    expect(fs.existsSync(path.join(plain, "classifier-negatives"))).toBe(false);
     type Entry = { patientId: string; slice: number; boxes: number[][]; negatives?: number[][] };
     for (const q of SEQUENCES) {
       const a = JSON.parse(

@@ -11,7 +11,7 @@ export const exportTrainingCommand: Command = {
   name: "export-training",
   summary: "Export detector slices + boxes and classifier crops + labels from a phantom cohort.",
   usage:
-    "--cohort DIR --out DIR [--jitter K] [--seed S] [--negatives F] [--distractor-slices] [--config FILE]",
+    "--cohort DIR --out DIR [--jitter K] [--seed S] [--negatives F] [--distractor-slices] [--classifier-negatives] [--config FILE]",
   help: [
     "Options:",
     "  --cohort DIR     a phantom cohort (DIR/truth.json + one folder per study)",
@@ -24,6 +24,10 @@ export const exportTrainingCommand: Command = {
     "                   also keep every lesion-free slice with a distractor (truth.json's",
     "                   distractorBoxes), the detectors' hard negatives (round 10; default: only",
     "                   the draw above, as the shipped detectors were trained)",
+    "  --classifier-negatives",
+    "                   also write not-a-lesion crops (distractors and background) to",
+    "                   classifier-negatives/{x.f32,labels.json,meta.json}, for a classifier",
+    "                   with a rejection output (train.py classifier --negatives)",
     "  --config FILE    JSON overrides of the pipeline config (detectorSize, cropSize, ...)",
     "x.f32 is raw little-endian float32 with the shape in meta.json.",
   ].join("\n"),
@@ -34,6 +38,7 @@ export const exportTrainingCommand: Command = {
     seed: { type: "string" },
     negatives: { type: "string" },
     "distractor-slices": { type: "boolean" },
+    "classifier-negatives": { type: "boolean" },
     config: { type: "string" },
   },
   async run(args) {
@@ -51,6 +56,7 @@ export const exportTrainingCommand: Command = {
       seed: intOption(args, "seed", 1),
       negativeShare: negatives,
       distractorSlices: args.values["distractor-slices"] === true,
+      classifierNegatives: args.values["classifier-negatives"] === true,
       config,
       onStudy: (done, total, patientId) => {
         if (process.stderr.isTTY) process.stderr.write(`\r${done}/${total} ${patientId}`);

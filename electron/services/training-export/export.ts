@@ -7,6 +7,9 @@
 //   OUT/classifier/x.f32         [N, 5, S, S] float32 LE, crop-stage output at truth ROIs + jitter
 //   OUT/classifier/labels.json   [{sample, patientId, label, lesionIndex, slice, jittered}]
 //   OUT/classifier/meta.json
+//   OUT/classifier-negatives/{x.f32, labels.json, meta.json}  with --classifier-negatives only:
+//                                "not a lesion" crops [{sample, patientId, label: "none", kind,
+//                                slice, jittered}] (negatives.ts)
 import fs from "node:fs";
 import path from "node:path";
 import { LESION_CLASSES, SEQUENCES, type SequenceId } from "../../contract/domain";
@@ -19,6 +22,7 @@ import { crop } from "../../pipeline/crop";
 import { paperChannels, prepare } from "../../pipeline/prepare";
 import { seededRandom } from "../../pipeline/random";
 import type { Roi } from "../../pipeline/types";
+import { negativeRois } from "./negatives";
 import { F32Sink, JsonArraySink } from "./sinks";
 import { loadStudySequences, readStudiesIn } from "./study-folder";
 import {
@@ -49,6 +53,12 @@ export interface ExportOptions {
    * shipped detectors were trained; either way a kept slice lists its distractors as `negatives`.
    */
   distractorSlices?: boolean;
+  /**
+   * Also write "not a lesion" crops (distractors and background, negatives.ts) to
+   * OUT/classifier-negatives, for a classifier with a rejection output; the other outputs are
+   * unchanged by it.
+   */
+  classifierNegatives?: boolean;
   jitterSpec?: JitterSpec;
   config?: Partial<PipelineConfig>;
   onStudy?: (done: number, total: number, patientId: string) => void;
@@ -131,6 +141,15 @@ export async function exportTraining(options: ExportOptions): Promise<ExportSumm
     labels: new JsonArraySink(path.join(options.outDir, "classifier", "labels.json")),
     ranges: [] as StudyRange[],
   };
+  const negDir = path.join(options.outDir, "classifier-negatives");
+  if (options.classifierNegatives) fs.mkdirSync(negDir, { recursive: true });
+  const neg = options.classifierNegatives
+    ? {
+        x: new F32Sink(path.join(negDir, "x.f32"), CLASSIFIER_CHANNELS.length * S * S),
+        labels: new JsonArraySink(path.join(negDir, "labels.json")),
+        kinds: { distractor: 0, background: 0 },
+      }
+    : null;
 
   let done = 0;
   try {
@@ -220,6 +239,42 @@ export async function exportTraining(options: ExportOptions): Promise<ExportSumm
           }),
         );
         cls.ranges.push(range(start, all.length));
+        if (neg) {
+          const ref = loaded[config.referenceSequence];
+          const negatives = negativeRois(
+            t,
+            {
+              geometry: ref.volume.geometry,
+              seriesInstanceUid: t.series[config.referenceSequence],
+              sops: ref.sopInstanceUids,
+            },
+            prepared.reference,
+            seededRandom(hash32(`${seed}:negatives:${t.studyInstanceUid}`)),
+            jitterSpec,
+          );
+          if (negatives.length > 0) {
+            const first = neg.x.samples;
+            const negCrops = crop(
+              negatives.map((n) => n.roi),
+              prepared.normalized,
+              prepared.reference,
+              CLASSIFIER_CHANNELS,
+              config,
+            );
+            neg.x.write(negCrops.data);
+            negatives.forEach((n, i) => {
+              neg.kinds[n.kind] += 1;
+              neg.labels.push({
+                sample: first + i,
+                patientId: t.patientId,
+                label: "none",
+                kind: n.kind,
+                slice: n.roi.sliceIndex,
+                jittered: n.jittered,
+              });
+            });
+          }
+        }
         done += 1;
         options.onStudy?.(done, truth.studies.length, t.patientId);
       }
@@ -231,6 +286,8 @@ export async function exportTraining(options: ExportOptions): Promise<ExportSumm
     }
     cls.x.close();
     cls.labels.close();
+    neg?.x.close();
+    neg?.labels.close();
   }
 
   const common = {
@@ -278,6 +335,19 @@ export async function exportTraining(options: ExportOptions): Promise<ExportSumm
     cls.x.bytes +
     cls.labels.bytes +
     writeJson(path.join(options.outDir, "classifier", "meta.json"), meta);
+  if (neg) {
+    const negMeta = {
+      ...common,
+      task: "classifier-negatives",
+      shape: [neg.x.samples, CLASSIFIER_CHANNELS.length, S, S],
+      channels: CLASSIFIER_CHANNELS,
+      label: "none",
+      kinds: neg.kinds,
+      crop: meta.crop,
+      referenceSequence: config.referenceSequence,
+    };
+    bytes += neg.x.bytes + neg.labels.bytes + writeJson(path.join(negDir, "meta.json"), negMeta);
+  }
   const detectorSamples = Object.fromEntries(SEQUENCES.map((s) => [s, det[s].x.samples])) as Record<
     SequenceId,
     number

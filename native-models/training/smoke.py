@@ -44,7 +44,10 @@ def main(out):
     # label smoothing; the ring log-ratio input), whose normalizations are part of the exported backbone.
     for id_, extra in (("classifier-densenet", []),
                        ("classifier-densenet-l2", ["--feature-norm", "l2", "--label-smoothing", "0"]),
-                       ("classifier-densenet-ring", ["--input-norm", "ring-log+raw"])):
+                       ("classifier-densenet-ring", ["--input-norm", "ring-log+raw"]),
+                       # A fourth, rejection output trained on the not-a-lesion crops.
+                       ("classifier-densenet-reject",
+                        ["--input-norm", "ring-log", "--negatives", os.path.join(data, "classifier-negatives")])):
         train.main(["classifier", "--data", os.path.join(data, "classifier"), "--out",
                     os.path.join(out, "models", id_), "--steps", "3", "--batch", "6",
                     "--val-fraction", "0.25", "--studies", "4", "--cohort-seed", "smoke", *extra])

@@ -24,6 +24,8 @@ import detector as det_mod  # noqa: E402
 
 SEQUENCES = ["T1_pre", "T2", "T1_arterial", "T1_venous", "DWI"]
 CLASSES = ["HCC", "ICC", "metastasis"]
+# The rejection output of a classifier trained with --negatives ("not a lesion").
+REJECT_CLASS = "none"
 VERSION = "1.0.0"
 
 
@@ -162,17 +164,27 @@ def cmd_classifier(args):
     log = log_to(args.log) if args.log else print
     x, records, meta = common.open_exports(args.data, "labels")
     channels = meta.get("channels") if isinstance(meta.get("channels"), list) else SEQUENCES
-    y = np.array([CLASSES.index(r["label"]) for r in records])
+    classes = list(CLASSES)
+    if args.negatives:
+        # A fourth, rejection output trained on the export's not-a-lesion crops (pipeline/run.ts
+        # reads it through the manifest's rejectClass); the patients split as before.
+        xn, rn, _ = common.open_exports(args.negatives, "labels")
+        x = common.Concat([x, xn])
+        records = records + [{**r, "sample": len(records) + i} for i, r in enumerate(rn)]
+        classes.append(REJECT_CLASS)
+    y = np.array([classes.index(r["label"]) for r in records])
     tr, va, n_tr, n_va = split_patients(records, args.val_fraction, args.seed)
-    log(f"classifier: {len(records)} crops {list(x.shape)}, per class {np.bincount(y, minlength=3).tolist()}, "
+    per_class = np.bincount(y, minlength=len(classes)).tolist()
+    log(f"classifier: {len(records)} crops {list(x.shape)}, per class {per_class}, "
         f"train patients {n_tr}, validation {n_va}")
 
     blocks = tuple(int(v) for v in args.blocks.split(","))
     backbone, head, stats = cls_mod.train(Subset(x, tr), y[tr], args.steps, args.batch, args.seed, log,
                                           p=args.dropout, lr=args.lr, growth=args.growth, blocks=blocks,
                                           aug=args.aug, label_smoothing=args.label_smoothing,
-                                          feature_norm=args.feature_norm, input_norm=args.input_norm)
-    val = cls_mod.evaluate(backbone, head, Subset(x, va), y[va]) if va else {}
+                                          feature_norm=args.feature_norm, input_norm=args.input_norm,
+                                          classes=len(classes))
+    val = cls_mod.evaluate(backbone, head, Subset(x, va), y[va], classes=len(classes)) if va else {}
     log(f"classifier validation: {val}")
     s = x.shape[2]
     f = backbone.feature_size
@@ -200,14 +212,15 @@ def cmd_classifier(args):
                                           common.tensor_specs(["features"], [["N", f]])),
             "head": common.file_entry(args.out, "head.onnx",
                                       common.tensor_specs(["features", "mask"], [["M", f], ["M", f]]),
-                                      common.tensor_specs(["logits"], [["M", len(CLASSES)]])),
+                                      common.tensor_specs(["logits"], [["M", len(classes)]])),
         },
-        "classes": CLASSES,
+        "classes": classes,
+        **({"rejectClass": REJECT_CLASS} if args.negatives else {}),
         "classifier": {"channels": channels, "cropSize": s, "dropoutP": args.dropout, "featureSize": f,
                        "backbone": {"input": "crops", "output": "features"},
                        "head": {"features": "features", "mask": "mask", "logits": "logits"}},
         "training": {**cohort_info(args), "export": {"crops": len(records), "shape": list(x.shape),
-                                                     "perClass": dict(zip(CLASSES, np.bincount(y, minlength=3).tolist()))},
+                                                     "perClass": dict(zip(classes, per_class))},
                      "config": {"steps": args.steps, "batch": args.batch, "seed": args.seed, "lr": args.lr,
                                 "growth": args.growth, "blocks": list(blocks), "dropoutP": args.dropout,
                                 "optimizer": "AdamW + one-cycle", "loss": f"cross-entropy, label smoothing {args.label_smoothing:g}",
@@ -272,6 +285,16 @@ def cmd_fake_export(args):
     x.tofile(os.path.join(d, "x.f32"))
     common.write_json(os.path.join(d, "labels.json"), labels)
     common.write_json(os.path.join(d, "meta.json"), {"shape": [args.n, 5, s, s], "channels": SEQUENCES})
+    # Not-a-lesion crops (export-training --classifier-negatives): flat, of the same patients.
+    d = os.path.join(args.out, "classifier-negatives")
+    os.makedirs(d, exist_ok=True)
+    m = max(2, args.n // 3)
+    x = (rng.random((m, 5, s, s)) * 0.3).astype(np.float32)
+    x.tofile(os.path.join(d, "x.f32"))
+    common.write_json(os.path.join(d, "labels.json"),
+                      [{"sample": i, "patientId": f"P{i}", "label": REJECT_CLASS, "kind": "background"}
+                       for i in range(m)])
+    common.write_json(os.path.join(d, "meta.json"), {"shape": [m, 5, s, s], "channels": SEQUENCES})
 
 
 def main(argv=None):
@@ -313,6 +336,9 @@ def main(argv=None):
                            help="ring-log: each channel as its log ratio to the crop's outer-ring median, inside "
                                 "the backbone (classifier.RingLogRatio); +raw: the crop as well")
             q.add_argument("--lr", type=float, default=3e-3)
+            q.add_argument("--negatives", default="",
+                           help="export folders (comma-separated) of not-a-lesion crops "
+                                "(export-training --classifier-negatives): a fourth, rejection output")
     commands = {"detector": cmd_detector, "classifier": cmd_classifier, "fake-export": cmd_fake_export,
                 **cohorts.add_commands(sub)}
     q = sub.add_parser("fake-export")

@@ -30,6 +30,9 @@ DET_STEPS=${DET_STEPS:-4000}
 # Detector recipe options for train.py detector (e.g. "--width 12 --crop 96"); empty: the defaults.
 # Round 10's hard-negative trial (not shipped): EXPORT_ARGS="--distractor-slices" (options of
 # `livercad export-training`) with DET_ARGS="--width 12 --hard-negatives 0.5".
+# A classifier with a not-a-lesion output (round 11's next step): EXPORT_ARGS="--classifier-negatives"
+# and a candidate whose ARGS hold "--negatives-from-export", e.g.
+# CLS_CANDIDATES="shipped=keep;reject=--label-smoothing 0.05 --input-norm ring-log --negatives-from-export".
 DET_ARGS=${DET_ARGS:-}
 EXPORT_ARGS=${EXPORT_ARGS:-}
 CLS_STEPS=${CLS_STEPS:-8000}
@@ -117,6 +120,7 @@ while read -r preset n seed; do
 done < <(parts_of "$TRAIN_PARTS")
 DATA_DET() { local e l=""; for e in "${EXPORTS[@]}"; do l+="$e/detectors/$1,"; done; echo "$l"; }
 DATA_CLS() { local e l=""; for e in "${EXPORTS[@]}"; do l+="$e/classifier,"; done; echo "$l"; }
+DATA_NEG() { local e l=""; for e in "${EXPORTS[@]}"; do l+="$e/classifier-negatives,"; done; echo "$l"; }
 
 COMMON=(--batch "$BATCH" --seed "$SEED" --parts "$TRAIN_PARTS")
 id_of() { echo "detector-$(echo "$1" | tr 'A-Z_' 'a-z-')"; }
@@ -140,9 +144,12 @@ train_candidate() {
       "$WORK/cand-$name/classifier-densenet/manifest.json"
     return
   fi
+  # "--negatives-from-export" in ARGS: the exports' not-a-lesion crops (EXPORT_ARGS must hold
+  # --classifier-negatives) train a fourth, rejection output.
+  local args=${2/--negatives-from-export/--negatives $(DATA_NEG)}
   # shellcheck disable=SC2086 # ARGS is a list of options
   $PY native-models/training/train.py classifier --data "$(DATA_CLS)" \
-    --out "$WORK/cand-$name/classifier-densenet" --steps "$CLS_STEPS" "${CLS[@]}" $2 \
+    --out "$WORK/cand-$name/classifier-densenet" --steps "$CLS_STEPS" "${CLS[@]}" $args \
     --log "$WORK/log-cand-$name.txt" "${COMMON[@]}" >/dev/null 2>"$WORK/err-cand-$name.txt"
 }
 # The training scripts that shape a model (not finalize/cohorts: editing a report reruns nothing).

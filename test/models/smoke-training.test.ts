@@ -46,6 +46,7 @@ describe.skipIf(!hasTorch)("smoke training (tiny random tensors)", () => {
       "classifier-densenet",
       "classifier-densenet-l2",
       "classifier-densenet-ring",
+      "classifier-densenet-reject",
     ]) {
       const model = loadModel(root, id); // parses the manifest and checks every sha256
       const ref = JSON.parse(readFileSync(join(root, id, "reference.json"), "utf8")) as Reference;
@@ -54,5 +55,15 @@ describe.skipIf(!hasTorch)("smoke training (tiny random tensors)", () => {
         expect(err, `${id} ${name}`).toBeLessThan(1e-4);
       }
     }
+    // Trained with --negatives: a fourth output the app reads as the rejection output.
+    const reject = loadModel(root, "classifier-densenet-reject").manifest;
+    expect(reject).toMatchObject({
+      classes: ["HCC", "ICC", "metastasis", "none"],
+      rejectClass: "none",
+    });
+    expect(
+      (reject as { files: { head: { outputs: { shape: unknown[] }[] } } }).files.head.outputs[0]!
+        .shape,
+    ).toEqual(["M", 4]);
   });
 });

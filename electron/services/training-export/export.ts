@@ -220,14 +220,16 @@ export async function exportTraining(options: ExportOptions): Promise<ExportSumm
             });
           }
         }
-        const crops = crop(
+        // The crop stage's output for `rois`, appended to `sink`.
+        const cropInto = (sink: F32Sink, rois: Roi[]): void => {
+          sink.write(
+            crop(rois, prepared.normalized, prepared.reference, CLASSIFIER_CHANNELS, config).data,
+          );
+        };
+        cropInto(
+          cls.x,
           all.map((a) => a.roi),
-          prepared.normalized,
-          prepared.reference,
-          CLASSIFIER_CHANNELS,
-          config,
         );
-        cls.x.write(crops.data);
         all.forEach((a, i) =>
           cls.labels.push({
             sample: start + i,
@@ -254,14 +256,10 @@ export async function exportTraining(options: ExportOptions): Promise<ExportSumm
           );
           if (negatives.length > 0) {
             const first = neg.x.samples;
-            const negCrops = crop(
+            cropInto(
+              neg.x,
               negatives.map((n) => n.roi),
-              prepared.normalized,
-              prepared.reference,
-              CLASSIFIER_CHANNELS,
-              config,
             );
-            neg.x.write(negCrops.data);
             negatives.forEach((n, i) => {
               neg.kinds[n.kind] += 1;
               neg.labels.push({

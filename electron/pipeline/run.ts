@@ -97,12 +97,11 @@ export async function runPipeline(
     ),
   );
   // A site model's head must give what its manifest names (a mismatch would read NaN classes).
+  const reject = models.classifier.rejectIndex === undefined ? 0 : 1;
   const outputs = classified[0]?.meanProbabilities.length;
   if (outputs !== undefined && outputs !== models.classifier.classes.length) {
-    const named =
-      models.classifier.classes.length + (models.classifier.rejectIndex === undefined ? 0 : 1);
     throw new UsageError(
-      `The classifier's head gives ${outputs + (models.classifier.rejectIndex === undefined ? 0 : 1)} outputs per ROI, its manifest names ${named} (classes).`,
+      `The classifier's head gives ${outputs + reject} outputs per ROI, its manifest names ${models.classifier.classes.length + reject} (classes).`,
     );
   }
   const rejected = rejectedRois(classified, config.rejectThreshold);

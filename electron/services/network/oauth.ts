@@ -53,7 +53,6 @@ export async function accessToken(
   client: OAuthClient,
   timeoutMs: number,
   stale?: string,
-  now: () => number = Date.now,
 ): Promise<string> {
   const key = cacheKey(client);
   let entry = cache.get(key);
@@ -61,14 +60,14 @@ export async function accessToken(
     entry = {};
     cache.set(key, entry);
   }
-  if (entry.token && (entry.token.value === stale || now() >= entry.token.renewAt)) {
+  if (entry.token && (entry.token.value === stale || Date.now() >= entry.token.renewAt)) {
     delete entry.token;
   }
   if (entry.token) return entry.token.value;
   const e = entry;
   const pending =
     e.pending ??
-    requestToken(node, client, timeoutMs, now)
+    requestToken(node, client, timeoutMs)
       .then((token) => {
         e.token = token;
         return token;
@@ -96,17 +95,12 @@ function basicCredentials(id: string, secret: string): string {
   return Buffer.from(`${enc(id)}:${enc(secret)}`).toString("base64");
 }
 
-async function requestToken(
-  node: string,
-  client: OAuthClient,
-  timeoutMs: number,
-  now: () => number,
-): Promise<Token> {
+async function requestToken(node: string, client: OAuthClient, timeoutMs: number): Promise<Token> {
   const secret = secretOf(node, client);
   const where = `${node}: token request to ${client.tokenUrl}`;
   const body = new URLSearchParams({ grant_type: "client_credentials" });
   if (client.scope) body.set("scope", client.scope);
-  const asked = now();
+  const asked = Date.now();
   let res: Response;
   try {
     res = await fetch(client.tokenUrl, {
